@@ -1,0 +1,75 @@
+import { CoreFile, ElfFormatError } from "@corestack/elf";
+import { openFile } from "@corestack/mmap";
+import { CliError, EXIT } from "./cli_error.js";
+import { describeCore } from "./core_report.js";
+import { detectExecutable } from "./detect_executable.js";
+import type { Report } from "./report.js";
+import { analysePython } from "./python_report.js";
+
+/** Options of {@link runCore}, from the command line. */
+export interface CoreOptions {
+  readonly core: string;
+  readonly executable: string | undefined;
+  readonly libSearchPath: readonly string[];
+  readonly libSearchRoot: string | undefined;
+  readonly verbose: boolean;
+  /** Receives warnings and verbose notes (written to stderr by the caller). */
+  readonly note: (message: string) => void;
+}
+
+function openCore(path: string): CoreFile {
+  let source;
+  try {
+    source = openFile(path);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ENOENT") throw new CliError(`No such file: ${path}`, { exitCode: EXIT.input, cause: error });
+    if (code === "EACCES") throw new CliError(`Permission denied: ${path}`, { exitCode: EXIT.input, cause: error });
+    if (code === "EISDIR" || code === "NOT_A_FILE") throw new CliError(`Not a regular file: ${path}`, { exitCode: EXIT.input, cause: error });
+    throw new CliError(`Cannot open ${path}: ${error instanceof Error ? error.message : String(error)}`, { exitCode: EXIT.input, cause: error });
+  }
+  try {
+    return new CoreFile(source);
+  } catch (error) {
+    if (ElfFormatError.isInstance(error)) {
+      throw new CliError(`${path} is not a usable core file: ${error.message}`, { exitCode: EXIT.input, cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Analyses a core file: process information, then Python threads and frames.
+ * @param options paths and search options.
+ * @returns the report, and whether every thread was read completely.
+ * @throws {CliError} when the input is unusable (exit code 3).
+ * @example
+ * ```ts
+ * const { report } = runCore({ core: "core", executable: undefined, libSearchPath: [], libSearchRoot: undefined, verbose: false, note: console.error });
+ * ```
+ */
+export function runCore(options: CoreOptions): { report: Report; complete: boolean } {
+  const core = openCore(options.core);
+  for (const warning of core.warnings) options.note(`warning: ${warning}`);
+  if (core.threads.length === 0) {
+    throw new CliError(`${options.core} is not a usable core file: it has no NT_PRSTATUS note (no threads)`, { exitCode: EXIT.input });
+  }
+  const executable = detectExecutable(core, { executable: options.executable, open: (path) => openFile(path) });
+  const processInfo = describeCore(core);
+  const layoutSource = process.env.CORESTACK_LAYOUT_SOURCE === "debug-offsets" ? "debug-offsets" : "auto";
+  const python = analysePython(core, { ...options, executable: executable?.path, layoutSource });
+  const report: Report = {
+    schema: 1,
+    source: {
+      kind: "core",
+      path: options.core,
+      executable: executable?.path ?? null,
+      executableFoundBy: executable?.how ?? null,
+      process: processInfo,
+    },
+    python: python.version ? { version: python.version } : null,
+    threads: python.threads,
+    warnings: python.warnings,
+  };
+  return { report, complete: python.threads.every((t) => t.error === undefined) };
+}

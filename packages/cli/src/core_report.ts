@@ -1,0 +1,64 @@
+import type { CoreFile } from "@corestack/elf";
+import { signalName } from "./signals.js";
+
+/** What the core says about the process, as printed in text and JSON. */
+export interface CoreInfo {
+  readonly state: string | null;
+  readonly zombie: boolean | null;
+  readonly niceness: number | null;
+  readonly pid: number | null;
+  readonly ppid: number | null;
+  readonly sid: number | null;
+  readonly uid: number | null;
+  readonly gid: number | null;
+  readonly pgrp: number | null;
+  /** `pr_fname`: the executable's short name. */
+  readonly executableName: string | null;
+  /** `pr_psargs`: the start of the command line (80 bytes at most, as the kernel keeps it). */
+  readonly arguments: string | null;
+  /** The signal that ended the process, or null when the core was generated on demand. */
+  readonly signal: {
+    readonly number: number;
+    readonly name: string;
+    readonly code: number | null;
+    readonly address: string | null;
+  } | null;
+  readonly threadCount: number;
+}
+
+/**
+ * Collects the process information of a core.
+ * @param core the core.
+ * @returns the fields pystack prints, null where the core lacks a note.
+ * @example
+ * ```ts
+ * describeCore(core).signal?.name; // "SIGABRT"
+ * ```
+ */
+export function describeCore(core: CoreFile): CoreInfo {
+  const p = core.process;
+  const signo = core.signal?.signo ?? core.threads[0]?.signal ?? 0;
+  const fatal = signo !== 0 && signo !== 19; // SIGSTOP: gcore and friends
+  return {
+    state: p ? p.stateName : null,
+    zombie: p ? p.zombie !== 0 : null,
+    niceness: p ? p.nice : null,
+    pid: p?.pid ?? core.threads[0]?.tid ?? null,
+    ppid: p?.ppid ?? core.threads[0]?.ppid ?? null,
+    sid: p?.sid ?? core.threads[0]?.sid ?? null,
+    uid: p?.uid ?? null,
+    gid: p?.gid ?? null,
+    pgrp: p?.pgrp ?? core.threads[0]?.pgrp ?? null,
+    executableName: p ? p.fname : null,
+    arguments: p ? p.psargs : null,
+    signal: fatal
+      ? {
+          number: signo,
+          name: signalName(signo),
+          code: core.signal?.code ?? null,
+          address: core.signal?.address !== undefined ? `0x${core.signal.address.toString(16)}` : null,
+        }
+      : null,
+    threadCount: core.threads.length,
+  };
+}

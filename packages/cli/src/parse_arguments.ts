@@ -1,0 +1,69 @@
+import { parseArgs } from "node:util";
+import { CliError, EXIT } from "./cli_error.js";
+
+/** The parsed command line of `corestack`. */
+export type Command =
+  | { readonly kind: "help" }
+  | { readonly kind: "version" }
+  | {
+      readonly kind: "core";
+      readonly core: string;
+      readonly executable: string | undefined;
+      readonly json: boolean;
+      readonly color: boolean | undefined;
+      readonly verbose: boolean;
+      readonly libSearchPath: readonly string[];
+      readonly libSearchRoot: string | undefined;
+    };
+
+/**
+ * Parses `corestack`'s arguments.
+ * @param argv the arguments after the program name.
+ * @returns the command to run.
+ * @throws {CliError} with exit code 2 on wrong usage.
+ * @example
+ * ```ts
+ * parseArguments(["core", "./core", "--json"]); // { kind: "core", core: "./core", json: true, … }
+ * ```
+ */
+export function parseArguments(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: "boolean" },
+        "no-color": { type: "boolean" },
+        color: { type: "boolean" },
+        verbose: { type: "boolean", short: "v" },
+        "lib-search-path": { type: "string", multiple: true },
+        "lib-search-root": { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+      },
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+    throw new CliError(message, { exitCode: EXIT.usage, hint: "Run 'corestack --help' for usage." });
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  const [command, ...rest] = positionals;
+  if (command === undefined) throw new CliError("Missing command: expected 'corestack core CORE_FILE [EXECUTABLE]'", { exitCode: EXIT.usage, hint: "Run 'corestack --help' for usage." });
+  if (command !== "core") throw new CliError(`Unknown command '${command}': the command is 'core'`, { exitCode: EXIT.usage, hint: "Run 'corestack --help' for usage." });
+  if (rest.length === 0) throw new CliError("Missing CORE_FILE: 'corestack core CORE_FILE [EXECUTABLE]'", { exitCode: EXIT.usage });
+  if (rest.length > 2) throw new CliError(`Too many arguments: ${rest.slice(2).join(" ")}`, { exitCode: EXIT.usage });
+  return {
+    kind: "core",
+    core: rest[0]!,
+    executable: rest[1],
+    json: values.json === true,
+    color: values["no-color"] ? false : values.color ? true : undefined,
+    verbose: values.verbose === true,
+    libSearchPath: (values["lib-search-path"] ?? []).flatMap((p) => p.split(":")).filter((p) => p !== ""),
+    libSearchRoot: values["lib-search-root"],
+  };
+}

@@ -1,0 +1,115 @@
+import { readFileSync } from "node:fs";
+import type { CoreFile } from "@corestack/elf";
+import { type PythonThread, PythonError, analyse, isPythonModule } from "@corestack/cpython";
+import { CoreTarget } from "@corestack/symbols";
+import { CliError, EXIT } from "./cli_error.js";
+import type { PythonFrameReport, ThreadReport } from "./report.js";
+
+/** What the Python analysis adds to a report. */
+export interface PythonPart {
+  readonly version: string | null;
+  readonly threads: readonly ThreadReport[];
+  readonly warnings: readonly string[];
+}
+
+/** Options of {@link analysePython}. */
+export interface PythonOptions {
+  readonly executable: string | undefined;
+  readonly libSearchPath: readonly string[];
+  readonly libSearchRoot: string | undefined;
+  readonly note: (message: string) => void;
+  /** `debug-offsets` reads the layout from `_Py_DebugOffsets` only (3.13+); set by `CORESTACK_LAYOUT_SOURCE`. */
+  readonly layoutSource?: "auto" | "debug-offsets";
+}
+
+/** Reads source lines, each file once, for the text output. */
+function sourceLines(): (file: string, line: number) => string | undefined {
+  const files = new Map<string, string[] | null>();
+  return (file, line) => {
+    if (!file.startsWith("/")) return undefined;
+    let lines = files.get(file);
+    if (lines === undefined) {
+      try {
+        const text = readFileSync(file);
+        lines = text.length > 16 << 20 ? null : text.toString("utf8").split(/\r?\n/);
+      } catch {
+        lines = null;
+      }
+      files.set(file, lines);
+    }
+    const text = lines?.[line - 1]?.trim();
+    return text ? text : undefined;
+  };
+}
+
+/**
+ * Finds the Python interpreter in a core and reads every thread's stack.
+ * @param core the core.
+ * @param options the executable, search options, and a sink for notes.
+ * @returns the version, threads, and warnings.
+ * @throws {CliError} (exit 3) when the process is not Python, its files are missing, or the version is unsupported.
+ * @example
+ * ```ts
+ * analysePython(core, { executable: "/usr/bin/python3.11", libSearchPath: [], libSearchRoot: undefined, note: console.error });
+ * ```
+ */
+export function analysePython(core: CoreFile, options: PythonOptions): PythonPart {
+  const warnings: string[] = [];
+  const target = new CoreTarget(core, {
+    searchPath: options.libSearchPath,
+    ...(options.libSearchRoot !== undefined ? { searchRoot: options.libSearchRoot } : {}),
+    ...(options.executable !== undefined ? { executable: options.executable } : {}),
+    warn: (message) => {
+      warnings.push(message);
+      options.note(`warning: ${message}`);
+    },
+  });
+  const pythonModules = target.modules().filter(isPythonModule);
+  if (pythonModules.length > 0 && pythonModules.every((m) => m.elf === undefined)) {
+    const missing = pythonModules.map((m) => m.error?.message ?? m.path).join("; ");
+    throw new CliError(`Cannot read the Python interpreter's files. ${missing}`, {
+      exitCode: EXIT.input,
+      hint: "Point corestack at them with --lib-search-path DIR[:DIR] or --lib-search-root DIR, or pass the executable as the second argument.",
+    });
+  }
+  for (const module of pythonModules) if (module.elf) options.note(`using ${module.resolvedPath} for ${module.path}`);
+  let analysis;
+  try {
+    analysis = analyse(target, { layoutSource: options.layoutSource ?? "auto" });
+  } catch (error) {
+    if (PythonError.isInstance(error)) {
+      const what = error.code === "not-python" ? "is not a Python process" : error.code === "unsupported-version" ? "uses an unsupported Python" : "cannot be analysed";
+      throw new CliError(`The core ${what}: ${error.message}`, { exitCode: EXIT.input, cause: error });
+    }
+    throw error;
+  }
+  options.note(`Python ${analysis.version.text} (version from ${analysis.version.from}, layout from ${analysis.layoutSource})`);
+  for (const warning of analysis.warnings) {
+    warnings.push(warning);
+    options.note(`warning: ${warning}`);
+  }
+  const lookup = sourceLines();
+  const threads = analysis.threads.map((thread: PythonThread): ThreadReport => {
+    const frames: PythonFrameReport[] = thread.frames.map((frame) => {
+      const source = lookup(frame.file, frame.line);
+      return {
+        kind: "python",
+        file: frame.file,
+        function: frame.function,
+        line: frame.line,
+        ...(frame.column !== undefined ? { column: frame.column } : {}),
+        ...(source !== undefined ? { source } : {}),
+      };
+    });
+    return {
+      tid: thread.tid,
+      name: null,
+      interpreter: thread.interpreter,
+      gil: thread.gil,
+      gc: thread.gc,
+      frames,
+      ...(thread.error ? { error: `${thread.error.message} (at 0x${thread.error.address.toString(16)})` } : {}),
+    };
+  });
+  return { version: analysis.version.text, threads, warnings };
+}

@@ -1,0 +1,61 @@
+import type { Report } from "./report.js";
+import { type Palette, printable } from "./terminal.js";
+
+const SIGNAL_TEXT: Record<string, string> = {
+  SIGSEGV: "a segmentation fault",
+  SIGBUS: "a bus error",
+  SIGILL: "an illegal instruction",
+  SIGFPE: "a floating point exception",
+};
+
+/**
+ * Renders a report as pystack-shaped text.
+ * @param report the analysis.
+ * @param colors the palette (identity when colour is off).
+ * @returns the text, ending with a newline.
+ * @example
+ * ```ts
+ * process.stdout.write(renderText(report, palette(false)));
+ * ```
+ */
+export function renderText(report: Report, colors: Palette): string {
+  const out: string[] = [];
+  const p = report.source.process;
+  const show = (value: unknown) => (value === null || value === undefined ? "?" : printable(String(value)));
+  if (report.source.executable) {
+    const how = report.source.executableFoundBy === "argument" ? "Using executable" : "Using executable found in the core file";
+    out.push(`${how}: ${printable(report.source.executable)}`, "");
+  }
+  out.push(colors.bold("Core file information:"));
+  out.push(`state: ${show(p.state)} zombie: ${p.zombie === null ? "?" : p.zombie ? "True" : "False"} niceness: ${show(p.niceness)}`);
+  out.push(`pid: ${show(p.pid)} ppid: ${show(p.ppid)} sid: ${show(p.sid)}`);
+  out.push(`uid: ${show(p.uid)} gid: ${show(p.gid)} pgrp: ${show(p.pgrp)}`);
+  out.push(`executable: ${show(p.executableName)} arguments: ${show(p.arguments)}`);
+  out.push("");
+  if (p.signal) {
+    const special = SIGNAL_TEXT[p.signal.name];
+    if (special && p.signal.address) out.push(`The process died due to ${special} accessing address: ${p.signal.address}`);
+    else if (special) out.push(`The process died due to ${special}`);
+    else out.push(`The process died due to receiving signal ${p.signal.name}`);
+  } else {
+    out.push("The core file was generated on demand (no fatal signal)");
+  }
+  if (report.python) out.push(`Python version: ${report.python.version}`);
+  for (const thread of report.threads) {
+    const name = thread.name ? ` (${printable(thread.name)})` : "";
+    const status: string[] = [];
+    if (thread.gil === "held") status.push("Has the GIL");
+    else if (thread.gil === "waiting") status.push("Waiting for the GIL");
+    else if (thread.gil === "dropping") status.push("Dropping the GIL");
+    if (thread.gc) status.push("Garbage collecting");
+    const statusText = status.length > 0 ? ` [${status.join(", ")}]` : "";
+    out.push("");
+    out.push(colors.bold(`Traceback for thread ${thread.tid ?? "?"}${name}${statusText} (most recent call last):`));
+    for (const frame of thread.frames) {
+      out.push(`    ${colors.dim("(Python)")} File "${colors.cyan(printable(frame.file))}", line ${frame.line}, in ${colors.yellow(printable(frame.function))}`);
+      if (frame.source) out.push(`        ${printable(frame.source)}`);
+    }
+    if (thread.error) out.push(colors.red(`    [stack incomplete: ${printable(thread.error)}]`));
+  }
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,82 @@
+import { readFileSync } from "node:fs";
+import { CliError, EXIT } from "./cli_error.js";
+import { runCore } from "./core_command.js";
+import { parseArguments } from "./parse_arguments.js";
+import { renderJson } from "./render_json.js";
+import { renderText } from "./render_text.js";
+import { colorWanted, palette, printable } from "./terminal.js";
+import { USAGE } from "./usage.js";
+
+/** Where `run` writes, and what it knows of its terminal. */
+export interface RunIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readonly stdoutIsTTY: boolean;
+  readonly env: Record<string, string | undefined>;
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * Runs `corestack` with arguments; never throws: every error becomes one line on stderr and an
+ * exit code (a stack trace only with `--verbose`).
+ * @param argv arguments after the program name.
+ * @param io output streams and environment.
+ * @returns the exit code.
+ * @example
+ * ```ts
+ * const code = run(["core", "core"], { stdout: console.log, stderr: console.error, stdoutIsTTY: false, env: {} });
+ * ```
+ */
+export function run(argv: readonly string[], io: RunIo): number {
+  const verbose = argv.includes("--verbose") || argv.includes("-v");
+  try {
+    const command = parseArguments(argv);
+    if (command.kind === "help") {
+      io.stdout(USAGE);
+      return EXIT.ok;
+    }
+    if (command.kind === "version") {
+      io.stdout(`corestack ${version()}\n`);
+      return EXIT.ok;
+    }
+    const note = (message: string) => {
+      if (command.verbose || message.startsWith("warning:")) io.stderr(`${printable(message)}\n`);
+    };
+    const { report, complete } = runCore({
+      core: command.core,
+      executable: command.executable,
+      libSearchPath: command.libSearchPath,
+      libSearchRoot: command.libSearchRoot,
+      verbose: command.verbose,
+      note,
+    });
+    const color = command.color ?? colorWanted({ isTTY: io.stdoutIsTTY }, io.env);
+    io.stdout(command.json ? renderJson(report) : renderText(report, palette(color)));
+    if (!complete) {
+      const broken = report.threads.filter((t) => t.error !== undefined);
+      io.stderr(`corestack: ${broken.length} of ${report.threads.length} threads could not be read completely: ${broken.map((t) => t.tid).join(", ")}\n`);
+      return EXIT.partial;
+    }
+    return EXIT.ok;
+  } catch (error) {
+    if (CliError.isInstance(error)) {
+      io.stderr(`corestack: ${printable(error.message)}\n`);
+      if (error.hint) io.stderr(`${error.hint}\n`);
+      if (verbose && error.cause instanceof Error && error.cause.stack) io.stderr(`${error.cause.stack}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`corestack: internal error: ${printable(message)}\n`);
+    if (verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    else io.stderr("Run again with --verbose for details, and please report it.\n");
+    return EXIT.internal;
+  }
+}

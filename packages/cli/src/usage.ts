@@ -1,0 +1,27 @@
+/** The text of `corestack --help`. */
+export const USAGE = `Usage: corestack core [options] CORE_FILE [EXECUTABLE]
+
+Print what a Python process was doing when it dumped core: the process information and, for
+every thread, the Python stack (most recent call last).
+
+Arguments:
+  CORE_FILE                 the core file
+  EXECUTABLE                the executable that produced the core (default: found in the core)
+
+Options:
+  --json                    print one JSON document (schema 1) instead of text
+  --lib-search-path A:B     directories to search for the executable and shared libraries
+  --lib-search-root DIR     a directory tree to search for them by file name
+  --no-color                never colour the output (also: NO_COLOR=1; colour is off when not a TTY)
+  --verbose                 say more: where files were found, warnings, and stack traces of errors
+  -h, --help                show this help
+  -V, --version             show the version
+
+Exit codes:
+  0  analysed; every thread read
+  1  analysed, but some threads could not be read completely (said on stderr)
+  2  usage error
+  3  input unusable: not a core file, truncated, not a Python process, a missing file,
+     or an unsupported Python version
+  4  internal error: a bug in corestack (run with --verbose and report it)
+`;

@@ -1,0 +1,329 @@
+import type { DebugOffsetsLayout, PythonLayout } from "./layout.js";
+import { LayoutFormatError } from "./layout_format_error.js";
+import { layoutFor } from "./layouts.js";
+
+/** The value of `_Py_DebugOffsets.cookie`. */
+export const DEBUG_OFFSETS_COOKIE = "xdebugpy";
+
+/**
+ * Where `cookie` and `version` sit. Every `_Py_DebugOffsets` so far starts with them (3.13, and
+ * 3.14 keeps them), so they are read before knowing which version's struct layout applies.
+ */
+const COOKIE_OFFSET = 0;
+const VERSION_OFFSET = 8;
+const PREFIX_SIZE = 16;
+
+/** No CPython struct is 16 MiB; a larger "offset" means the bytes are not debug offsets. */
+const MAX_OFFSET = 0x100_0000;
+
+/**
+ * `_Py_DebugOffsets` as read from memory: `cookie`, `version` (`PY_VERSION_HEX`, e.g.
+ * `0x030d00f0` for 3.13.0), `free_threaded`, and one object per section (`thread_state`,
+ * `interpreter_frame`, …) mapping each member to its value, as the C struct names them.
+ */
+export interface DebugOffsets {
+  /** `"xdebugpy"`. */
+  readonly cookie: string;
+  /** `PY_VERSION_HEX`: major `<< 24`, minor `<< 16`, micro `<< 8`, release level `<< 4`, serial. */
+  readonly version: number;
+  /** Other scalar members (`free_threaded`) and the sections. */
+  readonly [member: string]: string | number | Readonly<Record<string, number>>;
+}
+
+/**
+ * Decodes the `_Py_DebugOffsets` struct that starts `_PyRuntime` in CPython 3.13+. The struct's
+ * own layout changes between minor versions: the version field picks it from the generated table
+ * of that version (`layouts["3.13"]._Py_DebugOffsets`), so only versions with a table decode.
+ *
+ * @param bytes at least the first `sizeof(_Py_DebugOffsets)` bytes of `_PyRuntime`
+ *   (`layouts["3.13"].sizeof._Py_DebugOffsets`, 584 for 3.13).
+ * @param littleEndian byte order of the target; `true` for x86-64 and aarch64.
+ * @returns every member's value.
+ * @throws {LayoutFormatError} `truncated`, `bad_cookie`, `unsupported_version`, or
+ *   `implausible_offset` (a value outside its section's `size`, or over 16 MiB).
+ * @throws {TypeError} when `bytes` is not a `Uint8Array`.
+ *
+ * @example
+ * ```ts
+ * import { decodeDebugOffsets } from "@corestack/cpython-layouts";
+ *
+ * declare const runtimeBytes: Uint8Array; // read from the address of `_PyRuntime`
+ * const offsets = decodeDebugOffsets(runtimeBytes);
+ * console.log(offsets.version.toString(16)); // "30d00f0"
+ * console.log(offsets["thread_state"]); // { size: 304, prev: 0, next: 8, … }
+ * ```
+ */
+export function decodeDebugOffsets(bytes: Uint8Array, littleEndian = true): DebugOffsets {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError("decodeDebugOffsets() needs a Uint8Array");
+  requireBytes(bytes, PREFIX_SIZE, "the _Py_DebugOffsets cookie and version");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const cookie = String.fromCharCode(...bytes.subarray(COOKIE_OFFSET, COOKIE_OFFSET + 8));
+  if (cookie !== DEBUG_OFFSETS_COOKIE) {
+    throw new LayoutFormatError(
+      `Cannot read _Py_DebugOffsets at offset 0x0: cookie is ${JSON.stringify(cookie)}, not "${DEBUG_OFFSETS_COOKIE}"`,
+      { offset: COOKIE_OFFSET, code: "bad_cookie" },
+    );
+  }
+  const rawVersion = view.getBigUint64(VERSION_OFFSET, littleEndian);
+  const version = Number(rawVersion & 0xffff_ffffn);
+  const major = version >>> 24;
+  const minor = (version >>> 16) & 0xff;
+  const struct = rawVersion >> 32n === 0n ? layoutFor(major, minor) : undefined;
+  const structLayout = struct?._Py_DebugOffsets;
+  const structSize = struct?.sizeof._Py_DebugOffsets;
+  if (structLayout === undefined || structSize === undefined) {
+    throw new LayoutFormatError(
+      `Cannot read _Py_DebugOffsets: version 0x${rawVersion.toString(16)} at offset 0x${VERSION_OFFSET.toString(16)} ` +
+        `is not a version with a known _Py_DebugOffsets layout`,
+      { offset: VERSION_OFFSET, code: "unsupported_version" },
+    );
+  }
+  requireBytes(bytes, structSize, `_Py_DebugOffsets of ${formatVersionHex(version)}`);
+
+  const read = (offset: number, name: string): number => {
+    const value = view.getBigUint64(offset, littleEndian);
+    if (value > BigInt(MAX_OFFSET)) {
+      throw new LayoutFormatError(
+        `Cannot read _Py_DebugOffsets.${name} at offset 0x${offset.toString(16)}: 0x${value.toString(16)} is too large`,
+        { offset, code: "implausible_offset" },
+      );
+    }
+    return Number(value);
+  };
+
+  const decoded: Record<string, string | number | Readonly<Record<string, number>>> = { cookie, version };
+  for (const [member, at] of Object.entries(structLayout)) {
+    if (member === "cookie" || member === "version") continue;
+    if (typeof at === "number") {
+      decoded[member] = read(at, member);
+      continue;
+    }
+    const section: Record<string, number> = {};
+    for (const [field, fieldAt] of Object.entries(at)) section[field] = read(fieldAt, `${member}.${field}`);
+    const size = section["size"];
+    if (size !== undefined && size > 0) {
+      for (const [field, value] of Object.entries(section)) {
+        if (field !== "size" && value >= size) {
+          const offset = at[field] ?? 0;
+          throw new LayoutFormatError(
+            `Cannot read _Py_DebugOffsets.${member}.${field} at offset 0x${offset.toString(16)}: ` +
+              `${value} is not inside the ${size}-byte struct`,
+            { offset, code: "implausible_offset" },
+          );
+        }
+      }
+    }
+    decoded[member] = section;
+  }
+  return decoded as DebugOffsets;
+}
+
+/**
+ * How `_Py_DebugOffsets` members map to `PythonLayout` fields: `[section.member, group, field]`,
+ * and for offsets into an embedded struct, the member they are relative to.
+ */
+const MAPPING: ReadonlyArray<readonly [from: string, group: string, field: string, relativeTo?: string]> = [
+  ["runtime_state.size", "sizeof", "_PyRuntimeState"],
+  ["runtime_state.finalizing", "_PyRuntimeState", "_finalizing"],
+  ["runtime_state.interpreters_head", "_PyRuntimeState", "interpreters_head"],
+  ["interpreter_state.size", "sizeof", "PyInterpreterState"],
+  ["interpreter_state.id", "PyInterpreterState", "id"],
+  ["interpreter_state.next", "PyInterpreterState", "next"],
+  ["interpreter_state.threads_head", "PyInterpreterState", "threads_head"],
+  ["interpreter_state.gc", "PyInterpreterState", "gc"],
+  ["interpreter_state.imports_modules", "PyInterpreterState", "imports_modules"],
+  ["interpreter_state.sysdict", "PyInterpreterState", "sysdict"],
+  ["interpreter_state.builtins", "PyInterpreterState", "builtins"],
+  ["interpreter_state.ceval_gil", "PyInterpreterState", "ceval_gil"],
+  ["interpreter_state.gil_runtime_state", "PyInterpreterState", "_gil"],
+  ["interpreter_state.gil_runtime_state_locked", "_gil_runtime_state", "locked", "interpreter_state.gil_runtime_state"],
+  ["interpreter_state.gil_runtime_state_holder", "_gil_runtime_state", "last_holder", "interpreter_state.gil_runtime_state"],
+  ["thread_state.size", "sizeof", "PyThreadState"],
+  ["thread_state.prev", "PyThreadState", "prev"],
+  ["thread_state.next", "PyThreadState", "next"],
+  ["thread_state.interp", "PyThreadState", "interp"],
+  ["thread_state.current_frame", "PyThreadState", "current_frame"],
+  ["thread_state.thread_id", "PyThreadState", "thread_id"],
+  ["thread_state.native_thread_id", "PyThreadState", "native_thread_id"],
+  ["thread_state.datastack_chunk", "PyThreadState", "datastack_chunk"],
+  ["thread_state.status", "PyThreadState", "_status"],
+  ["interpreter_frame.size", "sizeof", "_PyInterpreterFrame"],
+  ["interpreter_frame.previous", "_PyInterpreterFrame", "previous"],
+  ["interpreter_frame.executable", "_PyInterpreterFrame", "f_executable"],
+  ["interpreter_frame.instr_ptr", "_PyInterpreterFrame", "instr_ptr"],
+  ["interpreter_frame.localsplus", "_PyInterpreterFrame", "localsplus"],
+  ["interpreter_frame.owner", "_PyInterpreterFrame", "owner"],
+  ["code_object.size", "sizeof", "PyCodeObject"],
+  ["code_object.filename", "PyCodeObject", "co_filename"],
+  ["code_object.name", "PyCodeObject", "co_name"],
+  ["code_object.qualname", "PyCodeObject", "co_qualname"],
+  ["code_object.linetable", "PyCodeObject", "co_linetable"],
+  ["code_object.firstlineno", "PyCodeObject", "co_firstlineno"],
+  ["code_object.argcount", "PyCodeObject", "co_argcount"],
+  ["code_object.localsplusnames", "PyCodeObject", "co_localsplusnames"],
+  ["code_object.localspluskinds", "PyCodeObject", "co_localspluskinds"],
+  ["code_object.co_code_adaptive", "PyCodeObject", "co_code_adaptive"],
+  ["pyobject.size", "sizeof", "PyObject"],
+  ["pyobject.ob_type", "PyObject", "ob_type"],
+  ["type_object.size", "sizeof", "PyTypeObject"],
+  ["type_object.tp_name", "PyTypeObject", "tp_name"],
+  ["type_object.tp_flags", "PyTypeObject", "tp_flags"],
+  ["tuple_object.size", "sizeof", "PyTupleObject"],
+  ["tuple_object.ob_item", "PyTupleObject", "ob_item"],
+  ["tuple_object.ob_size", "PyVarObject", "ob_size"],
+  ["list_object.size", "sizeof", "PyListObject"],
+  ["list_object.ob_item", "PyListObject", "ob_item"],
+  ["list_object.ob_size", "PyVarObject", "ob_size"],
+  ["dict_object.size", "sizeof", "PyDictObject"],
+  ["dict_object.ma_keys", "PyDictObject", "ma_keys"],
+  ["dict_object.ma_values", "PyDictObject", "ma_values"],
+  ["float_object.size", "sizeof", "PyFloatObject"],
+  ["float_object.ob_fval", "PyFloatObject", "ob_fval"],
+  ["long_object.size", "sizeof", "PyLongObject"],
+  ["long_object.lv_tag", "PyLongObject", "long_value_lv_tag"],
+  ["long_object.ob_digit", "PyLongObject", "long_value_ob_digit"],
+  ["bytes_object.size", "sizeof", "PyBytesObject"],
+  ["bytes_object.ob_size", "PyVarObject", "ob_size"],
+  ["bytes_object.ob_sval", "PyBytesObject", "ob_sval"],
+  ["unicode_object.size", "sizeof", "PyUnicodeObject"],
+  ["unicode_object.state", "PyASCIIObject", "state"],
+  ["unicode_object.length", "PyASCIIObject", "length"],
+  ["unicode_object.asciiobject_size", "sizeof", "PyASCIIObject"],
+  ["gc.size", "sizeof", "_gc_runtime_state"],
+  ["gc.collecting", "_gc_runtime_state", "collecting"],
+];
+
+/**
+ * The `PythonLayout` fields that a `_Py_DebugOffsets` member determines, as
+ * `{ from: "thread_state.native_thread_id", group: "PyThreadState", field: "native_thread_id" }`;
+ * members relative to an embedded struct name it in `relativeTo`. Members not listed
+ * (`tp_repr`, `gil_runtime_state_enabled`) have no field.
+ *
+ * @example
+ * ```ts
+ * import { DEBUG_OFFSETS_FIELDS } from "@corestack/cpython-layouts";
+ *
+ * DEBUG_OFFSETS_FIELDS.find((entry) => entry.from === "code_object.qualname");
+ * // { from: "code_object.qualname", group: "PyCodeObject", field: "co_qualname" }
+ * ```
+ */
+export const DEBUG_OFFSETS_FIELDS: ReadonlyArray<{
+  readonly from: string;
+  readonly group: string;
+  readonly field: string;
+  readonly relativeTo?: string;
+}> = MAPPING.map(([from, group, field, relativeTo]) =>
+  relativeTo === undefined ? { from, group, field } : { from, group, field, relativeTo },
+);
+
+/**
+ * Builds a layout from the `_Py_DebugOffsets` of a running or dumped CPython 3.13+: every field
+ * the debug offsets carry (thread, interpreter, frame and code offsets, GIL and GC state, object
+ * headers) comes from the bytes; the rest (the `PyASCIIObject.state` bit positions, documented in
+ * CPython's `Include/cpython/unicodeobject.h`; `constants`; frame owner values; fields the struct
+ * does not list) comes from the generated table of the same minor version. Use it to follow a
+ * build whose layout differs from the headers corestack was generated from.
+ *
+ * @param bytes at least the first `sizeof(_Py_DebugOffsets)` bytes of `_PyRuntime`.
+ * @param littleEndian byte order of the target; `true` for x86-64 and aarch64.
+ * @returns the layout; `source` says it came from debug offsets.
+ * @throws {LayoutFormatError} as {@link decodeDebugOffsets} does, and `free_threaded` for a
+ *   `Py_GIL_DISABLED` build, `inconsistent` when two members that describe one field disagree
+ *   (`tuple_object.ob_size` and `list_object.ob_size`).
+ * @throws {TypeError} when `bytes` is not a `Uint8Array`.
+ *
+ * @example
+ * ```ts
+ * import { layoutFromDebugOffsets } from "@corestack/cpython-layouts";
+ *
+ * declare const runtimeBytes: Uint8Array; // read from the address of `_PyRuntime`
+ * const layout = layoutFromDebugOffsets(runtimeBytes);
+ * console.log(layout.version, layout.PyThreadState.native_thread_id); // { major: 3, minor: 13 } 160
+ * ```
+ */
+export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): PythonLayout {
+  const decoded = decodeDebugOffsets(bytes, littleEndian);
+  const version = decoded.version;
+  const base = layoutFor(version >>> 24, (version >>> 16) & 0xff);
+  const structLayout = base?._Py_DebugOffsets;
+  if (base === undefined || structLayout === undefined) throw new Error("unreachable: decodeDebugOffsets checked the version");
+  if (typeof decoded["free_threaded"] === "number" && decoded["free_threaded"] !== 0) {
+    throw new LayoutFormatError(
+      `Cannot use _Py_DebugOffsets of ${formatVersionHex(version)}: a free-threaded build (free_threaded at offset ` +
+        `0x${offsetOf(structLayout, "free_threaded").toString(16)}), whose object layout corestack does not know`,
+      { offset: offsetOf(structLayout, "free_threaded"), code: "free_threaded" },
+    );
+  }
+
+  const layout = clone(base) as Record<string, Record<string, unknown>>;
+  const assigned = new Map<string, { value: number; from: string }>();
+  for (const [from, group, field, relativeTo] of MAPPING) {
+    let value = lookup(decoded, from);
+    if (value === undefined) continue;
+    if (relativeTo !== undefined) {
+      const origin = lookup(decoded, relativeTo);
+      if (origin === undefined) continue;
+      value -= origin;
+      if (value < 0) {
+        throw new LayoutFormatError(
+          `Cannot use _Py_DebugOffsets.${from} at offset 0x${offsetOf(structLayout, from).toString(16)}: ` +
+            `it is before ${relativeTo}`,
+          { offset: offsetOf(structLayout, from), code: "implausible_offset" },
+        );
+      }
+    }
+    const key = `${group}.${field}`;
+    const earlier = assigned.get(key);
+    if (earlier !== undefined && earlier.value !== value) {
+      throw new LayoutFormatError(
+        `Cannot use _Py_DebugOffsets.${from} at offset 0x${offsetOf(structLayout, from).toString(16)}: ` +
+          `it says ${key} is ${value}, _Py_DebugOffsets.${earlier.from} says ${earlier.value}`,
+        { offset: offsetOf(structLayout, from), code: "inconsistent" },
+      );
+    }
+    assigned.set(key, { value, from });
+    (layout[group] ??= {})[field] = value;
+  }
+  (layout as Record<string, unknown>)["source"] =
+    `_Py_DebugOffsets of CPython ${formatVersionHex(version)} (0x${version.toString(16).padStart(8, "0")}), ` +
+    `other fields from ${base.source}`;
+  return layout as unknown as PythonLayout;
+}
+
+function requireBytes(bytes: Uint8Array, length: number, what: string): void {
+  if (bytes.length < length) {
+    throw new LayoutFormatError(
+      `Cannot read ${what} at offset 0x0: ${bytes.length} of ${length} bytes given`,
+      { offset: bytes.length, code: "truncated" },
+    );
+  }
+}
+
+function lookup(decoded: DebugOffsets, path: string): number | undefined {
+  const [section, member] = path.split(".");
+  const value = decoded[section ?? ""];
+  if (member === undefined) return typeof value === "number" ? value : undefined;
+  return typeof value === "object" ? value[member] : undefined;
+}
+
+function offsetOf(structLayout: DebugOffsetsLayout, path: string): number {
+  const [section, member] = path.split(".");
+  const value = structLayout[section ?? ""];
+  if (typeof value === "number") return value;
+  return (member === undefined ? undefined : value?.[member]) ?? 0;
+}
+
+function clone(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, clone(item)]));
+}
+
+const RELEASE_LEVELS: Readonly<Record<number, string>> = { 0xa: "a", 0xb: "b", 0xc: "rc" };
+
+/** `0x030d00f0` → `"3.13.0"`, `0x030e00a2` → `"3.14.0a2"`. */
+function formatVersionHex(version: number): string {
+  const level = (version >>> 4) & 0xf;
+  const serial = version & 0xf;
+  const suffix = level === 0xf ? "" : `${RELEASE_LEVELS[level] ?? `?${level}`}${serial}`;
+  return `${version >>> 24}.${(version >>> 16) & 0xff}.${(version >>> 8) & 0xff}${suffix}`;
+}

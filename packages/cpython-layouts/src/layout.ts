@@ -1,0 +1,556 @@
+/**
+ * The shape every version's table has. Groups are named after the C struct they describe and
+ * fields after the C member; a nested member designator has its dots replaced by underscores
+ * (`interpreters.head` → `interpreters_head`), as `_Py_DebugOffsets` spells them. A field that is
+ * optional exists only in some versions; its doc says which. All offsets and sizes are in bytes,
+ * for 64-bit release (non-debug, GIL) builds.
+ *
+ * @module
+ */
+
+/** A CPython minor version. */
+export interface PythonVersion {
+  /** 2 or 3. */
+  readonly major: number;
+  /** 7 for 2.7, 6–13 for 3.x. */
+  readonly minor: number;
+}
+
+/**
+ * Where a member of a C bitfield lives: `bit` is the index of its lowest bit counting from the
+ * least significant bit of the little-endian word that starts at the bitfield struct's offset,
+ * `width` is its number of bits. `(word >> bit) & ((1 << width) - 1)` reads it.
+ */
+export interface BitField {
+  /** Index of the lowest bit. */
+  readonly bit: number;
+  /** Number of bits. */
+  readonly width: number;
+}
+
+/** `sizeof` of the structs, for bounds checks and for data that follows a header struct. */
+export interface SizeofTable {
+  /** `sizeof(PyObject)`. */
+  readonly PyObject: number;
+  /** `sizeof(PyVarObject)`. */
+  readonly PyVarObject: number;
+  /** `sizeof(PyTypeObject)`. */
+  readonly PyTypeObject: number;
+  /** `sizeof(_PyRuntimeState)` (3.7+). */
+  readonly _PyRuntimeState?: number;
+  /** `sizeof(PyInterpreterState)`. */
+  readonly PyInterpreterState: number;
+  /** `sizeof(PyThreadState)`. */
+  readonly PyThreadState: number;
+  /** `sizeof(_PyCFrame)` (3.11–3.12). */
+  readonly _PyCFrame?: number;
+  /** `sizeof(PyFrameObject)` (≤ 3.10), including one slot of `f_localsplus`. */
+  readonly PyFrameObject?: number;
+  /** `sizeof(_PyInterpreterFrame)` (3.11+), including one slot of `localsplus`. */
+  readonly _PyInterpreterFrame?: number;
+  /** `sizeof(PyCodeObject)`. */
+  readonly PyCodeObject: number;
+  /** `sizeof(struct _gil_runtime_state)` (3.7+). */
+  readonly _gil_runtime_state?: number;
+  /** `sizeof(struct _gc_runtime_state)` (3.7+). */
+  readonly _gc_runtime_state?: number;
+  /** `sizeof(PyASCIIObject)` (3.x): an ASCII compact string's characters start here. */
+  readonly PyASCIIObject?: number;
+  /** `sizeof(PyCompactUnicodeObject)` (3.x): a non-ASCII compact string's characters start here. */
+  readonly PyCompactUnicodeObject?: number;
+  /** `sizeof(PyUnicodeObject)`. */
+  readonly PyUnicodeObject: number;
+  /** `sizeof(Py_UNICODE)` (2.7): 2 or 4, a build option (`--enable-unicode=ucs4`). */
+  readonly Py_UNICODE?: number;
+  /** `sizeof(PyStringObject)` (2.7). */
+  readonly PyStringObject?: number;
+  /** `sizeof(PyBytesObject)` (3.x). */
+  readonly PyBytesObject?: number;
+  /** `sizeof(PyTupleObject)`. */
+  readonly PyTupleObject: number;
+  /** `sizeof(PyListObject)`. */
+  readonly PyListObject: number;
+  /** `sizeof(PyIntObject)` (2.7). */
+  readonly PyIntObject?: number;
+  /** `sizeof(PyLongObject)`. */
+  readonly PyLongObject: number;
+  /** `sizeof(digit)`: bytes per `PyLongObject` digit. */
+  readonly digit: number;
+  /** `sizeof(PyFloatObject)`. */
+  readonly PyFloatObject: number;
+  /** `sizeof(PyDictObject)`. */
+  readonly PyDictObject: number;
+  /** `sizeof(_Py_DebugOffsets)` (3.13+): bytes to read at the start of `_PyRuntime`. */
+  readonly _Py_DebugOffsets?: number;
+}
+
+/** `PyObject`: the header of every object. */
+export interface PyObjectLayout {
+  /** Reference count. */
+  readonly ob_refcnt: number;
+  /** `PyTypeObject *`. */
+  readonly ob_type: number;
+}
+
+/** `PyVarObject`: the header of variable-size objects. */
+export interface PyVarObjectLayout {
+  /** Number of items (`Py_ssize_t`); for 3.x `int` objects before 3.12, the signed digit count. */
+  readonly ob_size: number;
+}
+
+/** `PyTypeObject`: enough to check an object's type by name and by subclass flags. */
+export interface PyTypeObjectLayout {
+  /** `const char *` name, e.g. `"code"` or `"frame"`. */
+  readonly tp_name: number;
+  /** `unsigned long` flags; see the `Py_TPFLAGS_*` constants. */
+  readonly tp_flags: number;
+}
+
+/** `_PyRuntimeState` (3.7+), the `_PyRuntime` global. */
+export interface PyRuntimeStateLayout {
+  /** `_Py_DebugOffsets debug_offsets` (3.13+): always 0, see {@link DebugOffsetsLayout}. */
+  readonly debug_offsets?: number;
+  /** `PyThreadState *finalizing` (3.7–3.8). */
+  readonly finalizing?: number;
+  /** `_finalizing`, the finalizing `PyThreadState *` (3.9+; atomic). */
+  readonly _finalizing?: number;
+  /** `interpreters.head`: first `PyInterpreterState *`. */
+  readonly interpreters_head: number;
+  /** `interpreters.main`: the main `PyInterpreterState *`. */
+  readonly interpreters_main: number;
+  /** `gc`: the embedded `struct _gc_runtime_state` (3.7–3.8; from 3.9 per interpreter). */
+  readonly gc?: number;
+  /** `ceval.gil`: the embedded `struct _gil_runtime_state` (3.7–3.11; from 3.12 per interpreter). */
+  readonly ceval_gil?: number;
+  /** `gilstate.tstate_current`: the `PyThreadState *` holding the GIL, or NULL (3.7–3.11). */
+  readonly gilstate_tstate_current?: number;
+}
+
+/** `PyInterpreterState` (`struct _is`). */
+export interface PyInterpreterStateLayout {
+  /** Next `PyInterpreterState *`. */
+  readonly next: number;
+  /** First `PyThreadState *` (≤ 3.10). */
+  readonly tstate_head?: number;
+  /** `threads.head`: first `PyThreadState *` (3.11+). */
+  readonly threads_head?: number;
+  /** `int64_t id` (3.7+); the main interpreter is 0. */
+  readonly id?: number;
+  /** `ceval.gil`: pointer to this interpreter's `struct _gil_runtime_state` (3.12+). */
+  readonly ceval_gil?: number;
+  /** `gc`: the embedded `struct _gc_runtime_state` (3.9+). */
+  readonly gc?: number;
+  /** `PyObject *modules`, `sys.modules` (≤ 3.11). */
+  readonly modules?: number;
+  /** `imports.modules`, `sys.modules` (3.12+). */
+  readonly imports_modules?: number;
+  /** `PyObject *sysdict`, the `sys` module's dict. */
+  readonly sysdict: number;
+  /** `PyObject *builtins`. */
+  readonly builtins: number;
+  /** `_gil`: the embedded `struct _gil_runtime_state` that `ceval.gil` usually points to (3.12+). */
+  readonly _gil?: number;
+}
+
+/** `PyThreadState` (`struct _ts`). */
+export interface PyThreadStateLayout {
+  /** Previous `PyThreadState *` (3.x). */
+  readonly prev?: number;
+  /** Next `PyThreadState *`. */
+  readonly next: number;
+  /** Owning `PyInterpreterState *`. */
+  readonly interp: number;
+  /** `_status` bitfield struct (3.12+). */
+  readonly _status?: number;
+  /** `PyFrameObject *frame`, the running frame (≤ 3.10). */
+  readonly frame?: number;
+  /** `_PyCFrame *cframe` (3.11–3.12); its `current_frame` is the running frame. */
+  readonly cframe?: number;
+  /** `_PyInterpreterFrame *current_frame` (3.13+). */
+  readonly current_frame?: number;
+  /**
+   * `thread_id`: `pthread_self()` of the thread (`long` in 2.7/3.6, `unsigned long` after). On
+   * x86-64 glibc this equals the thread's `fs_base`, not the OS thread id.
+   */
+  readonly thread_id: number;
+  /** `unsigned long native_thread_id`: the OS thread id (3.11+). */
+  readonly native_thread_id?: number;
+  /** `_PyStackChunk *datastack_chunk` (3.11+): where thread-owned frames are allocated. */
+  readonly datastack_chunk?: number;
+}
+
+/** `_PyCFrame` (3.11–3.12). */
+export interface PyCFrameLayout {
+  /** `_PyInterpreterFrame *current_frame`. */
+  readonly current_frame: number;
+  /** `_PyCFrame *previous`. */
+  readonly previous: number;
+}
+
+/** `PyFrameObject` (≤ 3.10), the frame model before 3.11. */
+export interface PyFrameObjectLayout {
+  /** Calling `PyFrameObject *`. */
+  readonly f_back: number;
+  /** `PyCodeObject *`. */
+  readonly f_code: number;
+  /** `PyObject *f_trace`. */
+  readonly f_trace: number;
+  /**
+   * `int f_lasti`: the last instruction run, a byte offset into `co_code` (≤ 3.9) or an index
+   * in 2-byte code units (3.10); -1 before the first instruction.
+   */
+  readonly f_lasti: number;
+  /** `int f_lineno`: valid only while tracing; use `f_lasti` with the line table otherwise. */
+  readonly f_lineno: number;
+  /** `PyObject *f_localsplus[]`: locals, then cells and free variables, then the value stack. */
+  readonly f_localsplus: number;
+}
+
+/** `_PyInterpreterFrame` (3.11+), the frame model from 3.11. */
+export interface PyInterpreterFrameLayout {
+  /** `PyCodeObject *f_code` (3.11–3.12). */
+  readonly f_code?: number;
+  /** `PyObject *f_executable` (3.13+): a code object for Python frames. */
+  readonly f_executable?: number;
+  /** Calling `_PyInterpreterFrame *`. */
+  readonly previous: number;
+  /** `PyFrameObject *frame_obj`, or NULL. */
+  readonly frame_obj: number;
+  /** `_Py_CODEUNIT *prev_instr`: the last instruction started (3.11–3.12). */
+  readonly prev_instr?: number;
+  /** `_Py_CODEUNIT *instr_ptr`: the instruction running or about to run (3.13+). */
+  readonly instr_ptr?: number;
+  /** `int stacktop` (3.11–3.13). */
+  readonly stacktop?: number;
+  /** `bool is_entry` (3.11): the first frame of a `_PyEval_EvalFrameDefault` call. */
+  readonly is_entry?: number;
+  /** `char owner`: one of the `FRAME_OWNED_BY_*` constants. */
+  readonly owner: number;
+  /** `PyObject *localsplus[]`: locals, cells, free variables, then the value stack. */
+  readonly localsplus: number;
+}
+
+/** `PyCodeObject`. */
+export interface PyCodeObjectLayout {
+  /** `int co_argcount`. */
+  readonly co_argcount: number;
+  /** `int co_posonlyargcount` (3.8+). */
+  readonly co_posonlyargcount?: number;
+  /** `int co_kwonlyargcount` (3.x). */
+  readonly co_kwonlyargcount?: number;
+  /** `int co_nlocals`. */
+  readonly co_nlocals: number;
+  /** `int co_stacksize`. */
+  readonly co_stacksize: number;
+  /** `int co_flags` (`CO_*`). */
+  readonly co_flags: number;
+  /** `int co_firstlineno`. */
+  readonly co_firstlineno: number;
+  /** `int co_nlocalsplus` (3.11+): number of `localsplus` slots that are not value stack. */
+  readonly co_nlocalsplus?: number;
+  /** `PyObject *co_code`, the bytecode `bytes` (≤ 3.10). */
+  readonly co_code?: number;
+  /** `PyObject *co_varnames` tuple (≤ 3.10). */
+  readonly co_varnames?: number;
+  /** `PyObject *co_freevars` tuple (≤ 3.10). */
+  readonly co_freevars?: number;
+  /** `PyObject *co_cellvars` tuple (≤ 3.10). */
+  readonly co_cellvars?: number;
+  /** `PyObject *co_localsplusnames` tuple (3.11+). */
+  readonly co_localsplusnames?: number;
+  /** `PyObject *co_localspluskinds` bytes (3.11+): `CO_FAST_*` kind of each name. */
+  readonly co_localspluskinds?: number;
+  /** `PyObject *co_filename` str. */
+  readonly co_filename: number;
+  /** `PyObject *co_name` str. */
+  readonly co_name: number;
+  /** `PyObject *co_qualname` str (3.11+). */
+  readonly co_qualname?: number;
+  /** `PyObject *co_lnotab` bytes (≤ 3.9). */
+  readonly co_lnotab?: number;
+  /** `PyObject *co_linetable` bytes (3.10: line table; 3.11+: location table). */
+  readonly co_linetable?: number;
+  /** `char co_code_adaptive[]` (3.11+): the bytecode, inline in the code object. */
+  readonly co_code_adaptive?: number;
+}
+
+/** `struct _gil_runtime_state` (3.7+). */
+export interface GilRuntimeStateLayout {
+  /** `last_holder`: the `PyThreadState *` that last held the GIL. */
+  readonly last_holder: number;
+  /** `locked`: `int`, non-zero while the GIL is held. */
+  readonly locked: number;
+}
+
+/** `struct _gc_runtime_state` (3.7+). */
+export interface GcRuntimeStateLayout {
+  /** `int collecting`: non-zero while a collection runs. */
+  readonly collecting: number;
+}
+
+/** `PyASCIIObject` (3.x), the header of every `str`. */
+export interface PyASCIIObjectLayout {
+  /** `Py_ssize_t length`, in code points. */
+  readonly length: number;
+  /** `Py_hash_t hash`. */
+  readonly hash: number;
+  /** The `state` bitfield struct; see {@link PyASCIIObjectStateLayout}. */
+  readonly state: number;
+  /** `wchar_t *wstr` (3.6–3.11). */
+  readonly wstr?: number;
+}
+
+/** Members of `PyASCIIObject.state` (3.x), as bit positions. */
+export interface PyASCIIObjectStateLayout {
+  /** `interned`: `SSTATE_*`. */
+  readonly interned: BitField;
+  /** `kind`: `PyUnicode_1BYTE_KIND` (1), `2BYTE` (2), `4BYTE` (4); 0 = `wstr` only (≤ 3.11). */
+  readonly kind: BitField;
+  /** `compact`: characters follow the header. */
+  readonly compact: BitField;
+  /** `ascii`: all characters are ASCII (then they follow a `PyASCIIObject`). */
+  readonly ascii: BitField;
+  /** `ready` (≤ 3.11). */
+  readonly ready?: BitField;
+  /** `statically_allocated` (3.12+). */
+  readonly statically_allocated?: BitField;
+}
+
+/** `PyCompactUnicodeObject` (3.x). */
+export interface PyCompactUnicodeObjectLayout {
+  /** `Py_ssize_t utf8_length`. */
+  readonly utf8_length: number;
+  /** `char *utf8`, or NULL. */
+  readonly utf8: number;
+  /** `Py_ssize_t wstr_length` (≤ 3.11). */
+  readonly wstr_length?: number;
+}
+
+/** `PyUnicodeObject`: 2.7's `unicode`, or 3.x's non-compact `str`. */
+export interface PyUnicodeObjectLayout {
+  /** `Py_ssize_t length` (2.7). */
+  readonly length?: number;
+  /** `Py_UNICODE *str` (2.7). */
+  readonly str?: number;
+  /** `data.any`: pointer to the characters of a non-compact string (3.x). */
+  readonly data?: number;
+}
+
+/** `PyStringObject` (2.7's `str`). */
+export interface PyStringObjectLayout {
+  /** `long ob_shash`. */
+  readonly ob_shash: number;
+  /** `int ob_sstate`. */
+  readonly ob_sstate: number;
+  /** `char ob_sval[]`: `ob_size` bytes and a NUL. */
+  readonly ob_sval: number;
+}
+
+/** `PyBytesObject` (3.x). */
+export interface PyBytesObjectLayout {
+  /** `Py_hash_t ob_shash`. */
+  readonly ob_shash: number;
+  /** `char ob_sval[]`: `ob_size` bytes and a NUL. */
+  readonly ob_sval: number;
+}
+
+/** `PyTupleObject`. */
+export interface PyTupleObjectLayout {
+  /** `PyObject *ob_item[]`: `ob_size` items. */
+  readonly ob_item: number;
+}
+
+/** `PyListObject`. */
+export interface PyListObjectLayout {
+  /** `PyObject **ob_item`: `ob_size` items. */
+  readonly ob_item: number;
+  /** `Py_ssize_t allocated`. */
+  readonly allocated: number;
+}
+
+/** `PyIntObject` (2.7's `int`). */
+export interface PyIntObjectLayout {
+  /** `long ob_ival`. */
+  readonly ob_ival: number;
+}
+
+/** `PyLongObject`. */
+export interface PyLongObjectLayout {
+  /** `digit ob_digit[]` (≤ 3.11); `ob_size` is the signed digit count. */
+  readonly ob_digit?: number;
+  /** `long_value.lv_tag` (3.12+): digit count `<< _PyLong_NON_SIZE_BITS`, sign in the low bits. */
+  readonly long_value_lv_tag?: number;
+  /** `long_value.ob_digit[]` (3.12+). */
+  readonly long_value_ob_digit?: number;
+}
+
+/** `PyFloatObject`. */
+export interface PyFloatObjectLayout {
+  /** `double ob_fval`. */
+  readonly ob_fval: number;
+}
+
+/** `PyDictObject`: the object only; the keys object's layout is not recorded. */
+export interface PyDictObjectLayout {
+  /** `Py_ssize_t ma_fill` (2.7). */
+  readonly ma_fill?: number;
+  /** `Py_ssize_t ma_used`: number of items. */
+  readonly ma_used: number;
+  /** `Py_ssize_t ma_mask` (2.7). */
+  readonly ma_mask?: number;
+  /** `PyDictEntry *ma_table` (2.7). */
+  readonly ma_table?: number;
+  /** `PyDictKeysObject *ma_keys` (3.x). */
+  readonly ma_keys?: number;
+  /** `ma_values`: split-table values, or NULL (3.x). */
+  readonly ma_values?: number;
+}
+
+/** Compile-time constants that reading code needs. */
+export interface ConstantsTable {
+  /** Bits per `PyLongObject` digit (30 on 64-bit builds). */
+  readonly PyLong_SHIFT: number;
+  /** Low bits of `lv_tag` that are not the digit count (3.12+). */
+  readonly _PyLong_NON_SIZE_BITS?: number;
+  /** `Py_UNICODE_SIZE` (2.7): 2 or 4. */
+  readonly Py_UNICODE_SIZE?: number;
+  /** `_PyInterpreterFrame.owner` of a frame on a thread's data stack (3.11+). */
+  readonly FRAME_OWNED_BY_THREAD?: number;
+  /** `_PyInterpreterFrame.owner` of a generator's or coroutine's frame (3.11+). */
+  readonly FRAME_OWNED_BY_GENERATOR?: number;
+  /** `_PyInterpreterFrame.owner` of a frame owned by a frame object (3.11+). */
+  readonly FRAME_OWNED_BY_FRAME_OBJECT?: number;
+  /** `_PyInterpreterFrame.owner` of a C-stack shim (entry) frame, not a Python frame (3.12+). */
+  readonly FRAME_OWNED_BY_CSTACK?: number;
+  /** `tp_flags` bit of `int` subclasses (2.7). */
+  readonly Py_TPFLAGS_INT_SUBCLASS?: number;
+  /** `tp_flags` bit of `long` (2.7) / `int` (3.x) subclasses. */
+  readonly Py_TPFLAGS_LONG_SUBCLASS: number;
+  /** `tp_flags` bit of `list` subclasses. */
+  readonly Py_TPFLAGS_LIST_SUBCLASS: number;
+  /** `tp_flags` bit of `tuple` subclasses. */
+  readonly Py_TPFLAGS_TUPLE_SUBCLASS: number;
+  /** `tp_flags` bit of `str` subclasses (2.7). */
+  readonly Py_TPFLAGS_STRING_SUBCLASS?: number;
+  /** `tp_flags` bit of `bytes` subclasses (3.x). */
+  readonly Py_TPFLAGS_BYTES_SUBCLASS?: number;
+  /** `tp_flags` bit of `unicode` (2.7) / `str` (3.x) subclasses. */
+  readonly Py_TPFLAGS_UNICODE_SUBCLASS: number;
+  /** `tp_flags` bit of `dict` subclasses. */
+  readonly Py_TPFLAGS_DICT_SUBCLASS: number;
+  /** `tp_flags` bit of `BaseException` subclasses. */
+  readonly Py_TPFLAGS_BASE_EXC_SUBCLASS: number;
+  /** `tp_flags` bit of `type` subclasses. */
+  readonly Py_TPFLAGS_TYPE_SUBCLASS: number;
+}
+
+/**
+ * Offsets of the members of `_Py_DebugOffsets` itself (3.13+), the struct at offset 0 of
+ * `_PyRuntime`: `cookie` (`"xdebugpy"`), `version` (`PY_VERSION_HEX`), `free_threaded`, then
+ * one section per struct (`runtime_state`, `thread_state`, …) whose members are `uint64_t` offsets
+ * (and a `size`). Read with {@link decodeDebugOffsets}. The struct changes between minor versions,
+ * so each version's table carries its own.
+ */
+export interface DebugOffsetsLayout {
+  /** `char cookie[8]`. */
+  readonly cookie: number;
+  /** `uint64_t version`. */
+  readonly version: number;
+  /** Other members: `uint64_t` scalars or sections of `uint64_t` members. */
+  readonly [member: string]: number | { readonly [field: string]: number };
+}
+
+/** What every version's table has, whatever its frame model. */
+export interface PythonLayoutBase {
+  /** The minor version the table describes. */
+  readonly version: PythonVersion;
+  /** Where the numbers come from, for messages: `"CPython 3.12.1 headers"`. */
+  readonly source: string;
+  /** Bytes per pointer: 8. */
+  readonly pointerSize: number;
+  /** `sizeof` of the structs. */
+  readonly sizeof: SizeofTable;
+  /** `PyObject`. */
+  readonly PyObject: PyObjectLayout;
+  /** `PyVarObject`. */
+  readonly PyVarObject: PyVarObjectLayout;
+  /** `PyTypeObject`. */
+  readonly PyTypeObject: PyTypeObjectLayout;
+  /** `_PyRuntimeState` (3.7+). */
+  readonly _PyRuntimeState?: PyRuntimeStateLayout;
+  /** `PyInterpreterState`. */
+  readonly PyInterpreterState: PyInterpreterStateLayout;
+  /** `PyThreadState`. */
+  readonly PyThreadState: PyThreadStateLayout;
+  /** `PyCodeObject`. */
+  readonly PyCodeObject: PyCodeObjectLayout;
+  /** `struct _gil_runtime_state` (3.7+); before, the GIL is in static variables. */
+  readonly _gil_runtime_state?: GilRuntimeStateLayout;
+  /** `struct _gc_runtime_state` (3.7+); before, the GC state is in static variables. */
+  readonly _gc_runtime_state?: GcRuntimeStateLayout;
+  /** `PyASCIIObject` (3.x). */
+  readonly PyASCIIObject?: PyASCIIObjectLayout;
+  /** `PyASCIIObject.state` members (3.x). */
+  readonly PyASCIIObject_state?: PyASCIIObjectStateLayout;
+  /** `PyCompactUnicodeObject` (3.x). */
+  readonly PyCompactUnicodeObject?: PyCompactUnicodeObjectLayout;
+  /** `PyUnicodeObject`. */
+  readonly PyUnicodeObject: PyUnicodeObjectLayout;
+  /** `PyStringObject` (2.7). */
+  readonly PyStringObject?: PyStringObjectLayout;
+  /** `PyBytesObject` (3.x). */
+  readonly PyBytesObject?: PyBytesObjectLayout;
+  /** `PyTupleObject`. */
+  readonly PyTupleObject: PyTupleObjectLayout;
+  /** `PyListObject`. */
+  readonly PyListObject: PyListObjectLayout;
+  /** `PyIntObject` (2.7). */
+  readonly PyIntObject?: PyIntObjectLayout;
+  /** `PyLongObject`. */
+  readonly PyLongObject: PyLongObjectLayout;
+  /** `PyFloatObject`. */
+  readonly PyFloatObject: PyFloatObjectLayout;
+  /** `PyDictObject`. */
+  readonly PyDictObject: PyDictObjectLayout;
+  /** Compile-time constants. */
+  readonly constants: ConstantsTable;
+  /** The members of `_Py_DebugOffsets` (3.13+). */
+  readonly _Py_DebugOffsets?: DebugOffsetsLayout;
+}
+
+/** A version whose threads run chains of `PyFrameObject` (2.7, 3.6–3.10). */
+export interface PythonLayoutWithFrameObjects extends PythonLayoutBase {
+  /** Thread states point at `PyFrameObject`s linked by `f_back`. */
+  readonly frameModel: "frame_object";
+  /** `PyFrameObject`. */
+  readonly PyFrameObject: PyFrameObjectLayout;
+}
+
+/** A version whose threads run chains of `_PyInterpreterFrame` (3.11+). */
+export interface PythonLayoutWithInterpreterFrames extends PythonLayoutBase {
+  /**
+   * Thread states point (3.11–3.12 through `cframe`) at `_PyInterpreterFrame`s linked by
+   * `previous`; skip frames owned by `FRAME_OWNED_BY_CSTACK`.
+   */
+  readonly frameModel: "interpreter_frame";
+  /** `_PyCFrame` (3.11–3.12). */
+  readonly _PyCFrame?: PyCFrameLayout;
+  /** `_PyInterpreterFrame`. */
+  readonly _PyInterpreterFrame: PyInterpreterFrameLayout;
+}
+
+/**
+ * The struct layout of one CPython minor version: a union on `frameModel`, so that checking it
+ * gives the frame struct's layout.
+ *
+ * @example
+ * ```ts
+ * import { layoutFor } from "@corestack/cpython-layouts";
+ *
+ * const layout = layoutFor(3, 12);
+ * if (layout?.frameModel === "interpreter_frame") {
+ *   console.log(layout._PyInterpreterFrame.previous); // 8
+ * }
+ * ```
+ */
+export type PythonLayout = PythonLayoutWithFrameObjects | PythonLayoutWithInterpreterFrames;

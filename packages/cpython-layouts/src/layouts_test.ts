@@ -1,0 +1,235 @@
+import { describe, expect, test } from "vitest";
+import type { BitField, PythonLayout } from "./layout.js";
+import { layoutFor, layouts } from "./layouts.js";
+
+const entries = Object.entries(layouts) as Array<[string, PythonLayout]>;
+
+/** Whether `layout` is at least `major.minor`. */
+function atLeast(layout: PythonLayout, major: number, minor: number): boolean {
+  return layout.version.major * 100 + layout.version.minor >= major * 100 + minor;
+}
+
+/** Groups of offsets (not sizeof, constants, bitfields or the debug offsets struct). */
+function offsetGroups(layout: PythonLayout): Array<[string, Record<string, number>]> {
+  const skip = new Set(["version", "source", "frameModel", "pointerSize", "sizeof", "constants", "_Py_DebugOffsets"]);
+  return Object.entries(layout).filter(
+    (entry): entry is [string, Record<string, number>] =>
+      !skip.has(entry[0]) && typeof entry[1] === "object" && Object.values(entry[1]).every((v) => typeof v === "number"),
+  );
+}
+
+/**
+ * Members whose declaration order is the same in every version that has them; offsets along each
+ * chain must increase.
+ */
+const ORDERED: Array<[group: string, fields: string[]]> = [
+  ["PyObject", ["ob_refcnt", "ob_type"]],
+  ["PyThreadState", ["prev", "next", "interp", "frame", "thread_id", "native_thread_id", "datastack_chunk"]],
+  ["PyThreadState", ["interp", "_status", "cframe", "thread_id"]],
+  ["PyThreadState", ["interp", "_status", "current_frame", "thread_id"]],
+  ["_PyRuntimeState", ["debug_offsets", "finalizing", "interpreters_head", "interpreters_main", "gc", "ceval_gil"]],
+  ["_PyRuntimeState", ["_finalizing", "interpreters_head", "interpreters_main", "ceval_gil", "gilstate_tstate_current"]],
+  ["PyInterpreterState", ["next", "tstate_head", "id", "modules", "sysdict", "builtins"]],
+  ["PyInterpreterState", ["sysdict", "builtins", "imports_modules", "_gil"]],
+  ["PyFrameObject", ["f_back", "f_code", "f_trace", "f_lasti", "f_lineno", "f_localsplus"]],
+  ["_PyInterpreterFrame", ["previous", "prev_instr", "stacktop", "owner", "localsplus"]],
+  ["_PyInterpreterFrame", ["f_executable", "previous", "instr_ptr", "stacktop", "owner", "localsplus"]],
+  ["_PyInterpreterFrame", ["f_code", "frame_obj", "prev_instr"]],
+  ["_PyInterpreterFrame", ["f_executable", "frame_obj", "instr_ptr"]],
+  ["_PyCFrame", ["current_frame", "previous"]],
+  ["PyCodeObject", ["co_argcount", "co_posonlyargcount", "co_kwonlyargcount"]],
+  ["PyCodeObject", ["co_code", "co_varnames", "co_freevars", "co_cellvars", "co_filename", "co_name", "co_lnotab"]],
+  ["PyCodeObject", ["co_filename", "co_name", "co_linetable"]],
+  ["PyCodeObject", ["co_localsplusnames", "co_localspluskinds", "co_filename", "co_name", "co_qualname", "co_linetable", "co_code_adaptive"]],
+  ["_gil_runtime_state", ["last_holder", "locked"]],
+  ["PyASCIIObject", ["length", "hash", "state", "wstr"]],
+  ["PyCompactUnicodeObject", ["utf8_length", "utf8", "wstr_length"]],
+  ["PyStringObject", ["ob_shash", "ob_sstate", "ob_sval"]],
+  ["PyBytesObject", ["ob_shash", "ob_sval"]],
+  ["PyListObject", ["ob_item", "allocated"]],
+  ["PyLongObject", ["long_value_lv_tag", "long_value_ob_digit"]],
+  ["PyDictObject", ["ma_fill", "ma_used", "ma_mask", "ma_table"]],
+  ["PyDictObject", ["ma_used", "ma_keys", "ma_values"]],
+];
+
+/** Pointer members: 8-byte aligned. */
+const POINTERS: Array<[group: string, fields: string[]]> = [
+  ["PyObject", ["ob_type"]],
+  ["PyTypeObject", ["tp_name"]],
+  ["_PyRuntimeState", ["interpreters_head", "interpreters_main", "gilstate_tstate_current", "finalizing", "_finalizing"]],
+  ["PyInterpreterState", ["next", "tstate_head", "threads_head", "ceval_gil", "modules", "imports_modules", "sysdict", "builtins"]],
+  ["PyThreadState", ["prev", "next", "interp", "frame", "cframe", "current_frame", "datastack_chunk"]],
+  ["_PyCFrame", ["current_frame", "previous"]],
+  ["PyFrameObject", ["f_back", "f_code", "f_trace", "f_localsplus"]],
+  ["_PyInterpreterFrame", ["f_code", "f_executable", "previous", "frame_obj", "prev_instr", "instr_ptr", "localsplus"]],
+  ["PyCodeObject", ["co_code", "co_varnames", "co_freevars", "co_cellvars", "co_localsplusnames", "co_localspluskinds", "co_filename", "co_name", "co_qualname", "co_lnotab", "co_linetable"]],
+  ["_gil_runtime_state", ["last_holder"]],
+  ["PyTupleObject", ["ob_item"]],
+  ["PyListObject", ["ob_item"]],
+  ["PyDictObject", ["ma_keys", "ma_values", "ma_table"]],
+];
+
+describe("layouts", () => {
+  test("layouts has 2.7 and 3.6–3.13, each keyed by its own version", () => {
+    expect(Object.keys(layouts)).toEqual(["2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]);
+    for (const [key, layout] of entries) {
+      expect(`${layout.version.major}.${layout.version.minor}`).toBe(key);
+      expect(layout.source).toMatch(new RegExp(`^CPython ${key.replace(".", "\\.")}\\.\\d+ headers$`));
+      expect(layout.pointerSize).toBe(8);
+    }
+  });
+
+  test("layoutFor() returns the table of a supported version and undefined otherwise", () => {
+    expect(layoutFor(3, 12)).toBe(layouts["3.12"]);
+    expect(layoutFor(2, 7)).toBe(layouts["2.7"]);
+    expect(layoutFor(3, 5)).toBeUndefined();
+    expect(layoutFor(3, 14)).toBeUndefined();
+    expect(layoutFor(2, 6)).toBeUndefined();
+    expect(layoutFor(Number.NaN, 1)).toBeUndefined();
+    expect(layoutFor(3.1, 2)).toBeUndefined();
+  });
+
+  test("layouts has the frame model and struct groups each version should have", () => {
+    for (const [, layout] of entries) {
+      const modern = atLeast(layout, 3, 11);
+      expect(layout.frameModel).toBe(modern ? "interpreter_frame" : "frame_object");
+      if (layout.frameModel === "frame_object") {
+        expect(layout.PyFrameObject.f_back).toBeGreaterThan(0);
+        expect(layout.PyThreadState.frame).toBeDefined();
+      } else {
+        expect(layout._PyInterpreterFrame.owner).toBeGreaterThan(0);
+        expect(layout.PyCodeObject.co_code_adaptive).toBeDefined();
+        expect(layout.PyThreadState.native_thread_id).toBeDefined();
+        const hasCFrame = !atLeast(layout, 3, 13);
+        expect(layout._PyCFrame !== undefined).toBe(hasCFrame);
+        expect(layout.PyThreadState.cframe !== undefined).toBe(hasCFrame);
+        expect(layout.PyThreadState.current_frame !== undefined).toBe(!hasCFrame);
+      }
+      expect(layout._PyRuntimeState !== undefined).toBe(atLeast(layout, 3, 7));
+      expect(layout._gil_runtime_state !== undefined).toBe(atLeast(layout, 3, 7));
+      expect(layout._gc_runtime_state !== undefined).toBe(atLeast(layout, 3, 7));
+      expect(layout.PyInterpreterState.id !== undefined).toBe(atLeast(layout, 3, 7));
+      expect(layout._Py_DebugOffsets !== undefined).toBe(atLeast(layout, 3, 13));
+      expect(layout._PyRuntimeState?.gilstate_tstate_current !== undefined).toBe(
+        atLeast(layout, 3, 7) && !atLeast(layout, 3, 12),
+      );
+      // Where the GIL and the GC state live.
+      const gilInRuntime = layout._PyRuntimeState?.ceval_gil !== undefined;
+      const gilInInterpreter = layout.PyInterpreterState._gil !== undefined;
+      expect(gilInRuntime && gilInInterpreter).toBe(false);
+      expect(gilInRuntime || gilInInterpreter).toBe(atLeast(layout, 3, 7));
+      const gcInRuntime = layout._PyRuntimeState?.gc !== undefined;
+      const gcInInterpreter = layout.PyInterpreterState.gc !== undefined;
+      expect(gcInRuntime && gcInInterpreter).toBe(false);
+      expect(gcInRuntime || gcInInterpreter).toBe(atLeast(layout, 3, 7));
+      // One spelling of each renamed member.
+      const interp = layout.PyInterpreterState;
+      expect([interp.tstate_head, interp.threads_head].filter((v) => v !== undefined)).toHaveLength(1);
+      expect([interp.modules, interp.imports_modules].filter((v) => v !== undefined)).toHaveLength(1);
+      const code = layout.PyCodeObject;
+      expect([code.co_lnotab, code.co_linetable].filter((v) => v !== undefined)).toHaveLength(1);
+      expect([code.co_varnames, code.co_localsplusnames].filter((v) => v !== undefined)).toHaveLength(1);
+      const long = layout.PyLongObject;
+      expect([long.ob_digit, long.long_value_ob_digit].filter((v) => v !== undefined)).toHaveLength(1);
+    }
+  });
+
+  test.each(entries)("layouts[%s] offsets are inside their structs, distinct, and aligned", (_key, layout) => {
+    const sizes = layout.sizeof as unknown as Record<string, number | undefined>;
+    for (const [group, fields] of offsetGroups(layout)) {
+      const size = sizes[group];
+      const values = Object.values(fields);
+      expect(new Set(values).size, `${group} has two fields at one offset`).toBe(values.length);
+      for (const [field, offset] of Object.entries(fields)) {
+        expect(Number.isSafeInteger(offset) && offset >= 0, `${group}.${field}`).toBe(true);
+        if (size !== undefined) expect(offset, `${group}.${field} < sizeof(${group})`).toBeLessThan(size);
+        // Object structs start with a PyObject header.
+        if (group.startsWith("Py") && group.endsWith("Object") && group !== "PyObject" && group !== "PyVarObject") {
+          expect(offset, `${group}.${field} after the object header`).toBeGreaterThanOrEqual(layout.sizeof.PyObject);
+        }
+      }
+    }
+    for (const [group, fields] of POINTERS) {
+      const values = (layout as unknown as Record<string, Record<string, number | undefined> | undefined>)[group];
+      for (const field of fields) {
+        const offset = values?.[field];
+        if (offset !== undefined) expect(offset % 8, `${group}.${field} is pointer-aligned`).toBe(0);
+      }
+    }
+    for (const size of Object.values(sizes)) {
+      if (size !== undefined) expect(size).toBeGreaterThan(0);
+    }
+    expect(layout.sizeof.PyVarObject).toBe(layout.PyVarObject.ob_size + 8);
+  });
+
+  test.each(entries)("layouts[%s] offsets follow declaration order", (_key, layout) => {
+    const groups = layout as unknown as Record<string, Record<string, number | undefined> | undefined>;
+    for (const [group, fields] of ORDERED) {
+      const present = fields
+        .map((field) => [field, groups[group]?.[field]] as const)
+        .filter((entry): entry is readonly [string, number] => entry[1] !== undefined);
+      for (let i = 1; i < present.length; i += 1) {
+        const [before, beforeOffset] = present[i - 1] as readonly [string, number];
+        const [after, afterOffset] = present[i] as readonly [string, number];
+        expect(beforeOffset, `${group}.${before} before ${group}.${after}`).toBeLessThan(afterOffset);
+      }
+    }
+  });
+
+  test.each(entries)("layouts[%s] trailing arrays end their structs", (_key, layout) => {
+    const s = layout.sizeof;
+    expect(layout.PyTupleObject.ob_item).toBe(s.PyTupleObject - 8);
+    if (layout.frameModel === "frame_object") {
+      expect(layout.PyFrameObject.f_localsplus).toBe((s.PyFrameObject ?? 0) - 8);
+    } else {
+      expect(layout._PyInterpreterFrame.localsplus).toBe((s._PyInterpreterFrame ?? 0) - 8);
+      expect(s.PyCodeObject - (layout.PyCodeObject.co_code_adaptive ?? 0)).toBeLessThanOrEqual(8);
+    }
+    const digit = layout.PyLongObject.ob_digit ?? layout.PyLongObject.long_value_ob_digit ?? 0;
+    expect(digit + s.digit).toBeLessThanOrEqual(s.PyLongObject);
+    expect(s.digit * 8).toBeGreaterThanOrEqual(layout.constants.PyLong_SHIFT);
+  });
+
+  test.each(entries.filter(([, layout]) => layout.PyASCIIObject_state !== undefined))(
+    "layouts[%s] string state bits do not overlap and match unicodeobject.h",
+    (_key, layout) => {
+      const state = layout.PyASCIIObject_state as unknown as Record<string, BitField>;
+      let used = 0;
+      for (const [name, field] of Object.entries(state)) {
+        const mask = ((1 << field.width) - 1) << field.bit;
+        expect(used & mask, `${name} overlaps`).toBe(0);
+        expect(field.bit + field.width).toBeLessThanOrEqual(32);
+        used |= mask;
+      }
+      // Include/cpython/unicodeobject.h documents this order for every 3.x so far.
+      expect(state["interned"]).toEqual({ bit: 0, width: 2 });
+      expect(state["kind"]).toEqual({ bit: 2, width: 3 });
+      expect(state["compact"]).toEqual({ bit: 5, width: 1 });
+      expect(state["ascii"]).toEqual({ bit: 6, width: 1 });
+      expect(layout.sizeof.PyCompactUnicodeObject).toBeGreaterThan(layout.sizeof.PyASCIIObject ?? 0);
+    },
+  );
+
+  test.each(entries.filter(([, layout]) => layout.frameModel === "interpreter_frame"))(
+    "layouts[%s] frame owner constants are distinct",
+    (_key, layout) => {
+      const c = layout.constants;
+      const owners = [c.FRAME_OWNED_BY_THREAD, c.FRAME_OWNED_BY_GENERATOR, c.FRAME_OWNED_BY_FRAME_OBJECT, c.FRAME_OWNED_BY_CSTACK];
+      const defined = owners.filter((v) => v !== undefined);
+      expect(new Set(defined).size).toBe(defined.length);
+      expect(defined.length).toBe(atLeast(layout, 3, 12) ? 4 : 3);
+    },
+  );
+
+  test.each(entries.filter(([, layout]) => layout._Py_DebugOffsets !== undefined))(
+    "layouts[%s] _Py_DebugOffsets members are consecutive uint64_t after the cookie",
+    (_key, layout) => {
+      const struct = layout._Py_DebugOffsets;
+      const offsets = Object.values(struct ?? {}).flatMap((v) => (typeof v === "number" ? [v] : Object.values(v)));
+      expect(offsets[0]).toBe(0);
+      offsets.forEach((offset, i) => expect(offset).toBe(i * 8));
+      expect(layout.sizeof._Py_DebugOffsets).toBe(offsets.length * 8);
+      expect(layout._PyRuntimeState?.debug_offsets).toBe(0);
+    },
+  );
+});

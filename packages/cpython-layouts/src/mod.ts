@@ -1,0 +1,31 @@
+/**
+ * Struct layouts of CPython 2.7 and 3.6–3.13 (64-bit release builds): the byte offsets of the
+ * fields a reader of a core dump or a live process needs to walk interpreters, threads and frames
+ * and to decode code objects, strings and numbers, plus `sizeof`s and a few constants. Each
+ * version's table is generated from that interpreter's own headers by
+ * `tools/layouts/generate.mjs`. For 3.13+, {@link layoutFromDebugOffsets} builds a layout from the
+ * `_Py_DebugOffsets` struct that CPython keeps at the start of `_PyRuntime`.
+ *
+ * Pure data and pure functions: no runtime dependencies, no file system.
+ *
+ * @example
+ * ```ts
+ * import { layoutFor } from "@corestack/cpython-layouts";
+ *
+ * const layout = layoutFor(3, 12);
+ * if (layout === undefined) throw new Error("unsupported Python");
+ * // Walk a thread's frames: tstate->cframe->current_frame, then ->previous.
+ * if (layout.frameModel === "interpreter_frame") {
+ *   const cframe = layout.PyThreadState.cframe; // 56
+ *   const current = layout._PyCFrame?.current_frame; // 0
+ *   const previous = layout._PyInterpreterFrame.previous; // 8
+ *   console.log(cframe, current, previous);
+ * }
+ * ```
+ *
+ * @module
+ */
+export * from "./layout.js";
+export * from "./layouts.js";
+export * from "./debug_offsets.js";
+export * from "./layout_format_error.js";

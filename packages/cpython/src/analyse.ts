@@ -1,0 +1,442 @@
+import { type PythonLayout, layoutFor, layoutFromDebugOffsets } from "@corestack/cpython-layouts";
+import { Reader, WalkError } from "./_reader.js";
+import { type DetectedVersion, detectVersion, isPythonModule } from "./detect_version.js";
+import { linetable310Line, lnotabLine, locationTableEntry } from "./line_table.js";
+import { PythonError } from "./python_error.js";
+import type { PythonTarget } from "./python_target.js";
+import { ObjectReader } from "./read_objects.js";
+
+/** One Python frame. */
+export interface PythonFrame {
+  /** `co_filename`. */
+  readonly file: string;
+  /** `co_name`. */
+  readonly function: string;
+  /** `co_qualname` (3.11+). */
+  readonly qualname?: string;
+  /** The line being executed; `co_firstlineno` when the instruction has none. */
+  readonly line: number;
+  /** 0-based column of the instruction (3.11+), when the line table has it. */
+  readonly column?: number;
+  readonly endLine?: number;
+  readonly endColumn?: number;
+  /** Address of the code object. */
+  readonly code: bigint;
+}
+
+/** One Python thread (a `PyThreadState`). */
+export interface PythonThread {
+  /** OS thread id, when known (`native_thread_id` 3.11+, else the pthread handle matched to a core thread). */
+  readonly tid: number | null;
+  /** The `thread_id` field: the pthread handle (`threading.get_ident()`). */
+  readonly ident: bigint;
+  /** Address of the thread state. */
+  readonly address: bigint;
+  /** Interpreter id (0 for the main interpreter). */
+  readonly interpreter: number;
+  /** Whether this thread held the GIL. "none": it did not; telling waiting from running needs native stacks. */
+  readonly gil: "held" | "none" | "unknown";
+  /** Whether this thread was running a garbage collection. */
+  readonly gc: boolean;
+  /** Outermost first (most recent call last). */
+  readonly frames: readonly PythonFrame[];
+  /** Why the stack ends early, when it does: the frames before it are real, nothing after is shown. */
+  readonly error?: { readonly message: string; readonly address: bigint };
+}
+
+/** The result of {@link analyse}. */
+export interface PythonAnalysis {
+  readonly version: DetectedVersion;
+  /** Where the struct layout came from. */
+  readonly layoutSource: "table" | "debug offsets";
+  readonly threads: readonly PythonThread[];
+  /** Problems that did not stop the analysis (a layout disagreement, an unreadable interpreter). */
+  readonly warnings: readonly string[];
+}
+
+/** Options of {@link analyse}. */
+export interface AnalyseOptions {
+  /**
+   * `auto` (default): the version's table, cross-checked with `_Py_DebugOffsets` when present;
+   * `debug-offsets`: only `_Py_DebugOffsets` (3.13+), as for a version newer than every table.
+   */
+  readonly layoutSource?: "auto" | "debug-offsets";
+  /** Most frames read per thread (default 100 000). */
+  readonly maxFrames?: number;
+  /** Most threads read per interpreter (default 100 000). */
+  readonly maxThreads?: number;
+}
+
+const MAX_INTERPRETERS = 1024;
+
+/**
+ * Finds the CPython interpreter in a target and reads every thread's Python stack.
+ *
+ * @param target memory, symbols and threads of the process.
+ * @param options layout source and limits.
+ * @returns the version, threads, and frames.
+ * @throws {PythonError} when the target is not a Python process, its version has no layout, or
+ *   its interpreter state cannot be found.
+ * @example
+ * ```ts
+ * const { version, threads } = analyse(target);
+ * for (const t of threads) console.log(t.tid, t.frames.at(-1)?.function);
+ * ```
+ */
+export function analyse(target: PythonTarget, options: AnalyseOptions = {}): PythonAnalysis {
+  const version = detectVersion(target);
+  if (!version) {
+    throw new PythonError("Not a Python process: no Py_Version, _PyRuntime, or libpython/python executable mapped", { code: "not-python" });
+  }
+  const warnings: string[] = [];
+  const reader = new Reader(target);
+  const prefer = isPythonModule;
+  const runtimeSymbol = target.findSymbol("_PyRuntime", { prefer });
+  let runtime = runtimeSymbol?.address;
+  if (runtime === undefined && (version.major > 3 || (version.major === 3 && version.minor >= 7))) {
+    for (const module of target.modules()) {
+      const section = module.sectionAddress?.(".PyRuntime");
+      if (section) {
+        runtime = section.address;
+        break;
+      }
+    }
+  }
+  const { layout, source } = chooseLayout(reader, version, runtime, options, warnings);
+  const objects = new ObjectReader(reader, layout);
+  const interpreters = findInterpreters(target, reader, layout, runtime);
+  const maxFrames = options.maxFrames ?? 100_000;
+  const maxThreads = options.maxThreads ?? 100_000;
+  const threadsByFsBase = new Map<bigint, number>();
+  for (const thread of target.threads()) {
+    const fs = thread.registers.fs_base;
+    if (fs !== undefined && fs !== 0n) threadsByFsBase.set(fs, thread.tid);
+  }
+  const gilHolder = findGilHolder(target, reader, layout, runtime);
+  const threads: PythonThread[] = [];
+  for (const interp of interpreters) {
+    let interpreterId = 0;
+    if (layout.PyInterpreterState.id !== undefined) {
+      try {
+        interpreterId = Number(reader.i64(interp + BigInt(layout.PyInterpreterState.id), "interpreter id"));
+      } catch (error) {
+        if (!(error instanceof WalkError)) throw error;
+      }
+    }
+    const gcCollecting = isCollecting(target, reader, layout, runtime, interp);
+    const headOffset = layout.PyInterpreterState.threads_head ?? layout.PyInterpreterState.tstate_head!;
+    let tstate: bigint;
+    try {
+      tstate = reader.ptr(interp + BigInt(headOffset), "thread list");
+    } catch (error) {
+      if (!(error instanceof WalkError)) throw error;
+      warnings.push(`interpreter ${interpreterId} at 0x${interp.toString(16)}: ${error.message}`);
+      continue;
+    }
+    const seen = new Set<bigint>();
+    while (tstate !== 0n && !seen.has(tstate) && seen.size < maxThreads) {
+      seen.add(tstate);
+      let ident: bigint;
+      let next: bigint;
+      try {
+        ident = reader.u64(tstate + BigInt(layout.PyThreadState.thread_id), "thread id");
+        next = reader.ptr(tstate + BigInt(layout.PyThreadState.next), "next thread");
+      } catch (error) {
+        if (!(error instanceof WalkError)) throw error;
+        warnings.push(`thread list of interpreter ${interpreterId} ends early: ${error.message}`);
+        break;
+      }
+      let tid: number | null = threadsByFsBase.get(ident) ?? null;
+      if (layout.PyThreadState.native_thread_id !== undefined) {
+        try {
+          const native = Number(reader.i64(tstate + BigInt(layout.PyThreadState.native_thread_id), "native thread id"));
+          if (native > 0) tid = native;
+        } catch (error) {
+          if (!(error instanceof WalkError)) throw error;
+        }
+      }
+      const held = gilHolder.holder === undefined ? "unknown" : gilHolder.holder === tstate ? "held" : "none";
+      const walked = walkFrames(reader, objects, layout, tstate, maxFrames);
+      threads.push({
+        tid,
+        ident,
+        address: tstate,
+        interpreter: interpreterId,
+        gil: held,
+        gc: gcCollecting === true && held === "held",
+        frames: walked.frames,
+        ...(walked.error ? { error: walked.error } : {}),
+      });
+      tstate = next;
+    }
+    if (seen.size >= maxThreads) warnings.push(`interpreter ${interpreterId}: more than ${maxThreads} threads, the rest not read`);
+  }
+  return { version, layoutSource: source, threads, warnings };
+}
+
+function chooseLayout(
+  reader: Reader,
+  version: DetectedVersion,
+  runtime: bigint | undefined,
+  options: AnalyseOptions,
+  warnings: string[],
+): { layout: PythonLayout; source: "table" | "debug offsets" } {
+  let fromDebug: PythonLayout | undefined;
+  if (runtime !== undefined && (version.major > 3 || (version.major === 3 && version.minor >= 13))) {
+    try {
+      const header = reader.bytes(runtime, 16, "_Py_DebugOffsets");
+      if (new TextDecoder().decode(header.subarray(0, 8)) === "xdebugpy") {
+        fromDebug = layoutFromDebugOffsets(reader.bytes(runtime, 2048, "_Py_DebugOffsets"));
+      }
+    } catch (error) {
+      warnings.push(`_Py_DebugOffsets unreadable: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (options.layoutSource === "debug-offsets") {
+    if (!fromDebug) throw new PythonError(`Python ${version.text}: no usable _Py_DebugOffsets in _PyRuntime`, { code: "unsupported-version" });
+    return { layout: fromDebug, source: "debug offsets" };
+  }
+  const table = layoutFor(version.major, version.minor);
+  if (table) {
+    if (fromDebug) {
+      for (const mismatch of compareLayouts(table, fromDebug)) warnings.push(`layout table and _Py_DebugOffsets disagree: ${mismatch}`);
+    }
+    return { layout: table, source: "table" };
+  }
+  if (fromDebug) return { layout: fromDebug, source: "debug offsets" };
+  throw new PythonError(`Unsupported Python version ${version.text}: corestack has no struct layout for it`, { code: "unsupported-version" });
+}
+
+function compareLayouts(table: PythonLayout, debug: PythonLayout): string[] {
+  const mismatches: string[] = [];
+  const groups = ["PyThreadState", "PyInterpreterState", "_PyInterpreterFrame", "PyCodeObject", "_PyRuntimeState"] as const;
+  for (const group of groups) {
+    const a = (table as unknown as Record<string, Record<string, unknown> | undefined>)[group];
+    const b = (debug as unknown as Record<string, Record<string, unknown> | undefined>)[group];
+    if (!a || !b) continue;
+    for (const [key, value] of Object.entries(b)) {
+      if (typeof value === "number" && typeof a[key] === "number" && a[key] !== value) mismatches.push(`${group}.${key} ${String(a[key])} ≠ ${value}`);
+    }
+  }
+  return mismatches;
+}
+
+function findInterpreters(target: PythonTarget, reader: Reader, layout: PythonLayout, runtime: bigint | undefined): bigint[] {
+  let head: bigint | undefined;
+  if (runtime !== undefined && layout._PyRuntimeState) {
+    try {
+      head = reader.ptr(runtime + BigInt(layout._PyRuntimeState.interpreters_head), "interpreters.head");
+    } catch (error) {
+      if (!(error instanceof WalkError)) throw error;
+      throw new PythonError(`Cannot read the interpreter list: ${error.message}`, { code: "no-runtime", address: error.address });
+    }
+  } else {
+    const prefer = isPythonModule;
+    const interpHead = target.findSymbol("interp_head", { prefer });
+    if (interpHead) {
+      try {
+        head = reader.ptr(interpHead.address, "interp_head");
+      } catch (error) {
+        if (!(error instanceof WalkError)) throw error;
+      }
+    }
+    if (head === undefined || head === 0n) {
+      const current = target.findSymbol("_PyThreadState_Current", { prefer });
+      if (current) {
+        try {
+          const tstate = reader.ptr(current.address, "_PyThreadState_Current");
+          if (tstate !== 0n) head = reader.ptr(tstate + BigInt(layout.PyThreadState.interp), "thread's interpreter");
+        } catch (error) {
+          if (!(error instanceof WalkError)) throw error;
+        }
+      }
+    }
+  }
+  if (runtime === undefined && head === undefined) {
+    throw new PythonError(
+      "Cannot find the Python runtime: no _PyRuntime, .PyRuntime section, interp_head or _PyThreadState_Current symbol (is the interpreter stripped?)",
+      { code: "no-runtime" },
+    );
+  }
+  if (head === undefined || head === 0n) {
+    throw new PythonError("The Python runtime has no interpreter (not initialised yet, or already finalised)", { code: "no-runtime" });
+  }
+  const result: bigint[] = [];
+  const seen = new Set<bigint>();
+  for (let interp = head; interp !== 0n && !seen.has(interp) && result.length < MAX_INTERPRETERS; ) {
+    seen.add(interp);
+    result.push(interp);
+    try {
+      interp = reader.ptr(interp + BigInt(layout.PyInterpreterState.next), "next interpreter");
+    } catch (error) {
+      if (!(error instanceof WalkError)) throw error;
+      break;
+    }
+  }
+  return result;
+}
+
+function findGilHolder(target: PythonTarget, reader: Reader, layout: PythonLayout, runtime: bigint | undefined): { holder: bigint | undefined } {
+  try {
+    const { major, minor } = layout.version;
+    if (major === 2 || minor < 7) {
+      const current = target.findSymbol("_PyThreadState_Current", { prefer: isPythonModule });
+      return { holder: current ? reader.ptr(current.address, "_PyThreadState_Current") : undefined };
+    }
+    if (minor <= 11) {
+      const offset = layout._PyRuntimeState?.gilstate_tstate_current;
+      if (runtime === undefined || offset === undefined) return { holder: undefined };
+      return { holder: reader.ptr(runtime + BigInt(offset), "gilstate.tstate_current") };
+    }
+    // 3.12+: the GIL belongs to the main interpreter (interp->ceval.gil points to it).
+    if (runtime === undefined || !layout._PyRuntimeState || layout.PyInterpreterState.ceval_gil === undefined || !layout._gil_runtime_state) {
+      return { holder: undefined };
+    }
+    const main = reader.ptr(runtime + BigInt(layout._PyRuntimeState.interpreters_main), "interpreters.main");
+    const gil = reader.ptr(main + BigInt(layout.PyInterpreterState.ceval_gil), "ceval.gil");
+    const locked = reader.i32(gil + BigInt(layout._gil_runtime_state.locked), "gil.locked");
+    const holder = reader.ptr(gil + BigInt(layout._gil_runtime_state.last_holder), "gil.last_holder");
+    return { holder: locked !== 0 ? holder : 0n };
+  } catch (error) {
+    if (!(error instanceof WalkError)) throw error;
+    return { holder: undefined };
+  }
+}
+
+function isCollecting(target: PythonTarget, reader: Reader, layout: PythonLayout, runtime: bigint | undefined, interp: bigint): boolean | undefined {
+  try {
+    const collecting = layout._gc_runtime_state?.collecting;
+    if (layout.PyInterpreterState.gc !== undefined && collecting !== undefined) {
+      return reader.i32(interp + BigInt(layout.PyInterpreterState.gc + collecting), "gc.collecting") !== 0;
+    }
+    if (layout._PyRuntimeState?.gc !== undefined && collecting !== undefined && runtime !== undefined) {
+      return reader.i32(runtime + BigInt(layout._PyRuntimeState.gc + collecting), "gc.collecting") !== 0;
+    }
+    const symbol = target.findSymbol("collecting", { prefer: isPythonModule, only: true });
+    return symbol ? reader.i32(symbol.address, "collecting") !== 0 : undefined;
+  } catch (error) {
+    if (!(error instanceof WalkError)) throw error;
+    return undefined;
+  }
+}
+
+interface CodeInfo {
+  file: string;
+  name: string;
+  qualname: string | undefined;
+  firstLine: number;
+  table: Uint8Array;
+}
+
+const codeCache = new WeakMap<ObjectReader, Map<bigint, CodeInfo>>();
+
+function readCode(objects: ObjectReader, code: bigint): CodeInfo {
+  let cache = codeCache.get(objects);
+  if (!cache) codeCache.set(objects, (cache = new Map()));
+  const cached = cache.get(code);
+  if (cached) return cached;
+  const L = objects.layout;
+  const r = objects.reader;
+  objects.expectType(code, "code", "code object");
+  const C = L.PyCodeObject;
+  const file = objects.string(r.ptr(code + BigInt(C.co_filename), "co_filename"), "co_filename");
+  const name = objects.string(r.ptr(code + BigInt(C.co_name), "co_name"), "co_name");
+  const qualname = C.co_qualname !== undefined ? objects.string(r.ptr(code + BigInt(C.co_qualname), "co_qualname"), "co_qualname") : undefined;
+  const firstLine = r.i32(code + BigInt(C.co_firstlineno), "co_firstlineno");
+  const tableOffset = C.co_linetable ?? C.co_lnotab!;
+  const table = objects.bytes(r.ptr(code + BigInt(tableOffset), "line table"), "line table");
+  const info = { file, name, qualname, firstLine, table };
+  cache.set(code, info);
+  return info;
+}
+
+function frameFromCode(objects: ObjectReader, code: bigint, info: CodeInfo, lasti: number): PythonFrame {
+  const L = objects.layout;
+  const { major, minor } = L.version;
+  const base = { file: info.file, function: info.name, ...(info.qualname !== undefined ? { qualname: info.qualname } : {}), code };
+  if (major === 2 || minor <= 9) {
+    const line = lasti < 0 ? info.firstLine : lnotabLine(info.table, info.firstLine, lasti, major === 3);
+    return { ...base, line };
+  }
+  if (minor === 10) {
+    const line = lasti < 0 ? info.firstLine : linetable310Line(info.table, info.firstLine, lasti * 2);
+    return { ...base, line: line < 0 ? info.firstLine : line };
+  }
+  if (lasti < 0) return { ...base, line: info.firstLine };
+  const location = locationTableEntry(info.table, info.firstLine, lasti);
+  if (location.line < 0) return { ...base, line: info.firstLine };
+  return {
+    ...base,
+    line: location.line,
+    ...(location.column !== undefined ? { column: location.column } : {}),
+    ...(location.endLine !== undefined ? { endLine: location.endLine } : {}),
+    ...(location.endColumn !== undefined ? { endColumn: location.endColumn } : {}),
+  };
+}
+
+function walkFrames(
+  reader: Reader,
+  objects: ObjectReader,
+  layout: PythonLayout,
+  tstate: bigint,
+  maxFrames: number,
+): { frames: PythonFrame[]; error?: { message: string; address: bigint } } {
+  const frames: PythonFrame[] = [];
+  const seen = new Set<bigint>();
+  let frame = 0n;
+  try {
+    if (layout.frameModel === "frame_object") {
+      const F = layout.PyFrameObject;
+      frame = reader.ptr(tstate + BigInt(layout.PyThreadState.frame!), "current frame");
+      while (frame !== 0n) {
+        if (seen.has(frame)) throw new WalkError("the frame chain loops", frame);
+        if (frames.length >= maxFrames) throw new WalkError(`more than ${maxFrames} frames`, frame);
+        seen.add(frame);
+        objects.expectType(frame, "frame", "frame");
+        const code = reader.ptr(frame + BigInt(F.f_code), "f_code");
+        const info = readCode(objects, code);
+        const lasti = reader.i32(frame + BigInt(F.f_lasti), "f_lasti");
+        frames.push(frameFromCode(objects, code, info, lasti));
+        frame = reader.ptr(frame + BigInt(F.f_back), "f_back");
+      }
+    } else {
+      const I = layout._PyInterpreterFrame;
+      const { minor } = layout.version;
+      if (layout.PyThreadState.current_frame !== undefined) {
+        frame = reader.ptr(tstate + BigInt(layout.PyThreadState.current_frame), "current frame");
+      } else {
+        const cframe = reader.ptr(tstate + BigInt(layout.PyThreadState.cframe!), "cframe");
+        frame = cframe === 0n ? 0n : reader.ptr(cframe + BigInt(layout._PyCFrame!.current_frame), "cframe.current_frame");
+      }
+      const cstack = layout.constants.FRAME_OWNED_BY_CSTACK;
+      const codeOffset = I.f_executable ?? I.f_code!;
+      const instrOffset = I.instr_ptr ?? I.prev_instr!;
+      while (frame !== 0n) {
+        if (seen.has(frame)) throw new WalkError("the frame chain loops", frame);
+        if (frames.length >= maxFrames) throw new WalkError(`more than ${maxFrames} frames`, frame);
+        seen.add(frame);
+        const owner = reader.u8(frame + BigInt(I.owner), "frame owner");
+        const next = reader.ptr(frame + BigInt(I.previous), "previous frame");
+        if (cstack !== undefined && owner === cstack) {
+          frame = next;
+          continue;
+        }
+        const code = reader.ptr(frame + BigInt(codeOffset), "frame code");
+        if (minor >= 13 && objects.typeName(code) !== "code") {
+          frame = next; // 3.13+: frames of non-code executables are not Python frames
+          continue;
+        }
+        const info = readCode(objects, code);
+        const instr = reader.ptr(frame + BigInt(instrOffset), "instruction pointer");
+        const start = code + BigInt(layout.PyCodeObject.co_code_adaptive!);
+        const lasti = Number((instr - start) / 2n);
+        frames.push(frameFromCode(objects, code, info, lasti));
+        frame = next;
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof WalkError)) throw error;
+    return { frames: frames.reverse(), error: { message: error.message, address: error.address } };
+  }
+  return { frames: frames.reverse() };
+}

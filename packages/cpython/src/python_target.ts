@@ -1,0 +1,32 @@
+/**
+ * What the CPython analysis needs from a target process: memory, symbols by name, and the OS
+ * threads with their registers. A core, a live process, or a hand-built buffer in a test all fit.
+ */
+export interface PythonTarget {
+  /**
+   * Reads `length` bytes at `address`.
+   * @throws when the bytes are not available (any error: the walker treats it as unreadable memory).
+   */
+  read(address: bigint, length: number): Uint8Array;
+  /**
+   * A symbol's run-time address by name, searching the modules `prefer` accepts first.
+   */
+  findSymbol(
+    name: string,
+    options?: { prefer?: (module: TargetModule) => boolean; only?: boolean },
+  ): { readonly address: bigint; readonly size: bigint; readonly module: TargetModule } | undefined;
+  /** Loaded modules, for version detection from file names and for `.PyRuntime` sections. */
+  modules(): readonly TargetModule[];
+  /** OS threads with their registers (`fs_base` maps pthread handles to thread ids on x86-64). */
+  threads(): readonly { readonly tid: number; readonly registers: Readonly<Record<string, bigint>> }[];
+}
+
+/** A module of the target as the CPython analysis sees it. */
+export interface TargetModule {
+  /** The path the process had mapped. */
+  readonly path: string;
+  /** Run-time address of a section by name (e.g. `.PyRuntime`), when the file is available. */
+  sectionAddress?(name: string): { readonly address: bigint; readonly size: number } | undefined;
+  /** The bytes of a section of the file (for version strings in `.rodata`). */
+  sectionBytes?(name: string): Uint8Array | undefined;
+}

@@ -1,0 +1,245 @@
+import type { ByteSource } from "./byte_source.js";
+import { AT_EXECFN, ET_CORE, NT_AUXV, NT_FILE, NT_PRPSINFO, NT_PRSTATUS, NT_SIGINFO, PT_LOAD, PT_NOTE, fileTypeName } from "./constants.js";
+import {
+  type AuxvEntry,
+  type FileMapping,
+  type PrPsInfo,
+  type PrStatus,
+  type SigInfo,
+  decodeAuxv,
+  decodeFileNote,
+  decodePrPsInfo,
+  decodePrStatus,
+  decodeSigInfo,
+} from "./core_notes.js";
+import { ElfFile } from "./elf_file.js";
+import { ElfFormatError } from "./elf_format_error.js";
+import { MemoryError, type Memory } from "./memory_error.js";
+import { type Note, readNotes } from "./read_notes.js";
+
+/** A dumped memory range of the core: `PT_LOAD` bytes present in the file. */
+export interface CoreSegment {
+  /** First address. */
+  readonly start: bigint;
+  /** Address after the last dumped byte (`start + p_filesz`). */
+  readonly end: bigint;
+  /** Address after the last byte of the mapping (`start + p_memsz`), dumped or not. */
+  readonly mappedEnd: bigint;
+  /** File offset of `start`. */
+  readonly offset: number;
+  /** `p_flags` (PF_R/PF_W/PF_X). */
+  readonly flags: number;
+}
+
+/** The most threads a core may describe; more is treated as malformed. */
+export const MAX_THREADS = 100_000;
+
+/**
+ * A core file: its threads, process information, signal, auxiliary vector, file mappings, and
+ * the memory it holds. Notes are decoded at construction (they are small); memory is read on demand.
+ *
+ * @example
+ * ```ts
+ * import { CoreFile, bufferSource } from "@corestack/elf";
+ * const core = new CoreFile(bufferSource(readFileSync("core")));
+ * for (const thread of core.threads) console.log(thread.tid, thread.registers.rip);
+ * core.read(0x400000n, 4); // bytes at an address, if dumped
+ * ```
+ */
+export class CoreFile implements Memory {
+  readonly elf: ElfFile;
+  /** One entry per `NT_PRSTATUS` note, in note order: the first is the thread that got the signal. */
+  readonly threads: readonly PrStatus[];
+  readonly process: PrPsInfo | undefined;
+  readonly signal: SigInfo | undefined;
+  readonly auxv: readonly AuxvEntry[];
+  /** File-backed mappings from `NT_FILE`, in address order. */
+  readonly mappings: readonly FileMapping[];
+  /** `PT_LOAD` segments sorted by address. */
+  readonly segments: readonly CoreSegment[];
+  /** Every note, including types this package does not decode. */
+  readonly notes: readonly Note[];
+  /** Problems met while reading notes that did not stop the reading (e.g. a truncated last note). */
+  readonly warnings: readonly string[];
+  #starts: bigint[];
+
+  /**
+   * @param source the core file's bytes.
+   * @throws {ElfFormatError} when the file is not an ELF core, or its headers are truncated.
+   */
+  constructor(source: ByteSource) {
+    const elf = new ElfFile(source);
+    if (elf.header.e_type !== ET_CORE) {
+      throw new ElfFormatError(`Not a core file: ELF type is ${fileTypeName(elf.header.e_type)}, not ET_CORE`, {
+        offset: 16,
+        code: "bad-value",
+      });
+    }
+    this.elf = elf;
+    const layout = { is64: elf.is64, littleEndian: elf.littleEndian, machine: elf.header.e_machine };
+    const notes: Note[] = [];
+    const warnings: string[] = [];
+    for (const segment of elf.programHeaders) {
+      if (segment.p_type !== PT_NOTE) continue;
+      try {
+        const bytes = elf.segmentBytes(segment);
+        for (const note of readNotes(bytes, { littleEndian: elf.littleEndian, align: 4, offset: segment.p_offset })) notes.push(note);
+      } catch (error) {
+        if (!ElfFormatError.isInstance(error)) throw error;
+        warnings.push(error.message);
+      }
+    }
+    const threads: PrStatus[] = [];
+    let process: PrPsInfo | undefined;
+    let signal: SigInfo | undefined;
+    let auxv: AuxvEntry[] = [];
+    let mappings: FileMapping[] = [];
+    for (const note of notes) {
+      if (note.name !== "CORE" && note.name !== "LINUX") continue;
+      const at = { ...layout, offset: note.offset };
+      if (note.name === "CORE" && note.type === NT_PRSTATUS) {
+        if (threads.length >= MAX_THREADS) throw new ElfFormatError(`More than ${MAX_THREADS} threads`, { offset: note.offset, code: "bad-value" });
+        threads.push(decodePrStatus(note.desc, at));
+      } else if (note.name === "CORE" && note.type === NT_PRPSINFO && !process) process = decodePrPsInfo(note.desc, at);
+      else if (note.name === "CORE" && note.type === NT_SIGINFO && !signal) signal = decodeSigInfo(note.desc, at);
+      else if (note.name === "CORE" && note.type === NT_AUXV && auxv.length === 0) auxv = decodeAuxv(note.desc, at);
+      else if (note.name === "CORE" && note.type === NT_FILE && mappings.length === 0) {
+        mappings = decodeFileNote(note.desc, at).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+      }
+      // Other note types (NT_PRFPREG, NT_X86_XSTATE, 0x205 on kernel 6.x, …) are kept in `notes` and skipped here.
+    }
+    this.notes = notes;
+    this.warnings = warnings;
+    this.threads = threads;
+    this.process = process;
+    this.signal = signal;
+    this.auxv = auxv;
+    this.mappings = mappings;
+    this.segments = elf.programHeaders
+      .filter((p) => p.p_type === PT_LOAD)
+      .map((p) => ({
+        start: p.p_vaddr,
+        end: p.p_vaddr + BigInt(Math.min(p.p_filesz, Math.max(0, source.size - p.p_offset))),
+        mappedEnd: p.p_vaddr + p.p_memsz,
+        offset: p.p_offset,
+        flags: p.p_flags,
+      }))
+      .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    this.#starts = this.segments.map((s) => s.start);
+  }
+
+  /**
+   * The value of an auxiliary vector entry.
+   * @param type an `AT_*` constant.
+   * @returns the value, or undefined when the core has no such entry.
+   */
+  auxvValue(type: number): bigint | undefined {
+    return this.auxv.find((entry) => entry.type === type)?.value;
+  }
+
+  /**
+   * The path the process was executed as (`AT_EXECFN`, read from the dumped stack).
+   * @returns the path, or undefined when it is not in the core.
+   */
+  execfn(): string | undefined {
+    const address = this.auxvValue(AT_EXECFN);
+    if (address === undefined) return undefined;
+    try {
+      return this.readCString(address, 4096);
+    } catch (error) {
+      if (MemoryError.isInstance(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The dumped segment containing `address`.
+   * @param address a virtual address of the process.
+   * @returns the segment, or undefined when no dumped byte is there.
+   */
+  segmentAt(address: bigint): CoreSegment | undefined {
+    const starts = this.#starts;
+    let low = 0;
+    let high = starts.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (starts[middle]! <= address) {
+        found = middle;
+        low = middle + 1;
+      } else high = middle - 1;
+    }
+    if (found < 0) return undefined;
+    const segment = this.segments[found]!;
+    return address < segment.end ? segment : undefined;
+  }
+
+  /**
+   * Reads dumped memory. Zero-copy when the range lies in one segment; a read spanning adjacent
+   * segments is copied.
+   * @param address first address.
+   * @param length number of bytes.
+   * @returns the bytes.
+   * @throws {MemoryError} when any byte of the range was not dumped.
+   */
+  read(address: bigint, length: number): Uint8Array {
+    if (length < 0 || !Number.isSafeInteger(length)) throw new RangeError(`Bad read length ${length}`);
+    const segment = this.segmentAt(address);
+    if (!segment) throw new MemoryError(address, length, "not dumped in the core");
+    const available = segment.end - address;
+    if (BigInt(length) <= available) {
+      return this.elf.source.bytes(segment.offset + Number(address - segment.start), length);
+    }
+    const result = new Uint8Array(length);
+    let done = 0;
+    let at = address;
+    while (done < length) {
+      const part = this.segmentAt(at);
+      if (!part) throw new MemoryError(at, length - done, "not dumped in the core");
+      const take = Math.min(length - done, Number(part.end - at));
+      result.set(this.elf.source.bytes(part.offset + Number(at - part.start), take), done);
+      done += take;
+      at += BigInt(take);
+    }
+    return result;
+  }
+
+  /**
+   * Reads a NUL-terminated string of at most `maxLength` bytes.
+   * @param address where the string starts.
+   * @param maxLength the most bytes to read.
+   * @returns the decoded string (UTF-8, invalid bytes replaced).
+   * @throws {MemoryError} when the string's bytes are not dumped.
+   */
+  readCString(address: bigint, maxLength: number): string {
+    const parts: Uint8Array[] = [];
+    let at = address;
+    let total = 0;
+    while (total < maxLength) {
+      const segment = this.segmentAt(at);
+      if (!segment) throw new MemoryError(at, 1, "not dumped in the core");
+      const take = Math.min(maxLength - total, Number(segment.end - at));
+      const chunk = this.elf.source.bytes(segment.offset + Number(at - segment.start), take);
+      const nul = chunk.indexOf(0);
+      if (nul >= 0) {
+        parts.push(chunk.subarray(0, nul));
+        break;
+      }
+      parts.push(chunk);
+      total += take;
+      at += BigInt(take);
+    }
+    return new TextDecoder().decode(parts.length === 1 ? parts[0] : concatBytes(parts));
+  }
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const length = parts.reduce((sum, part) => sum + part.length, 0);
+  const result = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    result.set(part, at);
+    at += part.length;
+  }
+  return result;
+}

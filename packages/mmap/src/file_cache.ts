@@ -1,0 +1,168 @@
+import { closeSync, fstatSync, openSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Backend, MappedFile } from "./mapped_file.js";
+import { MmapError } from "./mmap_error.js";
+import { MmapFile } from "./_mmap_file.js";
+import { PreadFile } from "./_pread_file.js";
+import { resolveSettings } from "./_settings.js";
+
+/**
+ * Options of {@linkcode FileCache.open} and {@linkcode openFile}.
+ *
+ * @example
+ * ```ts
+ * import { openFile, type OpenFileOptions } from "@corestack/mmap";
+ *
+ * const options: OpenFileOptions = { backend: "pread", cachePages: 64 };
+ * openFile("/usr/bin/env", options).backend; // "pread"
+ * ```
+ */
+export interface OpenFileOptions {
+  /**
+   * `"auto"` (default): `"mmap"` when the native binding loads and the environment variable
+   * `CORESTACK_NO_MMAP` is not set (to anything but `""` or `"0"`), else `"pread"`; also
+   * `"pread"` for a file whose first mapping fails (a file system without mmap).
+   * `"mmap"`: mmap or throw `MmapError` (`BINDING_UNAVAILABLE`); ignores `CORESTACK_NO_MMAP`.
+   * `"pread"`: the read-on-demand fallback.
+   */
+  readonly backend?: "auto" | Backend;
+  /**
+   * mmap backend: a file up to this many bytes is mapped whole; a larger one in windows of this
+   * size, each mapped on first touch. A multiple of 64 KiB, at most 2 GiB − 64 KiB (the binding
+   * takes a C `int` length, and one Buffer must hold a window). Default 1 GiB.
+   */
+  readonly windowSize?: number;
+  /** pread backend (and unmappable windows): bytes per cached page. Default 64 KiB. */
+  readonly cachePageSize?: number;
+  /** pread backend (and unmappable windows): how many pages the LRU cache keeps. Default 256. */
+  readonly cachePages?: number;
+}
+
+/**
+ * Opens files once: the same path, or another path to the same file (same device and inode),
+ * opened again with the same options returns the same {@linkcode MappedFile}.
+ *
+ * An open costs one `open`, one `fstat` and, for the mmap backend, one `mmap` and one `close`
+ * (a file over the window size maps each window on first touch instead). Opening a path again
+ * costs no system call; opening another path to an open file costs an `open`, `fstat` and `close`.
+ * Reads cost no system call with the mmap backend. Closing a file removes it from the cache.
+ *
+ * {@linkcode openFile} uses one cache shared by the process; make a `FileCache` to scope files
+ * to a task and release them together with {@linkcode FileCache.closeAll}.
+ *
+ * @example
+ * ```ts
+ * import { FileCache } from "@corestack/mmap";
+ *
+ * const files = new FileCache();
+ * const a = files.open("/usr/bin/env");
+ * const b = files.open("/usr/bin/../bin/env");
+ * console.log(a === b, a.backend, a.bytes(0, 4)); // true "mmap" Uint8Array [127, 69, 76, 70]
+ * files.closeAll();
+ * ```
+ */
+export class FileCache {
+  /** Options key + "\0" + absolute path → file. */
+  readonly #byPath = new Map<string, MappedFile>();
+  /** Options key + "\0" + dev:ino → file. */
+  readonly #byIdentity = new Map<string, MappedFile>();
+
+  /** How many files are open in this cache. */
+  get count(): number {
+    return this.#byIdentity.size;
+  }
+
+  /**
+   * Opens `path` read-only as a {@linkcode MappedFile}, or returns the file already open under
+   * the same options.
+   *
+   * @param path The file, absolute or relative to the working directory.
+   * @param options Backend, window size and page cache settings.
+   * @returns The open file.
+   * @throws {Error} Node's `fs` error (`ENOENT`, `EACCES`…) when the file cannot be opened.
+   * @throws {MmapError} `NOT_A_FILE` for a directory, pipe or device; `MAP_FAILED` when mapping
+   *   fails with `backend: "mmap"`; `BINDING_UNAVAILABLE` when `backend: "mmap"` cannot load.
+   * @throws {RangeError} For invalid options.
+   * @example
+   * ```ts
+   * import { FileCache } from "@corestack/mmap";
+   *
+   * const files = new FileCache();
+   * const file = files.open("/usr/bin/env", { backend: "pread" });
+   * console.log(file.backend, file.size);
+   * files.closeAll();
+   * ```
+   */
+  open(path: string, options: OpenFileOptions = {}): MappedFile {
+    if (typeof path !== "string" || path === "") throw new TypeError(`Invalid path ${String(path)}: expected a file name`);
+    const settings = resolveSettings(options);
+    const absolute = resolve(path);
+    const pathKey = `${settings.key}\0${absolute}`;
+    const known = this.#byPath.get(pathKey);
+    if (known !== undefined) return known;
+
+    const fd = openSync(absolute, "r"); // O_RDONLY | O_CLOEXEC
+    let owned = false;
+    try {
+      const stat = fstatSync(fd, { bigint: true });
+      if (!stat.isFile()) {
+        throw new MmapError(`Cannot map ${absolute}: not a regular file`, { code: "NOT_A_FILE", path: absolute });
+      }
+      const identityKey = `${settings.key}\0${stat.dev}:${stat.ino}`;
+      const same = this.#byIdentity.get(identityKey);
+      if (same !== undefined) {
+        this.#byPath.set(pathKey, same);
+        return same;
+      }
+      if (stat.size > BigInt(Number.MAX_SAFE_INTEGER)) {
+        throw new RangeError(`Cannot map ${absolute}: its size ${stat.size} is not a safe integer`);
+      }
+      const size = Number(stat.size);
+      let file: MappedFile | undefined;
+      const forget = (): void => {
+        if (file !== undefined) this.#forget(file);
+      };
+      const pread = (): PreadFile =>
+        new PreadFile(absolute, fd, size, { pageSize: settings.pageSize, maxPages: settings.maxPages }, true, forget);
+      if (settings.binding === undefined) {
+        file = pread();
+      } else {
+        try {
+          file = new MmapFile(absolute, fd, size, settings.binding, settings, forget);
+        } catch (error) {
+          if (settings.requested !== "auto" || !MmapError.isInstance(error) || error.code !== "MAP_FAILED") throw error;
+          file = pread();
+        }
+      }
+      owned = true;
+      this.#byIdentity.set(identityKey, file);
+      this.#byPath.set(pathKey, file);
+      return file;
+    } finally {
+      if (!owned) closeSync(fd);
+    }
+  }
+
+  /**
+   * Closes every file of this cache (see {@linkcode MappedFile.close}).
+   *
+   * @returns Nothing.
+   * @example
+   * ```ts
+   * import { FileCache } from "@corestack/mmap";
+   *
+   * const files = new FileCache();
+   * files.open("/usr/bin/env");
+   * files.closeAll();
+   * console.log(files.count); // 0
+   * ```
+   */
+  closeAll(): void {
+    for (const file of [...this.#byIdentity.values()]) file.close();
+  }
+
+  #forget(file: MappedFile): void {
+    for (const [key, value] of this.#byPath) if (value === file) this.#byPath.delete(key);
+    for (const [key, value] of this.#byIdentity) if (value === file) this.#byIdentity.delete(key);
+  }
+}

@@ -1,0 +1,88 @@
+const MARKER = Symbol.for("corestack.error.MmapError");
+
+/**
+ * Why {@linkcode MmapError} was thrown.
+ *
+ * - `BINDING_UNAVAILABLE`: `backend: "mmap"` was asked for but the native binding cannot load.
+ * - `NOT_A_FILE`: the path is not a regular file (a directory, a pipe, a device).
+ * - `MAP_FAILED`: the `mmap` system call failed (`errno` says why).
+ * - `SHORT_READ`: `pread` hit the end of the file before the size seen at open: the file shrank.
+ *
+ * @example
+ * ```ts
+ * import type { MmapErrorCode } from "@corestack/mmap";
+ *
+ * const code: MmapErrorCode = "MAP_FAILED";
+ * ```
+ */
+export type MmapErrorCode = "BINDING_UNAVAILABLE" | "NOT_A_FILE" | "MAP_FAILED" | "SHORT_READ";
+
+/** The fields of an {@linkcode MmapError} besides its message. */
+interface MmapErrorInit {
+  readonly code: MmapErrorCode;
+  readonly path: string;
+  readonly offset?: number;
+  readonly errno?: number;
+  readonly cause?: unknown;
+}
+
+/**
+ * A file could not be read as asked: the error of `@corestack/mmap` for failures of the system
+ * or of the binding. (Open failures such as `ENOENT` are Node's own `fs` errors; caller mistakes are
+ * `RangeError`/`TypeError`.)
+ *
+ * Recognise it with {@linkcode MmapError.isInstance}, which also works when two copies of this
+ * package meet in one process.
+ *
+ * @example
+ * ```ts
+ * import { MmapError, openFile } from "@corestack/mmap";
+ *
+ * try {
+ *   openFile("/etc", { backend: "mmap" });
+ * } catch (error) {
+ *   if (MmapError.isInstance(error)) console.error(error.code, error.path); // NOT_A_FILE /etc
+ * }
+ * ```
+ */
+export class MmapError extends Error {
+  /** Why it failed. */
+  readonly code: MmapErrorCode;
+  /** The file. */
+  readonly path: string;
+  /** The file offset involved, when there is one. */
+  readonly offset: number | undefined;
+  /** The system error number, when the system reported one. */
+  readonly errno: number | undefined;
+  /** Marks instances across copies of this package; see {@linkcode MmapError.isInstance}. */
+  readonly [MARKER] = true;
+
+  /**
+   * @param message What failed and where.
+   * @param init The code, path and, when known, offset, errno and cause.
+   */
+  constructor(message: string, init: MmapErrorInit) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = "MmapError";
+    this.code = init.code;
+    this.path = init.path;
+    this.offset = init.offset;
+    this.errno = init.errno;
+  }
+
+  /**
+   * Tells whether `value` is an `MmapError` from any copy of this package.
+   *
+   * @param value Anything, typically a caught error.
+   * @returns `true` when `value` carries the `corestack.error.MmapError` marker.
+   * @example
+   * ```ts
+   * import { MmapError } from "@corestack/mmap";
+   *
+   * MmapError.isInstance(new Error("x")); // false
+   * ```
+   */
+  static isInstance(value: unknown): value is MmapError {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
+  }
+}

@@ -1,0 +1,162 @@
+import { type ByteSource, type CoreFile, type FileMapping, MemoryError, type Memory, type PrStatus } from "@corestack/elf";
+import { openFile } from "@corestack/mmap";
+import { fileLocator, type LocateOptions } from "./locate_file.js";
+import { moduleMappings, type ModuleMappings } from "./module_map.js";
+import { Module } from "./module.js";
+
+/** A thread of the target: its OS thread id and registers. */
+export interface TargetThread {
+  readonly tid: number;
+  readonly registers: Readonly<Record<string, bigint>>;
+}
+
+/** A symbol resolved in the target's address space. */
+export interface ResolvedSymbol {
+  readonly name: string;
+  /** Run-time address (load bias applied). */
+  readonly address: bigint;
+  readonly size: bigint;
+  readonly module: Module;
+}
+
+/**
+ * What every analysis needs from a process, whether a core or (later) a live process: memory,
+ * threads, modules, and symbols.
+ */
+export interface Target extends Memory {
+  threads(): readonly TargetThread[];
+  modules(): readonly Module[];
+  /**
+   * The address of a symbol by name, searching the modules `prefer` accepts first, then the rest.
+   */
+  findSymbol(name: string, options?: { prefer?: (module: Module) => boolean; only?: boolean }): ResolvedSymbol | undefined;
+  /** The symbol containing (or nearest before) an address. */
+  symbolAt(address: bigint): (ResolvedSymbol & { offset: bigint }) | undefined;
+}
+
+/** Options of {@link CoreTarget}. */
+export interface CoreTargetOptions extends LocateOptions {
+  /** Opens a file as bytes; defaults to `@corestack/mmap`'s `openFile` (one mapping per path). */
+  readonly open?: (path: string) => ByteSource;
+  /** The executable, when the user named it; replaces the recorded one. */
+  readonly executable?: string;
+  /** Receives warnings (a build-id mismatch, a module that could not be opened). */
+  readonly warn?: (message: string) => void;
+}
+
+/**
+ * The {@link Target} of a core file: memory from the core's dumped segments first, then from the
+ * mapped files' own bytes for file-backed pages the kernel did not dump; modules from `NT_FILE`,
+ * each located on disk, opened and parsed once, on first use.
+ *
+ * @example
+ * ```ts
+ * const target = new CoreTarget(core, { searchPath: ["/opt/lib"] });
+ * const runtime = target.findSymbol("_PyRuntime");
+ * if (runtime) target.read(runtime.address, 8);
+ * ```
+ */
+export class CoreTarget implements Target {
+  readonly core: CoreFile;
+  readonly #modules: Module[];
+  readonly #mappings: FileMapping[];
+  readonly #options: CoreTargetOptions;
+
+  /**
+   * @param core the parsed core.
+   * @param options where to find files and how to open them.
+   */
+  constructor(core: CoreFile, options: CoreTargetOptions = {}) {
+    this.core = core;
+    this.#options = options;
+    const locate = fileLocator(options);
+    const open = options.open ?? ((path: string) => openFile(path));
+    const warn = options.warn ?? (() => {});
+    const executable = options.executable;
+    this.#modules = moduleMappings(core).map(
+      (m: ModuleMappings, index) =>
+        new Module({
+          ...m,
+          candidates: () => (index === 0 && executable ? [executable, ...locate(m.path)] : locate(m.path)),
+          open,
+          warn,
+          core,
+        }),
+    );
+    this.#mappings = [...core.mappings];
+  }
+
+  threads(): readonly TargetThread[] {
+    return this.core.threads.map((t: PrStatus) => ({ tid: t.tid, registers: t.registers }));
+  }
+
+  modules(): readonly Module[] {
+    return this.#modules;
+  }
+
+  /**
+   * The module whose mappings contain `address`.
+   * @param address a run-time address.
+   * @returns the module, or undefined.
+   */
+  moduleAt(address: bigint): Module | undefined {
+    return this.#modules.find((m) => m.contains(address));
+  }
+
+  read(address: bigint, length: number): Uint8Array {
+    try {
+      return this.core.read(address, length);
+    } catch (error) {
+      if (!MemoryError.isInstance(error)) throw error;
+      return this.#readSlow(address, length, error);
+    }
+  }
+
+  #readSlow(address: bigint, length: number, original: MemoryError): Uint8Array {
+    // Piece the range together from dumped segments and file-backed mappings.
+    const result = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const at = address + BigInt(done);
+      const segment = this.core.segmentAt(at);
+      let take: number;
+      if (segment) {
+        take = Math.min(length - done, Number(segment.end - at));
+        result.set(this.core.read(at, take), done);
+      } else {
+        const mapping = this.#mappings.find((m) => m.start <= at && at < m.end);
+        if (!mapping) throw done === 0 ? original : new MemoryError(at, length - done, "not dumped in the core and not file-backed");
+        const module = this.#modules.find((m) => m.path === mapping.path);
+        const source = module?.source();
+        if (!source) throw new MemoryError(at, length - done, `not dumped, and ${mapping.path} could not be opened`);
+        const fileOffset = mapping.fileOffset + (at - mapping.start);
+        take = Math.min(length - done, Number(mapping.end - at));
+        const next = this.core.segments.find((s) => s.start > at);
+        if (next && next.start - at < BigInt(take)) take = Number(next.start - at);
+        if (fileOffset + BigInt(take) > BigInt(source.size)) {
+          throw new MemoryError(at, length - done, `beyond the end of ${mapping.path}`);
+        }
+        result.set(source.bytes(Number(fileOffset), take), done);
+      }
+      done += take;
+    }
+    return result;
+  }
+
+  findSymbol(name: string, options: { prefer?: (module: Module) => boolean; only?: boolean } = {}): ResolvedSymbol | undefined {
+    const prefer = options.prefer;
+    const ordered = prefer
+      ? [...this.#modules.filter(prefer), ...(options.only ? [] : this.#modules.filter((m) => !prefer(m)))]
+      : this.#modules;
+    for (const module of ordered) {
+      const found = module.symbol(name);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  symbolAt(address: bigint): (ResolvedSymbol & { offset: bigint }) | undefined {
+    return this.moduleAt(address)?.symbolAt(address);
+  }
+}
+

@@ -1,0 +1,232 @@
+import { type ByteSource, type CoreFile, ElfFile, ElfFormatError, ElfSymbols, type FileMapping, MemoryError, PT_LOAD, buildId, buildIdHex } from "@corestack/elf";
+import { SymbolsError } from "./symbols_error.js";
+import type { ResolvedSymbol } from "./core_target.js";
+
+interface ModuleInit {
+  readonly path: string;
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly mappings: readonly FileMapping[];
+  readonly candidates: () => string[];
+  readonly open: (path: string) => ByteSource;
+  readonly warn: (message: string) => void;
+  readonly core: CoreFile;
+}
+
+const PAGE = 4096n;
+
+/**
+ * One ELF file mapped in the process (executable, shared library, extension module). Its file is
+ * located, opened and parsed on first use, once; failures are remembered, not retried.
+ *
+ * @example
+ * ```ts
+ * const python = target.modules()[0];
+ * python.elf?.header.e_type; python.bias; python.symbol("Py_Version")?.address;
+ * ```
+ */
+export class Module {
+  /** The path the process had mapped. */
+  readonly path: string;
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly mappings: readonly FileMapping[];
+  #init: ModuleInit;
+  #loaded = false;
+  #source: ByteSource | undefined;
+  #elf: ElfFile | undefined;
+  #resolvedPath: string | undefined;
+  #error: SymbolsError | undefined;
+  #bias: bigint | undefined;
+
+  /** @param init what the module map knows of the file. @internal */
+  constructor(init: ModuleInit) {
+    this.#init = init;
+    this.path = init.path;
+    this.start = init.start;
+    this.end = init.end;
+    this.mappings = init.mappings;
+  }
+
+  /**
+   * Whether one of this module's mappings contains `address`.
+   * @param address a run-time address.
+   * @returns true when mapped from this file.
+   */
+  contains(address: bigint): boolean {
+    if (address < this.start || address >= this.end) return false;
+    return this.mappings.some((m) => m.start <= address && address < m.end);
+  }
+
+  /** The build-id of the mapped image, read from the core's copy of its first page, if dumped. */
+  coreBuildId(): string | undefined {
+    try {
+      const header = this.#init.core.read(this.start, 64);
+      if (header[0] !== 0x7f || header[1] !== 0x45 || header[2] !== 0x4c || header[3] !== 0x46) return undefined;
+      const segment = this.#init.core.segmentAt(this.start);
+      if (!segment) return undefined;
+      const available = Number(segment.end - this.start);
+      const page = this.#init.core.read(this.start, Math.min(available, 16 * 4096));
+      const elf = new ElfFile({
+        size: page.length,
+        bytes: (offset, length) => {
+          if (offset < 0 || offset + length > page.length) throw new RangeError("outside the dumped header pages");
+          return page.subarray(offset, offset + length);
+        },
+      }, { headersOnly: true });
+      const id = buildId(elf);
+      return id ? buildIdHex(id) : undefined;
+    } catch (error) {
+      if (MemoryError.isInstance(error) || ElfFormatError.isInstance(error) || error instanceof RangeError) return undefined;
+      throw error;
+    }
+  }
+
+  #load(): void {
+    if (this.#loaded) return;
+    this.#loaded = true;
+    const tried: string[] = [];
+    const expected = this.coreBuildId();
+    let fallback: { path: string; source: ByteSource; elf: ElfFile; id: string | undefined } | undefined;
+    for (const candidate of this.#init.candidates()) {
+      let source: ByteSource;
+      try {
+        source = this.#init.open(candidate);
+      } catch {
+        tried.push(candidate);
+        continue;
+      }
+      let elf: ElfFile;
+      try {
+        elf = new ElfFile(source);
+      } catch (error) {
+        if (!ElfFormatError.isInstance(error)) throw error;
+        tried.push(`${candidate} (not an ELF file)`);
+        continue;
+      }
+      const raw = buildId(elf);
+      const id = raw ? buildIdHex(raw) : undefined;
+      if (expected === undefined || id === expected) {
+        this.#source = source;
+        this.#elf = elf;
+        this.#resolvedPath = candidate;
+        return;
+      }
+      tried.push(`${candidate} (build-id ${id ?? "none"})`);
+      fallback ??= { path: candidate, source, elf, id };
+    }
+    if (fallback) {
+      this.#init.warn(
+        `${fallback.path} is not the file the process had mapped: its build-id is ${fallback.id ?? "missing"}, the core's is ${expected}`,
+      );
+      this.#source = fallback.source;
+      this.#elf = fallback.elf;
+      this.#resolvedPath = fallback.path;
+      return;
+    }
+    this.#error = new SymbolsError(`Cannot find ${this.path}: tried ${tried.join(", ")}`, { code: "file-not-found", path: this.path });
+  }
+
+  /** The file's bytes, or undefined when it could not be located. */
+  source(): ByteSource | undefined {
+    this.#load();
+    return this.#source;
+  }
+
+  /** The parsed file, or undefined when it could not be located (see {@link Module.error}). */
+  get elf(): ElfFile | undefined {
+    this.#load();
+    return this.#elf;
+  }
+
+  /** Why the file could not be used, when it could not. */
+  get error(): SymbolsError | undefined {
+    this.#load();
+    return this.#error;
+  }
+
+  /** The path the file was found at. */
+  get resolvedPath(): string | undefined {
+    this.#load();
+    return this.#resolvedPath;
+  }
+
+  /**
+   * The load bias: run-time address minus link-time address.
+   * @returns the bias (0 for non-PIE executables), or undefined when the file is missing.
+   */
+  get bias(): bigint | undefined {
+    if (this.#bias !== undefined) return this.#bias;
+    const elf = this.elf;
+    if (!elf) return undefined;
+    const loads = elf.programHeaders.filter((p) => p.p_type === PT_LOAD);
+    for (const load of loads) {
+      const pageOffset = BigInt(load.p_offset) & ~(PAGE - 1n);
+      const mapping = this.mappings.find((m) => m.fileOffset === pageOffset);
+      if (mapping) {
+        this.#bias = mapping.start - (load.p_vaddr & ~(PAGE - 1n));
+        return this.#bias;
+      }
+    }
+    this.#bias = this.start;
+    return this.#bias;
+  }
+
+  /**
+   * The run-time address and size of a section (e.g. `.PyRuntime`).
+   * @param name the section name.
+   * @returns the address and size, or undefined when the file or the section is missing.
+   */
+  sectionAddress(name: string): { address: bigint; size: number } | undefined {
+    const section = this.elf?.section(name);
+    const bias = this.bias;
+    if (!section || bias === undefined || section.sh_addr === 0n) return undefined;
+    return { address: section.sh_addr + bias, size: section.sh_size };
+  }
+
+  /**
+   * The bytes of a section of the file, as stored (e.g. `.rodata`).
+   * @param name the section name.
+   * @returns a view of the bytes, or undefined when the file or the section is missing.
+   */
+  sectionBytes(name: string): Uint8Array | undefined {
+    const elf = this.elf;
+    const section = elf?.section(name);
+    if (!elf || !section) return undefined;
+    try {
+      return elf.sectionBytes(section);
+    } catch (error) {
+      if (ElfFormatError.isInstance(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * A symbol of this file by name, at its run-time address.
+   * @param name the symbol name, without version.
+   * @returns the symbol, or undefined when absent or the file is missing.
+   */
+  symbol(name: string): ResolvedSymbol | undefined {
+    const elf = this.elf;
+    const bias = this.bias;
+    if (!elf || bias === undefined) return undefined;
+    const symbol = ElfSymbols.of(elf).byName(name);
+    if (!symbol || symbol.st_shndx === 0) return undefined;
+    return { name: symbol.name, address: symbol.st_value + bias, size: symbol.st_size, module: this };
+  }
+
+  /**
+   * The symbol containing (or nearest before) a run-time address.
+   * @param address a run-time address inside this module.
+   * @returns the symbol and the offset of `address` in it.
+   */
+  symbolAt(address: bigint): (ResolvedSymbol & { offset: bigint }) | undefined {
+    const elf = this.elf;
+    const bias = this.bias;
+    if (!elf || bias === undefined) return undefined;
+    const symbol = ElfSymbols.of(elf).at(address - bias);
+    if (!symbol) return undefined;
+    const start = symbol.st_value + bias;
+    return { name: symbol.name, address: start, size: symbol.st_size, module: this, offset: address - start };
+  }
+}

@@ -1,0 +1,398 @@
+#!/usr/bin/env node
+// Generates packages/cpython-layouts/src/vX_Y.ts from an installed interpreter's own headers.
+//
+//   node tools/layouts/generate.mjs --python ~/.pyenv/versions/3.12.1/bin/python3.12
+//   node tools/layouts/generate.mjs                 # one interpreter per version of matrix.mjs
+//   node tools/layouts/generate.mjs --check         # compare with the committed files, write nothing
+//
+// For each interpreter: ask it (once) for its version and include directory, write a C probe that
+// includes its headers (with Py_BUILD_CORE for the internal ones) and prints offsetof/sizeof of
+// every field listed in fields.mjs as JSON, compile it with gcc, run it, and render the table.
+// Nothing is linked against libpython: the probe only uses compile-time facts.
+
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { FIELDS, HEADERS, parseRange } from "./fields.mjs";
+import { MATRIX, findInterpreter } from "./matrix.mjs";
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The repository root. */
+export const ROOT = resolve(here, "../..");
+
+/** Where the generated tables go. */
+export const OUT_DIR = join(ROOT, "packages/cpython-layouts/src");
+
+/**
+ * @typedef {import("./fields.mjs").Version} Version
+ * @typedef {{
+ *   python: string,
+ *   version: Version & { micro: number },
+ *   include: string,
+ *   debug: boolean,
+ *   freeThreaded: boolean,
+ *   pointerSize: number,
+ * }} Interpreter
+ * @typedef {Record<string, unknown>} Layout
+ */
+
+// Runs under Python 2.7 and 3.x alike.
+const DESCRIBE = `
+import json, struct, sys, sysconfig
+v = sys.version_info
+print(json.dumps({
+    "version": {"major": v[0], "minor": v[1], "micro": v[2]},
+    "include": sysconfig.get_paths()["include"],
+    "debug": bool(sysconfig.get_config_var("Py_DEBUG")) or hasattr(sys, "gettotalrefcount"),
+    "freeThreaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+    "pointerSize": struct.calcsize("P"),
+}))
+`;
+
+/**
+ * Asks an interpreter for its version and header directory.
+ * @param {string} python path of the interpreter executable
+ * @returns {Promise<Interpreter>}
+ */
+export async function describeInterpreter(python) {
+  const { stdout } = await run(python, ["-c", DESCRIBE]);
+  const info = JSON.parse(stdout);
+  const include = info.include;
+  if (!existsSync(join(include, "Python.h"))) {
+    throw new Error(`${python}: no Python.h in ${include} (install the interpreter's headers, e.g. pythonX.Y-dev)`);
+  }
+  if (info.debug) throw new Error(`${python}: debug build (Py_DEBUG); the tables describe release builds`);
+  if (info.freeThreaded) throw new Error(`${python}: free-threaded build (Py_GIL_DISABLED) is not supported yet`);
+  if (info.pointerSize !== 8) throw new Error(`${python}: ${info.pointerSize * 8}-bit build; the tables describe 64-bit builds`);
+  return { python, ...info };
+}
+
+/**
+ * The fields of fields.mjs that exist in a version.
+ * @param {Version} version
+ */
+export function fieldsFor(version) {
+  return FIELDS.filter((field) => parseRange(field.range)(version));
+}
+
+/**
+ * Parses `typedef struct _Py_DebugOffsets { ... } _Py_DebugOffsets;` from pycore_runtime.h into
+ * member designators (`runtime_state.interpreters_head`), in declaration order.
+ * @param {string} header text of pycore_runtime.h
+ * @returns {string[]}
+ */
+export function parseDebugOffsets(header) {
+  const start = header.indexOf("typedef struct _Py_DebugOffsets {");
+  const end = header.indexOf("} _Py_DebugOffsets;", start);
+  if (start < 0 || end < 0) throw new Error("cannot find the _Py_DebugOffsets struct in pycore_runtime.h");
+  const body = header
+    .slice(header.indexOf("{", start) + 1, end)
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/\/\/.*$/gm, "");
+  if (/^\s*#/m.test(body)) throw new Error("_Py_DebugOffsets has preprocessor conditionals: teach parseDebugOffsets");
+  const tokens = body.match(/[A-Za-z_]\w*|\d+|[{}[\];]/g) ?? [];
+  let index = 0;
+  /** @returns {string[]} */
+  const members = (/** @type {string} */ prefix) => {
+    /** @type {string[]} */
+    const out = [];
+    while (index < tokens.length && tokens[index] !== "}") {
+      if (tokens[index] === "struct") {
+        index += 1;
+        if (tokens[index] !== "{") index += 1; // tag
+        if (tokens[index] !== "{") throw new Error(`_Py_DebugOffsets: unexpected "${tokens[index]}"`);
+        index += 1;
+        const inner = members("");
+        index += 1; // "}"
+        const name = tokens[index];
+        index += 2; // name ";"
+        out.push(...inner.map((member) => `${prefix}${name}.${member}`));
+        continue;
+      }
+      const statement = [];
+      while (tokens[index] !== ";") statement.push(tokens[index++]);
+      index += 1;
+      const bracket = statement.indexOf("[");
+      const name = bracket >= 0 ? statement[bracket - 1] : statement.at(-1);
+      const type = statement.slice(0, bracket >= 0 ? bracket - 1 : -1).join(" ");
+      if (name === "cookie") {
+        if (type !== "char" || statement[bracket + 1] !== "8") throw new Error("_Py_DebugOffsets.cookie is not char[8]");
+      } else if (type !== "uint64_t" && type !== "size_t") {
+        throw new Error(`_Py_DebugOffsets.${prefix}${name} is ${type}, not uint64_t: teach the decoder`);
+      }
+      out.push(`${prefix}${name}`);
+    }
+    return out;
+  };
+  return members("");
+}
+
+/**
+ * Writes the C probe for one interpreter.
+ * @param {Interpreter} interpreter
+ * @returns {Promise<string>} C source
+ */
+export async function probeSource(interpreter) {
+  const { version } = interpreter;
+  const headers = HEADERS.filter(([range]) => parseRange(range)(version)).flatMap(([, list]) => list);
+  const core = version.major > 3 || (version.major === 3 && version.minor >= 7);
+  const lines = [
+    `/* Layout probe for CPython ${version.major}.${version.minor}.${version.micro}, written by tools/layouts/generate.mjs. */`,
+    ...(core ? ["#define Py_BUILD_CORE 1"] : []),
+    '#include "Python.h"',
+    ...headers.map((header) => `#include "${header}"`),
+    "#include <stddef.h>",
+    "#include <stdio.h>",
+    "#include <stdlib.h>",
+    "#include <string.h>",
+    "",
+    "static int emitted = 0;",
+    "static void emit(const char *key, long long value) {",
+    '  printf("%s\\n  \\"%s\\": %lld", emitted++ ? "," : "{", key, value);',
+    "}",
+    "/* The bits a member set to all ones occupies in the little-endian word at p. */",
+    "static void emit_bits(const char *key, const void *p, size_t n) {",
+    "  unsigned long long mask = 0;",
+    "  char name[256];",
+    "  int bit, width;",
+    "  for (size_t i = 0; i < n && i < 8; i++) mask |= (unsigned long long)((const unsigned char *)p)[i] << (8 * i);",
+    "  bit = mask ? __builtin_ctzll(mask) : 0;",
+    "  width = __builtin_popcountll(mask);",
+    "  if (mask == 0 || (mask >> bit) != (width == 64 ? ~0ULL : (1ULL << width) - 1)) {",
+    '    fprintf(stderr, "%s: bits are not contiguous (mask %llx)\\n", key, mask);',
+    "    exit(1);",
+    "  }",
+    '  snprintf(name, sizeof name, "%s.bit", key); emit(name, bit);',
+    '  snprintf(name, sizeof name, "%s.width", key); emit(name, width);',
+    "}",
+    "",
+    "int main(void) {",
+    "  volatile unsigned int ones = ~0u;",
+  ];
+  const seen = new Set();
+  for (const field of fieldsFor(version)) {
+    const key = `${field.group}.${field.key}`;
+    if (seen.has(key)) throw new Error(`${key} is listed twice for ${version.major}.${version.minor}: overlapping ranges in fields.mjs`);
+    seen.add(key);
+    switch (field.kind) {
+      case "sizeof":
+        lines.push(`  emit("${key}", (long long)sizeof(${field.type}));`);
+        break;
+      case "offset":
+        lines.push(`  emit("${key}", (long long)offsetof(${field.type}, ${field.member}));`);
+        break;
+      case "constant":
+        lines.push(`  emit("${key}", (long long)(${field.expression}));`);
+        break;
+      case "bits": {
+        const [outer] = field.member.split(".");
+        lines.push(
+          `  { ${field.type} o; memset(&o, 0, sizeof o); o.${field.member} = ones;` +
+            ` emit_bits("${key}", &o.${outer}, sizeof o.${outer}); }`,
+        );
+        break;
+      }
+    }
+  }
+  if (headers.some((header) => header.endsWith("pycore_runtime.h")) && parseRange("3.13+")(version)) {
+    const runtime = await readFile(join(interpreter.include, "internal/pycore_runtime.h"), "utf8");
+    for (const member of parseDebugOffsets(runtime)) {
+      lines.push(`  emit("_Py_DebugOffsets.${member}", (long long)offsetof(_Py_DebugOffsets, ${member}));`);
+    }
+  }
+  lines.push('  printf("\\n}\\n");', "  return 0;", "}", "");
+  return lines.join("\n");
+}
+
+/**
+ * Compiles and runs the probe; returns its flat `{ "group.key": value }` output.
+ * @param {Interpreter} interpreter
+ * @param {{ cc?: string }} [options]
+ * @returns {Promise<Record<string, number>>}
+ */
+export async function runProbe(interpreter, options = {}) {
+  const cc = options.cc ?? process.env.CC ?? "gcc";
+  const directory = await mkdtemp(join(tmpdir(), "corestack-layout-"));
+  try {
+    const source = join(directory, "probe.c");
+    const binary = join(directory, "probe");
+    await writeFile(source, await probeSource(interpreter));
+    const include = interpreter.include;
+    try {
+      await run(cc, ["-std=gnu11", "-O0", "-w", "-I", include, "-I", join(include, "internal"), source, "-o", binary]);
+    } catch (error) {
+      const stderr = /** @type {{ stderr?: string }} */ (error).stderr ?? String(error);
+      throw new Error(`probe for ${interpreter.python} does not compile:\n${stderr.slice(0, 4000)}`);
+    }
+    const { stdout } = await run(binary, []);
+    return JSON.parse(stdout);
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Turns the probe's flat output into the nested `PythonLayout` object (plain data).
+ * @param {Interpreter} interpreter
+ * @param {Record<string, number>} flat
+ * @returns {Layout}
+ */
+export function toLayout(interpreter, flat) {
+  const { major, minor, micro } = interpreter.version;
+  /** @type {Record<string, any>} */
+  const layout = {
+    version: { major, minor },
+    source: `CPython ${major}.${minor}.${micro} headers`,
+    frameModel: major === 3 && minor >= 11 ? "interpreter_frame" : "frame_object",
+    pointerSize: interpreter.pointerSize,
+  };
+  for (const [path, value] of Object.entries(flat)) {
+    const parts = path.split(".");
+    let node = layout;
+    for (const part of parts.slice(0, -1)) node = node[part] ??= {};
+    node[/** @type {string} */ (parts.at(-1))] = value;
+  }
+  // constants and the debug offsets last, for reading order.
+  for (const key of ["constants", "_Py_DebugOffsets"]) {
+    if (key in layout) {
+      const value = layout[key];
+      delete layout[key];
+      layout[key] = value;
+    }
+  }
+  return layout;
+}
+
+/**
+ * Probes one interpreter: its description and its layout.
+ * @param {string} python path of the interpreter executable
+ * @param {{ cc?: string }} [options]
+ * @returns {Promise<{ interpreter: Interpreter, layout: Layout }>}
+ */
+export async function probeLayout(python, options = {}) {
+  const interpreter = await describeInterpreter(python);
+  const flat = await runProbe(interpreter, options);
+  return { interpreter, layout: toLayout(interpreter, flat) };
+}
+
+/**
+ * The exported name and file of a version's table: `v3_12`, `v3_12.ts`.
+ * @param {Version} version
+ */
+export function tableName(version) {
+  return `v${version.major}_${version.minor}`;
+}
+
+const HEX_KEYS = new Set(FIELDS.filter((field) => field.kind === "constant" && field.hex).map((field) => field.key));
+
+/**
+ * @param {unknown} value
+ * @param {string} indent
+ * @returns {string}
+ */
+function renderValue(value, indent, key = "") {
+  if (typeof value === "number") return HEX_KEYS.has(key) ? `0x${value.toString(16)}` : String(value);
+  if (typeof value === "string") return JSON.stringify(value);
+  const entries = Object.entries(/** @type {Record<string, unknown>} */ (value));
+  const flat = entries.every(([, v]) => typeof v !== "object");
+  if (flat && entries.length <= 2) {
+    return `{ ${entries.map(([k, v]) => `${renderKey(k)}: ${renderValue(v, indent, k)}`).join(", ")} }`;
+  }
+  const inner = indent + "  ";
+  return `{\n${entries.map(([k, v]) => `${inner}${renderKey(k)}: ${renderValue(v, inner, k)},\n`).join("")}${indent}}`;
+}
+
+/** @param {string} key */
+function renderKey(key) {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key);
+}
+
+/**
+ * Renders a version's table as a TypeScript module.
+ * @param {Layout} layout
+ * @param {Interpreter} interpreter
+ * @returns {string}
+ */
+export function renderLayout(layout, interpreter) {
+  const { major, minor, micro } = interpreter.version;
+  const name = tableName(interpreter.version);
+  return [
+    `// generated by tools/layouts/generate.mjs from CPython ${major}.${minor}.${micro} headers — do not edit by hand.`,
+    "// Regenerate with `node tools/layouts/generate.mjs --python PATH`; see the package README.",
+    'import type { PythonLayout } from "./layout.js";',
+    "",
+    "/**",
+    ` * Struct layout of CPython ${major}.${minor} (64-bit, release build), measured with \`offsetof\`/\`sizeof\``,
+    ` * against the CPython ${major}.${minor}.${micro} headers. Offsets and sizes are in bytes.`,
+    " *",
+    " * @example",
+    " * ```ts",
+    ` * import { layouts } from "@corestack/cpython-layouts";`,
+    ` * const offset = layouts["${major}.${minor}"].PyThreadState.thread_id;`,
+    " * ```",
+    " */",
+    `export const ${name} = ${renderValue(layout, "")} as const satisfies PythonLayout;`,
+    "",
+  ].join("\n");
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  /** @type {string[]} */
+  const pythons = [];
+  let outDir = OUT_DIR;
+  let check = false;
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i];
+    if (arg === "--python") pythons.push(/** @type {string} */ (args[++i]));
+    else if (arg === "--out") outDir = resolve(/** @type {string} */ (args[++i]));
+    else if (arg === "--check") check = true;
+    else if (arg === "--") continue;
+    else if (arg === "--help" || arg === "-h") {
+      console.log("usage: node tools/layouts/generate.mjs [--python PATH]... [--out DIR] [--check]");
+      return;
+    } else throw new Error(`unknown argument ${arg}`);
+  }
+  if (pythons.length === 0) {
+    for (const version of MATRIX) {
+      const python = findInterpreter(version);
+      if (python === undefined) console.log(`${version}: no interpreter found, skipped`);
+      else pythons.push(python);
+    }
+  }
+  if (pythons.length === 0) throw new Error("no interpreters: pass --python PATH");
+  const results = await Promise.all(pythons.map((python) => probeLayout(python)));
+  let stale = 0;
+  const written = new Set();
+  for (const { interpreter, layout } of results) {
+    const file = join(outDir, `${tableName(interpreter.version)}.ts`);
+    if (written.has(file)) throw new Error(`two interpreters for ${tableName(interpreter.version)}: pass one with --python`);
+    written.add(file);
+    const text = renderLayout(layout, interpreter);
+    const old = existsSync(file) ? await readFile(file, "utf8") : undefined;
+    const name = relative(process.cwd(), file);
+    if (old === text) {
+      console.log(`${name}: up to date (${interpreter.python})`);
+    } else if (check) {
+      stale += 1;
+      console.log(`${name}: differs from what ${interpreter.python} gives`);
+    } else {
+      await writeFile(file, text);
+      console.log(`${name}: ${old === undefined ? "created" : "updated"} from ${interpreter.python}`);
+    }
+  }
+  if (stale > 0) process.exitCode = 1;
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}

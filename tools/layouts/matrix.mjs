@@ -1,0 +1,31 @@
+// The interpreters the layout tests run against: one per supported minor version. Adding a CPython
+// version adds it here (and to packages/cpython-layouts/src/layouts.ts).
+
+import { existsSync, readdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+/** Minor versions with a table, oldest first. */
+export const MATRIX = ["2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"];
+
+/**
+ * Finds an interpreter of a minor version: `$CORESTACK_PYTHON_3_13` (dots as underscores) if set,
+ * else the newest `$PYENV_ROOT/versions/3.13.*` (default `~/.pyenv`). Headers must be installed.
+ * @param {string} version "3.13"
+ * @returns {string | undefined} path of the executable
+ */
+export function findInterpreter(version) {
+  const fromEnvironment = process.env[`CORESTACK_PYTHON_${version.replace(".", "_")}`];
+  if (fromEnvironment) return fromEnvironment;
+  const root = join(process.env.PYENV_ROOT ?? join(homedir(), ".pyenv"), "versions");
+  if (!existsSync(root)) return undefined;
+  const candidates = readdirSync(root)
+    .map((entry) => ({ entry, match: new RegExp(`^${version.replace(".", "\\.")}\\.(\\d+)$`).exec(entry) }))
+    .filter(({ match }) => match !== null)
+    .sort((a, b) => Number(b.match?.[1]) - Number(a.match?.[1]));
+  for (const { entry } of candidates) {
+    const python = join(root, entry, "bin", `python${version}`);
+    if (existsSync(python)) return python;
+  }
+  return undefined;
+}

@@ -1,0 +1,169 @@
+// Types for core_maker.mjs (the one implementation; cores.ts re-exports it for tests).
+
+/** A CPython found on this machine. */
+export interface Interpreter {
+  /** Stable, path-safe: "pyenv-3.12.1", "debian-3.11", "env-3.9.18", "path-3.12.1". Names the cache directory. */
+  readonly id: string;
+  /** What is run (may be a symlink: pyenv's bin/python). */
+  readonly path: string;
+  /** realpath of sys.executable: the ELF file the core maps; pass it to `corestack core CORE EXECUTABLE`. */
+  readonly executable: string;
+  /** "3.12.1" */
+  readonly version: string;
+  readonly major: number;
+  readonly minor: number;
+  readonly micro: number;
+  readonly hexversion: number;
+  /** The libpython the interpreter maps (--enable-shared builds), or null (static: the executable holds the runtime). */
+  readonly libpython: string | null;
+  readonly source: "pyenv" | "debian" | "system" | "env" | "path";
+}
+
+/** One Python frame, as `sys._current_frames()` saw it. */
+export interface TruthFrame {
+  /** `co_filename` ("<string>" for `python -c`). */
+  readonly file: string;
+  /** `co_name`. */
+  readonly function: string;
+  /** `co_qualname` (in the code object from 3.11; null before). */
+  readonly qualname: string | null;
+  /** `f_lineno`: the line being executed (a call's line for callers). */
+  readonly line: number;
+  /** `co_firstlineno`. */
+  readonly first_line: number;
+  /**
+   * 3.11+: 0-based start column (UTF-8 bytes, as `co_positions()`) of the current instruction's
+   * expression; for the crashing thread's crash()/hang() frame, the column of the call that ends
+   * the process. null before 3.11.
+   */
+  readonly column: number | null;
+}
+
+export interface TruthThread {
+  /** OS thread id (what NT_PRSTATUS holds; == pid for the main thread). null only if unknowable. */
+  readonly tid: number | null;
+  /** `threading.get_ident()` (the pthread_t). */
+  readonly ident: number;
+  /** `threading` name ("MainThread", "Thread-1 (_thread_main)"…), null for threads threading never saw. */
+  readonly name: string | null;
+  readonly main: boolean;
+  /** The thread that called crash()/hang() (its first NT_PRSTATUS note for a kernel core). */
+  readonly crashing: boolean;
+  /** Outermost first, most recent call last. For the crashing thread the last is crash()/hang(). */
+  readonly frames: readonly TruthFrame[];
+}
+
+/** The truth.json a scenario writes right before it aborts (tools/testing/scenarios/_truth.py). */
+export interface Truth {
+  readonly format: 1;
+  readonly scenario: string | null;
+  /** sys.version_info as "X.Y.Z". */
+  readonly python_version: string;
+  readonly hexversion: number;
+  readonly implementation: string;
+  /** sys.executable (may be a symlink). */
+  readonly executable: string;
+  readonly pid: number;
+  readonly argv: readonly string[];
+  /** How the process ended: "abort" (SIGABRT), "stop" (SIGSTOP, then gcore), "hang" (sleeps after READY). */
+  readonly end: "abort" | "stop" | "hang";
+  /** Two consecutive snapshots were identical and every worker had called ready(). */
+  readonly stable: boolean;
+  /** Main thread first, then by OS thread id. */
+  readonly threads: readonly TruthThread[];
+}
+
+export interface Scenario {
+  /** File name without ".py": "threads". */
+  readonly name: string;
+  /** Absolute path of the .py file. */
+  readonly file: string;
+  readonly summary: string;
+  /** Oldest Python it runs on ("# min-python: 3.6"), as [major, minor]. */
+  readonly minPython: readonly [number, number];
+  readonly maxPython: readonly [number, number] | null;
+  /** "script": `python FILE`; "command": `python -c "<FILE's text>"` (frames' file "<string>"). */
+  readonly runAs: "script" | "command";
+  /** "crash": calls _truth.crash(); "hang": calls _truth.hang() (READY, then sleeps forever). */
+  readonly mode: "crash" | "hang";
+  /** Function names the crashing thread must show, outermost first (a subsequence). */
+  readonly expect: readonly string[];
+  /** Number of threads in the truth. */
+  readonly expectThreads: number;
+  /** Function names some thread must show. */
+  readonly expectAnywhere: readonly string[];
+}
+
+export interface CoreCase {
+  /** Absolute path of the core file. */
+  readonly core: string;
+  readonly truth: Truth;
+  readonly truthPath: string;
+  /** The interpreter's real executable (pass it as EXECUTABLE). */
+  readonly executable: string;
+  /** The case directory (core, truth.json, case.json, run.log). The run itself happened in a temporary sibling. */
+  readonly cwd: string;
+  readonly interpreter: Interpreter;
+  readonly scenario: Scenario;
+  /** "kernel": the kernel dumped the aborting process; "gcore": gdb dumped the stopped/sleeping one. */
+  readonly method: "kernel" | "gcore";
+  readonly pid: number;
+}
+
+export interface MakeCoreOptions {
+  /** Regenerate even when cached. */
+  readonly refresh?: boolean;
+  /** Per run; default 60 000. */
+  readonly timeoutMs?: number;
+  /** Write core/truth.json/case.json/run.log into this directory instead of the cache (the CLI's --out). */
+  readonly outDir?: string;
+}
+
+export interface NativeTruth {
+  readonly format: 1;
+  readonly pid: number;
+  /** main thread first. */
+  readonly tids: readonly number[];
+}
+
+export interface NativeCoreCase {
+  readonly core: string;
+  /** The compiled C program (tools/testing/native/threads_abort.c). */
+  readonly executable: string;
+  readonly cwd: string;
+  readonly truth: NativeTruth;
+  readonly truthPath: string;
+}
+
+export interface Availability {
+  readonly ok: boolean;
+  /** Why not, and what to do about it. */
+  readonly reason?: string;
+}
+
+export declare class CoreUnavailableError extends Error {
+  readonly code: "core_pattern" | "no_core" | "gdb" | "ptrace" | "gcc" | (string & {});
+  constructor(code: string, message: string);
+  static isInstance(value: unknown): value is CoreUnavailableError;
+}
+
+export declare const SCENARIO_DIR: string;
+export declare const REPO_ROOT: string;
+export declare const SCENARIOS: readonly Scenario[];
+
+export declare function cacheRoot(): string;
+export declare function clearCoreCache(): void;
+export declare function getScenario(nameOrScenario: string | { readonly name: string }): Scenario;
+export declare function scenarioApplies(scenario: string | Scenario, interpreter: Interpreter): boolean;
+export declare function scenariosFor(interpreter: Interpreter): Scenario[];
+export declare function findInterpreters(): Interpreter[];
+export declare function interpreterFromPath(
+  pythonPath: string,
+  options?: { readonly id?: string; readonly source?: Interpreter["source"] },
+): Interpreter;
+export declare function coreAvailability(): Availability;
+export declare function gcoreAvailability(): Availability & { readonly gdb?: string };
+export declare function makeCore(interpreter: Interpreter, scenario: string | Scenario, options?: MakeCoreOptions): Promise<CoreCase>;
+export declare function makeGcore(interpreter: Interpreter, scenario?: string | Scenario, options?: MakeCoreOptions): Promise<CoreCase>;
+export declare function makeNativeCore(options?: { readonly refresh?: boolean }): Promise<NativeCoreCase>;
+export declare function truthProblems(truth: Truth, scenario: string | Scenario, interpreter?: Interpreter): string[];

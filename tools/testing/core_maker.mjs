@@ -1,0 +1,987 @@
+// Real core files of real Python processes, with their ground truth: the one implementation behind
+// tools/testing/cores.ts (tests) and tools/testing/make_core.mjs (humans). Plain Node ESM, no build
+// step; types in core_maker.d.mts. Linux only: the kernel (or gdb) writes the cores.
+//
+// A scenario (tools/testing/scenarios/*.py) builds a Python stack and calls _truth.crash(), which
+// writes truth.json (every thread's Python frames) and aborts on the same source line. This module
+// runs it under `ulimit -c unlimited`, collects the core the kernel wrote, and caches both under
+// <repo>/.cache/cores/<interpreter id>/<scenario>-<hash>/.
+
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** Bump to invalidate every cached core (when this file changes what a run produces). */
+const MAKER_VERSION = 1;
+
+export const SCENARIO_DIR = path.join(HERE, "scenarios");
+export const REPO_ROOT = path.resolve(HERE, "..", "..");
+const NATIVE_SOURCE = path.join(HERE, "native", "threads_abort.c");
+
+const ERROR_MARKER = Symbol.for("corestack.error.CoreUnavailableError");
+
+/**
+ * This machine cannot make the requested core (core_pattern is a pipe, core size limit 0, no gdb,
+ * ptrace refused, no gcc…). Tests turn it into a skip with `error.message` as the reason.
+ * A scenario that misbehaves (exits instead of aborting, times out) throws a plain Error instead.
+ */
+export class CoreUnavailableError extends Error {
+  /**
+   * @param {string} code
+   * @param {string} message
+   */
+  constructor(code, message) {
+    super(message);
+    this.name = "CoreUnavailableError";
+    this.code = code;
+    Object.defineProperty(this, ERROR_MARKER, { value: true });
+  }
+
+  /** @param {unknown} value */
+  static isInstance(value) {
+    return typeof value === "object" && value !== null && /** @type {any} */ (value)[ERROR_MARKER] === true;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths and small helpers
+
+/** Root of the core cache: $CORESTACK_CORE_CACHE, else <repo>/.cache/cores. */
+export function cacheRoot() {
+  const fromEnvironment = process.env["CORESTACK_CORE_CACHE"];
+  return fromEnvironment ? path.resolve(fromEnvironment) : path.join(REPO_ROOT, ".cache", "cores");
+}
+
+/** Removes every cached core, truth, interpreter probe and native build. */
+export function clearCoreCache() {
+  fs.rmSync(cacheRoot(), { recursive: true, force: true });
+}
+
+/** @param {string} name */
+function which(name) {
+  for (const directory of (process.env["PATH"] ?? "").split(path.delimiter)) {
+    if (!directory) continue;
+    const candidate = path.join(directory, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** @param {string} file */
+function readTrimmed(file) {
+  try {
+    return fs.readFileSync(file, "utf8").trim();
+  } catch {
+    return null;
+  }
+}
+
+/** @param {string} text */
+function tail(text, lines = 15) {
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+/** @param {number} ms */
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** @param {string} file @param {string} text */
+function writeFileAtomic(file, text) {
+  const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.partial`;
+  fs.writeFileSync(partial, text);
+  fs.renameSync(partial, file);
+}
+
+/** Environment for scenario runs: no PYTHON* from the caller, UTF-8, no bytecode in the repo. */
+function scenarioEnvironment(extra) {
+  /** @type {Record<string, string>} */
+  const environment = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined || key.startsWith("PYTHON") || key.startsWith("CORESTACK_")) continue;
+    environment[key] = value;
+  }
+  Object.assign(environment, {
+    PYTHONDONTWRITEBYTECODE: "1",
+    PYTHONIOENCODING: "utf-8",
+    LC_ALL: "C.UTF-8",
+    LANG: "C.UTF-8",
+  });
+  return Object.assign(environment, extra);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios: parsed from the header comments of tools/testing/scenarios/*.py
+
+/** @param {string} text */
+function parseVersion(text) {
+  const match = /^(\d+)\.(\d+)$/.exec(text.trim());
+  if (!match) throw new Error(`bad Python version "${text}" in a scenario header (want "3.6")`);
+  return /** @type {[number, number]} */ ([Number(match[1]), Number(match[2])]);
+}
+
+/** @param {string | undefined} text */
+function parseList(text) {
+  return text ? text.split(",").map((item) => item.trim()).filter(Boolean) : [];
+}
+
+/** @param {string} file */
+function parseScenario(file) {
+  const text = fs.readFileSync(path.join(SCENARIO_DIR, file), "utf8");
+  /** @type {Record<string, string>} */
+  const header = {};
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("#")) break;
+    const match = /^#\s*([a-z][a-z-]*):\s*(.*)$/.exec(line);
+    if (match) header[match[1]] = match[2].trim();
+  }
+  const name = file.replace(/\.py$/, "");
+  const runAs = header["run-as"] ?? "script";
+  const mode = header["mode"] ?? "crash";
+  if (runAs !== "script" && runAs !== "command") throw new Error(`${file}: run-as must be script or command`);
+  if (mode !== "crash" && mode !== "hang") throw new Error(`${file}: mode must be crash or hang`);
+  const threads = header["expect-threads"];
+  return Object.freeze({
+    name,
+    file: path.join(SCENARIO_DIR, file),
+    summary: header["summary"] ?? "",
+    minPython: parseVersion(header["min-python"] ?? "2.7"),
+    maxPython: header["max-python"] ? parseVersion(header["max-python"]) : null,
+    runAs,
+    mode,
+    expect: Object.freeze(parseList(header["expect"])),
+    expectThreads: threads ? Number(threads) : 1,
+    expectAnywhere: Object.freeze(parseList(header["expect-anywhere"])),
+  });
+}
+
+function loadScenarios() {
+  return Object.freeze(
+    fs
+      .readdirSync(SCENARIO_DIR)
+      .filter((file) => file.endsWith(".py") && !file.startsWith("_"))
+      .sort()
+      .map(parseScenario),
+  );
+}
+
+/** Every scenario in tools/testing/scenarios (files not starting with "_"), sorted by name. */
+export const SCENARIOS = loadScenarios();
+
+/** @param {string | { name: string }} nameOrScenario */
+export function getScenario(nameOrScenario) {
+  const name = typeof nameOrScenario === "string" ? nameOrScenario : nameOrScenario.name;
+  const found = SCENARIOS.find((scenario) => scenario.name === name);
+  if (!found) {
+    throw new RangeError(`Unknown scenario "${name}"; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
+  }
+  return found;
+}
+
+/** @param {[number, number]} a @param {[number, number]} b */
+function compareVersions(a, b) {
+  return a[0] - b[0] || a[1] - b[1];
+}
+
+/** Whether the scenario can run on this interpreter (its min-python/max-python headers). */
+export function scenarioApplies(scenario, interpreter) {
+  const resolved = getScenario(scenario);
+  const version = /** @type {[number, number]} */ ([interpreter.major, interpreter.minor]);
+  if (compareVersions(version, resolved.minPython) < 0) return false;
+  return resolved.maxPython === null || compareVersions(version, resolved.maxPython) <= 0;
+}
+
+/** The scenarios that run on this interpreter. */
+export function scenariosFor(interpreter) {
+  return SCENARIOS.filter((scenario) => scenarioApplies(scenario, interpreter));
+}
+
+/** Source bytes a scenario's result depends on: the file and every shared "_*" helper. */
+function scenarioDigest(scenario) {
+  const hash = createHash("sha256");
+  hash.update(`corestack-core-maker ${MAKER_VERSION}\n`);
+  const helpers = fs.readdirSync(SCENARIO_DIR).filter((file) => file.startsWith("_") && file.endsWith(".py")).sort();
+  for (const file of [path.basename(scenario.file), ...helpers]) {
+    hash.update(`${file}\n`);
+    hash.update(fs.readFileSync(path.join(SCENARIO_DIR, file)));
+  }
+  return hash;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interpreters
+
+const PROBE = [
+  "import json, os, platform, sys",
+  "maps = open('/proc/self/maps').read().split('\\n')",
+  "lib = [l.split()[-1] for l in maps if 'libpython' in l and '/' in l]",
+  "print(json.dumps({'version': '%d.%d.%d' % tuple(sys.version_info[:3]), 'hexversion': sys.hexversion,",
+  "  'implementation': platform.python_implementation(), 'executable': sys.executable,",
+  "  'realpath': os.path.realpath(sys.executable), 'libpython': lib[0] if lib else None}))",
+].join("\n");
+
+/** @param {string} file */
+function isElf(file) {
+  try {
+    const handle = fs.openSync(file, "r");
+    try {
+      const magic = Buffer.alloc(4);
+      fs.readSync(handle, magic, 0, 4, 0);
+      return magic.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+    } finally {
+      fs.closeSync(handle);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** @type {Map<string, any>} */
+const probeMemo = new Map();
+
+/** Runs the interpreter once (cached on disk by path, size and mtime) to learn its version. */
+function probe(pythonPath) {
+  let stat;
+  try {
+    stat = fs.statSync(pythonPath);
+  } catch {
+    return null;
+  }
+  const stamp = `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+  const memoKey = `${pythonPath}\0${stamp}`;
+  if (probeMemo.has(memoKey)) return probeMemo.get(memoKey);
+  const cacheFile = path.join(cacheRoot(), "interpreters.json");
+  /** @type {Record<string, { stamp: string; info: any }>} */
+  let cache = {};
+  try {
+    cache = JSON.parse(fs.readFileSync(cacheFile, "utf8"));
+  } catch {
+    // no cache yet
+  }
+  const cached = cache[pythonPath];
+  if (cached && cached.stamp === stamp) {
+    probeMemo.set(memoKey, cached.info);
+    return cached.info;
+  }
+  const result = spawnSync(pythonPath, ["-c", PROBE], {
+    encoding: "utf8",
+    timeout: 20_000,
+    env: scenarioEnvironment({}),
+  });
+  let info = null;
+  if (result.status === 0) {
+    try {
+      info = JSON.parse(result.stdout.trim().split("\n").pop() ?? "");
+    } catch {
+      info = null;
+    }
+  }
+  probeMemo.set(memoKey, info);
+  if (info) {
+    try {
+      fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+      let latest = {};
+      try {
+        latest = JSON.parse(fs.readFileSync(cacheFile, "utf8"));
+      } catch {
+        // first writer
+      }
+      writeFileAtomic(cacheFile, JSON.stringify({ ...latest, [pythonPath]: { stamp, info } }, null, 1));
+    } catch {
+      // the cache is an optimisation
+    }
+  }
+  return info;
+}
+
+/**
+ * Describes the interpreter at pythonPath (runs it once, cached).
+ * @returns {import("./core_maker.d.mts").Interpreter}
+ */
+export function interpreterFromPath(pythonPath, options = {}) {
+  let absolute = path.resolve(pythonPath);
+  let info = probe(absolute);
+  if (!info) throw new Error(`${pythonPath}: not a runnable Python interpreter`);
+  if (!isElf(absolute) && info.executable && isElf(info.executable)) {
+    // A wrapper script (pyenv shim…): run the interpreter it ends up executing, so that the
+    // scenario's pid is the one that dumps core.
+    absolute = info.executable;
+    info = probe(absolute) ?? info;
+  }
+  if (info.implementation !== "CPython") throw new Error(`${pythonPath}: ${info.implementation}, not CPython`);
+  const [major, minor, micro] = info.version.split(".").map(Number);
+  const source = options.source ?? "path";
+  return Object.freeze({
+    id: options.id ?? `${source}-${info.version}`,
+    path: absolute,
+    executable: info.realpath,
+    version: info.version,
+    major,
+    minor,
+    micro,
+    hexversion: info.hexversion,
+    libpython: info.libpython,
+    source,
+  });
+}
+
+/**
+ * Every CPython on this machine worth testing: `$PYENV_ROOT/versions/* /bin/python` (default
+ * ~/.pyenv) and the distribution's /usr/bin/pythonX.Y; or exactly the interpreters listed in
+ * $CORESTACK_PYTHONS (paths separated by ":"). Sorted by version; non-CPython skipped.
+ * @returns {import("./core_maker.d.mts").Interpreter[]}
+ */
+export function findInterpreters() {
+  /** @type {{ path: string; id?: string; source: string }[]} */
+  const candidates = [];
+  const listed = process.env["CORESTACK_PYTHONS"];
+  if (listed) {
+    for (const entry of listed.split(path.delimiter).filter(Boolean)) candidates.push({ path: entry, source: "env" });
+  } else {
+    const pyenvRoot = process.env["PYENV_ROOT"] || path.join(os.homedir(), ".pyenv");
+    let versions = [];
+    try {
+      versions = fs.readdirSync(path.join(pyenvRoot, "versions"));
+    } catch {
+      // no pyenv
+    }
+    for (const version of versions) {
+      const candidate = path.join(pyenvRoot, "versions", version, "bin", "python");
+      if (fs.existsSync(candidate)) candidates.push({ path: candidate, id: `pyenv-${version}`, source: "pyenv" });
+    }
+    const distribution = fs.existsSync("/etc/debian_version") ? "debian" : "system";
+    let system = [];
+    try {
+      system = fs.readdirSync("/usr/bin").filter((name) => /^python\d\.\d+$/.test(name));
+    } catch {
+      // no /usr/bin
+    }
+    for (const name of system) {
+      candidates.push({ path: path.join("/usr/bin", name), id: `${distribution}-${name.slice(6)}`, source: distribution === "debian" ? "debian" : "system" });
+    }
+  }
+  /** @type {import("./core_maker.d.mts").Interpreter[]} */
+  const found = [];
+  const ids = new Set();
+  for (const candidate of candidates) {
+    let interpreter;
+    try {
+      interpreter = interpreterFromPath(candidate.path, candidate);
+    } catch {
+      continue;
+    }
+    let id = interpreter.id;
+    for (let index = 2; ids.has(id); index++) id = `${interpreter.id}-${index}`;
+    ids.add(id);
+    found.push(id === interpreter.id ? interpreter : Object.freeze({ ...interpreter, id }));
+  }
+  const rank = { pyenv: 0, debian: 1, system: 1, env: 0, path: 2 };
+  return found.sort(
+    (a, b) => a.major - b.major || a.minor - b.minor || a.micro - b.micro || (rank[a.source] ?? 3) - (rank[b.source] ?? 3),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Can this machine make cores?
+
+/** @type {{ ok: boolean; reason?: string } | undefined} */
+let availabilityMemo;
+
+/**
+ * Whether the kernel will write core files where makeCore() looks for them: Linux,
+ * kernel.core_pattern not a pipe, a hard core-size limit that `ulimit -c unlimited` can lift.
+ * Quick (two small reads and one `bash -c`), memoised per process.
+ */
+export function coreAvailability() {
+  if (availabilityMemo) return availabilityMemo;
+  availabilityMemo = computeCoreAvailability();
+  return availabilityMemo;
+}
+
+function computeCoreAvailability() {
+  if (process.platform !== "linux") return { ok: false, reason: `core dumps are made on Linux only (this is ${process.platform})` };
+  const pattern = readTrimmed("/proc/sys/kernel/core_pattern");
+  if (pattern === null) return { ok: false, reason: "cannot read /proc/sys/kernel/core_pattern" };
+  if (pattern.startsWith("|")) {
+    const gdb = gcoreAvailability();
+    return {
+      ok: false,
+      reason:
+        `kernel.core_pattern is a pipe (${pattern}): the kernel hands cores to that program ` +
+        "(systemd-coredump, apport…), not to a file in the working directory. To get files, run " +
+        "`sudo sysctl -w kernel.core_pattern=core` (restore later with " +
+        `\`sudo sysctl -w kernel.core_pattern='${pattern}'\`); or fetch one core by hand with ` +
+        "`coredumpctl dump PID --output=core`; or use makeGcore() (gdb's gcore: " +
+        (gdb.ok ? "available here" : `unavailable here: ${gdb.reason}`) +
+        ").",
+    };
+  }
+  const limits = spawnSync("bash", ["-c", "ulimit -Hc"], { encoding: "utf8" });
+  if (limits.error || limits.status !== 0) return { ok: false, reason: `cannot run bash to read the core size limit: ${limits.error?.message ?? limits.stderr}` };
+  const hard = limits.stdout.trim();
+  if (hard !== "unlimited") {
+    const blocks = Number(hard);
+    if (blocks === 0) {
+      return {
+        ok: false,
+        reason:
+          "the hard core size limit is 0 (`ulimit -Hc`), so no process can dump core: raise it " +
+          "(/etc/security/limits.conf `* hard core unlimited`, `prlimit --core=unlimited --pid $$`, " +
+          "or docker run --ulimit core=-1), or use makeGcore()",
+      };
+    }
+    if (blocks < 1024 * 1024) {
+      return { ok: false, reason: `the hard core size limit is ${blocks} KiB (\`ulimit -Hc\`): cores would be truncated; raise it to unlimited` };
+    }
+  }
+  const directory = pattern.includes("/") ? path.dirname(pattern) : null;
+  if (directory && !directory.includes("%")) {
+    try {
+      fs.accessSync(directory, fs.constants.W_OK);
+    } catch {
+      return { ok: false, reason: `kernel.core_pattern writes cores to ${directory}, which this user cannot write; set \`sudo sysctl -w kernel.core_pattern=core\`` };
+    }
+  }
+  return { ok: true };
+}
+
+/** @type {{ ok: boolean; reason?: string; gdb?: string } | undefined} */
+let gcoreMemo;
+
+/** Whether makeGcore() can work: gdb on PATH, and Yama's ptrace_scope lets it attach. */
+export function gcoreAvailability() {
+  if (gcoreMemo) return gcoreMemo;
+  gcoreMemo = (() => {
+    if (process.platform !== "linux") return { ok: false, reason: "gcore cores are made on Linux only" };
+    const gdb = which("gdb");
+    if (!gdb) return { ok: false, reason: "gdb is not installed (apt-get install gdb / dnf install gdb)" };
+    const scope = readTrimmed("/proc/sys/kernel/yama/ptrace_scope") ?? "0";
+    if (scope === "3") return { ok: false, reason: "kernel.yama.ptrace_scope is 3: no process may ptrace another until reboot" };
+    if (scope === "2" && process.getuid?.() !== 0) {
+      return { ok: false, reason: "kernel.yama.ptrace_scope is 2: only root may attach gdb; run `sudo sysctl -w kernel.yama.ptrace_scope=1`" };
+    }
+    // Scope 1 (attach to descendants only) is fine: the scenario calls prctl(PR_SET_PTRACER_ANY).
+    return { ok: true, gdb };
+  })();
+  return gcoreMemo;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running a scenario
+
+/** @param {string} pattern @param {number} pid @param {boolean} usesPid */
+function coreNameRegExp(pattern, pid, usesPid) {
+  let source = "";
+  let hasPid = false;
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index];
+    if (char !== "%") {
+      source += char.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      continue;
+    }
+    const specifier = pattern[++index];
+    if (specifier === "%") source += "%";
+    else if (specifier === "p") {
+      source += String(pid);
+      hasPid = true;
+    } else if ("PiIugsdt".includes(specifier ?? "")) source += "\\d+";
+    else source += ".+";
+  }
+  if (usesPid && !hasPid) source += `(?:\\.${pid})?`;
+  return { regExp: new RegExp(`^${source}$`), hasPid };
+}
+
+/** Where did the kernel put the core of pid, if anywhere? Moves it to destination. */
+async function collectKernelCore({ cwd, pid, startedAt, destination }) {
+  const pattern = readTrimmed("/proc/sys/kernel/core_pattern") ?? "core";
+  const usesPid = readTrimmed("/proc/sys/kernel/core_uses_pid") === "1";
+  /** @type {string[]} */
+  const directories = [];
+  let regExp = /^core(?:\.\d+)?$/;
+  let hasPid = false;
+  if (pattern.startsWith("|")) {
+    directories.push(cwd); // apport still writes ./core for programs it does not handle
+  } else {
+    const absolute = path.isAbsolute(pattern);
+    const directory = absolute ? path.dirname(pattern) : path.join(cwd, path.dirname(pattern));
+    ({ regExp, hasPid } = coreNameRegExp(path.basename(pattern), pid, usesPid));
+    directories.push(directory.includes("%") ? cwd : directory);
+  }
+  for (let attempt = 0; attempt < 20; attempt++) {
+    for (const directory of directories) {
+      let names = [];
+      try {
+        names = fs.readdirSync(directory);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (!regExp.test(name)) continue;
+        const file = path.join(directory, name);
+        const stat = fs.statSync(file);
+        if (!stat.isFile() || (!hasPid && directory !== cwd && stat.mtimeMs < startedAt - 1000)) continue;
+        moveFile(file, destination);
+        return true;
+      }
+    }
+    if (pattern.startsWith("|") && pattern.includes("systemd-coredump") && which("coredumpctl")) {
+      const dumped = spawnSync("coredumpctl", ["--no-pager", "dump", String(pid), `--output=${destination}`], { encoding: "utf8", timeout: 30_000 });
+      if (dumped.status === 0 && fs.existsSync(destination) && fs.statSync(destination).size > 0) return true;
+    }
+    if (!pattern.startsWith("|") && directories.includes(cwd) && attempt > 2) break;
+    await sleep(250);
+  }
+  return false;
+}
+
+/** @param {string} from @param {string} to */
+function moveFile(from, to) {
+  try {
+    fs.renameSync(from, to);
+  } catch (error) {
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== "EXDEV") throw error;
+    fs.copyFileSync(from, to);
+    fs.unlinkSync(from);
+  }
+}
+
+/** @param {number} pid */
+function processState(pid) {
+  const stat = readTrimmed(`/proc/${pid}/stat`);
+  if (stat === null) return null;
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] ?? null;
+}
+
+/**
+ * Starts the scenario in cwd. `end`: "abort" (crash scenarios abort themselves), "stop" (crash
+ * scenarios SIGSTOP themselves after writing the truth, for gcore).
+ */
+function startScenario(interpreter, scenario, cwd, end) {
+  const args = scenario.runAs === "command" ? ["-c", fs.readFileSync(scenario.file, "utf8")] : [scenario.file];
+  const extra = {
+    CORESTACK_TRUTH: path.join(cwd, "truth.json"),
+    CORESTACK_SCENARIO: scenario.name,
+    CORESTACK_END: end,
+  };
+  if (scenario.runAs === "command") extra.PYTHONPATH = SCENARIO_DIR;
+  const script = 'ulimit -c unlimited 2>/dev/null || ulimit -c "$(ulimit -Hc)"; exec "$@"';
+  const child = spawn("bash", ["-c", script, "corestack-scenario", interpreter.path, ...args], {
+    cwd,
+    env: scenarioEnvironment(extra),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const run = { child, stdout: "", stderr: "", readyPromise: null, exit: null };
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk) => (run.stderr += chunk));
+  let onReady = () => {};
+  run.readyPromise = new Promise((resolve) => (onReady = resolve));
+  child.stdout.on("data", (chunk) => {
+    run.stdout += chunk;
+    if (/^READY$/m.test(run.stdout)) onReady(undefined);
+  });
+  run.exit = new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal }));
+  });
+  return run;
+}
+
+function describeRun(interpreter, scenario, run, what) {
+  const output = tail([run.stdout, run.stderr].filter(Boolean).join("\n"));
+  return `${scenario.name} under ${interpreter.id} (${interpreter.path}) ${what}${output ? `:\n${output}` : ""}`;
+}
+
+/** @template T @param {Promise<T>} promise @param {number} ms */
+function withTimeout(promise, ms) {
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
+  const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve(/** @type {const} */ ("timeout")), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Kernel core: run the scenario in dir until SIGABRT; leaves dir/core and dir/truth.json. */
+async function runKernelCore(interpreter, scenario, dir, timeoutMs) {
+  const startedAt = Date.now();
+  const run = startScenario(interpreter, scenario, dir, "abort");
+  if (scenario.mode === "hang") {
+    const ready = await withTimeout(Promise.race([run.readyPromise, run.exit]), timeoutMs);
+    if (ready === "timeout" || typeof ready === "object") {
+      run.child.kill("SIGKILL");
+      await run.exit;
+      throw new Error(describeRun(interpreter, scenario, run, ready === "timeout" ? "never printed READY" : "exited before READY"));
+    }
+    run.child.kill("SIGABRT");
+  }
+  const exit = await withTimeout(run.exit, timeoutMs);
+  if (exit === "timeout") {
+    run.child.kill("SIGKILL");
+    await run.exit;
+    throw new Error(describeRun(interpreter, scenario, run, `did not end within ${timeoutMs} ms`));
+  }
+  if (exit.signal !== "SIGABRT") {
+    throw new Error(describeRun(interpreter, scenario, run, `ended with ${exit.signal ?? `exit code ${exit.code}`}, not SIGABRT`));
+  }
+  const pid = /** @type {number} */ (run.child.pid);
+  const found = await collectKernelCore({ cwd: dir, pid, startedAt, destination: path.join(dir, "core") });
+  if (!found) {
+    const availability = coreAvailability();
+    const pattern = readTrimmed("/proc/sys/kernel/core_pattern");
+    throw new CoreUnavailableError(
+      "no_core",
+      `${scenario.name} under ${interpreter.id} aborted (pid ${pid}) but no core file appeared in ${dir}: ` +
+        `kernel.core_pattern is "${pattern}", core_uses_pid ${readTrimmed("/proc/sys/kernel/core_uses_pid")}, ` +
+        `hard limit \`ulimit -Hc\` ${spawnSync("bash", ["-c", "ulimit -Hc"], { encoding: "utf8" }).stdout.trim()}` +
+        (availability.ok ? "" : `. ${availability.reason}`),
+    );
+  }
+  fs.writeFileSync(path.join(dir, "run.log"), `${run.stdout}${run.stderr}`);
+  return { pid, method: "kernel" };
+}
+
+/** gdb core: run the scenario until it is stopped (crash) or READY (hang), then gcore it. */
+async function runGcore(interpreter, scenario, dir, timeoutMs) {
+  const availability = gcoreAvailability();
+  if (!availability.ok) throw new CoreUnavailableError("gdb", availability.reason ?? "gdb unavailable");
+  const run = startScenario(interpreter, scenario, dir, "stop");
+  const pid = /** @type {number} */ (run.child.pid);
+  let exited = null;
+  run.exit.then((exit) => (exited = exit), () => {});
+  try {
+    const deadline = Date.now() + timeoutMs;
+    if (scenario.mode === "hang") {
+      const ready = await withTimeout(Promise.race([run.readyPromise, run.exit]), timeoutMs);
+      if (ready === "timeout" || typeof ready === "object") {
+        throw new Error(describeRun(interpreter, scenario, run, ready === "timeout" ? "never printed READY" : "exited before READY"));
+      }
+    } else {
+      while (processState(pid) !== "T") {
+        if (exited) throw new Error(describeRun(interpreter, scenario, run, "exited instead of stopping itself"));
+        if (Date.now() > deadline) throw new Error(describeRun(interpreter, scenario, run, `did not stop within ${timeoutMs} ms`));
+        await sleep(20);
+      }
+    }
+    const core = path.join(dir, "core");
+    const gdb = spawnSync(
+      /** @type {string} */ (availability.gdb),
+      ["-batch", "-nx", "-iex", "set auto-load off", "-iex", "set debuginfod enabled off", "-p", String(pid), "-ex", `gcore ${core}`],
+      { encoding: "utf8", timeout: timeoutMs, env: { ...process.env, DEBUGINFOD_URLS: "" } },
+    );
+    if (!fs.existsSync(core) || fs.statSync(core).size === 0) {
+      const output = tail(`${gdb.stdout ?? ""}${gdb.stderr ?? ""}${gdb.error ? `\n${gdb.error.message}` : ""}`);
+      const ptrace = /ptrace|Operation not permitted/i.test(output);
+      throw new CoreUnavailableError(
+        ptrace ? "ptrace" : "gdb",
+        `gdb could not gcore ${scenario.name} under ${interpreter.id} (pid ${pid})` +
+          (ptrace ? " (ptrace refused: in a container add --cap-add=SYS_PTRACE; check kernel.yama.ptrace_scope)" : "") +
+          `:\n${output}`,
+      );
+    }
+    // gdb writes every mapping in full, zeros included (a thread's 64 MiB malloc arena reserve):
+    // turn zero blocks back into holes, as in a kernel core (300 MiB → 7 MiB on disk).
+    const fallocate = which("fallocate");
+    if (fallocate) spawnSync(fallocate, ["--dig-holes", core], { timeout: timeoutMs });
+    fs.writeFileSync(path.join(dir, "run.log"), `${run.stdout}${run.stderr}\n--- gdb\n${gdb.stdout ?? ""}${gdb.stderr ?? ""}`);
+  } finally {
+    if (!exited) run.child.kill("SIGKILL");
+    await run.exit.catch(() => {});
+  }
+  return { pid, method: "gcore" };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cache
+
+/** @type {Map<string, Promise<any>>} */
+const inFlight = new Map();
+/** @type {Set<string>} */
+const swept = new Set();
+
+/** Removes temporary directories an interrupted run left behind (older than 10 minutes). */
+function sweep(parent) {
+  if (swept.has(parent)) return;
+  swept.add(parent);
+  let names = [];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.includes(".tmp-")) continue;
+    const full = path.join(parent, name);
+    try {
+      if (Date.now() - fs.statSync(full).mtimeMs > 10 * 60_000) fs.rmSync(full, { recursive: true, force: true });
+    } catch {
+      // someone else swept it
+    }
+  }
+}
+
+/**
+ * Runs build(tmp) in a fresh temporary directory next to dir, then renames it to dir atomically.
+ * If another process published dir first, its result wins and ours is discarded.
+ */
+async function publish(dir, refresh, build) {
+  const parent = path.dirname(dir);
+  fs.mkdirSync(parent, { recursive: true });
+  sweep(parent);
+  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.tmp-`));
+  try {
+    await build(tmp);
+  } catch (error) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  try {
+    if (refresh) fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(tmp, dir);
+  } catch (error) {
+    const code = /** @type {NodeJS.ErrnoException} */ (error).code;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
+  }
+}
+
+function readCase(dir, interpreter, scenario) {
+  let metadata;
+  try {
+    metadata = JSON.parse(fs.readFileSync(path.join(dir, "case.json"), "utf8"));
+  } catch {
+    return null;
+  }
+  const core = path.join(dir, "core");
+  const truthPath = path.join(dir, "truth.json");
+  if (!fs.existsSync(core) || !fs.existsSync(truthPath)) return null;
+  return {
+    core,
+    truth: JSON.parse(fs.readFileSync(truthPath, "utf8")),
+    truthPath,
+    executable: interpreter.executable,
+    cwd: dir,
+    interpreter,
+    scenario,
+    method: metadata.method,
+    pid: metadata.pid,
+  };
+}
+
+function caseKey(interpreter, scenario, method) {
+  const hash = scenarioDigest(scenario);
+  let stamp = "";
+  try {
+    const stat = fs.statSync(interpreter.executable);
+    stamp = `${stat.size}:${stat.mtimeMs}`;
+  } catch {
+    // vanished interpreter: the run will say so
+  }
+  hash.update(`\n${method}\n${interpreter.path}\n${interpreter.executable}\n${interpreter.version}\n${stamp}\n`);
+  return hash.digest("hex").slice(0, 12);
+}
+
+async function makeCase(interpreter, scenarioOrName, options, method) {
+  const scenario = getScenario(scenarioOrName);
+  if (!scenarioApplies(scenario, interpreter)) {
+    throw new RangeError(
+      `Scenario ${scenario.name} needs Python ${scenario.minPython.join(".")}` +
+        (scenario.maxPython ? `–${scenario.maxPython.join(".")}` : "+") +
+        `; ${interpreter.id} is ${interpreter.version}`,
+    );
+  }
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const label = method === "gcore" ? `${scenario.name}-gcore` : scenario.name;
+  const dir = options.outDir
+    ? path.resolve(options.outDir)
+    : path.join(cacheRoot(), interpreter.id, `${label}-${caseKey(interpreter, scenario, method)}`);
+  const refresh = Boolean(options.refresh || options.outDir);
+  if (!refresh) {
+    const hit = readCase(dir, interpreter, scenario);
+    if (hit) return hit;
+  }
+  if (!options.outDir && method === "kernel") {
+    const availability = coreAvailability();
+    if (!availability.ok) throw new CoreUnavailableError("core_pattern", availability.reason ?? "cores unavailable");
+  }
+  const pending = inFlight.get(dir);
+  if (pending && !refresh) return pending;
+  const promise = (async () => {
+    const build = async (target) => {
+      const startedAt = Date.now();
+      const result =
+        method === "gcore"
+          ? await runGcore(interpreter, scenario, target, timeoutMs)
+          : await runKernelCore(interpreter, scenario, target, timeoutMs);
+      const metadata = {
+        format: MAKER_VERSION,
+        scenario: scenario.name,
+        interpreter,
+        executable: interpreter.executable,
+        method: result.method,
+        pid: result.pid,
+        ranIn: target,
+        durationMs: Date.now() - startedAt,
+        coreBytes: fs.statSync(path.join(target, "core")).size,
+        created: new Date().toISOString(),
+      };
+      fs.writeFileSync(path.join(target, "case.json"), `${JSON.stringify(metadata, null, 1)}\n`);
+    };
+    if (options.outDir) {
+      fs.mkdirSync(dir, { recursive: true });
+      for (const name of ["core", "truth.json", "case.json", "run.log"]) fs.rmSync(path.join(dir, name), { force: true });
+      await build(dir);
+    } else {
+      await publish(dir, refresh, build);
+    }
+    const made = readCase(dir, interpreter, scenario);
+    if (!made) throw new Error(`${dir}: core case vanished right after it was made`);
+    return made;
+  })();
+  inFlight.set(dir, promise);
+  try {
+    return await promise;
+  } finally {
+    inFlight.delete(dir);
+  }
+}
+
+/**
+ * A kernel core of the scenario under the interpreter, with its truth. Cached by scenario
+ * sources + interpreter; generated on a miss (a fraction of a second to a few seconds).
+ * @throws {CoreUnavailableError} when this machine does not write core files (tests skip)
+ * @throws {RangeError} unknown scenario, or one that needs another Python version
+ * @throws {Error} the scenario misbehaved (did not abort, timed out)
+ */
+export function makeCore(interpreter, scenario, options = {}) {
+  return makeCase(interpreter, scenario, options, "kernel");
+}
+
+/**
+ * A core written by gdb's gcore: of the "idle" scenario (default; sleeping after READY) or of any
+ * crash scenario run with CORESTACK_END=stop (it SIGSTOPs itself where it would abort). The
+ * process is killed afterwards.
+ * @throws {CoreUnavailableError} no gdb, or ptrace refused
+ */
+export function makeGcore(interpreter, scenario = "idle", options = {}) {
+  return makeCase(interpreter, scenario, options, "gcore");
+}
+
+/**
+ * A core of a small C program (not Python): main + 2 threads, abort(). Built with gcc into the cache.
+ * @throws {CoreUnavailableError} no gcc, or no core files on this machine
+ */
+export async function makeNativeCore(options = {}) {
+  const source = fs.readFileSync(NATIVE_SOURCE);
+  const key = createHash("sha256").update(`${MAKER_VERSION}\n`).update(source).digest("hex").slice(0, 12);
+  const root = path.join(cacheRoot(), "native");
+  const binaryDir = path.join(root, `build-${key}`);
+  const executable = path.join(binaryDir, "threads_abort");
+  if (!fs.existsSync(executable)) {
+    const gcc = which("gcc") ?? which("cc");
+    if (!gcc) throw new CoreUnavailableError("gcc", "gcc is not installed: cannot build the native (non-Python) test program");
+    await publish(binaryDir, false, async (tmp) => {
+      const built = spawnSync(gcc, ["-g", "-O0", "-pthread", "-o", path.join(tmp, "threads_abort"), NATIVE_SOURCE], { encoding: "utf8" });
+      if (built.status !== 0) throw new Error(`gcc failed to build ${NATIVE_SOURCE}:\n${tail(`${built.stdout}${built.stderr}`)}`);
+    });
+  }
+  const dir = path.join(root, `threads_abort-${key}`);
+  const read = () => {
+    const core = path.join(dir, "core");
+    const truthPath = path.join(dir, "truth.json");
+    if (!fs.existsSync(core) || !fs.existsSync(truthPath)) return null;
+    return { core, executable, cwd: dir, truth: JSON.parse(fs.readFileSync(truthPath, "utf8")), truthPath };
+  };
+  if (!options.refresh) {
+    const hit = read();
+    if (hit) return hit;
+  }
+  const availability = coreAvailability();
+  if (!availability.ok) throw new CoreUnavailableError("core_pattern", availability.reason ?? "cores unavailable");
+  await publish(dir, Boolean(options.refresh), async (tmp) => {
+    const startedAt = Date.now();
+    const script = 'ulimit -c unlimited 2>/dev/null || ulimit -c "$(ulimit -Hc)"; exec "$@"';
+    const child = spawn("bash", ["-c", script, "corestack-native", executable], {
+      cwd: tmp,
+      env: { ...process.env, CORESTACK_TRUTH: path.join(tmp, "truth.json") },
+      stdio: "ignore",
+    });
+    const exit = await new Promise((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (code, signal) => resolve({ code, signal }));
+    });
+    if (exit.signal !== "SIGABRT") throw new Error(`${executable} ended with ${exit.signal ?? `exit code ${exit.code}`}, not SIGABRT`);
+    const found = await collectKernelCore({ cwd: tmp, pid: /** @type {number} */ (child.pid), startedAt, destination: path.join(tmp, "core") });
+    if (!found) throw new CoreUnavailableError("no_core", `${executable} aborted but no core file appeared in ${tmp}`);
+  });
+  const made = read();
+  if (!made) throw new Error(`${dir}: native core vanished right after it was made`);
+  return made;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checking a truth against its scenario's promises
+
+/**
+ * Problems with a truth, as sentences (empty when it keeps the scenario's header promises:
+ * `expect` functions in order in the crashing thread, `expect-threads` threads with distinct
+ * OS thread ids, `expect-anywhere` functions in some thread, crash()/hang() innermost).
+ * @returns {string[]}
+ */
+export function truthProblems(truth, scenario, interpreter) {
+  const resolved = getScenario(scenario);
+  const problems = [];
+  if (!truth || typeof truth !== "object" || !Array.isArray(truth.threads)) return ["truth has no threads array"];
+  if (interpreter && truth.python_version !== interpreter.version) {
+    problems.push(`python_version ${truth.python_version}, interpreter is ${interpreter.version}`);
+  }
+  if (!Number.isInteger(truth.pid) || truth.pid <= 0) problems.push(`bad pid ${truth.pid}`);
+  if (!truth.stable) problems.push("the snapshot was not stable (threads kept moving, or a worker never called ready())");
+  if (truth.threads.length !== resolved.expectThreads) {
+    problems.push(`${truth.threads.length} threads, expected ${resolved.expectThreads}`);
+  }
+  const tids = truth.threads.map((thread) => thread.tid);
+  if (tids.some((tid) => !Number.isInteger(tid) || tid <= 0)) problems.push(`missing OS thread ids: ${JSON.stringify(tids)}`);
+  if (new Set(tids).size !== tids.length) problems.push(`duplicate OS thread ids: ${JSON.stringify(tids)}`);
+  const mains = truth.threads.filter((thread) => thread.main);
+  if (mains.length !== 1) problems.push(`${mains.length} main threads`);
+  else if (mains[0].tid !== truth.pid) problems.push(`main thread tid ${mains[0].tid} is not the pid ${truth.pid}`);
+  const crashing = truth.threads.filter((thread) => thread.crashing);
+  if (crashing.length !== 1) {
+    problems.push(`${crashing.length} crashing threads`);
+    return problems;
+  }
+  const frames = crashing[0].frames;
+  for (const thread of truth.threads) {
+    for (const frame of thread.frames) {
+      if (typeof frame.file !== "string" || typeof frame.function !== "string" || !Number.isInteger(frame.line)) {
+        problems.push(`malformed frame ${JSON.stringify(frame)} in thread ${thread.tid}`);
+      }
+    }
+  }
+  const innermost = resolved.mode === "hang" ? "hang" : "crash";
+  if (frames.at(-1)?.function !== innermost) problems.push(`innermost frame is ${frames.at(-1)?.function}, not ${innermost}`);
+  let position = 0;
+  const names = frames.map((frame) => frame.function);
+  for (const expected of resolved.expect) {
+    const found = names.indexOf(expected, position);
+    if (found < 0) {
+      problems.push(`crashing thread lacks ${expected} (after position ${position}) in ${names.slice(0, 30).join(" > ")}`);
+      break;
+    }
+    position = found + 1;
+  }
+  const everywhere = new Set(truth.threads.flatMap((thread) => thread.frames.map((frame) => frame.function)));
+  for (const expected of resolved.expectAnywhere) {
+    if (!everywhere.has(expected)) problems.push(`no thread runs ${expected}`);
+  }
+  return problems;
+}

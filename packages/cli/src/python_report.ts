@@ -64,6 +64,10 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
       options.note(`warning: ${message}`);
     },
   });
+  for (const problem of target.checkLinkMap().problems) {
+    warnings.push(problem);
+    options.note(`warning: ${problem}`);
+  }
   const pythonModules = target.modules().filter(isPythonModule);
   if (pythonModules.length > 0 && pythonModules.every((m) => m.elf === undefined)) {
     const missing = pythonModules.map((m) => m.error?.message ?? m.path).join("; ");

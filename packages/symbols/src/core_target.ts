@@ -1,6 +1,7 @@
-import { type ByteSource, type CoreFile, type FileMapping, MemoryError, type Memory, type PrStatus } from "@corestack/elf";
+import { AT_ENTRY, AT_PHDR, AT_PHNUM, type ByteSource, type CoreFile, type FileMapping, MemoryError, type Memory, type PrStatus } from "@corestack/elf";
 import { openFile } from "@corestack/mmap";
 import { fileLocator, type LocateOptions } from "./locate_file.js";
+import { type LinkMapEntry, readLinkMap } from "./link_map.js";
 import { moduleMappings, type ModuleMappings } from "./module_map.js";
 import { Module } from "./module.js";
 
@@ -73,11 +74,16 @@ export class CoreTarget implements Target {
     const open = options.open ?? ((path: string) => openFile(path));
     const warn = options.warn ?? (() => {});
     const executable = options.executable;
-    this.#modules = moduleMappings(core).map(
+    // The executable is the module holding the entry point (AT_ENTRY); the user's EXECUTABLE replaces it.
+    const entry = core.auxvValue(AT_ENTRY);
+    const mapped = moduleMappings(core);
+    let executableIndex = mapped.findIndex((m) => entry !== undefined && m.start <= entry && entry < m.end);
+    if (executableIndex < 0) executableIndex = 0;
+    this.#modules = mapped.map(
       (m: ModuleMappings, index) =>
         new Module({
           ...m,
-          candidates: () => (index === 0 && executable ? [executable, ...locate(m.path)] : locate(m.path)),
+          candidates: () => (index === executableIndex && executable ? [executable, ...locate(m.path)] : locate(m.path)),
           open,
           warn,
           core,
@@ -141,6 +147,31 @@ export class CoreTarget implements Target {
       done += take;
     }
     return result;
+  }
+
+  /**
+   * Cross-checks the module map (from `NT_FILE`) with the dynamic linker's `link_map` list in
+   * memory: every loaded object should be a module, at the same load bias.
+   * @returns the link map (empty when not in memory) and one sentence per disagreement.
+   */
+  checkLinkMap(): { entries: LinkMapEntry[]; problems: string[] } {
+    const entries = readLinkMap(this, { phdr: this.core.auxvValue(AT_PHDR), phnum: this.core.auxvValue(AT_PHNUM) });
+    const problems: string[] = [];
+    for (const entry of entries) {
+      const module = this.moduleAt(entry.dynamic);
+      if (!module) {
+        // The vDSO is mapped by the kernel, not from a file: NT_FILE does not list it.
+        if (!entry.name.startsWith("linux-vdso") && !entry.name.startsWith("linux-gate")) {
+          problems.push(`${entry.name || "the executable"} is in the link map but not in the core's file mappings`);
+        }
+        continue;
+      }
+      const bias = module.elf ? module.bias : undefined;
+      if (bias !== undefined && bias !== entry.bias) {
+        problems.push(`${module.path}: load bias 0x${bias.toString(16)} from the mappings, 0x${entry.bias.toString(16)} in the link map`);
+      }
+    }
+    return { entries, problems };
   }
 
   findSymbol(name: string, options: { prefer?: (module: Module) => boolean; only?: boolean } = {}): ResolvedSymbol | undefined {

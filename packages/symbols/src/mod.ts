@@ -21,3 +21,4 @@ export * from "./locate_file.js";
 export * from "./module.js";
 export * from "./module_map.js";
 export * from "./symbols_error.js";
+export * from "./link_map.js";

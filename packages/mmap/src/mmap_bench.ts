@@ -3,7 +3,8 @@
 // (tools/bench.sh), which compiles it with tsconfig.bench.json and runs it under `strace -c -f`.
 //
 //   node mmap_bench.js create FILE        make the 2 GiB sparse file with data across it
-//   node mmap_bench.js read FILE [READS]  time READS (default 100000) random reads, in two passes
+//   node mmap_bench.js read FILE [READS [PASSES]]  time READS (default 100000) random reads,
+//                                                  PASSES times (default 2) over the same offsets
 import { closeSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { closeAllFiles, mmapStatus, openFile, type ByteSource } from "./mod.js";
 
@@ -51,14 +52,14 @@ function pass(file: ByteSource, reads: number): [number, number] {
   return [Number(process.hrtime.bigint() - started) / 1e6, checksum];
 }
 
-function read(path: string, reads: number): void {
+function read(path: string, reads: number, passes: number): void {
   const started = process.hrtime.bigint();
   const file = openFile(path);
   const openMs = Number(process.hrtime.bigint() - started) / 1e6;
   // First pass: every read may touch a page this process has not touched yet (a page fault with
   // mmap). Second pass, same offsets: with mmap, only the cost of bytes() itself.
   const [firstMs, checksum] = pass(file, reads);
-  const [secondMs, again] = pass(file, reads);
+  const [secondMs, again] = passes > 1 ? pass(file, reads) : [0, checksum];
   if (again !== checksum) throw new Error(`checksums differ between passes: ${checksum} ${again}`);
   closeAllFiles();
   const perRead = (ms: number): number => (reads === 0 ? 0 : Math.round((ms * 1e6) / reads));
@@ -77,10 +78,11 @@ function read(path: string, reads: number): void {
   );
 }
 
-const [command, path, count] = process.argv.slice(2);
+const [command, path, count, passes] = process.argv.slice(2);
 if (command === "create" && path !== undefined) create(path);
-else if (command === "read" && path !== undefined) read(path, count === undefined ? 100_000 : Number(count));
-else {
-  console.error("usage: node mmap_bench.js create FILE | read FILE [READS]");
+else if (command === "read" && path !== undefined) {
+  read(path, count === undefined ? 100_000 : Number(count), passes === undefined ? 2 : Number(passes));
+} else {
+  console.error("usage: node mmap_bench.js create FILE | read FILE [READS [PASSES]]");
   process.exitCode = 2;
 }

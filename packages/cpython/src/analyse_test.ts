@@ -1,0 +1,145 @@
+import { layouts } from "@corestack/cpython-layouts";
+import { describe, expect, it } from "vitest";
+import { analyse } from "./analyse.js";
+import { PythonError } from "./python_error.js";
+import { TestMemory } from "./_test_memory.js";
+
+const L = layouts["3.12"];
+
+/** Builds a minimal CPython 3.12 image: runtime → interpreter → threads → frames → code objects. */
+function image(options: { frames: { file: string; name: string; firstLine: number; table: number[]; lasti: number }[]; threads?: number }) {
+  const m = new TestMemory();
+  const type = (name: string) => {
+    const t = m.alloc(L.sizeof.PyTypeObject);
+    const n = m.alloc(name.length + 1);
+    m.set(n, new TextEncoder().encode(name));
+    m.u64(t + BigInt(L.PyTypeObject.tp_name), n);
+    return t;
+  };
+  const types = { str: type("str"), bytes: type("bytes"), code: type("code") };
+  const str = (text: string) => {
+    const o = m.alloc(L.sizeof.PyASCIIObject! + text.length + 1);
+    m.u64(o + BigInt(L.PyObject.ob_type), types.str);
+    m.u64(o + BigInt(L.PyASCIIObject!.length), BigInt(text.length));
+    const s = L.PyASCIIObject_state!;
+    m.u32(o + BigInt(L.PyASCIIObject!.state), (1 << s.kind.bit) | (1 << s.compact.bit) | (1 << s.ascii.bit));
+    m.set(o + BigInt(L.sizeof.PyASCIIObject!), new TextEncoder().encode(text));
+    return o;
+  };
+  const bytes = (data: number[]) => {
+    const o = m.alloc(L.PyBytesObject!.ob_sval + data.length + 1);
+    m.u64(o + BigInt(L.PyObject.ob_type), types.bytes);
+    m.u64(o + BigInt(L.PyVarObject.ob_size), BigInt(data.length));
+    m.set(o + BigInt(L.PyBytesObject!.ob_sval), new Uint8Array(data));
+    return o;
+  };
+  const runtime = m.alloc(L.sizeof._PyRuntimeState!);
+  m.symbol("_PyRuntime", runtime);
+  const version = m.alloc(4);
+  m.u32(version, 0x030c01f0);
+  m.symbol("Py_Version", version);
+  const interp = m.alloc(L.sizeof.PyInterpreterState);
+  m.u64(runtime + BigInt(L._PyRuntimeState!.interpreters_head), interp);
+  m.u64(runtime + BigInt(L._PyRuntimeState!.interpreters_main), interp);
+  const tstates: bigint[] = [];
+  const frames: bigint[] = [];
+  for (let t = 0; t < (options.threads ?? 1); t++) {
+    const tstate = m.alloc(L.sizeof.PyThreadState);
+    m.u64(tstate + BigInt(L.PyThreadState.interp), interp);
+    m.u64(tstate + BigInt(L.PyThreadState.native_thread_id!), BigInt(1000 + t));
+    m.u64(tstate + BigInt(L.PyThreadState.thread_id), BigInt(0x7f0000 + t));
+    if (tstates.length > 0) m.u64(tstates.at(-1)! + BigInt(L.PyThreadState.next), tstate);
+    tstates.push(tstate);
+    const cframe = m.alloc(L.sizeof._PyCFrame!);
+    m.u64(tstate + BigInt(L.PyThreadState.cframe!), cframe);
+    let previous = 0n;
+    for (const f of options.frames) {
+      const code = m.alloc(L.sizeof.PyCodeObject + 64);
+      m.u64(code + BigInt(L.PyObject.ob_type), types.code);
+      m.u64(code + BigInt(L.PyCodeObject.co_filename), str(f.file));
+      m.u64(code + BigInt(L.PyCodeObject.co_name), str(f.name));
+      m.u64(code + BigInt(L.PyCodeObject.co_qualname!), str(f.name));
+      m.u32(code + BigInt(L.PyCodeObject.co_firstlineno), f.firstLine);
+      m.u64(code + BigInt(L.PyCodeObject.co_linetable!), bytes(f.table));
+      const frame = m.alloc(L.sizeof._PyInterpreterFrame!);
+      m.u64(frame + BigInt(L._PyInterpreterFrame.f_code!), code);
+      m.u64(frame + BigInt(L._PyInterpreterFrame.previous), previous);
+      m.u64(frame + BigInt(L._PyInterpreterFrame.prev_instr!), code + BigInt(L.PyCodeObject.co_code_adaptive!) + BigInt(f.lasti * 2));
+      frames.push(frame);
+      previous = frame;
+    }
+    m.u64(cframe + BigInt(L._PyCFrame!.current_frame), previous);
+  }
+  m.u64(interp + BigInt(L.PyInterpreterState.threads_head!), tstates[0]!);
+  return { memory: m, tstates, frames };
+}
+
+// Location table: one entry "no column" (code 13) with line delta +1 covering 4 code units, then
+// one with line delta +2 covering 4 more. 0xe8|3 = start bit, code 13, length 4; svarint(+1) = 2.
+const TABLE = [0x80 | (13 << 3) | 3, 2, 0x80 | (13 << 3) | 3, 4];
+
+describe("analyse() on a hand-built 3.12 image", () => {
+  it("reads threads, frames (outermost first), files, names and lines", () => {
+    const { memory } = image({
+      threads: 2,
+      frames: [
+        { file: "/app/main.py", name: "<module>", firstLine: 1, table: TABLE, lasti: 1 },
+        { file: "/app/lib.py", name: "work", firstLine: 10, table: TABLE, lasti: 5 },
+      ],
+    });
+    const result = analyse(memory);
+    expect(result.version.text).toBe("3.12.1");
+    expect(result.threads.map((t) => t.tid)).toEqual([1000, 1001]);
+    // The last frame pushed is the innermost: "work" was pushed second, so it is printed last.
+    expect(result.threads[0]!.frames.map((f) => [f.file, f.function, f.line])).toEqual([
+      ["/app/main.py", "<module>", 2],
+      ["/app/lib.py", "work", 13],
+    ]);
+    expect(result.threads[0]!.error).toBeUndefined();
+  });
+
+  it("ends a thread's stack with an error at a frame chain cycle, keeping the other threads", () => {
+    const { memory, frames } = image({
+      threads: 2,
+      frames: [
+        { file: "/a.py", name: "f", firstLine: 1, table: TABLE, lasti: 0 },
+        { file: "/a.py", name: "g", firstLine: 1, table: TABLE, lasti: 0 },
+      ],
+    });
+    // First thread's outer frame points back to its inner frame: a loop.
+    memory.u64(frames[0]! + BigInt(L._PyInterpreterFrame.previous), frames[1]!);
+    const result = analyse(memory);
+    expect(result.threads[0]!.error?.message).toMatch(/loops/);
+    expect(result.threads[1]!.error).toBeUndefined();
+    expect(result.threads[1]!.frames).toHaveLength(2);
+  });
+
+  it("does not print a frame whose code object is not a code object", () => {
+    const { memory, frames } = image({ frames: [{ file: "/a.py", name: "f", firstLine: 1, table: TABLE, lasti: 0 }] });
+    const bogus = memory.alloc(64);
+    memory.u64(frames[0]! + BigInt(L._PyInterpreterFrame.f_code!), bogus);
+    const result = analyse(memory);
+    expect(result.threads[0]!.frames).toHaveLength(0);
+    expect(result.threads[0]!.error?.message).toMatch(/NULL|cannot read|not a/);
+  });
+
+  it("stops at the frame limit with a visible error", () => {
+    const { memory } = image({
+      frames: Array.from({ length: 20 }, (_, i) => ({ file: "/r.py", name: `f${i}`, firstLine: 1, table: TABLE, lasti: 0 })),
+    });
+    const result = analyse(memory, { maxFrames: 5 });
+    expect(result.threads[0]!.frames).toHaveLength(5);
+    expect(result.threads[0]!.error?.message).toMatch(/more than 5 frames/);
+  });
+
+  it("throws PythonError(not-python) when nothing looks like CPython", () => {
+    const memory = new TestMemory();
+    (memory.modules() as { path: string }[]).length = 0;
+    expect(() => analyse(memory)).toThrowError(expect.objectContaining({ code: "not-python" }));
+    try {
+      analyse(memory);
+    } catch (error) {
+      expect(PythonError.isInstance(error)).toBe(true);
+    }
+  });
+});

@@ -35,8 +35,8 @@ function fromHex(hex: number, from: DetectedVersion["from"]): DetectedVersion {
 
 /**
  * Finds the CPython version of a target without running anything: `Py_Version` (3.11+), the
- * `_Py_DebugOffsets` header of `_PyRuntime` (3.13+), the `X.Y.Z` version string in the
- * interpreter's read-only data, or the file name of libpython/the executable.
+ * `_Py_DebugOffsets` header of `_PyRuntime` (3.13+), the version string `Py_GetVersion()` keeps
+ * in memory (found through the full symbol table), or the file name of libpython/the executable.
  *
  * @param target the process.
  * @returns the version, or undefined when nothing in the target looks like CPython.
@@ -79,43 +79,30 @@ export function detectVersion(target: PythonTarget): DetectedVersion | undefined
   }
   if (!named) return undefined;
   const { major, minor } = named;
-  const micro = versionStringMicro(named.module, major, minor);
+  const micro = versionBufferMicro(target, major, minor);
   if (micro !== undefined) {
     return { major, minor, micro, hex: undefined, text: `${major}.${minor}.${micro}`, from: "version string" };
   }
   return { major, minor, micro: undefined, hex: undefined, text: `${major}.${minor}`, from: "file name" };
 }
 
-function versionStringMicro(module: TargetModule, major: number, minor: number): number | undefined {
-  const rodata = module.sectionBytes?.(".rodata");
-  if (!rodata) return undefined;
-  // PY_VERSION is a string literal of its own ("3.9.18", "2.7.18+"), NUL-terminated on both sides.
-  const needle = new TextEncoder().encode(`\0${major}.${minor}.`);
-  let from = 0;
-  for (;;) {
-    const at = indexOf(rodata, needle, from);
-    if (at < 0) return undefined;
-    let end = at + needle.length;
-    while (end < rodata.length && rodata[end]! >= 0x30 && rodata[end]! <= 0x39 && end - at < needle.length + 3) end++;
-    const next = rodata[end];
-    if (end > at + needle.length && (next === 0 || next === 0x2b /* + */)) {
-      return Number(new TextDecoder().decode(rodata.subarray(at + needle.length, end)));
+/**
+ * Reads the micro version from the buffer `Py_GetVersion()` fills at start-up ("3.9.18 (main, …)"),
+ * a local static named `version.0` (or `version`) that only the full symbol table names. The
+ * version literal itself is not findable in `.rodata`: linkers merge it into the tail of a longer
+ * string such as the install prefix.
+ */
+function versionBufferMicro(target: PythonTarget, major: number, minor: number): number | undefined {
+  for (const name of ["version.0", "version"]) {
+    const symbol = target.findSymbol(name, { prefer: isPythonModule, only: true });
+    if (!symbol || symbol.size < 8n || symbol.size > 1024n) continue;
+    try {
+      const bytes = target.read(symbol.address, Math.min(32, Number(symbol.size)));
+      const match = /^(\d+)\.(\d+)\.(\d+)/.exec(new TextDecoder().decode(bytes));
+      if (match && Number(match[1]) === major && Number(match[2]) === minor) return Number(match[3]);
+    } catch {
+      // not in memory: the caller falls back to the file name
     }
-    from = at + 1;
   }
-}
-
-function indexOf(haystack: Uint8Array, needle: Uint8Array, from: number): number {
-  const first = needle[0]!;
-  for (let i = haystack.indexOf(first, from); i >= 0 && i + needle.length <= haystack.length; i = haystack.indexOf(first, i + 1)) {
-    let match = true;
-    for (let j = 1; j < needle.length; j++) {
-      if (haystack[i + j] !== needle[j]) {
-        match = false;
-        break;
-      }
-    }
-    if (match) return i;
-  }
-  return -1;
+  return undefined;
 }

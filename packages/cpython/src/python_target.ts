@@ -27,6 +27,4 @@ export interface TargetModule {
   readonly path: string;
   /** Run-time address of a section by name (e.g. `.PyRuntime`), when the file is available. */
   sectionAddress?(name: string): { readonly address: bigint; readonly size: number } | undefined;
-  /** The bytes of a section of the file (for version strings in `.rodata`). */
-  sectionBytes?(name: string): Uint8Array | undefined;
 }

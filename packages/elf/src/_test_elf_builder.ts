@@ -32,19 +32,23 @@ export class ByteWriter {
   }
 
   u8(value: number): this {
-    this.#view.setUint8(this.#grow(1), value);
+    const at = this.#grow(1);
+    this.#view.setUint8(at, value);
     return this;
   }
   u16(value: number): this {
-    this.#view.setUint16(this.#grow(2), value, this.littleEndian);
+    const at = this.#grow(2);
+    this.#view.setUint16(at, value, this.littleEndian);
     return this;
   }
   u32(value: number): this {
-    this.#view.setUint32(this.#grow(4), value >>> 0, this.littleEndian);
+    const at = this.#grow(4);
+    this.#view.setUint32(at, value >>> 0, this.littleEndian);
     return this;
   }
   u64(value: bigint | number): this {
-    this.#view.setBigUint64(this.#grow(8), BigInt.asUintN(64, BigInt(value)), this.littleEndian);
+    const at = this.#grow(8);
+    this.#view.setBigUint64(at, BigInt.asUintN(64, BigInt(value)), this.littleEndian);
     return this;
   }
   /** A 32- or 64-bit word, by class. */
@@ -52,13 +56,13 @@ export class ByteWriter {
     return this.is64 ? this.u64(value) : this.u32(Number(value));
   }
   bytes(value: Uint8Array): this {
-    this.#bytes.set(value, this.#grow(value.length));
+    const at = this.#grow(value.length);
+    this.#bytes.set(value, at);
     return this;
   }
-  /** A NUL-terminated ASCII string. */
+  /** A NUL-terminated UTF-8 string. */
   cstring(value: string): this {
-    for (let i = 0; i < value.length; i++) this.u8(value.charCodeAt(i));
-    return this.u8(0);
+    return this.bytes(new TextEncoder().encode(value)).u8(0);
   }
   align(to: number): this {
     while (this.#length % to !== 0) this.u8(0);

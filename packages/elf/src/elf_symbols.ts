@@ -105,8 +105,8 @@ const encoder = new TextEncoder();
  * import { ElfFile, SymbolTable, bufferSource } from "@corestack/elf";
  * const elf = new ElfFile(bufferSource(readFileSync("/usr/lib/x86_64-linux-gnu/libc.so.6")));
  * const dynsym = new SymbolTable(elf, elf.section(".dynsym")!);
- * dynsym.byName("malloc")?.st_value; // 0x9a0d0n
- * dynsym.at(0x9a0d5n)?.name; // "malloc"
+ * const malloc = dynsym.byName("malloc")!; // through .gnu.hash: a few pages read
+ * dynsym.at(malloc.st_value + 5n)?.name; // "malloc" (or an alias at the same address)
  * ```
  */
 export class SymbolTable implements Iterable<ElfSymbol> {

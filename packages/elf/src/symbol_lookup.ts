@@ -15,7 +15,7 @@ const cache = new WeakMap<ElfFile, ElfSymbols>();
  * const elf = new ElfFile(source); // e.g. libpython3.12.so mapped with @corestack/mmap
  * const symbols = ElfSymbols.of(elf);
  * symbols.byName("_PyRuntime")?.st_value; // reads only .gnu.hash, .dynsym and .dynstr pages
- * symbols.at(0x1f2e3dn)?.name; // "_PyEval_EvalFrameDefault"
+ * symbols.at(pc - bias)?.name; // e.g. "_PyEval_EvalFrameDefault", from .symtab when present
  * ```
  */
 export class ElfSymbols {

@@ -3,15 +3,15 @@
 // this parser does not understand inside a table is an error, never silently skipped.
 import { execFileSync, spawnSync } from "node:child_process";
 
-/** True when a usable `readelf` is on PATH. */
-export function readelfAvailable(): boolean {
-  const result = spawnSync("readelf", ["--version"], { encoding: "utf8" });
-  return result.status === 0 && result.stdout.includes("readelf");
+/** True when a usable `readelf` (or `program`, e.g. llvm-readelf) is on PATH. */
+export function readelfAvailable(program = "readelf"): boolean {
+  const result = spawnSync(program, ["--version"], { encoding: "utf8" });
+  return result.status === 0 && /readelf|LLVM/i.test(result.stdout);
 }
 
 /** Runs `readelf --wide ARGS PATH` and returns stdout (stderr warnings are ignored). */
-export function runReadelf(path: string, args: readonly string[]): string {
-  return execFileSync("readelf", ["--wide", ...args, path], {
+export function runReadelf(path: string, args: readonly string[], program = "readelf"): string {
+  return execFileSync(program, ["--wide", ...args, path], {
     encoding: "utf8",
     maxBuffer: 1 << 30,
     stdio: ["ignore", "pipe", "ignore"],
@@ -95,8 +95,18 @@ export interface ReadelfNote {
   details: string[];
 }
 
+export interface ReadelfDynamicEntry {
+  tag: number;
+  /** The value when readelf prints it as a number (hex, `N (bytes)`, or decimal), else undefined. */
+  value: bigint | undefined;
+  /** `Shared library: [x]` / `Library soname: [x]` → x. */
+  string: string | undefined;
+}
+
 export interface ReadelfOutput {
   header?: ReadelfHeader;
+  /** `-d`: the entries before DT_NULL; empty for "There is no dynamic section". */
+  dynamic?: ReadelfDynamicEntry[];
   segments?: ReadelfSegment[];
   sections?: ReadelfSection[];
   symbolTables: Map<string, ReadelfSymbolTable>;
@@ -203,7 +213,8 @@ export function stripVersion(printed: string): string {
 export function parseReadelf(text: string): ReadelfOutput {
   const output: ReadelfOutput = { symbolTables: new Map(), notes: [] };
   const lines = text.split("\n");
-  let mode: "none" | "header" | "segments" | "sections" | "symbols" | "notes" | "mapping" = "none";
+  let mode: "none" | "header" | "segments" | "sections" | "symbols" | "notes" | "mapping" | "dynamic" = "none";
+  let dynamicDone = false;
   let header: Record<string, string> = {};
   let table: ReadelfSymbolTable | undefined;
   let noteWhere = "";
@@ -275,6 +286,16 @@ export function parseReadelf(text: string): ReadelfOutput {
       table = { name, count: Number.parseInt(symbolTable[2]!, 10), symbols: [] };
       if (output.symbolTables.has(name)) throw new Error(`readelf printed symbol table ${name} twice`);
       output.symbolTables.set(name, table);
+      continue;
+    }
+    if (line.startsWith("There is no dynamic section")) {
+      output.dynamic = [];
+      continue;
+    }
+    if (/^Dynamic section at offset 0x[0-9a-f]+ contains \d+ entr(?:y|ies):$/.test(line)) {
+      mode = "dynamic";
+      output.dynamic = [];
+      dynamicDone = false;
       continue;
     }
     const notesIn = /^Displaying notes found (?:in: (.*)|at file offset (0x[0-9a-f]+) with length (0x[0-9a-f]+):)$/.exec(line);
@@ -374,6 +395,23 @@ export function parseReadelf(text: string): ReadelfOutput {
         printed,
         name: table!.name === ".dynsym" ? stripVersion(printed) : printed,
       });
+      continue;
+    }
+    if (mode === "dynamic") {
+      if (/^\s+Tag\s+Type/.test(line)) continue;
+      if (line.trim() === "") {
+        mode = "none";
+        continue;
+      }
+      const match = /^ 0x([0-9a-f]+) \(([^)]*)\)\s+(.*)$/.exec(line);
+      if (!match) throw new Error(`readelf -d line not understood: ${JSON.stringify(line)}`);
+      const tag = Number(BigInt.asIntN(64, BigInt(`0x${match[1]}`)));
+      if (tag === 0) dynamicDone = true;
+      if (dynamicDone) continue;
+      const text = match[3]!.trim();
+      const string = /^(?:Shared library|Library soname|Library rpath|Library runpath): \[(.*)\]$/.exec(text)?.[1];
+      const number = /^0x[0-9a-f]+$/.test(text) ? BigInt(text) : /^(\d+)(?: \(bytes\))?$/.exec(text) ? BigInt(/^(\d+)/.exec(text)![1]!) : undefined;
+      output.dynamic!.push({ tag, value: number, string });
       continue;
     }
     if (mode === "notes") {

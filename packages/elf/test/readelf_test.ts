@@ -3,9 +3,28 @@
 // elfNotes, ElfSymbols and buildId return for the same bytes.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ElfFile, PT_NOTE, SHT_NOTE, type SectionHeader, bufferSource, elfNotes, readNotes } from "../src/mod.js";
+import {
+  DT_NEEDED,
+  DT_SONAME,
+  ElfFile,
+  ElfSymbols,
+  PT_NOTE,
+  SHN_XINDEX,
+  SHT_NOTE,
+  type ElfSymbol,
+  type SectionHeader,
+  type SymbolTable,
+  buildId,
+  buildIdHex,
+  bufferSource,
+  dynamicEntries,
+  elfNotes,
+  neededLibraries,
+  readNotes,
+  soname,
+} from "../src/mod.js";
 import { compileFixtures, pythonFiles, systemLibraries } from "./_fixtures.js";
-import { type ReadelfOutput, parseReadelf, readelfAvailable, runReadelf } from "./_readelf.js";
+import { type ReadelfOutput, type ReadelfSymbol, parseReadelf, readelfAvailable, readelfBuildId, runReadelf } from "./_readelf.js";
 
 const available = readelfAvailable();
 if (!available) console.warn("readelf (GNU binutils) is not installed: skipping the comparison with readelf");
@@ -54,12 +73,44 @@ function flagLetters(flags: bigint, machine: number): string {
   return letters.sort().join("");
 }
 
+const SYMBOL_TYPES: Record<number, string> = { 0: "NOTYPE", 1: "OBJECT", 2: "FUNC", 3: "SECTION", 4: "FILE", 5: "COMMON", 6: "TLS", 10: "IFUNC" };
+const SYMBOL_BINDS: Record<number, string> = { 0: "LOCAL", 1: "GLOBAL", 2: "WEAK", 10: "UNIQUE" };
+const VISIBILITIES = ["DEFAULT", "INTERNAL", "HIDDEN", "PROTECTED"];
+
+/** readelf's Ndx column for a raw st_shndx (SHN_XINDEX: readelf prints the extended index). */
+function ndxText(shndx: number, printed: string): string {
+  if (shndx === 0) return "UND";
+  if (shndx === 0xfff1) return "ABS";
+  if (shndx === 0xfff2) return "COM";
+  if (shndx === SHN_XINDEX && /^\d+$/.test(printed)) return printed;
+  return String(shndx);
+}
+
+/** The symbols SymbolTable.at/containing may answer with (not undefined, absolute, common, section, file, TLS). */
+function isAddressCandidate(symbol: ReadelfSymbol): boolean {
+  return /^\d+$/.test(symbol.ndx) && !["SECTION", "FILE", "TLS"].includes(symbol.type) && symbol.num !== 0;
+}
+function isEligible(symbol: ReadelfSymbol): boolean {
+  return ["FUNC", "OBJECT", "IFUNC"].includes(symbol.type);
+}
+
+/** `count` items spread evenly over `items`, deterministic. */
+function spread<T>(items: readonly T[], count: number): T[] {
+  if (items.length <= count) return [...items];
+  return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)]!);
+}
+
+function describeSymbol(symbol: ElfSymbol | undefined): string {
+  return symbol ? `${symbol.name}@0x${symbol.st_value.toString(16)}+${symbol.st_size}` : "undefined";
+}
+
 function noteSummary(notes: Iterable<{ name: string; type: number; desc: Uint8Array }>) {
   return [...notes].map((note) => ({ owner: note.name, type: note.type, descsz: note.desc.length }));
 }
 
 describe.skipIf(!available)("ElfFile against readelf --wide", () => {
   it("has at least 50 files to compare", () => {
+    console.info(`Comparing ${files.length} ELF files with readelf`);
     expect(files.length).toBeGreaterThanOrEqual(50);
   });
 
@@ -69,7 +120,7 @@ describe.skipIf(!available)("ElfFile against readelf --wide", () => {
 
     beforeAll(() => {
       elf = new ElfFile(bufferSource(readFileSync(path)));
-      readelf = parseReadelf(runReadelf(path, ["-h", "-l", "-S", "-s", "--dyn-syms", "-n"]));
+      readelf = parseReadelf(runReadelf(path, ["-h", "-l", "-S", "-s", "--dyn-syms", "-n", "-d"]));
     });
     afterAll(() => {
       // Let the bytes of large libraries be collected between files.
@@ -189,6 +240,151 @@ describe.skipIf(!available)("ElfFile against readelf --wide", () => {
         .filter((note) => names.has(note.where))
         .map((note) => ({ owner: note.owner, type: note.type, descsz: note.descsz }));
       expect(noteSummary(elfNotes(elf))).toEqual(expected);
+    });
+
+    it("buildId() equals the Build ID readelf -n prints", () => {
+      const expected = readelfBuildId(readelf);
+      const actual = buildId(elf);
+      expect(actual === undefined ? undefined : buildIdHex(actual)).toBe(expected);
+    });
+
+    it("dynamicEntries(), neededLibraries() and soname() equal readelf -d", () => {
+      const expected = readelf.dynamic!;
+      expect(expected).toBeDefined();
+      const entries = dynamicEntries(elf);
+      expect(entries.map((e) => e.tag)).toEqual(expected.map((e) => e.tag));
+      entries.forEach((entry, i) => {
+        if (expected[i]!.value !== undefined) expect(entry.value).toBe(expected[i]!.value);
+      });
+      expect(neededLibraries(elf)).toEqual(expected.filter((e) => e.tag === DT_NEEDED).map((e) => e.string));
+      expect(soname(elf)).toBe(expected.find((e) => e.tag === DT_SONAME)?.string);
+    });
+
+    for (const which of ["symtab", "dynsym"] as const) {
+      it(`ElfSymbols.${which} holds every entry readelf -s prints for .${which}`, () => {
+        const expected = readelf.symbolTables.get(`.${which}`);
+        const table: SymbolTable | undefined = ElfSymbols.of(elf)[which];
+        // readelf names the table by its section; files here use the usual names.
+        if (!expected) {
+          expect(table).toBeUndefined();
+          return;
+        }
+        expect(table).toBeDefined();
+        expect(table!.count).toBe(expected.count);
+        expect(expected.symbols.length).toBe(expected.count);
+        let index = 0;
+        for (const symbol of table!) {
+          const wanted = expected.symbols[index]!;
+          const ndx = ndxText(symbol.st_shndx, wanted.ndx);
+          const actual = {
+            num: symbol.index,
+            // readelf names an unnamed STT_SECTION symbol after its section.
+            name: symbol.type === 3 && symbol.name === "" && /^\d+$/.test(ndx) ? elf.sections[Number(ndx)]?.name : symbol.name,
+            value: symbol.st_value,
+            size: symbol.st_size,
+            type: SYMBOL_TYPES[symbol.type] ?? `type ${symbol.type}`,
+            bind: SYMBOL_BINDS[symbol.bind] ?? `bind ${symbol.bind}`,
+            vis: VISIBILITIES[symbol.st_other & 3]!,
+            ndx,
+          };
+          const want = { num: wanted.num, name: wanted.name, value: wanted.value, size: wanted.size, type: wanted.type, bind: wanted.bind, vis: wanted.vis, ndx: wanted.ndx };
+          if (JSON.stringify(actual, bigintJson) !== JSON.stringify(want, bigintJson)) expect(actual).toEqual(want);
+          index++;
+        }
+        expect(index).toBe(expected.count);
+      });
+
+      it(`SymbolTable.byName() on .${which} finds the defined symbols readelf lists`, () => {
+        const expected = readelf.symbolTables.get(`.${which}`);
+        const table = ElfSymbols.of(elf)[which];
+        if (!expected || !table) return;
+        const defined = expected.symbols.filter((s) => s.ndx !== "UND" && s.name !== "" && s.num !== 0 && s.type !== "SECTION");
+        const counts = new Map<string, number>();
+        for (const symbol of defined) counts.set(symbol.name, (counts.get(symbol.name) ?? 0) + 1);
+        // Names defined once: the answer is that entry. (.dynsym: all of them, through the hash table.)
+        const unique = defined.filter((s) => counts.get(s.name) === 1);
+        const picks = which === "dynsym" ? unique : spread(unique, 200);
+        for (const wanted of picks) {
+          const found = table.byName(wanted.name);
+          if (found?.index !== wanted.num) expect({ name: wanted.name, index: found?.index }).toEqual({ name: wanted.name, index: wanted.num });
+          expect(found!.st_value).toBe(wanted.value);
+        }
+        // Names defined several times: one of them (never an undefined import).
+        for (const name of spread([...counts].filter(([, n]) => n > 1).map(([name]) => name), 50)) {
+          const found = table.byName(name);
+          expect(found, name).toBeDefined();
+          expect(defined.some((s) => s.num === found!.index && s.name === name)).toBe(true);
+        }
+        // Names only imported, and names nowhere: undefined.
+        const definedNames = new Set(defined.map((s) => s.name));
+        const imports = expected.symbols.filter((s) => s.ndx === "UND" && s.name !== "" && !definedNames.has(s.name));
+        for (const imported of spread(imports, 50)) expect(table.byName(imported.name), imported.name).toBeUndefined();
+        for (const name of ["", "corestack_no_such_symbol", `${defined[0]?.name ?? "x"}_not`]) expect(table.byName(name)).toBeUndefined();
+      });
+    }
+
+    it("ElfSymbols.byName() prefers .dynsym, then .symtab", () => {
+      const symbols = ElfSymbols.of(elf);
+      const dynsym = readelf.symbolTables.get(".dynsym")?.symbols ?? [];
+      const symtab = readelf.symbolTables.get(".symtab")?.symbols ?? [];
+      const definedDynamic = new Set(dynsym.filter((s) => s.ndx !== "UND").map((s) => s.name));
+      const onlySymtab = symtab.filter((s) => s.ndx !== "UND" && s.name !== "" && s.type !== "SECTION" && !definedDynamic.has(s.name));
+      const counts = new Map<string, number>();
+      for (const symbol of onlySymtab) counts.set(symbol.name, (counts.get(symbol.name) ?? 0) + 1);
+      for (const wanted of spread(onlySymtab.filter((s) => counts.get(s.name) === 1), 100)) {
+        const found = symbols.byName(wanted.name);
+        expect(describeSymbol(found)).toBe(`${wanted.name}@0x${wanted.value.toString(16)}+${wanted.size}`);
+      }
+      for (const wanted of spread(dynsym.filter((s) => s.ndx !== "UND" && s.name !== "" && s.num !== 0), 100)) {
+        const found = symbols.byName(wanted.name);
+        const fromDynsym = symbols.dynsym!.byName(wanted.name);
+        expect(found?.name).toBe(wanted.name);
+        expect(fromDynsym).toBeDefined();
+        expect(found?.index).toBe(fromDynsym!.index);
+        expect(found?.st_value).toBe(fromDynsym!.st_value);
+      }
+    });
+
+    it("ElfSymbols.at() answers 200 addresses as readelf's tables say", () => {
+      const symbols = ElfSymbols.of(elf);
+      const symtab = (readelf.symbolTables.get(".symtab")?.symbols ?? []).filter(isAddressCandidate);
+      const dynsym = (readelf.symbolTables.get(".dynsym")?.symbols ?? []).filter(isAddressCandidate);
+      const all = [...symtab, ...dynsym];
+      if (all.length === 0) {
+        expect(symbols.at(0x1000n)).toBeUndefined();
+        return;
+      }
+      const sized = all.filter((s) => s.size > 0n).sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.num - b.num));
+      // Inside sized symbols, just past their ends, and just before the first symbol.
+      const addresses = [
+        ...spread(sized, 150).map((s) => s.value + s.size / 2n),
+        ...spread(sized, 50).map((s) => s.value + s.size),
+      ];
+      const lowest = all.reduce((min, s) => (s.value < min ? s.value : min), all[0]!.value);
+      if (lowest > 0n) addresses.push(lowest - 1n);
+      const containing = (table: ReadelfSymbol[], address: bigint) => table.filter((s) => s.value <= address && address < s.value + s.size);
+      for (const address of addresses) {
+        const found = symbols.at(address);
+        const label = `at(0x${address.toString(16)}) = ${describeSymbol(found)}`;
+        let candidates = containing(symtab, address);
+        if (candidates.length === 0) candidates = containing(dynsym, address);
+        if (candidates.length > 0) {
+          // The innermost containing symbol: the greatest start.
+          const start = candidates.reduce((max, s) => (s.value > max ? s.value : max), candidates[0]!.value);
+          const innermost = candidates.filter((s) => s.value === start);
+          expect(found, label).toBeDefined();
+          expect(innermost.some((s) => s.name === found!.name && s.value === found!.st_value && s.size === found!.st_size), label).toBe(true);
+          continue;
+        }
+        const preceding = all.filter((s) => isEligible(s) && s.value <= address);
+        if (preceding.length === 0) {
+          expect(found, label).toBeUndefined();
+          continue;
+        }
+        const start = preceding.reduce((max, s) => (s.value > max ? s.value : max), preceding[0]!.value);
+        expect(found, label).toBeDefined();
+        expect(preceding.some((s) => s.value === start && s.name === found!.name && s.value === found!.st_value), label).toBe(true);
+      }
     });
   });
 });

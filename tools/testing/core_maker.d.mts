@@ -117,6 +117,11 @@ export interface MakeCoreOptions {
   readonly timeoutMs?: number;
   /** Write core/truth.json/case.json/run.log into this directory instead of the cache (the CLI's --out). */
   readonly outDir?: string;
+  /**
+   * Try even when coreAvailability() says no (the CLI does): apport may still write ./core, and with
+   * systemd-coredump the core is fetched with `coredumpctl dump PID`. Fails with CoreUnavailableError if not.
+   */
+  readonly force?: boolean;
 }
 
 export interface NativeTruth {
@@ -133,6 +138,21 @@ export interface NativeCoreCase {
   readonly cwd: string;
   readonly truth: NativeTruth;
   readonly truthPath: string;
+}
+
+/** A live scenario process holding still (startLive()). */
+export interface LiveProcess {
+  readonly pid: number;
+  readonly truth: Truth;
+  /** A temporary directory (removed by kill()). */
+  readonly cwd: string;
+  readonly executable: string;
+  readonly interpreter: Interpreter;
+  readonly scenario: Scenario;
+  /** true: a crash scenario stopped by SIGSTOP where it would abort; false: a hang scenario sleeping. */
+  readonly stopped: boolean;
+  /** SIGKILL, wait, remove cwd. */
+  kill(): Promise<void>;
 }
 
 export interface Availability {
@@ -165,5 +185,17 @@ export declare function coreAvailability(): Availability;
 export declare function gcoreAvailability(): Availability & { readonly gdb?: string };
 export declare function makeCore(interpreter: Interpreter, scenario: string | Scenario, options?: MakeCoreOptions): Promise<CoreCase>;
 export declare function makeGcore(interpreter: Interpreter, scenario?: string | Scenario, options?: MakeCoreOptions): Promise<CoreCase>;
-export declare function makeNativeCore(options?: { readonly refresh?: boolean }): Promise<NativeCoreCase>;
+export declare function startLive(interpreter: Interpreter, scenario?: string | Scenario, options?: { readonly timeoutMs?: number }): Promise<LiveProcess>;
+export declare function makeNativeCore(options?: { readonly refresh?: boolean; readonly force?: boolean }): Promise<NativeCoreCase>;
 export declare function truthProblems(truth: Truth, scenario: string | Scenario, interpreter?: Interpreter): string[];
+
+/** @internal The decision behind coreAvailability(), from the facts it reads. */
+export declare function _coreAvailabilityFrom(facts: {
+  readonly platform: string;
+  readonly pattern: string | null;
+  readonly hardLimit: string | null;
+  readonly gcore: Availability;
+  readonly writable: (directory: string) => boolean;
+}): Availability;
+/** @internal Which file names the kernel gives the core of pid under a core_pattern basename. */
+export declare function _coreFileRegExp(pattern: string, pid: number, usesPid: boolean): { regExp: RegExp; hasPid: boolean };

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** Bump to invalidate every cached core (when this file changes what a run produces). */
-const MAKER_VERSION = 1;
+const MAKER_VERSION = 2;
 
 export const SCENARIO_DIR = path.join(HERE, "scenarios");
 export const REPO_ROOT = path.resolve(HERE, "..", "..");
@@ -409,48 +409,75 @@ export function coreAvailability() {
 }
 
 function computeCoreAvailability() {
-  if (process.platform !== "linux") return { ok: false, reason: `core dumps are made on Linux only (this is ${process.platform})` };
-  const pattern = readTrimmed("/proc/sys/kernel/core_pattern");
+  const platform = process.platform;
+  const pattern = platform === "linux" ? readTrimmed("/proc/sys/kernel/core_pattern") : null;
+  let hardLimit = null;
+  if (platform === "linux" && pattern !== null && !pattern.startsWith("|")) {
+    const limits = spawnSync("bash", ["-c", "ulimit -Hc"], { encoding: "utf8" });
+    hardLimit = limits.error || limits.status !== 0 ? `error: ${limits.error?.message ?? limits.stderr}` : limits.stdout.trim();
+  }
+  return _coreAvailabilityFrom({
+    platform,
+    pattern,
+    hardLimit,
+    gcore: pattern?.startsWith("|") ? gcoreAvailability() : { ok: true },
+    writable: (directory) => {
+      try {
+        fs.accessSync(directory, fs.constants.W_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  });
+}
+
+/**
+ * The decision behind coreAvailability(), from the facts it reads (exported for tests).
+ * @param {{ platform: string; pattern: string | null; hardLimit: string | null;
+ *   gcore: { ok: boolean; reason?: string }; writable: (directory: string) => boolean }} facts
+ * @returns {{ ok: boolean; reason?: string }}
+ */
+export function _coreAvailabilityFrom(facts) {
+  const { platform, pattern, hardLimit, gcore } = facts;
+  const gdbHint = `or use makeGcore() / \`make_core.mjs --gcore\` (gdb's gcore: ${gcore.ok ? "available here" : `unavailable here: ${gcore.reason}`})`;
+  if (platform !== "linux") return { ok: false, reason: `core dumps are made on Linux only (this is ${platform})` };
   if (pattern === null) return { ok: false, reason: "cannot read /proc/sys/kernel/core_pattern" };
   if (pattern.startsWith("|")) {
-    const gdb = gcoreAvailability();
     return {
       ok: false,
       reason:
         `kernel.core_pattern is a pipe (${pattern}): the kernel hands cores to that program ` +
-        "(systemd-coredump, apport…), not to a file in the working directory. To get files, run " +
-        "`sudo sysctl -w kernel.core_pattern=core` (restore later with " +
-        `\`sudo sysctl -w kernel.core_pattern='${pattern}'\`); or fetch one core by hand with ` +
-        "`coredumpctl dump PID --output=core`; or use makeGcore() (gdb's gcore: " +
-        (gdb.ok ? "available here" : `unavailable here: ${gdb.reason}`) +
-        ").",
+        "(systemd-coredump, apport…), not to a file in the working directory. For files, run " +
+        "`sudo sysctl -w kernel.core_pattern=core` (restore it later with " +
+        `\`sudo sysctl -w kernel.core_pattern='${pattern}'\`); or fetch a core by hand with ` +
+        `\`coredumpctl dump PID --output=core\`; ${gdbHint}.`,
     };
   }
-  const limits = spawnSync("bash", ["-c", "ulimit -Hc"], { encoding: "utf8" });
-  if (limits.error || limits.status !== 0) return { ok: false, reason: `cannot run bash to read the core size limit: ${limits.error?.message ?? limits.stderr}` };
-  const hard = limits.stdout.trim();
-  if (hard !== "unlimited") {
-    const blocks = Number(hard);
+  if (hardLimit === null || hardLimit.startsWith("error")) {
+    return { ok: false, reason: `cannot read the core size limit with bash (\`ulimit -Hc\`): ${hardLimit}` };
+  }
+  if (hardLimit !== "unlimited") {
+    const blocks = Number(hardLimit);
     if (blocks === 0) {
       return {
         ok: false,
         reason:
           "the hard core size limit is 0 (`ulimit -Hc`), so no process can dump core: raise it " +
           "(/etc/security/limits.conf `* hard core unlimited`, `prlimit --core=unlimited --pid $$`, " +
-          "or docker run --ulimit core=-1), or use makeGcore()",
+          `or \`docker run --ulimit core=-1\`), ${gdbHint}.`,
       };
     }
-    if (blocks < 1024 * 1024) {
-      return { ok: false, reason: `the hard core size limit is ${blocks} KiB (\`ulimit -Hc\`): cores would be truncated; raise it to unlimited` };
+    if (!(blocks >= 1024 * 1024)) {
+      return { ok: false, reason: `the hard core size limit is ${hardLimit} KiB (\`ulimit -Hc\`): cores would be truncated; raise it to unlimited, ${gdbHint}.` };
     }
   }
   const directory = pattern.includes("/") ? path.dirname(pattern) : null;
-  if (directory && !directory.includes("%")) {
-    try {
-      fs.accessSync(directory, fs.constants.W_OK);
-    } catch {
-      return { ok: false, reason: `kernel.core_pattern writes cores to ${directory}, which this user cannot write; set \`sudo sysctl -w kernel.core_pattern=core\`` };
-    }
+  if (directory && !directory.includes("%") && path.isAbsolute(directory) && !facts.writable(directory)) {
+    return {
+      ok: false,
+      reason: `kernel.core_pattern (${pattern}) writes cores to ${directory}, which this user cannot write: run \`sudo sysctl -w kernel.core_pattern=core\`, ${gdbHint}.`,
+    };
   }
   return { ok: true };
 }
@@ -479,8 +506,11 @@ export function gcoreAvailability() {
 // ---------------------------------------------------------------------------------------------
 // Running a scenario
 
-/** @param {string} pattern @param {number} pid @param {boolean} usesPid */
-function coreNameRegExp(pattern, pid, usesPid) {
+/**
+ * Which file names the kernel gives the core of pid under this core_pattern basename (exported for tests).
+ * @param {string} pattern @param {number} pid @param {boolean} usesPid
+ */
+export function _coreFileRegExp(pattern, pid, usesPid) {
   let source = "";
   let hasPid = false;
   for (let index = 0; index < pattern.length; index++) {
@@ -514,7 +544,7 @@ async function collectKernelCore({ cwd, pid, startedAt, destination }) {
   } else {
     const absolute = path.isAbsolute(pattern);
     const directory = absolute ? path.dirname(pattern) : path.join(cwd, path.dirname(pattern));
-    ({ regExp, hasPid } = coreNameRegExp(path.basename(pattern), pid, usesPid));
+    ({ regExp, hasPid } = _coreFileRegExp(path.basename(pattern), pid, usesPid));
     directories.push(directory.includes("%") ? cwd : directory);
   }
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -563,6 +593,24 @@ function processState(pid) {
 }
 
 /**
+ * After READY the main thread still returns from _truth's bookkeeping into time.sleep(); wait
+ * until it sleeps (state S twice in a row: nothing else can block it then; the other threads
+ * hold no lock it needs), so that a dump shows hang() at the truth's line.
+ */
+async function waitAsleep(pid, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let sleeping = 0;
+  while (sleeping < 2) {
+    if (Date.now() > deadline) return false;
+    await sleep(10);
+    const state = processState(pid);
+    if (state === null) return false;
+    sleeping = state === "S" ? sleeping + 1 : 0;
+  }
+  return true;
+}
+
+/**
  * Starts the scenario in cwd. `end`: "abort" (crash scenarios abort themselves), "stop" (crash
  * scenarios SIGSTOP themselves after writing the truth, for gcore).
  */
@@ -584,11 +632,12 @@ function startScenario(interpreter, scenario, cwd, end) {
   child.stdout.setEncoding("utf8");
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (chunk) => (run.stderr += chunk));
+  /** @type {(value?: unknown) => void} */
   let onReady = () => {};
   run.readyPromise = new Promise((resolve) => (onReady = resolve));
   child.stdout.on("data", (chunk) => {
     run.stdout += chunk;
-    if (/^READY$/m.test(run.stdout)) onReady(undefined);
+    if (/^READY$/m.test(run.stdout)) onReady();
   });
   run.exit = new Promise((resolve, reject) => {
     child.on("error", reject);
@@ -621,6 +670,11 @@ async function runKernelCore(interpreter, scenario, dir, timeoutMs) {
       await run.exit;
       throw new Error(describeRun(interpreter, scenario, run, ready === "timeout" ? "never printed READY" : "exited before READY"));
     }
+    if (!(await waitAsleep(/** @type {number} */ (run.child.pid), timeoutMs))) {
+      run.child.kill("SIGKILL");
+      await run.exit;
+      throw new Error(describeRun(interpreter, scenario, run, "printed READY but never went to sleep"));
+    }
     run.child.kill("SIGABRT");
   }
   const exit = await withTimeout(run.exit, timeoutMs);
@@ -650,11 +704,15 @@ async function runKernelCore(interpreter, scenario, dir, timeoutMs) {
 }
 
 /** gdb core: run the scenario until it is stopped (crash) or READY (hang), then gcore it. */
-async function runGcore(interpreter, scenario, dir, timeoutMs) {
-  const availability = gcoreAvailability();
-  if (!availability.ok) throw new CoreUnavailableError("gdb", availability.reason ?? "gdb unavailable");
-  const run = startScenario(interpreter, scenario, dir, "stop");
+/**
+ * Starts the scenario and waits until it holds still with its truth written: READY printed (hang
+ * scenarios) or stopped by its own SIGSTOP (crash scenarios run with CORESTACK_END=stop).
+ * On failure the process is killed.
+ */
+async function startHeld(interpreter, scenario, cwd, timeoutMs) {
+  const run = startScenario(interpreter, scenario, cwd, "stop");
   const pid = /** @type {number} */ (run.child.pid);
+  /** @type {{ code: number | null; signal: string | null } | null} */
   let exited = null;
   run.exit.then((exit) => (exited = exit), () => {});
   try {
@@ -664,6 +722,7 @@ async function runGcore(interpreter, scenario, dir, timeoutMs) {
       if (ready === "timeout" || typeof ready === "object") {
         throw new Error(describeRun(interpreter, scenario, run, ready === "timeout" ? "never printed READY" : "exited before READY"));
       }
+      if (!(await waitAsleep(pid, timeoutMs))) throw new Error(describeRun(interpreter, scenario, run, "printed READY but never went to sleep"));
     } else {
       while (processState(pid) !== "T") {
         if (exited) throw new Error(describeRun(interpreter, scenario, run, "exited instead of stopping itself"));
@@ -671,6 +730,59 @@ async function runGcore(interpreter, scenario, dir, timeoutMs) {
         await sleep(20);
       }
     }
+  } catch (error) {
+    if (!exited) run.child.kill("SIGKILL");
+    await run.exit.catch(() => {});
+    throw error;
+  }
+  const kill = async () => {
+    if (!exited) run.child.kill("SIGKILL");
+    await run.exit.catch(() => {});
+  };
+  return { run, pid, kill };
+}
+
+/**
+ * A live Python process holding still: "idle" (default; sleeps after READY) or any crash
+ * scenario stopped by SIGSTOP where it would have aborted. For live-process tests
+ * (`corestack remote PID`). Call kill() when done (it also runs when the test process exits).
+ */
+export async function startLive(interpreter, scenario = "idle", options = {}) {
+  const resolved = getScenario(scenario);
+  if (!scenarioApplies(resolved, interpreter)) throw new RangeError(`Scenario ${resolved.name} does not run on ${interpreter.id}`);
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), `corestack-live-${resolved.name}-`));
+  let held;
+  try {
+    held = await startHeld(interpreter, resolved, cwd, options.timeoutMs ?? 60_000);
+  } catch (error) {
+    fs.rmSync(cwd, { recursive: true, force: true });
+    throw error;
+  }
+  const { pid, run } = held;
+  const onExit = () => run.child.kill("SIGKILL");
+  process.once("exit", onExit);
+  return {
+    pid,
+    truth: JSON.parse(fs.readFileSync(path.join(cwd, "truth.json"), "utf8")),
+    cwd,
+    executable: interpreter.executable,
+    interpreter,
+    scenario: resolved,
+    stopped: resolved.mode === "crash",
+    async kill() {
+      process.removeListener("exit", onExit);
+      await held.kill();
+      fs.rmSync(cwd, { recursive: true, force: true });
+    },
+  };
+}
+
+/** gdb core: run the scenario until it is stopped (crash) or READY (hang), then gcore it. */
+async function runGcore(interpreter, scenario, dir, timeoutMs) {
+  const availability = gcoreAvailability();
+  if (!availability.ok) throw new CoreUnavailableError("gdb", availability.reason ?? "gdb unavailable");
+  const { run, pid, kill } = await startHeld(interpreter, scenario, dir, timeoutMs);
+  try {
     const core = path.join(dir, "core");
     const gdb = spawnSync(
       /** @type {string} */ (availability.gdb),
@@ -693,8 +805,7 @@ async function runGcore(interpreter, scenario, dir, timeoutMs) {
     if (fallocate) spawnSync(fallocate, ["--dig-holes", core], { timeout: timeoutMs });
     fs.writeFileSync(path.join(dir, "run.log"), `${run.stdout}${run.stderr}\n--- gdb\n${gdb.stdout ?? ""}${gdb.stderr ?? ""}`);
   } finally {
-    if (!exited) run.child.kill("SIGKILL");
-    await run.exit.catch(() => {});
+    await kill();
   }
   return { pid, method: "gcore" };
 }
@@ -808,7 +919,7 @@ async function makeCase(interpreter, scenarioOrName, options, method) {
     const hit = readCase(dir, interpreter, scenario);
     if (hit) return hit;
   }
-  if (!options.outDir && method === "kernel") {
+  if (!options.force && method === "kernel") {
     const availability = coreAvailability();
     if (!availability.ok) throw new CoreUnavailableError("core_pattern", availability.reason ?? "cores unavailable");
   }
@@ -905,7 +1016,7 @@ export async function makeNativeCore(options = {}) {
     if (hit) return hit;
   }
   const availability = coreAvailability();
-  if (!availability.ok) throw new CoreUnavailableError("core_pattern", availability.reason ?? "cores unavailable");
+  if (!availability.ok && !options.force) throw new CoreUnavailableError("core_pattern", availability.reason ?? "cores unavailable");
   await publish(dir, Boolean(options.refresh), async (tmp) => {
     const startedAt = Date.now();
     const script = 'ulimit -c unlimited 2>/dev/null || ulimit -c "$(ulimit -Hc)"; exec "$@"';

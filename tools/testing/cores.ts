@@ -40,6 +40,7 @@ export {
   makeNativeCore,
   scenarioApplies,
   scenariosFor,
+  startLive,
   truthProblems,
 } from "./core_maker.mjs";
 
@@ -47,6 +48,7 @@ export type {
   Availability,
   CoreCase,
   Interpreter,
+  LiveProcess,
   MakeCoreOptions,
   NativeCoreCase,
   NativeTruth,

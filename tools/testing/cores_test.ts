@@ -13,8 +13,10 @@ import {
   makeNativeCore,
   scenarioApplies,
   scenariosFor,
+  startLive,
   truthProblems,
 } from "./cores.js";
+import { _coreAvailabilityFrom, _coreFileRegExp } from "./core_maker.mjs";
 
 const available = coreAvailability();
 const gcore = gcoreAvailability();
@@ -112,6 +114,46 @@ describe("SCENARIOS", () => {
   });
 });
 
+describe("coreAvailability() decisions", () => {
+  const facts = { platform: "linux", pattern: "core", hardLimit: "unlimited", gcore: { ok: true }, writable: () => true };
+
+  it("_coreAvailabilityFrom() accepts a plain file pattern", () => {
+    expect(_coreAvailabilityFrom(facts)).toEqual({ ok: true });
+    expect(_coreAvailabilityFrom({ ...facts, pattern: "/var/crash/core.%e.%p" })).toEqual({ ok: true });
+  });
+
+  it("_coreAvailabilityFrom() explains a pipe pattern and what to do", () => {
+    const pattern = "|/usr/lib/systemd/systemd-coredump %P %u %g %s %t %c %h";
+    const answer = _coreAvailabilityFrom({ ...facts, pattern, hardLimit: null });
+    expect(answer.ok).toBe(false);
+    expect(answer.reason).toContain(pattern);
+    expect(answer.reason).toContain("sudo sysctl -w kernel.core_pattern=core");
+    expect(answer.reason).toContain("coredumpctl dump");
+    expect(answer.reason).toContain("makeGcore()");
+    const noGdb = _coreAvailabilityFrom({ ...facts, pattern, gcore: { ok: false, reason: "gdb is not installed" } });
+    expect(noGdb.reason).toContain("gdb is not installed");
+  });
+
+  it("_coreAvailabilityFrom() refuses a zero or small hard limit and an unwritable directory", () => {
+    expect(_coreAvailabilityFrom({ ...facts, hardLimit: "0" }).reason).toContain("ulimit -Hc");
+    expect(_coreAvailabilityFrom({ ...facts, hardLimit: "1024" }).reason).toContain("truncated");
+    expect(_coreAvailabilityFrom({ ...facts, hardLimit: String(4 * 1024 * 1024) })).toEqual({ ok: true });
+    expect(_coreAvailabilityFrom({ ...facts, pattern: "/var/crash/core", writable: () => false }).reason).toContain("/var/crash");
+    expect(_coreAvailabilityFrom({ ...facts, platform: "darwin" }).ok).toBe(false);
+  });
+
+  it("_coreFileRegExp() follows the kernel's naming", () => {
+    expect(_coreFileRegExp("core", 42, false).regExp.test("core")).toBe(true);
+    expect(_coreFileRegExp("core", 42, true).regExp.test("core.42")).toBe(true);
+    expect(_coreFileRegExp("core", 42, true).regExp.test("core.43")).toBe(false);
+    const named = _coreFileRegExp("core.%e.%p.%t", 42, true);
+    expect(named.hasPid).toBe(true);
+    expect(named.regExp.test("core.python3.12.42.1700000000")).toBe(true);
+    expect(named.regExp.test("core.python3.12.42.1700000000.42")).toBe(false);
+    expect(_coreFileRegExp("100%%-%p", 7, false).regExp.test("100%-7")).toBe(true);
+  });
+});
+
 describe.skipIf(!available.ok)("makeCore() on representative interpreters", () => {
   for (const version of ["2.7", "3.8", "3.12"]) {
     const interpreter = interpreterFor(version);
@@ -185,5 +227,25 @@ describe.skipIf(!gcore.ok)("makeGcore()", () => {
         expectRealCore(made);
       });
     }
+  }
+});
+
+describe.skipIf(process.platform !== "linux")("startLive()", () => {
+  for (const scenario of ["idle", "simple"]) {
+    it(`startLive() holds a ${scenario} process still with its truth written`, { timeout: GENERATION_TIMEOUT }, async () => {
+      const interpreter = interpreters.at(-1);
+      if (!interpreter) return;
+      const live = await startLive(interpreter, scenario);
+      try {
+        expect(live.truth.pid).toBe(live.pid);
+        expect(truthProblems(live.truth, scenario, interpreter)).toEqual([]);
+        const state = fs.readFileSync(`/proc/${live.pid}/stat`, "utf8").split(") ")[1]?.[0];
+        expect(state).toBe(scenario === "idle" ? "S" : "T");
+        expect(fs.readdirSync(`/proc/${live.pid}/task`).map(Number).sort()).toEqual(live.truth.threads.map((thread) => thread.tid).sort());
+      } finally {
+        await live.kill();
+      }
+      expect(fs.existsSync(`/proc/${live.pid}`)).toBe(false);
+    });
   }
 });

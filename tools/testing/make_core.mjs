@@ -117,7 +117,7 @@ if (values.list) {
   process.exit(0);
 }
 
-const options = { ...(values.refresh ? { refresh: true } : {}), ...(values.out ? { outDir: values.out } : {}) };
+const options = { force: true, ...(values.refresh ? { refresh: true } : {}), ...(values.out ? { outDir: values.out } : {}) };
 
 try {
   if (values.native) {

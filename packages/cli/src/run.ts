@@ -26,7 +26,7 @@ function version(): string {
 
 /**
  * Runs `corestack` with arguments; never throws: every error becomes one line on stderr and an
- * exit code (a stack trace only with `--verbose`).
+ * exit code (a stack trace only for an internal error, with `--verbose`).
  * @param argv arguments after the program name.
  * @param io output streams and environment.
  * @returns the exit code.
@@ -63,6 +63,7 @@ export function run(argv: readonly string[], io: RunIo): number {
     if (!complete) {
       const broken = report.threads.filter((t) => t.error !== undefined);
       io.stderr(`corestack: ${broken.length} of ${report.threads.length} threads could not be read completely: ${broken.map((t) => t.tid).join(", ")}\n`);
+      for (const thread of broken) io.stderr(`  thread ${thread.tid ?? "?"}: ${printable(thread.error ?? "")}\n`);
       return EXIT.partial;
     }
     return EXIT.ok;
@@ -70,7 +71,8 @@ export function run(argv: readonly string[], io: RunIo): number {
     if (CliError.isInstance(error)) {
       io.stderr(`corestack: ${printable(error.message)}\n`);
       if (error.hint) io.stderr(`${error.hint}\n`);
-      if (verbose && error.cause instanceof Error && error.cause.stack) io.stderr(`${error.cause.stack}\n`);
+      // An expected error (bad usage, unusable input) is fully said by its message: no stack trace,
+      // even with --verbose (that is for internal errors, below).
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);

@@ -13,7 +13,7 @@ import {
   decodeSigInfo,
 } from "./core_notes.js";
 import { ElfFile } from "./elf_file.js";
-import { ElfFormatError } from "./elf_format_error.js";
+import { ElfFormatError, hex } from "./elf_format_error.js";
 import { MemoryError, type Memory } from "./memory_error.js";
 import { type Note, readNotes } from "./read_notes.js";
 
@@ -81,12 +81,21 @@ export class CoreFile implements Memory {
     const warnings: string[] = [];
     for (const segment of elf.programHeaders) {
       if (segment.p_type !== PT_NOTE) continue;
+      // A core cut short inside its notes (a full disk, a low RLIMIT_CORE) keeps the notes before the cut.
+      const available = Math.max(0, Math.min(segment.p_filesz, source.size - segment.p_offset));
+      let reported = false;
       try {
-        const bytes = elf.segmentBytes(segment);
+        const bytes = available > 0 ? source.bytes(segment.p_offset, available) : new Uint8Array(0);
         for (const note of readNotes(bytes, { littleEndian: elf.littleEndian, align: 4, offset: segment.p_offset })) notes.push(note);
       } catch (error) {
         if (!ElfFormatError.isInstance(error)) throw error;
         warnings.push(error.message);
+        reported = true;
+      }
+      if (available < segment.p_filesz && !reported) {
+        warnings.push(
+          `PT_NOTE segment ${segment.index} at offset ${hex(segment.p_offset)} runs past the end of the file: ${available} of ${segment.p_filesz} bytes remain`,
+        );
       }
     }
     const threads: PrStatus[] = [];
@@ -97,16 +106,25 @@ export class CoreFile implements Memory {
     for (const note of notes) {
       if (note.name !== "CORE" && note.name !== "LINUX") continue;
       const at = { ...layout, offset: note.offset };
-      if (note.name === "CORE" && note.type === NT_PRSTATUS) {
-        if (threads.length >= MAX_THREADS) throw new ElfFormatError(`More than ${MAX_THREADS} threads`, { offset: note.offset, code: "bad-value" });
-        threads.push(decodePrStatus(note.desc, at));
-      } else if (note.name === "CORE" && note.type === NT_PRPSINFO && !process) process = decodePrPsInfo(note.desc, at);
-      else if (note.name === "CORE" && note.type === NT_SIGINFO && !signal) signal = decodeSigInfo(note.desc, at);
-      else if (note.name === "CORE" && note.type === NT_AUXV && auxv.length === 0) auxv = decodeAuxv(note.desc, at);
-      else if (note.name === "CORE" && note.type === NT_FILE && mappings.length === 0) {
-        mappings = decodeFileNote(note.desc, at).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+      // A note that does not decode is a warning: the other notes (other threads) still count.
+      try {
+        if (note.name === "CORE" && note.type === NT_PRSTATUS) {
+          if (threads.length >= MAX_THREADS) {
+            warnings.push(`More than ${MAX_THREADS} NT_PRSTATUS notes: the rest are ignored`);
+            continue;
+          }
+          threads.push(decodePrStatus(note.desc, at));
+        } else if (note.name === "CORE" && note.type === NT_PRPSINFO && !process) process = decodePrPsInfo(note.desc, at);
+        else if (note.name === "CORE" && note.type === NT_SIGINFO && !signal) signal = decodeSigInfo(note.desc, at);
+        else if (note.name === "CORE" && note.type === NT_AUXV && auxv.length === 0) auxv = decodeAuxv(note.desc, at);
+        else if (note.name === "CORE" && note.type === NT_FILE && mappings.length === 0) {
+          mappings = decodeFileNote(note.desc, at).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+        }
+        // Other note types (NT_PRFPREG, NT_X86_XSTATE, 0x205 on kernel 6.x, …) are kept in `notes` and skipped here.
+      } catch (error) {
+        if (!ElfFormatError.isInstance(error)) throw error;
+        warnings.push(error.message);
       }
-      // Other note types (NT_PRFPREG, NT_X86_XSTATE, 0x205 on kernel 6.x, …) are kept in `notes` and skipped here.
     }
     this.notes = notes;
     this.warnings = warnings;

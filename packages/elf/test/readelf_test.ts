@@ -1,6 +1,7 @@
 // @corestack/elf against GNU binutils: for each ELF file, one `readelf --wide -h -l -S -s
 // --dyn-syms -n` run is parsed and compared field by field with what ElfFile, readNotes,
 // elfNotes, ElfSymbols and buildId return for the same bytes.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -21,6 +22,7 @@ import {
   elfNotes,
   neededLibraries,
   readNotes,
+  sectionContents,
   soname,
 } from "../src/mod.js";
 import { compileFixtures, pythonFiles, systemLibraries } from "./_fixtures.js";
@@ -398,6 +400,27 @@ describe.skipIf(!fixtures?.files.has(ODD_BUILD_ID))("a note whose descriptor is 
     const notes = [...readNotes(elf.sectionBytes(section), { littleEndian: true, align: 4, offset: section.sh_offset })];
     expect(notes.map((n) => [n.name, n.type, [...n.desc]])).toEqual([["GNU", 3, [0xc0, 0xff, 0xee]]]);
     expect(parseReadelf(runReadelf(path, ["-n"])).notes).toEqual([]);
+  });
+});
+
+describe.skipIf(!fixtures?.files.has("relocatable, compressed debug"))("compressed sections against objcopy", () => {
+  it("sectionContents() inflates each SHF_COMPRESSED section to what objcopy --decompress-debug-sections writes", () => {
+    const compressedPath = fixtures!.files.get("relocatable, compressed debug")!;
+    const plainPath = `${compressedPath}.decompressed`;
+    execFileSync("objcopy", ["--decompress-debug-sections", compressedPath, plainPath]);
+    const compressed = new ElfFile(bufferSource(readFileSync(compressedPath)));
+    const plain = new ElfFile(bufferSource(readFileSync(plainPath)));
+    const sections = compressed.sections.filter((s) => (s.sh_flags & 0x800n) !== 0n);
+    expect(sections.map((s) => s.name)).toEqual(expect.arrayContaining([".debug_info", ".debug_aranges"]));
+    for (const section of sections) {
+      const expected = plain.sectionBytes(plain.section(section.name)!);
+      const actual = sectionContents(compressed, section);
+      expect(actual.length, section.name).toBe(expected.length);
+      expect(Buffer.from(actual).equals(Buffer.from(expected)), section.name).toBe(true);
+    }
+    // Uncompressed sections come back as stored.
+    const text = compressed.section(".text")!;
+    expect(sectionContents(compressed, text)).toEqual(compressed.sectionBytes(text));
   });
 });
 

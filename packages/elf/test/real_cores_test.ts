@@ -12,10 +12,12 @@ import {
   AT_PHNUM,
   CoreFile,
   ElfFile,
+  MemoryError,
   NT_PRSTATUS,
   PF_W,
   PF_X,
   PT_LOAD,
+  PT_NOTE,
   bufferSource,
 } from "../src/mod.js";
 import { type ReadelfOutput, parseReadelf, readelfAvailable, readelfFileNote, runReadelf } from "./_readelf.js";
@@ -39,9 +41,9 @@ const cases: Array<[string, Interpreter, (typeof SCENARIOS)[number]]> = chosen.f
   SCENARIOS.map((scenario): [string, Interpreter, (typeof SCENARIOS)[number]] => [`${interpreter.id} ${scenario}`, interpreter, scenario]),
 );
 
-/** `readelf -n` of a core, with NT_FILE from llvm-readelf when GNU readelf cannot decode it. */
+/** `readelf -h -l -n` of a core, with NT_FILE from llvm-readelf when GNU readelf cannot decode it. */
 function noteOracle(core: string): { notes: ReadelfOutput; fileNote: ReturnType<typeof readelfFileNote>; tool: string } {
-  const notes = parseReadelf(runReadelf(core, ["-n"]));
+  const notes = parseReadelf(runReadelf(core, ["-h", "-l", "-n"]));
   const fileNote = notes.notes.find((n) => n.owner === "CORE" && n.type === 0x46494c45);
   // binutils 2.40 prints "Cannot decode 64-bit note in 32-bit build" for NT_FILE of 64-bit cores.
   if (fileNote && fileNote.details.some((d) => d.startsWith("Cannot decode")) && hasLlvmReadelf) {
@@ -68,8 +70,8 @@ describe.skipIf(!availability.ok || !hasReadelf)("CoreFile on real CPython cores
     beforeAll(async () => {
       made = await makeCore(interpreter, scenario);
       core = new CoreFile(bufferSource(readFileSync(made.core)));
-      headers = parseReadelf(runReadelf(made.core, ["-h", "-l"]));
       oracle = noteOracle(made.core);
+      headers = oracle.notes;
     });
     afterAll(() => {
       core = undefined as unknown as CoreFile;
@@ -192,5 +194,65 @@ describe.skipIf(!availability.ok || !hasReadelf)("CoreFile on real CPython cores
       }
       if (unknown.length > 0) expect(unknown[0]!.desc.length).toBeGreaterThan(0);
     });
+  });
+});
+
+describe.skipIf(!availability.ok || !chosen.some((i) => i.id === "pyenv-3.12.1"))("CoreFile on a truncated real core", () => {
+  let full: CoreFile;
+  let bytes: Uint8Array;
+  let notesStart: number;
+  let notesEnd: number;
+
+  beforeAll(async () => {
+    const made = await makeCore(chosen.find((i) => i.id === "pyenv-3.12.1")!, "threads");
+    bytes = readFileSync(made.core);
+    full = new CoreFile(bufferSource(bytes));
+    const segment = full.elf.programHeaders.find((p) => p.p_type === PT_NOTE)!;
+    notesStart = segment.p_offset;
+    notesEnd = segment.p_offset + segment.p_filesz;
+  });
+
+  it("cut inside the notes: keeps every note before the cut and warns once", () => {
+    for (const [i, kept] of full.notes.entries()) {
+      if (i === 0) continue;
+      // Cut a few bytes into note i: notes 0..i-1 survive.
+      const cut = kept.offset + 7;
+      const core = new CoreFile(bufferSource(bytes.subarray(0, cut)));
+      expect(core.notes.map((n) => n.offset)).toEqual(full.notes.slice(0, i).map((n) => n.offset));
+      expect(core.warnings).toHaveLength(1);
+      expect(core.warnings[0]).toMatch(/0x[0-9a-f]+/);
+      expect(core.threads).toEqual(full.threads.slice(0, core.notes.filter((n) => n.name === "CORE" && n.type === NT_PRSTATUS).length));
+    }
+    // Cut exactly between two notes: nothing malformed is read, the shortfall is still reported.
+    const between = new CoreFile(bufferSource(bytes.subarray(0, full.notes[3]!.offset)));
+    expect(between.notes).toHaveLength(3);
+    expect(between.warnings).toEqual([expect.stringMatching(/PT_NOTE segment .* runs past the end of the file/)]);
+  });
+
+  it("cut inside the memory: all notes, and memory up to the cut", () => {
+    const middle = full.segments.find((s) => s.end - s.start > 8192n && s.offset > notesEnd)!;
+    const cut = middle.offset + 4096 + 100;
+    const core = new CoreFile(bufferSource(bytes.subarray(0, cut)));
+    expect(core.warnings).toEqual([]);
+    expect(core.threads).toEqual(full.threads);
+    expect(core.process).toEqual(full.process);
+    expect(core.mappings).toEqual(full.mappings);
+    expect(core.auxv).toEqual(full.auxv);
+    // AT_EXECFN points into the stack, dumped last: gone with the cut, execfn() says so without throwing.
+    expect(core.segmentAt(core.auxvValue(AT_EXECFN)!)).toBeUndefined();
+    expect(core.execfn()).toBeUndefined();
+    // The cut segment holds its first 4196 bytes; later segments hold none.
+    const last = middle.start + 4096n + 99n;
+    expect(core.read(middle.start, 4196)).toEqual(full.read(middle.start, 4196));
+    expect(core.read(last, 1)).toEqual(full.read(last, 1));
+    expect(() => core.read(last, 2)).toThrow(MemoryError);
+    expect(() => core.read(last + 1n, 1)).toThrow(MemoryError);
+    for (const segment of full.segments.filter((s) => s.offset >= cut && s.end > s.start)) {
+      expect(() => core.read(segment.start, 1)).toThrow(MemoryError);
+    }
+    for (const segment of full.segments.filter((s) => s.offset + Number(s.end - s.start) <= cut && s.end > s.start)) {
+      expect(core.read(segment.end - 1n, 1)).toEqual(full.read(segment.end - 1n, 1));
+    }
+    expect(notesStart).toBeLessThan(notesEnd);
   });
 });

@@ -47,13 +47,30 @@ function struct(type, members) {
 }
 
 /**
- * A compile-time constant (macro or enum value), reported as `constants.<name>`.
+ * A compile-time constant (macro or enum value), reported as `constants.<name>`. `expression`
+ * measures it where the headers have no macro of that name (default: the name itself).
  * @param {string} name
  * @param {string} range
+ * @param {string} [expression] C expression of the value
  * @returns {ConstantSpec}
  */
-function constant(name, range) {
-  return { kind: "constant", group: "constants", key: name, expression: name, range, hex: name.startsWith("Py_TPFLAGS_") };
+function constant(name, range, expression = name) {
+  return { kind: "constant", group: "constants", key: name, expression, range, hex: name.startsWith("Py_TPFLAGS_") };
+}
+
+/**
+ * A C expression giving where an inline accessor of `pycore_object.h` puts its result, relative
+ * to an object whose type has `flags`: measured on a fake object in the probe, so the number
+ * comes from the header's own code even where it has no macro for it.
+ * @param {string} accessor e.g. `_PyObject_DictOrValuesPointer`
+ * @param {string} flags e.g. `Py_TPFLAGS_MANAGED_DICT`
+ * @returns {string}
+ */
+function accessorOffset(accessor, flags) {
+  return (
+    `({ static PyTypeObject t; static PyObject o[4]; t.tp_flags = ${flags}; Py_SET_TYPE(&o[3], &t);` +
+    ` (long long)((char *)${accessor}(&o[3]) - (char *)&o[3]); })`
+  );
 }
 
 /**
@@ -102,6 +119,10 @@ export const FIELDS = [
   size("digit", "all"),
   size("PyFloatObject", "all"),
   size("PyDictObject", "all"),
+  size("PyDictEntry", "2.7"),
+  size("PyDictKeyEntry", "3.6+"),
+  size("PyDictUnicodeEntry", "3.11+"),
+  size("PyModuleObject", "all"),
   size("_Py_DebugOffsets", "3.13+"),
 
   ...struct("PyObject", [
@@ -111,8 +132,11 @@ export const FIELDS = [
   ...struct("PyVarObject", [["ob_size", "all"]]),
   ...struct("PyTypeObject", [
     ["tp_name", "all"],
+    ["tp_basicsize", "all"],
     ["tp_flags", "all"],
+    ["tp_dictoffset", "all"],
   ]),
+  ...struct("PyHeapTypeObject", [["ht_cached_keys", "3.6+"]]),
 
   ...struct("_PyRuntimeState", [
     ["debug_offsets", "3.13+"],
@@ -263,6 +287,38 @@ export const FIELDS = [
     ["ma_keys", "3.6+"],
     ["ma_values", "3.6+"],
   ]),
+  ...struct("PyDictEntry", [
+    ["me_hash", "2.7"],
+    ["me_key", "2.7"],
+    ["me_value", "2.7"],
+  ]),
+  ...struct("struct _dictkeysobject", [
+    ["dk_refcnt", "3.6+"],
+    ["dk_size", "3.6-3.10"],
+    ["dk_log2_size", "3.11+"],
+    ["dk_log2_index_bytes", "3.11+"],
+    ["dk_kind", "3.11+"],
+    ["dk_usable", "3.6+"],
+    ["dk_nentries", "3.6+"],
+    ["dk_indices", "3.6+"],
+  ]),
+  ...struct("PyDictKeyEntry", [
+    ["me_hash", "3.6+"],
+    ["me_key", "3.6+"],
+    ["me_value", "3.6+"],
+  ]),
+  ...struct("PyDictUnicodeEntry", [
+    ["me_key", "3.11+"],
+    ["me_value", "3.11+"],
+  ]),
+  ...struct("PyDictValues", [
+    ["capacity", "3.13+"],
+    ["size", "3.13+"],
+    ["embedded", "3.13+"],
+    ["valid", "3.13+"],
+    ["values", "3.11+"],
+  ]),
+  ...struct("PyModuleObject", [["md_dict", "all"]]),
 
   constant("PyLong_SHIFT", "all"),
   constant("_PyLong_NON_SIZE_BITS", "3.12+"),
@@ -271,6 +327,16 @@ export const FIELDS = [
   constant("FRAME_OWNED_BY_GENERATOR", "3.11+"),
   constant("FRAME_OWNED_BY_FRAME_OBJECT", "3.11+"),
   constant("FRAME_OWNED_BY_CSTACK", "3.12+"),
+  constant("DICT_KEYS_GENERAL", "3.11+"),
+  constant("DICT_KEYS_UNICODE", "3.11+"),
+  constant("DICT_KEYS_SPLIT", "3.11+"),
+  constant("MANAGED_DICT_OFFSET", "3.11"),
+  constant("MANAGED_DICT_OFFSET", "3.12", accessorOffset("_PyObject_DictOrValuesPointer", "Py_TPFLAGS_MANAGED_DICT")),
+  constant("MANAGED_DICT_OFFSET", "3.13+"),
+  constant("MANAGED_VALUES_OFFSET", "3.11", accessorOffset("_PyObject_ValuesPointer", "Py_TPFLAGS_MANAGED_DICT")),
+  constant("Py_TPFLAGS_INLINE_VALUES", "3.13+"),
+  constant("Py_TPFLAGS_MANAGED_DICT", "3.11+"),
+  constant("Py_TPFLAGS_HEAPTYPE", "all"),
   constant("Py_TPFLAGS_INT_SUBCLASS", "2.7"),
   constant("Py_TPFLAGS_LONG_SUBCLASS", "all"),
   constant("Py_TPFLAGS_LIST_SUBCLASS", "all"),
@@ -298,6 +364,56 @@ export const HEADERS = [
   [
     "3.11+",
     ["internal/pycore_interp.h", "internal/pycore_runtime.h", "internal/pycore_frame.h", "internal/pycore_code.h"],
+  ],
+  ["3.10+", ["internal/pycore_moduleobject.h"]],
+  ["3.11+", ["internal/pycore_dict.h", "internal/pycore_object.h"]],
+];
+
+/**
+ * Structs that some versions keep out of their installed headers, declared for the probe exactly
+ * as those versions' sources declare them (member types, names and order; only what `offsetof`
+ * and `sizeof` depend on). Each was checked against the DWARF of a pyenv build of every version in
+ * its range (`gdb -batch -ex 'ptype /o struct _dictkeysobject' libpython3.X.so`); a version whose
+ * headers declare the struct must not be in the range (the probe then fails to compile).
+ * @type {Array<[range: string, source: string, from: string]>}
+ */
+export const PRIVATE_STRUCTS = [
+  [
+    "3.6-3.10",
+    `typedef struct {
+  Py_hash_t me_hash;
+  PyObject *me_key;
+  PyObject *me_value;
+} PyDictKeyEntry;
+struct _dictkeysobject {
+  Py_ssize_t dk_refcnt;
+  Py_ssize_t dk_size;
+  void *dk_lookup; /* dict_lookup_func */
+  Py_ssize_t dk_usable;
+  Py_ssize_t dk_nentries;
+  char dk_indices[];
+};`,
+    "Objects/dict-common.h",
+  ],
+  [
+    "2.7",
+    `typedef struct {
+  PyObject_HEAD
+  PyObject *md_dict;
+} PyModuleObject;`,
+    "Objects/moduleobject.c",
+  ],
+  [
+    "3.6-3.9",
+    `typedef struct {
+  PyObject_HEAD
+  PyObject *md_dict;
+  struct PyModuleDef *md_def;
+  void *md_state;
+  PyObject *md_weaklist;
+  PyObject *md_name;
+} PyModuleObject;`,
+    "Objects/moduleobject.c",
   ],
 ];
 

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { FIELDS, HEADERS, parseRange } from "./fields.mjs";
+import { FIELDS, HEADERS, PRIVATE_STRUCTS, parseRange } from "./fields.mjs";
 import { MATRIX, findInterpreter } from "./matrix.mjs";
 
 const run = promisify(execFile);
@@ -147,6 +147,10 @@ export async function probeSource(interpreter) {
     ...(core ? ["#define Py_BUILD_CORE 1"] : []),
     '#include "Python.h"',
     ...headers.map((header) => `#include "${header}"`),
+    ...PRIVATE_STRUCTS.filter(([range]) => parseRange(range)(version)).flatMap(([, source, from]) => [
+      `/* As ${from} of CPython ${version.major}.${version.minor} declares it (tools/layouts/fields.mjs PRIVATE_STRUCTS). */`,
+      source,
+    ]),
     "#include <stddef.h>",
     "#include <stdio.h>",
     "#include <stdlib.h>",

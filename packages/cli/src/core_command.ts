@@ -1,4 +1,4 @@
-import { CoreFile, ElfFormatError } from "@corestack/elf";
+import { type ByteSource, CoreFile, ElfFormatError } from "@corestack/elf";
 import { openFile } from "@corestack/mmap";
 import { CliError, EXIT } from "./cli_error.js";
 import { describeCore } from "./core_report.js";
@@ -17,17 +17,39 @@ export interface CoreOptions {
   readonly note: (message: string) => void;
 }
 
-function openCore(path: string): CoreFile {
-  let source;
+/** Opens a file named on the command line; `what` ("", " (the EXECUTABLE argument)") ends the error messages. */
+function openInput(path: string, what = ""): ByteSource {
   try {
-    source = openFile(path);
+    return openFile(path);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === "ENOENT") throw new CliError(`No such file: ${path}`, { exitCode: EXIT.input, cause: error });
-    if (code === "EACCES") throw new CliError(`Permission denied: ${path}`, { exitCode: EXIT.input, cause: error });
-    if (code === "EISDIR" || code === "NOT_A_FILE") throw new CliError(`Not a regular file: ${path}`, { exitCode: EXIT.input, cause: error });
-    throw new CliError(`Cannot open ${path}: ${error instanceof Error ? error.message : String(error)}`, { exitCode: EXIT.input, cause: error });
+    if (code === "ENOENT") throw new CliError(`No such file: ${path}${what}`, { exitCode: EXIT.input, cause: error });
+    if (code === "EACCES") throw new CliError(`Permission denied: ${path}${what}`, { exitCode: EXIT.input, cause: error });
+    if (code === "EISDIR" || code === "NOT_A_FILE") throw new CliError(`Not a regular file: ${path}${what}`, { exitCode: EXIT.input, cause: error });
+    throw new CliError(`Cannot open ${path}${what}: ${error instanceof Error ? error.message : String(error)}`, { exitCode: EXIT.input, cause: error });
   }
+}
+
+/** The user's EXECUTABLE must be an ELF file we can open (it stays open: the module map reuses it). */
+function checkExecutable(path: string): void {
+  const source = openInput(path, " (the EXECUTABLE argument)");
+  const magic = source.size >= 4 ? source.bytes(0, 4) : undefined;
+  if (!magic || magic[0] !== 0x7f || magic[1] !== 0x45 || magic[2] !== 0x4c || magic[3] !== 0x46) {
+    throw new CliError(`${path} (the EXECUTABLE argument) is not an ELF file`, { exitCode: EXIT.input });
+  }
+}
+
+/** A sentence when the core file is shorter than its program headers say, else undefined. */
+function truncation(core: CoreFile): string | undefined {
+  const size = core.elf.source.size;
+  let needed = 0;
+  for (const header of core.elf.programHeaders) if (header.p_filesz > 0) needed = Math.max(needed, header.p_offset + header.p_filesz);
+  if (needed <= size) return undefined;
+  return `the core file is truncated: it has ${size} bytes, its program headers describe ${needed}; the memory past its end is missing`;
+}
+
+function openCore(path: string): CoreFile {
+  const source = openInput(path);
   try {
     return new CoreFile(source);
   } catch (error) {
@@ -51,6 +73,9 @@ function openCore(path: string): CoreFile {
 export function runCore(options: CoreOptions): { report: Report; complete: boolean } {
   const core = openCore(options.core);
   for (const warning of core.warnings) options.note(`warning: ${warning}`);
+  const truncated = truncation(core);
+  if (truncated) options.note(`warning: ${truncated}`);
+  if (options.executable !== undefined) checkExecutable(options.executable);
   if (core.threads.length === 0) {
     throw new CliError(`${options.core} is not a usable core file: it has no NT_PRSTATUS note (no threads)`, { exitCode: EXIT.input });
   }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { CoreFile } from "@corestack/elf";
+import { AT_ENTRY, type CoreFile } from "@corestack/elf";
 import { type PythonThread, PythonError, analyse, isPythonModule } from "@corestack/cpython";
 import { CoreTarget } from "@corestack/symbols";
 import { CliError, EXIT } from "./cli_error.js";
@@ -77,6 +77,16 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
     });
   }
   for (const module of pythonModules) if (module.elf) options.note(`using ${module.resolvedPath} for ${module.path}`);
+  if (options.executable !== undefined) {
+    // The module map tries the executable first, and moves on when its build-id is not the core's.
+    const entry = core.auxvValue(AT_ENTRY);
+    const main = entry === undefined ? undefined : target.modules().find((m) => m.contains(entry));
+    if (main?.elf && main.resolvedPath !== options.executable) {
+      const message = `${options.executable} is not the executable the process ran (${main.path}); using ${main.resolvedPath} instead`;
+      warnings.push(message);
+      options.note(`warning: ${message}`);
+    }
+  }
   let analysis;
   try {
     analysis = analyse(target, { layoutSource: options.layoutSource ?? "auto" });
@@ -107,7 +117,7 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
     });
     return {
       tid: thread.tid,
-      name: null,
+      name: thread.name,
       interpreter: thread.interpreter,
       gil: thread.gil,
       gc: thread.gc,

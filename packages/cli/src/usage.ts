@@ -12,8 +12,9 @@ Options:
   --json                    print one JSON document (schema 1) instead of text
   --lib-search-path A:B     directories to search for the executable and shared libraries
   --lib-search-root DIR     a directory tree to search for them by file name
+  --color                   always colour the output (also: FORCE_COLOR=1)
   --no-color                never colour the output (also: NO_COLOR=1; colour is off when not a TTY)
-  --verbose                 say more: where files were found, warnings, and stack traces of errors
+  --verbose                 say more: where files were found, the layout used, and stack traces of internal errors
   -h, --help                show this help
   -V, --version             show the version
 

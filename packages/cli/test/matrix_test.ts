@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type CoreCase, type Interpreter, coreAvailability, findInterpreters, makeCore, scenariosFor } from "../../../tools/testing/cores.js";
 import { corestack } from "./_cli.js";
+import { expectNamesMatchTruth } from "./_truth_names.js";
 
 interface JsonFrame {
   kind: string;
@@ -11,6 +12,7 @@ interface JsonFrame {
 }
 interface JsonThread {
   tid: number | null;
+  name: string | null;
   frames: JsonFrame[];
   error?: string;
 }
@@ -31,6 +33,7 @@ export function expectMatchesTruth(c: CoreCase, json: { threads: JsonThread[]; p
     expect(got, `thread ${truthThread.tid} (${truthThread.name})`).toEqual(want);
   }
   expect(new Set(json.threads.map((t) => t.tid))).toEqual(new Set(c.truth.threads.map((t) => t.tid)));
+  expectNamesMatchTruth(c, json);
 }
 
 describe.skipIf(!availability.ok)("interpreter matrix: corestack core --json equals the truth each program recorded", () => {

@@ -80,6 +80,14 @@ export interface SizeofTable {
   readonly PyFloatObject: number;
   /** `sizeof(PyDictObject)`. */
   readonly PyDictObject: number;
+  /** `sizeof(PyDictEntry)` (2.7): one slot of `ma_table`. */
+  readonly PyDictEntry?: number;
+  /** `sizeof(PyDictKeyEntry)` (3.6+): one entry of a general (3.6–3.10: every) keys object. */
+  readonly PyDictKeyEntry?: number;
+  /** `sizeof(PyDictUnicodeEntry)` (3.11+): one entry of a `DICT_KEYS_UNICODE`/`SPLIT` keys object. */
+  readonly PyDictUnicodeEntry?: number;
+  /** `sizeof(PyModuleObject)`. */
+  readonly PyModuleObject: number;
   /** `sizeof(_Py_DebugOffsets)` (3.13+): bytes to read at the start of `_PyRuntime`. */
   readonly _Py_DebugOffsets?: number;
 }
@@ -98,12 +106,38 @@ export interface PyVarObjectLayout {
   readonly ob_size: number;
 }
 
-/** `PyTypeObject`: enough to check an object's type by name and by subclass flags. */
+/**
+ * `PyTypeObject`: enough to check an object's type by name and by subclass flags, and to find an
+ * instance's `__dict__`.
+ */
 export interface PyTypeObjectLayout {
   /** `const char *` name, e.g. `"code"` or `"frame"`. */
   readonly tp_name: number;
+  /** `Py_ssize_t tp_basicsize`: bytes of an instance (3.13: inline values follow them). */
+  readonly tp_basicsize: number;
   /** `unsigned long` flags; see the `Py_TPFLAGS_*` constants. */
   readonly tp_flags: number;
+  /**
+   * `Py_ssize_t tp_dictoffset`: where an instance keeps its `__dict__` pointer, when positive;
+   * 0 = no dict; negative = counted from the end of a variable-size instance, or (3.11+) a type
+   * with `Py_TPFLAGS_MANAGED_DICT`, whose dict is found through `MANAGED_DICT_OFFSET` instead.
+   */
+  readonly tp_dictoffset: number;
+}
+
+/** `PyHeapTypeObject` (3.6+): a class created at run time (`Py_TPFLAGS_HEAPTYPE`). */
+export interface PyHeapTypeObjectLayout {
+  /**
+   * `PyDictKeysObject *ht_cached_keys`: the keys its instances' split dicts share; from 3.11 the
+   * keys of instance values that have no dict object (`Py_TPFLAGS_MANAGED_DICT`).
+   */
+  readonly ht_cached_keys: number;
+}
+
+/** `PyModuleObject` (private in `Objects/moduleobject.c` before 3.10). */
+export interface PyModuleObjectLayout {
+  /** `PyObject *md_dict`: the module's `__dict__`. */
+  readonly md_dict: number;
 }
 
 /** `_PyRuntimeState` (3.7+), the `_PyRuntime` global. */
@@ -390,7 +424,7 @@ export interface PyFloatObjectLayout {
   readonly ob_fval: number;
 }
 
-/** `PyDictObject`: the object only; the keys object's layout is not recorded. */
+/** `PyDictObject`: the object; its storage is {@link DictKeysObjectLayout} (3.x) or `ma_table` (2.7). */
 export interface PyDictObjectLayout {
   /** `Py_ssize_t ma_fill` (2.7). */
   readonly ma_fill?: number;
@@ -402,8 +436,81 @@ export interface PyDictObjectLayout {
   readonly ma_table?: number;
   /** `PyDictKeysObject *ma_keys` (3.x). */
   readonly ma_keys?: number;
-  /** `ma_values`: split-table values, or NULL (3.x). */
+  /**
+   * `ma_values`: NULL for a combined table, else a split table's values: `PyObject **`
+   * (3.6–3.10), `PyDictValues *` (3.11+); value `i` belongs to keys entry `i`.
+   */
   readonly ma_values?: number;
+}
+
+/** `PyDictEntry` (2.7): a slot of `ma_table`; empty when `me_key` is NULL, deleted when `me_value` is. */
+export interface PyDictEntryLayout {
+  /** `Py_ssize_t me_hash`. */
+  readonly me_hash: number;
+  /** `PyObject *me_key`. */
+  readonly me_key: number;
+  /** `PyObject *me_value`. */
+  readonly me_value: number;
+}
+
+/**
+ * `struct _dictkeysobject` (`PyDictKeysObject`, 3.6+; declared in `Objects/dict-common.h` until
+ * 3.10, `internal/pycore_dict.h` from 3.11): a header, then the hash table `dk_indices`, then
+ * `dk_nentries` used entries in insertion order (`PyDictKeyEntry`, or from 3.11
+ * `PyDictUnicodeEntry` when `dk_kind` is not `DICT_KEYS_GENERAL`).
+ */
+export interface DictKeysObjectLayout {
+  /** `Py_ssize_t dk_refcnt`. */
+  readonly dk_refcnt: number;
+  /**
+   * `Py_ssize_t dk_size` (3.6–3.10): slots of `dk_indices`, a power of 2; each slot is 1, 2, 4 or
+   * 8 bytes as `dk_size` is ≤ 0xff, ≤ 0xffff, ≤ 0xffffffff or more.
+   */
+  readonly dk_size?: number;
+  /** `uint8_t dk_log2_size` (3.11+): log2 of the number of slots of `dk_indices`. */
+  readonly dk_log2_size?: number;
+  /** `uint8_t dk_log2_index_bytes` (3.11+): log2 of the bytes of `dk_indices`; entries follow them. */
+  readonly dk_log2_index_bytes?: number;
+  /** `uint8_t dk_kind` (3.11+): `DICT_KEYS_GENERAL`, `DICT_KEYS_UNICODE` or `DICT_KEYS_SPLIT`. */
+  readonly dk_kind?: number;
+  /** `Py_ssize_t dk_usable`: entries that can still be added. */
+  readonly dk_usable: number;
+  /** `Py_ssize_t dk_nentries`: entries used, deleted ones included (their value is NULL). */
+  readonly dk_nentries: number;
+  /** `char dk_indices[]`: the hash table. */
+  readonly dk_indices: number;
+}
+
+/** `PyDictKeyEntry` (3.6+): an entry of a general keys object. */
+export interface PyDictKeyEntryLayout {
+  /** `Py_hash_t me_hash`. */
+  readonly me_hash: number;
+  /** `PyObject *me_key`. */
+  readonly me_key: number;
+  /** `PyObject *me_value`: meaningful for combined tables only. */
+  readonly me_value: number;
+}
+
+/** `PyDictUnicodeEntry` (3.11+): an entry of a keys object whose keys are all `str`. */
+export interface PyDictUnicodeEntryLayout {
+  /** `PyObject *me_key`. */
+  readonly me_key: number;
+  /** `PyObject *me_value`: meaningful for combined tables only. */
+  readonly me_value: number;
+}
+
+/** `struct _dictvalues` (`PyDictValues`, 3.11+): a split table's values. */
+export interface PyDictValuesLayout {
+  /** `uint8_t capacity` (3.13+): slots of `values`. */
+  readonly capacity?: number;
+  /** `uint8_t size` (3.13+): values set, in the insertion-order bytes after `values`. */
+  readonly size?: number;
+  /** `uint8_t embedded` (3.13+): the values live inside their object (inline values). */
+  readonly embedded?: number;
+  /** `uint8_t valid` (3.13+): inline values are in use (0 once a dict object took them over). */
+  readonly valid?: number;
+  /** `PyObject *values[]`. */
+  readonly values: number;
 }
 
 /** Compile-time constants that reading code needs. */
@@ -422,6 +529,33 @@ export interface ConstantsTable {
   readonly FRAME_OWNED_BY_FRAME_OBJECT?: number;
   /** `_PyInterpreterFrame.owner` of a C-stack shim (entry) frame, not a Python frame (3.12+). */
   readonly FRAME_OWNED_BY_CSTACK?: number;
+  /** `DictKeysKind` of keys objects with `PyDictKeyEntry` entries (3.11+). */
+  readonly DICT_KEYS_GENERAL?: number;
+  /** `DictKeysKind` of combined keys objects with `PyDictUnicodeEntry` entries (3.11+). */
+  readonly DICT_KEYS_UNICODE?: number;
+  /** `DictKeysKind` of shared (split-table) keys objects, with `PyDictUnicodeEntry` entries (3.11+). */
+  readonly DICT_KEYS_SPLIT?: number;
+  /**
+   * Where an object whose type has `Py_TPFLAGS_MANAGED_DICT` keeps its dict, relative to the
+   * object (3.11+; negative: in the pre-header). 3.11: a `PyObject *` dict. 3.12: a
+   * `PyDictOrValues`, the dict, or when its lowest bit is set a `PyDictValues *` minus 1 (3.12 has
+   * no macro: measured from `_PyObject_DictOrValuesPointer()`). 3.13: a `PyDictObject *` or NULL.
+   */
+  readonly MANAGED_DICT_OFFSET?: number;
+  /**
+   * Where a 3.11 object with `Py_TPFLAGS_MANAGED_DICT` keeps its `PyDictValues *` (non-NULL while
+   * no dict object was made), relative to the object: measured from `_PyObject_ValuesPointer()`.
+   */
+  readonly MANAGED_VALUES_OFFSET?: number;
+  /**
+   * `tp_flags` bit (3.13+): instances keep their attribute values inline, a `PyDictValues` at
+   * `tp_basicsize`, while `valid`; keys in `ht_cached_keys`.
+   */
+  readonly Py_TPFLAGS_INLINE_VALUES?: number;
+  /** `tp_flags` bit (3.11+): the instance dict is found through `MANAGED_DICT_OFFSET`, not `tp_dictoffset`. */
+  readonly Py_TPFLAGS_MANAGED_DICT?: number;
+  /** `tp_flags` bit of types allocated at run time, which are `PyHeapTypeObject`s. */
+  readonly Py_TPFLAGS_HEAPTYPE: number;
   /** `tp_flags` bit of `int` subclasses (2.7). */
   readonly Py_TPFLAGS_INT_SUBCLASS?: number;
   /** `tp_flags` bit of `long` (2.7) / `int` (3.x) subclasses. */
@@ -476,6 +610,8 @@ export interface PythonLayoutBase {
   readonly PyVarObject: PyVarObjectLayout;
   /** `PyTypeObject`. */
   readonly PyTypeObject: PyTypeObjectLayout;
+  /** `PyHeapTypeObject` (3.6+). */
+  readonly PyHeapTypeObject?: PyHeapTypeObjectLayout;
   /** `_PyRuntimeState` (3.7+). */
   readonly _PyRuntimeState?: PyRuntimeStateLayout;
   /** `PyInterpreterState`. */
@@ -512,6 +648,18 @@ export interface PythonLayoutBase {
   readonly PyFloatObject: PyFloatObjectLayout;
   /** `PyDictObject`. */
   readonly PyDictObject: PyDictObjectLayout;
+  /** `PyDictEntry` (2.7). */
+  readonly PyDictEntry?: PyDictEntryLayout;
+  /** `struct _dictkeysobject` (3.6+). */
+  readonly _dictkeysobject?: DictKeysObjectLayout;
+  /** `PyDictKeyEntry` (3.6+). */
+  readonly PyDictKeyEntry?: PyDictKeyEntryLayout;
+  /** `PyDictUnicodeEntry` (3.11+). */
+  readonly PyDictUnicodeEntry?: PyDictUnicodeEntryLayout;
+  /** `PyDictValues` (3.11+). */
+  readonly PyDictValues?: PyDictValuesLayout;
+  /** `PyModuleObject`. */
+  readonly PyModuleObject: PyModuleObjectLayout;
   /** Compile-time constants. */
   readonly constants: ConstantsTable;
   /** The members of `_Py_DebugOffsets` (3.13+). */

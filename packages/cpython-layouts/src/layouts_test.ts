@@ -50,6 +50,13 @@ const ORDERED: Array<[group: string, fields: string[]]> = [
   ["PyLongObject", ["long_value_lv_tag", "long_value_ob_digit"]],
   ["PyDictObject", ["ma_fill", "ma_used", "ma_mask", "ma_table"]],
   ["PyDictObject", ["ma_used", "ma_keys", "ma_values"]],
+  ["PyTypeObject", ["tp_name", "tp_basicsize", "tp_flags", "tp_dictoffset"]],
+  ["_dictkeysobject", ["dk_refcnt", "dk_size", "dk_usable", "dk_nentries", "dk_indices"]],
+  ["_dictkeysobject", ["dk_refcnt", "dk_log2_size", "dk_log2_index_bytes", "dk_kind", "dk_usable", "dk_nentries", "dk_indices"]],
+  ["PyDictEntry", ["me_hash", "me_key", "me_value"]],
+  ["PyDictKeyEntry", ["me_hash", "me_key", "me_value"]],
+  ["PyDictUnicodeEntry", ["me_key", "me_value"]],
+  ["PyDictValues", ["capacity", "size", "embedded", "valid", "values"]],
 ];
 
 /** Pointer members: 8-byte aligned. */
@@ -67,6 +74,13 @@ const POINTERS: Array<[group: string, fields: string[]]> = [
   ["PyTupleObject", ["ob_item"]],
   ["PyListObject", ["ob_item"]],
   ["PyDictObject", ["ma_keys", "ma_values", "ma_table"]],
+  ["PyHeapTypeObject", ["ht_cached_keys"]],
+  ["PyModuleObject", ["md_dict"]],
+  ["PyDictEntry", ["me_key", "me_value"]],
+  ["PyDictKeyEntry", ["me_key", "me_value"]],
+  ["PyDictUnicodeEntry", ["me_key", "me_value"]],
+  ["PyDictValues", ["values"]],
+  ["_dictkeysobject", ["dk_indices"]],
 ];
 
 describe("layouts", () => {

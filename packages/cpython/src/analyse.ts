@@ -5,6 +5,7 @@ import { linetable310Line, lnotabLine, locationTableEntry } from "./line_table.j
 import { PythonError } from "./python_error.js";
 import type { PythonTarget } from "./python_target.js";
 import { ObjectReader } from "./read_objects.js";
+import { readThreadNames } from "./thread_names.js";
 
 /** One Python frame. */
 export interface PythonFrame {
@@ -30,6 +31,8 @@ export interface PythonThread {
   readonly tid: number | null;
   /** The `thread_id` field: the pthread handle (`threading.get_ident()`). */
   readonly ident: bigint;
+  /** The `threading` name (`Thread.name`), or null for a thread `threading` does not know. */
+  readonly name: string | null;
   /** Address of the thread state. */
   readonly address: bigint;
   /** Interpreter id (0 for the main interpreter). */
@@ -133,6 +136,7 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
       warnings.push(`interpreter ${interpreterId} at 0x${interp.toString(16)}: ${error.message}`);
       continue;
     }
+    const names = readThreadNames(objects, interp, warnings);
     const seen = new Set<bigint>();
     while (tstate !== 0n && !seen.has(tstate) && seen.size < maxThreads) {
       seen.add(tstate);
@@ -160,6 +164,7 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
       threads.push({
         tid,
         ident,
+        name: names.get(ident) ?? null,
         address: tstate,
         interpreter: interpreterId,
         gil: held,

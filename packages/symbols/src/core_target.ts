@@ -1,4 +1,4 @@
-import { AT_ENTRY, AT_PHDR, AT_PHNUM, type ByteSource, type CoreFile, type FileMapping, MemoryError, type Memory, type PrStatus } from "@corestack/elf";
+import { AT_ENTRY, PT_LOAD, AT_PHDR, AT_PHNUM, type ByteSource, type CoreFile, type FileMapping, MemoryError, type Memory, type PrStatus } from "@corestack/elf";
 import { openFile } from "@corestack/mmap";
 import { fileLocator, type LocateOptions } from "./locate_file.js";
 import { type LinkMapEntry, readLinkMap } from "./link_map.js";
@@ -61,6 +61,8 @@ export class CoreTarget implements Target {
   readonly core: CoreFile;
   readonly #modules: Module[];
   readonly #mappings: FileMapping[];
+  /** Address ranges the core's `PT_LOAD` headers say were dumped, but the (truncated) file lacks. */
+  readonly #lost: { start: bigint; end: bigint }[];
   readonly #options: CoreTargetOptions;
 
   /**
@@ -90,6 +92,10 @@ export class CoreTarget implements Target {
         }),
     );
     this.#mappings = [...core.mappings];
+    const size = core.elf.source.size;
+    this.#lost = core.elf.programHeaders
+      .filter((p) => p.p_type === PT_LOAD && p.p_filesz > 0 && p.p_offset + p.p_filesz > size)
+      .map((p) => ({ start: p.p_vaddr + BigInt(Math.max(0, size - p.p_offset)), end: p.p_vaddr + BigInt(p.p_filesz) }));
   }
 
   threads(): readonly TargetThread[] {
@@ -130,6 +136,8 @@ export class CoreTarget implements Target {
         take = Math.min(length - done, Number(segment.end - at));
         result.set(this.core.read(at, take), done);
       } else {
+        // Dumped, but cut off by a truncated core: the file's bytes are not what the process had.
+        if (this.#lost.some((r) => r.start <= at && at < r.end)) throw new MemoryError(at, length - done, "not in the core: the core file is truncated");
         const mapping = this.#mappings.find((m) => m.start <= at && at < m.end);
         if (!mapping) throw done === 0 ? original : new MemoryError(at, length - done, "not dumped in the core and not file-backed");
         const module = this.#modules.find((m) => m.path === mapping.path);

@@ -8,7 +8,9 @@
 // For each interpreter: ask it (once) for its version and include directory, write a C probe that
 // includes its headers (with Py_BUILD_CORE for the internal ones) and prints offsetof/sizeof of
 // every field listed in fields.mjs as JSON, compile it with gcc, run it, and render the table.
-// Nothing is linked against libpython: the probe only uses compile-time facts.
+// Structs a version keeps out of its installed headers come from fields.mjs PRIVATE_STRUCTS.
+// Nothing is linked against libpython: the probe only uses compile-time facts (and the headers'
+// static inline accessors, for offsets that have no macro).
 
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { AT_ENTRY, type CoreFile } from "@corestack/elf";
 import { type PythonThread, PythonError, analyse, isPythonModule } from "@corestack/cpython";
 import { CoreTarget } from "@corestack/symbols";
@@ -30,8 +30,10 @@ function sourceLines(): (file: string, line: number) => string | undefined {
     let lines = files.get(file);
     if (lines === undefined) {
       try {
-        const text = readFileSync(file);
-        lines = text.length > 16 << 20 ? null : text.toString("utf8").split(/\r?\n/);
+        // A name from the process may be a device or a FIFO (/dev/zero, /dev/stdin): reading it
+        // would never end. Regular files only, and not huge ones.
+        const stat = statSync(file);
+        lines = !stat.isFile() || stat.size > 16 << 20 ? null : readFileSync(file).toString("utf8").split(/\r?\n/);
       } catch {
         lines = null;
       }
@@ -69,19 +71,19 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
     options.note(`warning: ${problem}`);
   }
   const pythonModules = target.modules().filter(isPythonModule);
-  if (pythonModules.length > 0 && pythonModules.every((m) => m.elf === undefined)) {
-    const missing = pythonModules.map((m) => m.error?.message ?? m.path).join("; ");
-    throw new CliError(`Cannot read the Python interpreter's files. ${missing}`, {
+  const missingFiles = (cause?: unknown) =>
+    new CliError(`Cannot read the Python interpreter's files. ${pythonModules.filter((m) => m.elf === undefined).map((m) => m.error?.message ?? m.path).join("; ")}`, {
       exitCode: EXIT.input,
       hint: "Point corestack at them with --lib-search-path DIR[:DIR] or --lib-search-root DIR, or pass the executable as the second argument.",
+      cause,
     });
-  }
+  if (pythonModules.length > 0 && pythonModules.every((m) => m.elf === undefined)) throw missingFiles();
   for (const module of pythonModules) if (module.elf) options.note(`using ${module.resolvedPath} for ${module.path}`);
   if (options.executable !== undefined) {
     // The module map tries the executable first, and moves on when its build-id is not the core's.
     const entry = core.auxvValue(AT_ENTRY);
     const main = entry === undefined ? undefined : target.modules().find((m) => m.contains(entry));
-    if (main?.elf && main.resolvedPath !== options.executable) {
+    if (main?.elf && main.resolvedPath !== options.executable && main.path !== options.executable) {
       const message = `${options.executable} is not the executable the process ran (${main.path}); using ${main.resolvedPath} instead`;
       warnings.push(message);
       options.note(`warning: ${message}`);
@@ -92,6 +94,8 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
     analysis = analyse(target, { layoutSource: options.layoutSource ?? "auto" });
   } catch (error) {
     if (PythonError.isInstance(error)) {
+      // Some of its files are missing (libpython, when only the executable was found): that is why.
+      if (pythonModules.some((m) => m.elf === undefined)) throw missingFiles(error);
       const what = error.code === "not-python" ? "is not a Python process" : error.code === "unsupported-version" ? "uses an unsupported Python" : "cannot be analysed";
       throw new CliError(`The core ${what}: ${error.message}`, { exitCode: EXIT.input, cause: error });
     }

@@ -4,11 +4,36 @@ import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { PRIVATE_STRUCTS, parseRange } from "../../../tools/layouts/fields.mjs";
 import { OUT_DIR, probeLayout, renderLayout, tableName } from "../../../tools/layouts/generate.mjs";
 import { findInterpreter, MATRIX } from "../../../tools/layouts/matrix.mjs";
 import { layouts } from "./layouts.js";
 
 const hasCompiler = spawnSync(process.env["CC"] ?? "gcc", ["--version"]).status === 0;
+const hasGdb = spawnSync("gdb", ["--version"]).status === 0;
+
+/** The ELF file holding an interpreter's runtime: its shared libpython, else the executable. */
+function runtimeFile(python: string): string {
+  const script =
+    "import os, sys, sysconfig\n" +
+    "lib = os.path.join(sysconfig.get_config_var('LIBDIR') or '', sysconfig.get_config_var('LDLIBRARY') or '')\n" +
+    "print(lib if lib.endswith('.so') and os.path.exists(lib) else os.path.realpath(sys.executable))";
+  return spawnSync(python, ["-c", script], { encoding: "utf8" }).stdout.trim();
+}
+
+/** Member offsets of a struct as the file's DWARF describes it (`ptype /o`), or undefined without debug info. */
+function dwarfOffsets(file: string, type: string): Map<string, number> | undefined {
+  const run = spawnSync("gdb", ["-batch", "-nx", "-ex", `ptype /o ${type}`, file], { encoding: "utf8" });
+  if (!/type = /.test(run.stdout)) return undefined;
+  const offsets = new Map<string, number>();
+  for (const line of run.stdout.split("\n")) {
+    // "/*     16      |       8 */    PyObject *md_dict;" — top-level members only (4 spaces of indent).
+    const match = /^\/\*\s+(\d+)\s+\|\s+\d+ \*\/ {4}(?! )(.*);$/.exec(line);
+    const name = match?.[2] === undefined ? undefined : /(\w+)(\[\d*\])?$/.exec(match[2])?.[1];
+    if (match && name !== undefined) offsets.set(name, Number(match[1]));
+  }
+  return offsets;
+}
 
 describe("generated tables", () => {
   test("every version of the test matrix has a table and the other way round", () => {
@@ -31,6 +56,33 @@ describe("generated tables", () => {
       if (committed.source === layout["source"]) {
         const file = await readFile(join(OUT_DIR, `${tableName(interpreter.version)}.ts`), "utf8");
         expect(file).toBe(renderLayout(layout, interpreter));
+      }
+    });
+  }
+
+  // The structs fields.mjs declares for versions that keep them private must match the real ones.
+  for (const version of MATRIX) {
+    const [major, minor] = version.split(".").map(Number) as [number, number];
+    const structs = PRIVATE_STRUCTS.filter(([range]) => parseRange(range)({ major, minor }));
+    if (structs.length === 0) continue;
+    const python = findInterpreter(version);
+    const skip = python === undefined || !hasGdb;
+    const name = skip
+      ? `PRIVATE_STRUCTS of ${version} are not checked: ${hasGdb ? "no interpreter" : "no gdb"}`
+      : `PRIVATE_STRUCTS of ${version} match the DWARF of ${python}'s runtime, when it has debug info`;
+    test(name, { concurrent: true, skip }, () => {
+      const file = runtimeFile(python as string);
+      const table = layouts[version as keyof typeof layouts] as unknown as Record<string, Record<string, number> | undefined>;
+      for (const [, source] of structs) {
+        const types = [...source.matchAll(/struct (\w+) \{/g)].map((m) => `struct ${m[1]}`);
+        types.push(...[...source.matchAll(/\} (\w+);/g)].map((m) => m[1] as string));
+        for (const type of types) {
+          const dwarf = dwarfOffsets(file, type);
+          if (dwarf === undefined) return; // a build without debug info: nothing to compare
+          const group = table[type.replace(/^struct /, "")] ?? {};
+          expect(Object.keys(group).length, `${type} has fields in the table`).toBeGreaterThan(0);
+          for (const [field, offset] of Object.entries(group)) expect(dwarf.get(field), `${type}.${field}`).toBe(offset);
+        }
       }
     });
   }

@@ -331,6 +331,8 @@ interface CodeInfo {
   qualname: string | undefined;
   firstLine: number;
   table: Uint8Array;
+  /** Bound of a valid `lasti`: bytecode bytes (≤ 3.9) or code units (3.10+). */
+  codeSize: number;
 }
 
 const codeCache = new WeakMap<ObjectReader, Map<bigint, CodeInfo>>();
@@ -348,9 +350,14 @@ function readCode(objects: ObjectReader, code: bigint): CodeInfo {
   const name = objects.string(r.ptr(code + BigInt(C.co_name), "co_name"), "co_name");
   const qualname = C.co_qualname !== undefined ? objects.string(r.ptr(code + BigInt(C.co_qualname), "co_qualname"), "co_qualname") : undefined;
   const firstLine = r.i32(code + BigInt(C.co_firstlineno), "co_firstlineno");
+  if (firstLine < 0) throw new WalkError(`code object at 0x${code.toString(16)} has an implausible co_firstlineno ${firstLine}`, code);
   const tableOffset = C.co_linetable ?? C.co_lnotab!;
   const table = objects.bytes(r.ptr(code + BigInt(tableOffset), "line table"), "line table");
-  const info = { file, name, qualname, firstLine, table };
+  // The bytecode's size bounds the instruction offset (≤ 3.10: the co_code bytes; 3.11+: Py_SIZE(code), in code units).
+  const bytecode = C.co_code !== undefined ? r.ptr(code + BigInt(C.co_code), "co_code") : code;
+  const size = Number(r.i64(bytecode + BigInt(L.PyVarObject.ob_size), "bytecode size"));
+  const codeSize = L.version.major === 3 && L.version.minor === 10 ? size / 2 : size;
+  const info = { file, name, qualname, firstLine, table, codeSize };
   cache.set(code, info);
   return info;
 }
@@ -359,16 +366,24 @@ function frameFromCode(objects: ObjectReader, code: bigint, info: CodeInfo, last
   const L = objects.layout;
   const { major, minor } = L.version;
   const base = { file: info.file, function: info.name, ...(info.qualname !== undefined ? { qualname: info.qualname } : {}), code };
+  // A line table that walks below line 0 is corrupt: say so rather than print the number (-1 is "no line").
+  const implausible = (line: number) => new WalkError(`line table of code object at 0x${code.toString(16)} gives line ${line}`, code);
+  if (lasti < -1 || lasti > info.codeSize) {
+    throw new WalkError(`instruction offset ${lasti} is outside code object at 0x${code.toString(16)} (size ${info.codeSize})`, code);
+  }
   if (major === 2 || minor <= 9) {
     const line = lasti < 0 ? info.firstLine : lnotabLine(info.table, info.firstLine, lasti, major === 3);
+    if (line < 0) throw implausible(line);
     return { ...base, line };
   }
   if (minor === 10) {
     const line = lasti < 0 ? info.firstLine : linetable310Line(info.table, info.firstLine, lasti * 2);
+    if (line < -1) throw implausible(line);
     return { ...base, line: line < 0 ? info.firstLine : line };
   }
   if (lasti < 0) return { ...base, line: info.firstLine };
   const location = locationTableEntry(info.table, info.firstLine, lasti);
+  if (location.line < -1) throw implausible(location.line);
   if (location.line < 0) return { ...base, line: info.firstLine };
   return {
     ...base,
@@ -427,8 +442,8 @@ function walkFrames(
           continue;
         }
         const code = reader.ptr(frame + BigInt(codeOffset), "frame code");
-        if (minor >= 13 && objects.typeName(code) !== "code") {
-          frame = next; // 3.13+: frames of non-code executables are not Python frames
+        if (minor >= 13 && objects.typeName(code) === "NoneType") {
+          frame = next; // 3.13+: f_executable is a code object or None; None frames are not Python frames (anything else fails readCode's type check)
           continue;
         }
         const info = readCode(objects, code);

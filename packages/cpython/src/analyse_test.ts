@@ -56,6 +56,7 @@ function image(options: { frames: { file: string; name: string; firstLine: numbe
     for (const f of options.frames) {
       const code = m.alloc(L.sizeof.PyCodeObject + 64);
       m.u64(code + BigInt(L.PyObject.ob_type), types.code);
+      m.u64(code + BigInt(L.PyVarObject.ob_size), 32n); // Py_SIZE: code units after co_code_adaptive (the 64 spare bytes)
       m.u64(code + BigInt(L.PyCodeObject.co_filename), str(f.file));
       m.u64(code + BigInt(L.PyCodeObject.co_name), str(f.name));
       m.u64(code + BigInt(L.PyCodeObject.co_qualname!), str(f.name));

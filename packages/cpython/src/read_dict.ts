@@ -1,0 +1,294 @@
+import { WalkError } from "./_reader.js";
+import type { ObjectReader } from "./read_objects.js";
+
+/** Most items read from one dict or one object's attributes; a larger count is not believed. */
+export const MAX_DICT_ENTRIES = 1 << 20;
+/** Largest hash table accepted: `2 ** 30` slots (3.11+ `dk_log2_size`, `dk_size` before). */
+const MAX_LOG2_SIZE = 30;
+/** Entries decoded per memory read. */
+const CHUNK_ENTRIES = 4096;
+/** No type's instances are 16 MiB; a larger `tp_basicsize` or `tp_dictoffset` is not a type. */
+const MAX_TYPE_OFFSET = 1 << 24;
+
+/** One item of a dict: the addresses of its key and its value. */
+export interface DictItem {
+  readonly key: bigint;
+  readonly value: bigint;
+}
+
+/** Options of {@link DictReader.items} and {@link DictReader.attributes}. */
+export interface DictReadOptions {
+  /** Most items to accept (default {@link MAX_DICT_ENTRIES}); more is an error. */
+  readonly maxEntries?: number;
+}
+
+interface TypeInfo {
+  readonly flags: bigint;
+  readonly basicsize: number;
+  readonly dictoffset: number;
+}
+
+/** Where the values of a keys object live when not in its entries: a split table. */
+interface SplitValues {
+  /** Address of the first `PyObject *` value; value `i` belongs to entry `i`. */
+  readonly array: bigint;
+  /** Slots of the array, when the target records it (3.13+ `capacity`). */
+  readonly capacity: number | undefined;
+}
+
+/**
+ * Reads dicts of the target, every version's representation, without trusting any size in it:
+ * 2.7's open-addressing `ma_table`; 3.6–3.10 compact dicts (`dk_size`, `dk_indices`, then
+ * `PyDictKeyEntry`s; split tables' values in `ma_values`); 3.11+ keys objects (`dk_log2_size`,
+ * `dk_log2_index_bytes`, `dk_kind`: `PyDictKeyEntry` or key/value-only `PyDictUnicodeEntry`s;
+ * split values in a `PyDictValues`, from 3.13 with a `capacity`); and objects' attributes,
+ * wherever their version keeps them (`tp_dictoffset`; 3.11+ managed dicts before the object and
+ * values without a dict object; 3.13 inline values after it).
+ *
+ * @example
+ * ```ts
+ * const dicts = new DictReader(objects);
+ * const modules = dicts.items(sysModules, "sys.modules");
+ * const threading = dicts.find(modules, "threading");
+ * ```
+ * @internal
+ */
+export class DictReader {
+  readonly objects: ObjectReader;
+  readonly #types = new Map<bigint, TypeInfo>();
+
+  /** @param objects the reader of the target's objects, whose layout says the version. */
+  constructor(objects: ObjectReader) {
+    this.objects = objects;
+  }
+
+  /**
+   * The items of a dict (or dict subclass) object, deleted entries left out; in insertion order
+   * from 3.6, in table order in 2.7.
+   * @param dict address of the dict.
+   * @param what what the dict is, for messages.
+   * @param options the most items to accept.
+   * @returns the key and value address of each item.
+   * @throws {WalkError} when the object is not a dict, is unreadable, or has implausible sizes.
+   */
+  items(dict: bigint, what: string, options: DictReadOptions = {}): DictItem[] {
+    const L = this.objects.layout;
+    const r = this.objects.reader;
+    const max = options.maxEntries ?? MAX_DICT_ENTRIES;
+    const type = r.ptr(dict + BigInt(L.PyObject.ob_type), what);
+    if (this.objects.typeName(dict) !== "dict" && (this.#type(type, what).flags & BigInt(L.constants.Py_TPFLAGS_DICT_SUBCLASS)) === 0n) {
+      throw new WalkError(`${what} at 0x${dict.toString(16)} is a '${this.objects.typeName(dict).slice(0, 40)}', not a 'dict'`, dict);
+    }
+    const used = r.i64(dict + BigInt(L.PyDictObject.ma_used), what);
+    if (used < 0n || used > BigInt(max)) throw new WalkError(`${what} at 0x${dict.toString(16)} has an implausible ${used} items`, dict);
+    if (L.PyDictObject.ma_table !== undefined) return this.#table27(dict, Number(used), what, max);
+    const keys = r.ptr(dict + BigInt(L.PyDictObject.ma_keys!), what);
+    const values = r.ptr(dict + BigInt(L.PyDictObject.ma_values!), what);
+    return this.#keysItems(keys, values === 0n ? undefined : this.#splitValues(values, what), what, max);
+  }
+
+  /**
+   * The attributes of an object (its `__dict__`), wherever its version keeps them.
+   * @param object address of the object.
+   * @param what what the object is, for messages.
+   * @param options the most items to accept.
+   * @returns the key and value address of each attribute; none when the object has no dict yet.
+   * @throws {WalkError} when the object's type keeps no dict, or the memory is unreadable or implausible.
+   */
+  attributes(object: bigint, what: string, options: DictReadOptions = {}): DictItem[] {
+    const L = this.objects.layout;
+    const r = this.objects.reader;
+    const max = options.maxEntries ?? MAX_DICT_ENTRIES;
+    const type = r.ptr(object + BigInt(L.PyObject.ob_type), what);
+    const info = this.#type(type, what);
+    const C = L.constants;
+    let dict: bigint;
+    if (C.Py_TPFLAGS_MANAGED_DICT !== undefined && (info.flags & BigInt(C.Py_TPFLAGS_MANAGED_DICT)) !== 0n) {
+      const dictAt = object + BigInt(C.MANAGED_DICT_OFFSET!);
+      const { minor } = L.version;
+      if (C.MANAGED_VALUES_OFFSET !== undefined) {
+        // 3.11: values without a dict object until one is asked for; then the values pointer is NULL.
+        const values = r.ptr(object + BigInt(C.MANAGED_VALUES_OFFSET), `${what} values`);
+        if (values !== 0n) return this.#keysItems(this.#cachedKeys(type, info, what), this.#splitValues(values, what), what, max);
+        dict = r.ptr(dictAt, `${what} dict`);
+      } else if (minor === 12) {
+        // 3.12: PyDictOrValues, a dict or (lowest bit set) a PyDictValues pointer minus 1.
+        const tagged = r.u64(dictAt, `${what} dict or values`);
+        if ((tagged & 1n) !== 0n) return this.#keysItems(this.#cachedKeys(type, info, what), this.#splitValues(tagged + 1n, what), what, max);
+        dict = tagged;
+      } else {
+        // 3.13+: a dict object, else (Py_TPFLAGS_INLINE_VALUES) values right after the object while valid.
+        dict = r.ptr(dictAt, `${what} dict`);
+        const inline = C.Py_TPFLAGS_INLINE_VALUES;
+        if (dict === 0n && inline !== undefined && (info.flags & BigInt(inline)) !== 0n) {
+          const values = object + BigInt(info.basicsize);
+          if (r.u8(values + BigInt(L.PyDictValues!.valid!), `${what} inline values`) === 0) return [];
+          return this.#keysItems(this.#cachedKeys(type, info, what), this.#splitValues(values, what), what, max);
+        }
+      }
+    } else if (info.dictoffset > 0) {
+      dict = r.ptr(object + BigInt(info.dictoffset), `${what} dict`);
+    } else {
+      throw new WalkError(`${what} at 0x${object.toString(16)}: its type keeps no instance dict at a fixed place (tp_dictoffset ${info.dictoffset})`, object);
+    }
+    return dict === 0n ? [] : this.items(dict, `${what} dict`, options);
+  }
+
+  /**
+   * The value of the item whose key is the `str` `name` (2.7: `str` or `unicode`), if any. Keys
+   * that are not strings or cannot be read are passed over.
+   * @param items the items of a dict.
+   * @param name the key, ASCII.
+   * @returns the value's address, or undefined.
+   */
+  find(items: readonly DictItem[], name: string): bigint | undefined {
+    for (const item of items) {
+      try {
+        if (this.#isString(item.key, name)) return item.value;
+      } catch (error) {
+        if (!(error instanceof WalkError)) throw error;
+      }
+    }
+    return undefined;
+  }
+
+  /** Whether an object is a string equal to `expected`, reading its characters only when its length matches. */
+  #isString(object: bigint, expected: string): boolean {
+    const L = this.objects.layout;
+    const r = this.objects.reader;
+    const type = this.objects.typeName(object);
+    let length: bigint;
+    if (L.version.major === 2) {
+      if (type === "str") length = r.i64(object + BigInt(L.PyVarObject.ob_size), "key");
+      else if (type === "unicode") length = r.i64(object + BigInt(L.PyUnicodeObject.length!), "key");
+      else return false;
+    } else {
+      if (type !== "str") return false;
+      length = r.i64(object + BigInt(L.PyASCIIObject!.length), "key");
+    }
+    return length === BigInt(expected.length) && this.objects.string(object, "key") === expected;
+  }
+
+  #type(type: bigint, what: string): TypeInfo {
+    const cached = this.#types.get(type);
+    if (cached) return cached;
+    const T = this.objects.layout.PyTypeObject;
+    const r = this.objects.reader;
+    const flags = r.u64(type + BigInt(T.tp_flags), `${what} type flags`);
+    const basicsize = r.i64(type + BigInt(T.tp_basicsize), `${what} type size`);
+    const dictoffset = r.i64(type + BigInt(T.tp_dictoffset), `${what} type dict offset`);
+    const limit = BigInt(MAX_TYPE_OFFSET);
+    if (basicsize < BigInt(this.objects.layout.sizeof.PyObject) || basicsize > limit || dictoffset < -limit || dictoffset > limit) {
+      throw new WalkError(`type at 0x${type.toString(16)} of ${what} has an implausible size ${basicsize} or dict offset ${dictoffset}`, type);
+    }
+    const info = { flags, basicsize: Number(basicsize), dictoffset: Number(dictoffset) };
+    this.#types.set(type, info);
+    return info;
+  }
+
+  /** The keys a heap type's instances share (`ht_cached_keys`). */
+  #cachedKeys(type: bigint, info: TypeInfo, what: string): bigint {
+    const L = this.objects.layout;
+    const offset = L.PyHeapTypeObject?.ht_cached_keys;
+    if (offset === undefined || (info.flags & BigInt(L.constants.Py_TPFLAGS_HEAPTYPE)) === 0n) {
+      throw new WalkError(`${what}: type at 0x${type.toString(16)} has values without a dict but is not a heap type`, type);
+    }
+    const keys = this.objects.reader.ptr(type + BigInt(offset), `${what} type's cached keys`);
+    if (keys === 0n) throw new WalkError(`${what}: type at 0x${type.toString(16)} has values but no cached keys`, type);
+    return keys;
+  }
+
+  #splitValues(values: bigint, what: string): SplitValues {
+    const V = this.objects.layout.PyDictValues;
+    if (V === undefined) return { array: values, capacity: undefined }; // 3.6–3.10: PyObject **
+    const capacity = V.capacity === undefined ? undefined : this.objects.reader.u8(values + BigInt(V.capacity), `${what} values capacity`);
+    return { array: values + BigInt(V.values), capacity };
+  }
+
+  /** 2.7: `ma_mask + 1` slots of `PyDictEntry`; a slot is an item when both key and value are set. */
+  #table27(dict: bigint, used: number, what: string, max: number): DictItem[] {
+    const L = this.objects.layout;
+    const r = this.objects.reader;
+    const mask = r.i64(dict + BigInt(L.PyDictObject.ma_mask!), what);
+    // Tables grow to about 4x their items and never shrink when items are deleted: cap at 4x the limit.
+    if (mask < 0n || ((mask + 1n) & mask) !== 0n || mask + 1n > BigInt(Math.max(8, max * 4))) {
+      throw new WalkError(`${what} at 0x${dict.toString(16)} has an implausible ma_mask ${mask} for ${used} items`, dict);
+    }
+    const table = r.ptr(dict + BigInt(L.PyDictObject.ma_table!), what);
+    const E = L.PyDictEntry!;
+    return this.#entries(table, Number(mask) + 1, L.sizeof.PyDictEntry!, E.me_key, E.me_value, undefined, used, what);
+  }
+
+  /** 3.6+: the entries of a keys object, values from them or from a split table. */
+  #keysItems(keys: bigint, values: SplitValues | undefined, what: string, max: number): DictItem[] {
+    const L = this.objects.layout;
+    const r = this.objects.reader;
+    const K = L._dictkeysobject!;
+    const at = `${what} keys at 0x${keys.toString(16)}`;
+    let slots: bigint;
+    let indexBytes: bigint;
+    let general = true;
+    if (K.dk_size !== undefined) {
+      slots = r.i64(keys + BigInt(K.dk_size), what);
+      if (slots <= 0n || slots > 1n << BigInt(MAX_LOG2_SIZE) || (slots & (slots - 1n)) !== 0n) {
+        throw new WalkError(`${at} has an implausible dk_size ${slots}`, keys);
+      }
+      const width = slots <= 0xffn ? 1n : slots <= 0xffffn ? 2n : slots <= 0xffffffffn ? 4n : 8n;
+      indexBytes = slots * width;
+    } else {
+      const log2 = r.u8(keys + BigInt(K.dk_log2_size!), what);
+      const log2Bytes = r.u8(keys + BigInt(K.dk_log2_index_bytes!), what);
+      const kind = r.u8(keys + BigInt(K.dk_kind!), what);
+      const C = L.constants;
+      if (log2 > MAX_LOG2_SIZE || log2Bytes < log2 || log2Bytes > log2 + 3) {
+        throw new WalkError(`${at} has an implausible dk_log2_size ${log2} / dk_log2_index_bytes ${log2Bytes}`, keys);
+      }
+      if (kind !== C.DICT_KEYS_GENERAL && kind !== C.DICT_KEYS_UNICODE && kind !== C.DICT_KEYS_SPLIT) {
+        throw new WalkError(`${at} has an unknown dk_kind ${kind}`, keys);
+      }
+      slots = 1n << BigInt(log2);
+      indexBytes = 1n << BigInt(log2Bytes);
+      general = kind === C.DICT_KEYS_GENERAL;
+    }
+    const nentries = r.i64(keys + BigInt(K.dk_nentries), what);
+    if (nentries < 0n || nentries > slots) throw new WalkError(`${at} has an implausible dk_nentries ${nentries} for ${slots} slots`, keys);
+    if (nentries > BigInt(max)) throw new WalkError(`${at} has ${nentries} entries, more than ${max}`, keys);
+    const first = keys + BigInt(K.dk_indices) + indexBytes;
+    const entry = general ? L.PyDictKeyEntry! : L.PyDictUnicodeEntry!;
+    const size = general ? L.sizeof.PyDictKeyEntry! : L.sizeof.PyDictUnicodeEntry!;
+    let count = Number(nentries);
+    if (values?.capacity !== undefined) count = Math.min(count, values.capacity);
+    return this.#entries(first, count, size, entry.me_key, entry.me_value, values?.array, max, what);
+  }
+
+  /**
+   * Decodes `count` entries of `size` bytes from `first`, in chunks; an entry is an item when its
+   * key and its value (from `values[i]` when given) are both set. Stops after `limit` items.
+   */
+  #entries(
+    first: bigint,
+    count: number,
+    size: number,
+    keyOffset: number,
+    valueOffset: number,
+    values: bigint | undefined,
+    limit: number,
+    what: string,
+  ): DictItem[] {
+    const r = this.objects.reader;
+    const items: DictItem[] = [];
+    for (let start = 0; start < count && items.length < limit; start += CHUNK_ENTRIES) {
+      const n = Math.min(CHUNK_ENTRIES, count - start);
+      const bytes = r.bytes(first + BigInt(start * size), n * size, `${what} entries`);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const split = values === undefined ? undefined : r.bytes(values + BigInt(start * 8), n * 8, `${what} values`);
+      const splitView = split === undefined ? undefined : new DataView(split.buffer, split.byteOffset, split.byteLength);
+      for (let i = 0; i < n && items.length < limit; i += 1) {
+        const key = view.getBigUint64(i * size + keyOffset, true);
+        const value = splitView ? splitView.getBigUint64(i * 8, true) : view.getBigUint64(i * size + valueOffset, true);
+        if (key !== 0n && value !== 0n) items.push({ key, value });
+      }
+    }
+    return items;
+  }
+}

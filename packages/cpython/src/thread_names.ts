@@ -1,0 +1,70 @@
+import { WalkError } from "./_reader.js";
+import { DictReader } from "./read_dict.js";
+import { readInt } from "./read_int.js";
+import type { ObjectReader } from "./read_objects.js";
+
+/** Most `threading` threads whose names are read per interpreter. */
+export const MAX_NAMED_THREADS = 1 << 16;
+/** Most items believed in `sys.modules` and in `threading.__dict__`. */
+const MAX_MODULE_ITEMS = 1 << 16;
+
+/**
+ * The `threading` names of an interpreter's threads, read from its memory as Python would find
+ * them: `sys.modules` (`PyInterpreterState.modules`, 3.12+ `imports.modules`) → `"threading"` →
+ * the module's `__dict__` (`md_dict`) → `_active`, a dict from `threading.get_ident()` (the
+ * thread state's `thread_id`) to the `Thread` → its attribute `_name` (2.7: `__name`, mangled to
+ * `_Thread__name`).
+ *
+ * Never throws: an interpreter without `threading` (never imported, or finalised) has no names;
+ * memory that cannot be read or fails validation adds one message to `warnings` and keeps the
+ * names read before it. Reads a few entries per thread, plus the headers of `sys.modules`' and
+ * `threading`'s keys until the one sought.
+ *
+ * @param objects the reader of the target's objects.
+ * @param interp address of the `PyInterpreterState`.
+ * @param warnings receives a message when the names cannot all be read.
+ * @returns the name of each thread by ident (`PyThreadState.thread_id`).
+ * @example
+ * ```ts
+ * const names = readThreadNames(objects, interp, warnings);
+ * names.get(ident); // "MainThread"
+ * ```
+ * @internal
+ */
+export function readThreadNames(objects: ObjectReader, interp: bigint, warnings: string[]): Map<bigint, string> {
+  const names = new Map<bigint, string>();
+  const L = objects.layout;
+  const r = objects.reader;
+  const dicts = new DictReader(objects);
+  const where = `thread names of the interpreter at 0x${interp.toString(16)}`;
+  try {
+    const modulesOffset = L.PyInterpreterState.imports_modules ?? L.PyInterpreterState.modules;
+    if (modulesOffset === undefined) return names;
+    const modules = r.ptr(interp + BigInt(modulesOffset), "sys.modules pointer");
+    if (modules === 0n) return names; // not initialised yet, or finalised
+    const threading = dicts.find(dicts.items(modules, "sys.modules", { maxEntries: MAX_MODULE_ITEMS }), "threading");
+    if (threading === undefined) return names;
+    objects.expectType(threading, "module", "sys.modules['threading']");
+    const globals = r.ptr(threading + BigInt(L.PyModuleObject.md_dict), "threading.__dict__");
+    const active = dicts.find(dicts.items(globals, "threading.__dict__", { maxEntries: MAX_MODULE_ITEMS }), "_active");
+    if (active === undefined) return names;
+    const nameKey = L.version.major === 2 ? "_Thread__name" : "_name";
+    const failures: string[] = [];
+    for (const { key, value } of dicts.items(active, "threading._active", { maxEntries: MAX_NAMED_THREADS })) {
+      try {
+        const ident = BigInt.asUintN(64, readInt(objects, key, "threading._active key"));
+        const name = dicts.find(dicts.attributes(value, "Thread"), nameKey);
+        if (name !== undefined) names.set(ident, objects.string(name, `Thread.${nameKey}`));
+      } catch (error) {
+        if (!(error instanceof WalkError)) throw error;
+        failures.push(error.message);
+      }
+    }
+    if (failures.length > 0) {
+      warnings.push(`${where}: ${failures.length} unreadable (first: ${failures[0]})`);
+    }
+  } catch (error) {
+    warnings.push(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return names;
+}

@@ -85,7 +85,7 @@ export class CoreTarget implements Target {
       (m: ModuleMappings, index) =>
         new Module({
           ...m,
-          candidates: () => (index === executableIndex && executable ? [executable, ...locate(m.path)] : locate(m.path)),
+          candidates: () => (index === executableIndex && executable ? [...new Set([executable, ...locate(m.path)])] : locate(m.path)),
           open,
           warn,
           core,

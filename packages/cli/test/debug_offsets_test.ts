@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { type Interpreter, coreAvailability, findInterpreters, makeCore, scenariosFor } from "../../../tools/testing/cores.js";
+import { corestack } from "./_cli.js";
+import { expectNoStackTrace } from "./_expect_output.js";
+import { type JsonReport, expectMatchesTruth } from "./_truth_compare.js";
+
+// 3.13+ keeps the struct offsets a debugger needs in _Py_DebugOffsets at the start of _PyRuntime.
+// With CORESTACK_LAYOUT_SOURCE=debug-offsets, corestack takes the layout from there only, as it
+// will for a Python newer than its tables: the whole matrix must still equal the truth.
+const interpreters: Interpreter[] = coreAvailability().ok
+  ? findInterpreters().filter((i) => i.major > 3 || (i.major === 3 && i.minor >= 13))
+  : [];
+
+describe.skipIf(interpreters.length === 0)("CORESTACK_LAYOUT_SOURCE=debug-offsets: the 3.13+ matrix from _Py_DebugOffsets alone", () => {
+  if (interpreters.length === 0) console.warn("skipping the debug-offsets matrix: no CPython 3.13+ (or no core files) on this machine");
+  for (const interpreter of interpreters) {
+    describe(interpreter.id, () => {
+      it("without the variable, --verbose says the layout came from the table (the control case)", async () => {
+        const c = await makeCore(interpreter, "simple");
+        const run = corestack(["core", c.core, "--verbose"], { CORESTACK_LAYOUT_SOURCE: "" });
+        expect(run.status, run.stderr).toBe(0);
+        expect(run.stderr).toMatch(/^Python \S+ \(version from .+, layout from table\)$/m);
+      });
+
+      for (const scenario of scenariosFor(interpreter).filter((s) => s.mode === "crash")) {
+        it(`${scenario.name}: equals the truth, and --verbose says the layout came from debug offsets`, async () => {
+          const c = await makeCore(interpreter, scenario);
+          const run = corestack(["core", c.core, "--json", "--verbose"], { CORESTACK_LAYOUT_SOURCE: "debug-offsets" });
+          expect(run.status, run.stderr).toBe(0);
+          expect(run.stderr).toMatch(new RegExp(`^Python ${c.truth.python_version.replaceAll(".", "\\.")} \\(version from .+, layout from debug offsets\\)$`, "m"));
+          expect(run.stderr).not.toMatch(/^warning:/m);
+          expectNoStackTrace(run.stderr);
+          expectMatchesTruth(c, JSON.parse(run.stdout) as JsonReport);
+        });
+      }
+    });
+  }
+});

@@ -44,3 +44,94 @@ mmap_bench() {
 }
 mmap_bench
 # ==== end @corestack/mmap =========================================================================
+
+# ==== @corestack/cli ==============================================================================
+# `corestack core` on a real core of CPython 3.12.1 (pyenv) running the "threads" scenario (the
+# main thread and four others), made fresh into packages/cli/.cache/bench/ by the core maker.
+# 1. Wall time (hyperfine, -N: no shell) of the bundled CLI (dist/corestack.mjs, what npm installs)
+#    and of the unbundled tsc output (dist/main.js), text and --json, beside `node -e ''` (node's
+#    own start-up) and `--version` (start-up plus loading the CLI), in the same run.
+# 2. System calls of one run of each (`strace -f -c`: whole process, node's start-up included).
+# 3. Where the time goes (tools/startup_profile.mjs, bundled like the CLI): medians of fresh runs.
+# The numbers are in packages/cli/README.md ("Performance").
+cli_bench() {
+  local out=packages/cli/.cache/bench
+  local python="${CORESTACK_BENCH_PYTHON:-$HOME/.pyenv/versions/3.12.1/bin/python}"
+  local runs="${CORESTACK_BENCH_RUNS:-30}"
+  echo
+  echo "## @corestack/cli: corestack core on a CPython 3.12 core with 5 threads"
+  if [[ ! -x "$python" ]]; then
+    echo "skipped: $python not found (set CORESTACK_BENCH_PYTHON to a CPython 3.12)"
+    return 0
+  fi
+  mkdir -p "$out"
+  local case_json core
+  if ! case_json="$(node tools/testing/make_core.mjs --python "$python" --scenario threads --json --out "$out/threads-core")"; then
+    echo "skipped: the core maker could not make a core on this machine"
+    return 0
+  fi
+  core="$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).core)' "$case_json")"
+  local bundle=packages/cli/dist/corestack.mjs main=packages/cli/dist/main.js
+  echo "core: $core ($(du -h --apparent-size "$core" | cut -f1)); node $(node --version); $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+  if command -v hyperfine >/dev/null; then
+    hyperfine -N --warmup 3 --runs "$runs" --style none --export-json "$out/hyperfine.json" \
+      "node -e ''" \
+      "node $main --version" \
+      "node $bundle --version" \
+      "node $main core $core" \
+      "node $bundle core $core" \
+      "node $bundle core --json $core" >/dev/null
+    echo "wall time, $runs runs each (hyperfine -N --warmup 3):"
+    node -e '
+      const { results } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      const f = (s) => (s * 1000).toFixed(1).padStart(6);
+      const median = (t) => { const s = [...t].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+      console.log(`  ${"command".padEnd(58)}  median    mean ±    σ     min    user     sys`);
+      for (const r of results) {
+        const name = r.command.replace(process.argv[2], "CORE").replace(/\S*packages\/cli\/dist\//, "");
+        console.log(`  ${name.padEnd(58)} ${f(median(r.times))} ${f(r.mean)} ±${f(r.stddev)} ${f(r.min)} ${f(r.user)} ${f(r.system)}`);
+      }
+      console.log("  (milliseconds)");
+    ' "$out/hyperfine.json" "$core"
+  else
+    echo "hyperfine not found: apt-get install hyperfine (wall times skipped)"
+  fi
+
+  if command -v strace >/dev/null; then
+    echo "system calls of one run (strace -f -c; whole process, node start-up included):"
+    local label command
+    local -a rows=()
+    for label in "node -e ''|node -e ''" \
+      "main.js core|node $main core $core" \
+      "corestack.mjs core|node $bundle core $core" \
+      "corestack.mjs core --json|node $bundle core --json $core"; do
+      command="${label#*|}"
+      eval "strace -f -c -o '$out/strace.txt' $command" >/dev/null 2>&1
+      rows+=("${label%%|*}|$(awk '
+        $NF ~ /^(openat|open|read|pread64|mmap|munmap|close|stat|statx|newfstatat|fstat|lstat|lseek|readlink|total)$/ {
+          n[$NF] = $4 }
+        END { printf "%d %d %d %d %d %d %d %d %d", n["openat"] + n["open"], n["read"], n["pread64"], n["mmap"], n["munmap"], n["close"],
+                n["stat"] + n["statx"] + n["newfstatat"] + n["fstat"] + n["lstat"], n["lseek"], n["total"] }' "$out/strace.txt")")
+    done
+    printf "  %-28s %7s %6s %8s %6s %7s %6s %6s %6s %7s\n" "" openat read pread64 mmap munmap close "stat*" lseek total
+    local row
+    for row in "${rows[@]}"; do
+      # shellcheck disable=SC2086
+      printf "  %-28s %7s %6s %8s %6s %7s %6s %6s %6s %7s\n" "${row%%|*}" ${row#*|}
+    done
+    echo "  (stat* = stat + statx + newfstatat + fstat + lstat; pystack's own table for one core, in"
+    echo "   /work/shared/SEED-optimize-core-file-reading.txt: openat 1238, read 1015, lseek 863,"
+    echo "   mmap 507, munmap 405, close 1199, stat 1188 + fstat 632 + lstat 10, pread64 8, total 8367)"
+  else
+    echo "strace not found: apt-get install strace (system call counts skipped)"
+  fi
+
+  echo "where the time goes (tools/startup_profile.mjs, bundled like the CLI):"
+  node_modules/.bin/esbuild tools/startup_profile.mjs --bundle --platform=node --format=esm --target=node20 \
+    --external:@riaskov/mmap-io --banner:js="globalThis.__corestackEntry = performance.now();" \
+    --outfile="$out/startup_profile.mjs" --log-level=warning
+  node "$out/startup_profile.mjs" "$core" --repeat "${CORESTACK_BENCH_PROFILE_RUNS:-21}" | sed 's/^/  /'
+}
+cli_bench
+# ==== end @corestack/cli ==========================================================================

@@ -1,4 +1,5 @@
 import type { PythonTarget, TargetModule } from "./python_target.js";
+import { pythonSymbol } from "./_python_symbol.js";
 
 /** A CPython version found in a target. */
 export interface DetectedVersion {
@@ -16,15 +17,6 @@ export interface DetectedVersion {
 
 const PYTHON_FILE = /(?:^|\/)(?:lib)?python(\d)\.(\d+)[a-z]*(?:\.so[.\d]*|$)/;
 
-/**
- * Whether a module is the Python executable or libpython (searched first for symbols).
- * @param module a target module.
- * @returns true for `python3.12`, `libpython3.12.so.1.0`, `python`, and the like.
- */
-export function isPythonModule(module: TargetModule): boolean {
-  const name = module.path.slice(module.path.lastIndexOf("/") + 1);
-  return /^(lib)?python[\d.]*[a-z]*(\.so[.\d]*)?$/.test(name) || /^python/.test(name);
-}
 
 function fromHex(hex: number, from: DetectedVersion["from"]): DetectedVersion {
   const major = (hex >>> 24) & 0xff;
@@ -46,8 +38,7 @@ function fromHex(hex: number, from: DetectedVersion["from"]): DetectedVersion {
  * ```
  */
 export function detectVersion(target: PythonTarget): DetectedVersion | undefined {
-  const prefer = isPythonModule;
-  const pyVersion = target.findSymbol("Py_Version", { prefer });
+  const pyVersion = pythonSymbol(target, "Py_Version");
   if (pyVersion) {
     try {
       const b = target.read(pyVersion.address, 4);
@@ -57,7 +48,7 @@ export function detectVersion(target: PythonTarget): DetectedVersion | undefined
       // fall through to the other sources
     }
   }
-  const runtime = target.findSymbol("_PyRuntime", { prefer });
+  const runtime = pythonSymbol(target, "_PyRuntime");
   if (runtime) {
     try {
       const b = target.read(runtime.address, 16);
@@ -94,7 +85,7 @@ export function detectVersion(target: PythonTarget): DetectedVersion | undefined
  */
 function versionBufferMicro(target: PythonTarget, major: number, minor: number): number | undefined {
   for (const name of ["version.0", "version"]) {
-    const symbol = target.findSymbol(name, { prefer: isPythonModule, only: true });
+    const symbol = pythonSymbol(target, name);
     if (!symbol || symbol.size < 8n || symbol.size > 1024n) continue;
     try {
       const bytes = target.read(symbol.address, Math.min(32, Number(symbol.size)));

@@ -109,6 +109,9 @@ const encoder = new TextEncoder();
  * dynsym.at(malloc.st_value + 5n)?.name; // "malloc" (or an alias at the same address)
  * ```
  */
+/** Name lookups answered by a linear scan before a table without a hash section builds its index. */
+const LINEAR_SCANS = 8;
+
 export class SymbolTable implements Iterable<ElfSymbol> {
   /** The file the table belongs to. */
   readonly elf: ElfFile;
@@ -132,6 +135,7 @@ export class SymbolTable implements Iterable<ElfSymbol> {
   #gnu: GnuHash | undefined;
   #sysv: SysvHash | undefined;
   #hashView: DataView | undefined;
+  #scans = 0;
   #names: Map<string, number> | undefined;
   #addresses: AddressIndex | undefined;
 
@@ -296,11 +300,32 @@ export class SymbolTable implements Iterable<ElfSymbol> {
     let index: number;
     if (this.hash === "gnu") index = this.#gnuLookup(encodeName(name));
     else if (this.hash === "sysv") index = this.#sysvLookup(encodeName(name));
-    else {
+    else if (this.#names === undefined && this.#scans < LINEAR_SCANS) {
+      // A few lookups in a table without a hash section (a .symtab) are cheaper as byte
+      // comparisons than decoding every name into an index: a run asks for a handful of names.
+      this.#scans++;
+      index = this.#scan(encodeName(name));
+    } else {
       this.#names ??= this.#buildNameIndex();
       index = this.#names.get(name) ?? -1;
     }
     return index < 0 ? undefined : this.get(index);
+  }
+
+  /** The best-ranked symbol named `query` by a linear byte comparison, as the name index would choose it. */
+  #scan(query: Uint8Array): number {
+    let best = -1;
+    let bestRank = Infinity;
+    for (let index = 1; index < this.count; index++) {
+      if (!this.#nameEquals(index, query)) continue;
+      const rank = this.#nameRank(index);
+      if (rank >= 0 && rank < bestRank) {
+        best = index;
+        bestRank = rank;
+        if (rank === 0) break;
+      }
+    }
+    return best;
   }
 
   /**

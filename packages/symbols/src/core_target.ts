@@ -174,7 +174,9 @@ export class CoreTarget implements Target {
         }
         continue;
       }
-      const bias = module.elf ? module.bias : undefined;
+      // Files already opened answer from their headers; the others from the core's copy of their
+      // first page, so the check opens nothing.
+      const bias = module.loaded && module.elf ? module.bias : module.biasFromCore();
       if (bias !== undefined && bias !== entry.bias) {
         problems.push(`${module.path}: load bias 0x${bias.toString(16)} from the mappings, 0x${entry.bias.toString(16)} in the link map`);
       }

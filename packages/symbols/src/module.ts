@@ -82,6 +82,36 @@ export class Module {
     }
   }
 
+  /** Whether the file has been looked for already (so asking for `elf` costs nothing). */
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+
+  /**
+   * The load bias computed from the program headers in the core's copy of the module's first
+   * page, without opening the file.
+   * @returns the bias, or undefined when that page was not dumped or is not an ELF header.
+   */
+  biasFromCore(): bigint | undefined {
+    try {
+      const segment = this.#init.core.segmentAt(this.start);
+      if (!segment) return undefined;
+      const page = this.#init.core.read(this.start, Math.min(Number(segment.end - this.start), 16 * 4096));
+      const elf = new ElfFile({
+        size: page.length,
+        bytes: (offset, length) => {
+          if (offset < 0 || offset + length > page.length) throw new RangeError("outside the dumped header pages");
+          return page.subarray(offset, offset + length);
+        },
+      }, { headersOnly: true });
+      const first = elf.programHeaders.find((p) => p.p_type === PT_LOAD && p.p_offset === 0);
+      return first ? this.start - (first.p_vaddr & ~(PAGE - 1n)) : undefined;
+    } catch (error) {
+      if (MemoryError.isInstance(error) || ElfFormatError.isInstance(error) || error instanceof RangeError) return undefined;
+      throw error;
+    }
+  }
+
   #load(): void {
     if (this.#loaded) return;
     this.#loaded = true;

@@ -5,8 +5,10 @@ import { expectNoStackTrace } from "./_expect_output.js";
 import { type JsonReport, expectMatchesTruth } from "./_truth_compare.js";
 
 // 3.13+ keeps the struct offsets a debugger needs in _Py_DebugOffsets at the start of _PyRuntime.
-// With CORESTACK_LAYOUT_SOURCE=debug-offsets, corestack takes the layout from there only, as it
-// will for a Python newer than its tables: the whole matrix must still equal the truth.
+// With CORESTACK_LAYOUT_SOURCE=debug-offsets, corestack takes the layout from there only (plus the
+// documented base of cpython-layouts, never a generated table), as it does for a Python newer than
+// its tables: the whole matrix must still equal the truth. Thread names need dict internals the
+// debug offsets do not describe: in this mode they are null, and only here is the name check skipped.
 const interpreters: Interpreter[] = coreAvailability().ok
   ? findInterpreters().filter((i) => i.major > 3 || (i.major === 3 && i.minor >= 13))
   : [];
@@ -30,7 +32,9 @@ describe.skipIf(interpreters.length === 0)("CORESTACK_LAYOUT_SOURCE=debug-offset
           expect(run.stderr).toMatch(new RegExp(`^Python ${c.truth.python_version.replaceAll(".", "\\.")} \\(version from .+, layout from debug offsets\\)$`, "m"));
           expect(run.stderr).not.toMatch(/^warning:/m);
           expectNoStackTrace(run.stderr);
-          expectMatchesTruth(c, JSON.parse(run.stdout) as JsonReport);
+          const json = JSON.parse(run.stdout) as JsonReport;
+          expectMatchesTruth(c, json, { names: false });
+          expect(json.threads.map((t) => t.name ?? null), "no thread names from _Py_DebugOffsets alone").toEqual(json.threads.map(() => null));
         });
       }
     });

@@ -1,6 +1,7 @@
-import type { DebugOffsetsLayout, PythonLayout } from "./layout.js";
+import { compactUnicodeLayout, debugOffsetsBase } from "./debug_offsets_base.js";
+import type { DebugOffsetsLayout, PythonLayout, PythonLayoutFromDebugOffsets, PythonVersion } from "./layout.js";
 import { LayoutFormatError } from "./layout_format_error.js";
-import { layoutFor } from "./layouts.js";
+import { layouts } from "./layouts.js";
 
 /** The value of `_Py_DebugOffsets.cookie`. */
 export const DEBUG_OFFSETS_COOKIE = "xdebugpy";
@@ -30,16 +31,71 @@ export interface DebugOffsets {
   readonly [member: string]: string | number | Readonly<Record<string, number>>;
 }
 
+/** A `_Py_DebugOffsets` struct layout: the one of a generated table (3.13+). */
+interface KnownStruct {
+  /** The minor version whose headers it was generated from. */
+  readonly version: PythonVersion;
+  /** Member offsets. */
+  readonly layout: DebugOffsetsLayout;
+  /** `sizeof(_Py_DebugOffsets)`. */
+  readonly size: number;
+}
+
+/**
+ * The struct layout to decode `_Py_DebugOffsets` of a version with: its own (`exact`), or for a
+ * 3.x newer than every table, the newest known (`exact: false`), whose reading is then validated.
+ * Only the `_Py_DebugOffsets` member offsets of the tables are used, nothing else of them.
+ */
+function structFor(rawVersion: bigint): { readonly struct: KnownStruct; readonly exact: boolean } | undefined {
+  if (rawVersion >> 32n !== 0n) return undefined;
+  const major = Number(rawVersion >> 24n);
+  const minor = Number((rawVersion >> 16n) & 0xffn);
+  let exact: KnownStruct | undefined;
+  let newest: KnownStruct | undefined;
+  let newestTable: PythonVersion | undefined;
+  for (const table of Object.values(layouts) as readonly PythonLayout[]) {
+    if (newestTable === undefined || compare(table.version, newestTable) > 0) newestTable = table.version;
+    const layout = table._Py_DebugOffsets;
+    const size = table.sizeof._Py_DebugOffsets;
+    if (layout === undefined || size === undefined) continue;
+    const struct = { version: table.version, layout, size };
+    if (table.version.major === major && table.version.minor === minor) exact = struct;
+    if (newest === undefined || compare(table.version, newest.version) > 0) newest = struct;
+  }
+  if (exact !== undefined) return { struct: exact, exact: true };
+  const version = { major, minor };
+  if (newest !== undefined && newestTable !== undefined && major === newest.version.major && compare(version, newestTable) > 0) {
+    return { struct: newest, exact: false };
+  }
+  return undefined;
+}
+
+function compare(a: PythonVersion, b: PythonVersion): number {
+  return a.major - b.major || a.minor - b.minor;
+}
+
+/** What {@link decode} found: the values, and the struct layout they were read with. */
+interface Decoded {
+  readonly values: DebugOffsets;
+  readonly struct: KnownStruct;
+  /** False when the version is newer than every table and the newest struct layout was assumed. */
+  readonly exact: boolean;
+}
+
 /**
  * Decodes the `_Py_DebugOffsets` struct that starts `_PyRuntime` in CPython 3.13+. The struct's
  * own layout changes between minor versions: the version field picks it from the generated table
- * of that version (`layouts["3.13"]._Py_DebugOffsets`), so only versions with a table decode.
+ * of that version (`layouts["3.13"]._Py_DebugOffsets`, only that member of the table). A 3.x
+ * newer than every table is read with the newest struct layout known, if what it reads is
+ * consistent: every section's `size` is set and every member lies inside it; otherwise the
+ * struct evidently changed, and the version is refused (`unsupported_version`).
  *
  * @param bytes at least the first `sizeof(_Py_DebugOffsets)` bytes of `_PyRuntime`
  *   (`layouts["3.13"].sizeof._Py_DebugOffsets`, 584 for 3.13).
  * @param littleEndian byte order of the target; `true` for x86-64 and aarch64.
  * @returns every member's value.
- * @throws {LayoutFormatError} `truncated`, `bad_cookie`, `unsupported_version`, or
+ * @throws {LayoutFormatError} `truncated`, `bad_cookie`, `unsupported_version` (no struct layout
+ *   for the version, or a newer version whose struct evidently differs from the newest known), or
  *   `implausible_offset` (a value outside its section's `size`, or over 16 MiB).
  * @throws {TypeError} when `bytes` is not a `Uint8Array`.
  *
@@ -54,6 +110,10 @@ export interface DebugOffsets {
  * ```
  */
 export function decodeDebugOffsets(bytes: Uint8Array, littleEndian = true): DebugOffsets {
+  return decode(bytes, littleEndian).values;
+}
+
+function decode(bytes: Uint8Array, littleEndian: boolean): Decoded {
   if (!(bytes instanceof Uint8Array)) throw new TypeError("decodeDebugOffsets() needs a Uint8Array");
   requireBytes(bytes, PREFIX_SIZE, "the _Py_DebugOffsets cookie and version");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -66,33 +126,34 @@ export function decodeDebugOffsets(bytes: Uint8Array, littleEndian = true): Debu
   }
   const rawVersion = view.getBigUint64(VERSION_OFFSET, littleEndian);
   const version = Number(rawVersion & 0xffff_ffffn);
-  const major = version >>> 24;
-  const minor = (version >>> 16) & 0xff;
-  const struct = rawVersion >> 32n === 0n ? layoutFor(major, minor) : undefined;
-  const structLayout = struct?._Py_DebugOffsets;
-  const structSize = struct?.sizeof._Py_DebugOffsets;
-  if (structLayout === undefined || structSize === undefined) {
+  const chosen = structFor(rawVersion);
+  if (chosen === undefined) {
     throw new LayoutFormatError(
       `Cannot read _Py_DebugOffsets: version 0x${rawVersion.toString(16)} at offset 0x${VERSION_OFFSET.toString(16)} ` +
         `is not a version with a known _Py_DebugOffsets layout`,
       { offset: VERSION_OFFSET, code: "unsupported_version" },
     );
   }
-  requireBytes(bytes, structSize, `_Py_DebugOffsets of ${formatVersionHex(version)}`);
+  const { struct, exact } = chosen;
+  const assumed = `_Py_DebugOffsets of CPython ${formatVersionHex(version)} with the struct layout of ` +
+    `${struct.version.major}.${struct.version.minor}, the newest known`;
+  // A newer version read with an assumed struct layout: any implausible value means the layout differs.
+  const fail = (message: string, offset: number, code: "implausible_offset"): never => {
+    if (exact) throw new LayoutFormatError(`Cannot read _Py_DebugOffsets.${message}`, { offset, code });
+    throw new LayoutFormatError(`Cannot read ${assumed}: ${message}; its layout differs`, { offset, code: "unsupported_version" });
+  };
+  requireBytes(bytes, struct.size, exact ? `_Py_DebugOffsets of ${formatVersionHex(version)}` : assumed);
 
   const read = (offset: number, name: string): number => {
     const value = view.getBigUint64(offset, littleEndian);
     if (value > BigInt(MAX_OFFSET)) {
-      throw new LayoutFormatError(
-        `Cannot read _Py_DebugOffsets.${name} at offset 0x${offset.toString(16)}: 0x${value.toString(16)} is too large`,
-        { offset, code: "implausible_offset" },
-      );
+      fail(`${name} at offset 0x${offset.toString(16)}: 0x${value.toString(16)} is too large`, offset, "implausible_offset");
     }
     return Number(value);
   };
 
   const decoded: Record<string, string | number | Readonly<Record<string, number>>> = { cookie, version };
-  for (const [member, at] of Object.entries(structLayout)) {
+  for (const [member, at] of Object.entries(struct.layout)) {
     if (member === "cookie" || member === "version") continue;
     if (typeof at === "number") {
       decoded[member] = read(at, member);
@@ -101,21 +162,21 @@ export function decodeDebugOffsets(bytes: Uint8Array, littleEndian = true): Debu
     const section: Record<string, number> = {};
     for (const [field, fieldAt] of Object.entries(at)) section[field] = read(fieldAt, `${member}.${field}`);
     const size = section["size"];
+    if (!exact && size === 0) {
+      const offset = at["size"] ?? 0;
+      fail(`${member}.size at offset 0x${offset.toString(16)}: 0 is not the size of a struct`, offset, "implausible_offset");
+    }
     if (size !== undefined && size > 0) {
       for (const [field, value] of Object.entries(section)) {
         if (field !== "size" && value >= size) {
           const offset = at[field] ?? 0;
-          throw new LayoutFormatError(
-            `Cannot read _Py_DebugOffsets.${member}.${field} at offset 0x${offset.toString(16)}: ` +
-              `${value} is not inside the ${size}-byte struct`,
-            { offset, code: "implausible_offset" },
-          );
+          fail(`${member}.${field} at offset 0x${offset.toString(16)}: ${value} is not inside the ${size}-byte struct`, offset, "implausible_offset");
         }
       }
     }
     decoded[member] = section;
   }
-  return decoded as DebugOffsets;
+  return { values: decoded as DebugOffsets, struct, exact };
 }
 
 /**
@@ -217,19 +278,25 @@ export const DEBUG_OFFSETS_FIELDS: ReadonlyArray<{
 );
 
 /**
- * Builds a layout from the `_Py_DebugOffsets` of a running or dumped CPython 3.13+: every field
- * the debug offsets carry (thread, interpreter, frame and code offsets, GIL and GC state, object
- * headers) comes from the bytes; the rest (the `PyASCIIObject.state` bit positions, documented in
- * CPython's `Include/cpython/unicodeobject.h`; `constants`; frame owner values; fields the struct
- * does not list) comes from the generated table of the same minor version. Use it to follow a
- * build whose layout differs from the headers corestack was generated from.
+ * Builds a layout from the `_Py_DebugOffsets` of a running or dumped CPython 3.13+ and nothing
+ * else: every field the debug offsets carry (thread, interpreter, frame and code offsets, GIL and
+ * GC state, object headers) comes from the bytes, and the few stable facts they do not carry
+ * (`PyObject`'s header, the `PyASCIIObject.state` bits, what follows `PyASCIIObject`, the frame
+ * owners, the frame model) from the documented base, {@link debugOffsetsBase}. No generated table
+ * is consulted beyond the `_Py_DebugOffsets` struct layout itself, so this reads a build whose
+ * layout differs from the headers corestack was generated from, and a 3.x newer than every table
+ * whose `_Py_DebugOffsets` still has the newest known struct layout (see
+ * {@link decodeDebugOffsets}). The fields neither source has are absent: see
+ * {@link PythonLayoutFromDebugOffsets}.
  *
  * @param bytes at least the first `sizeof(_Py_DebugOffsets)` bytes of `_PyRuntime`.
  * @param littleEndian byte order of the target; `true` for x86-64 and aarch64.
  * @returns the layout; `source` says it came from debug offsets.
  * @throws {LayoutFormatError} as {@link decodeDebugOffsets} does, and `free_threaded` for a
  *   `Py_GIL_DISABLED` build, `inconsistent` when two members that describe one field disagree
- *   (`tuple_object.ob_size` and `list_object.ob_size`).
+ *   (`tuple_object.ob_size` and `list_object.ob_size`) or a member disagrees with the documented
+ *   base (`pyobject.ob_type` is not 8); for a version newer than every table, any such
+ *   disagreement is `unsupported_version`: its struct layout evidently differs.
  * @throws {TypeError} when `bytes` is not a `Uint8Array`.
  *
  * @example
@@ -241,12 +308,20 @@ export const DEBUG_OFFSETS_FIELDS: ReadonlyArray<{
  * console.log(layout.version, layout.PyThreadState.native_thread_id); // { major: 3, minor: 13 } 160
  * ```
  */
-export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): PythonLayout {
-  const decoded = decodeDebugOffsets(bytes, littleEndian);
+export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): PythonLayoutFromDebugOffsets {
+  const { values: decoded, struct, exact } = decode(bytes, littleEndian);
   const version = decoded.version;
-  const base = layoutFor(version >>> 24, (version >>> 16) & 0xff);
-  const structLayout = base?._Py_DebugOffsets;
-  if (base === undefined || structLayout === undefined) throw new Error("unreachable: decodeDebugOffsets checked the version");
+  const pythonVersion = { major: version >>> 24, minor: (version >>> 16) & 0xff };
+  const structLayout = struct.layout;
+  const structName = `${struct.version.major}.${struct.version.minor}`;
+  const fail = (message: string, offset: number, code: "implausible_offset" | "inconsistent"): never => {
+    if (exact) throw new LayoutFormatError(`Cannot use _Py_DebugOffsets.${message}`, { offset, code });
+    throw new LayoutFormatError(
+      `Cannot use _Py_DebugOffsets of CPython ${formatVersionHex(version)} with the struct layout of ${structName}, ` +
+        `the newest known: ${message}; its layout differs`,
+      { offset, code: "unsupported_version" },
+    );
+  };
   if (typeof decoded["free_threaded"] === "number" && decoded["free_threaded"] !== 0) {
     throw new LayoutFormatError(
       `Cannot use _Py_DebugOffsets of ${formatVersionHex(version)}: a free-threaded build (free_threaded at offset ` +
@@ -255,39 +330,69 @@ export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): 
     );
   }
 
-  const layout = clone(base) as Record<string, Record<string, unknown>>;
+  const base = debugOffsetsBase(pythonVersion);
+  const groups: Record<string, Record<string, number>> = {};
   const assigned = new Map<string, { value: number; from: string }>();
-  for (const [from, group, field, relativeTo] of MAPPING) {
-    let value = lookup(decoded, from);
-    if (value === undefined) continue;
-    if (relativeTo !== undefined) {
-      const origin = lookup(decoded, relativeTo);
-      if (origin === undefined) continue;
-      value -= origin;
-      if (value < 0) {
-        throw new LayoutFormatError(
-          `Cannot use _Py_DebugOffsets.${from} at offset 0x${offsetOf(structLayout, from).toString(16)}: ` +
-            `it is before ${relativeTo}`,
-          { offset: offsetOf(structLayout, from), code: "implausible_offset" },
-        );
-      }
-    }
+  // `from`: a member ("tuple_object.ob_size"), or the documented base (a label starting "the documented base").
+  const BASE = "the documented base";
+  const assign = (group: string, field: string, value: number, from: string): void => {
     const key = `${group}.${field}`;
     const earlier = assigned.get(key);
     if (earlier !== undefined && earlier.value !== value) {
-      throw new LayoutFormatError(
-        `Cannot use _Py_DebugOffsets.${from} at offset 0x${offsetOf(structLayout, from).toString(16)}: ` +
-          `it says ${key} is ${value}, _Py_DebugOffsets.${earlier.from} says ${earlier.value}`,
-        { offset: offsetOf(structLayout, from), code: "inconsistent" },
-      );
+      const [member, other] = from.startsWith(BASE) ? [earlier, { value, from }] : [{ value, from }, earlier];
+      const offset = offsetOf(structLayout, member.from);
+      const says = other.from.startsWith(BASE) ? other.from : `_Py_DebugOffsets.${other.from}`;
+      const message = `${member.from} at offset 0x${offset.toString(16)}: it says ${key} is ${member.value}, ${says} says ${other.value}`;
+      fail(message, offset, "inconsistent");
     }
     assigned.set(key, { value, from });
-    (layout[group] ??= {})[field] = value;
+    (groups[group] ??= {})[field] = value;
+  };
+  // The base first: a member that describes the same field must agree with it.
+  assign("sizeof", "PyObject", base.sizeof.PyObject, BASE);
+  assign("sizeof", "PyVarObject", base.sizeof.PyVarObject, BASE);
+  assign("PyObject", "ob_refcnt", base.PyObject.ob_refcnt, BASE);
+  assign("PyObject", "ob_type", base.PyObject.ob_type, BASE);
+  assign("PyVarObject", "ob_size", base.PyVarObject.ob_size, BASE);
+  for (const [from, group, field, relativeTo] of MAPPING) {
+    let value = lookup(decoded, from);
+    if (value === undefined) {
+      throw new LayoutFormatError(
+        `Cannot use _Py_DebugOffsets of ${formatVersionHex(version)}: the struct layout of ${structName} has no ${from}`,
+        { offset: 0, code: "unsupported_version" },
+      );
+    }
+    if (relativeTo !== undefined) {
+      const origin = lookup(decoded, relativeTo) ?? 0;
+      value -= origin;
+      if (value < 0) {
+        const offset = offsetOf(structLayout, from);
+        fail(`${from} at offset 0x${offset.toString(16)}: it is before ${relativeTo}`, offset, "implausible_offset");
+      }
+    }
+    assign(group, field, value, from);
   }
-  (layout as Record<string, unknown>)["source"] =
-    `_Py_DebugOffsets of CPython ${formatVersionHex(version)} (0x${version.toString(16).padStart(8, "0")}), ` +
-    `other fields from ${base.source}`;
-  return layout as unknown as PythonLayout;
+  // What follows PyASCIIObject, from its size; sizeof(PyUnicodeObject) is carried and must agree.
+  const unicode = compactUnicodeLayout(groups["sizeof"]?.["PyASCIIObject"] ?? 0);
+  assign("sizeof", "PyUnicodeObject", unicode.sizeofUnicodeObject, `${BASE} (unicode_object.asciiobject_size + 24)`);
+  assign("sizeof", "PyCompactUnicodeObject", unicode.sizeof, BASE);
+  assign("PyCompactUnicodeObject", "utf8_length", unicode.utf8_length, BASE);
+  assign("PyCompactUnicodeObject", "utf8", unicode.utf8, BASE);
+  assign("PyUnicodeObject", "data", unicode.data, BASE);
+
+  const read = exact ? "" : `, read with the struct layout of ${structName}, the newest known`;
+  return {
+    ...groups,
+    version: pythonVersion,
+    source: `_Py_DebugOffsets of CPython ${formatVersionHex(version)} (0x${version.toString(16).padStart(8, "0")})${read}; ` +
+      `the rest from the documented base`,
+    frameModel: base.frameModel,
+    pointerSize: base.pointerSize,
+    sizeof: { ...groups["sizeof"], _Py_DebugOffsets: struct.size },
+    PyASCIIObject_state: base.PyASCIIObject_state,
+    constants: { ...base.constants },
+    _Py_DebugOffsets: structLayout,
+  } as unknown as PythonLayoutFromDebugOffsets;
 }
 
 function requireBytes(bytes: Uint8Array, length: number, what: string): void {
@@ -311,11 +416,6 @@ function offsetOf(structLayout: DebugOffsetsLayout, path: string): number {
   const value = structLayout[section ?? ""];
   if (typeof value === "number") return value;
   return (member === undefined ? undefined : value?.[member]) ?? 0;
-}
-
-function clone(value: unknown): unknown {
-  if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, clone(item)]));
 }
 
 const RELEASE_LEVELS: Readonly<Record<number, string>> = { 0xa: "a", 0xb: "b", 0xc: "rc" };

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import fc from "fast-check";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { findInterpreter } from "../../../tools/layouts/matrix.mjs";
 import {
   DEBUG_OFFSETS_COOKIE,
@@ -9,7 +9,8 @@ import {
   decodeDebugOffsets,
   layoutFromDebugOffsets,
 } from "./debug_offsets.js";
-import type { DebugOffsetsLayout } from "./layout.js";
+import { debugOffsetsBase } from "./debug_offsets_base.js";
+import type { DebugOffsetsLayout, PythonLayoutFromDebugOffsets } from "./layout.js";
 import { LayoutFormatError } from "./layout_format_error.js";
 import { layouts } from "./layouts.js";
 
@@ -53,6 +54,56 @@ function synthesize(littleEndian = true): Uint8Array {
   return bytes;
 }
 
+/** Every leaf of a layout as `"group.field"` (`"PyASCIIObject_state.kind.bit"`) → value. */
+function leaves(value: unknown, prefix = ""): Map<string, unknown> {
+  const result = new Map<string, unknown>();
+  if (typeof value !== "object" || value === null) {
+    result.set(prefix, value);
+    return result;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    for (const [path, leaf] of leaves(item, prefix === "" ? key : `${prefix}.${key}`)) result.set(path, leaf);
+  }
+  return result;
+}
+
+/**
+ * The fields a layout from the debug offsets may have: the mapped members, the documented base
+ * (and what it derives from `asciiobject_size`), the struct layout it was read with. Nothing of
+ * the generated table beyond `_Py_DebugOffsets`.
+ */
+function allowedFields(version: { major: number; minor: number }): Set<string> {
+  return new Set([
+    ...DEBUG_OFFSETS_FIELDS.map(({ group, field }) => `${group}.${field}`),
+    ...leaves(debugOffsetsBase(version)).keys(),
+    "sizeof.PyCompactUnicodeObject",
+    "PyCompactUnicodeObject.utf8_length",
+    "PyCompactUnicodeObject.utf8",
+    "PyUnicodeObject.data",
+    "sizeof._Py_DebugOffsets",
+    ...[...leaves(struct).keys()].map((path) => `_Py_DebugOffsets.${path}`),
+    "version.major",
+    "version.minor",
+    "source",
+  ]);
+}
+
+/**
+ * The cross-check: every field of a layout read from 3.13 debug offsets equals the generated 3.13
+ * table (the documented base included), and it has no field the debug offsets and the base do not
+ * give.
+ */
+function expectAgreesWithTable(layout: PythonLayoutFromDebugOffsets): void {
+  const table = leaves(v3_13);
+  const got = leaves(layout);
+  const allowed = allowedFields(layout.version);
+  for (const [path, value] of got) {
+    expect(allowed.has(path), `${path} is neither in the debug offsets nor in the documented base`).toBe(true);
+    if (path !== "source") expect(value, path).toBe(table.get(path));
+  }
+  expect(got.size).toBeGreaterThan(80);
+}
+
 function setU64(bytes: Uint8Array, path: string, value: bigint): Uint8Array {
   const copy = bytes.slice();
   new DataView(copy.buffer).setBigUint64(at(path), value, true);
@@ -79,18 +130,46 @@ print(sys.hexversion)
 
 const python313 = findInterpreter("3.13");
 
+let runtimeBlob: Promise<{ bytes: Uint8Array; hexversion: number }> | undefined;
+/** The first sizeof(_Py_DebugOffsets) bytes of python3.13's own _PyRuntime, read once. */
+function realBlob(): Promise<{ bytes: Uint8Array; hexversion: number }> {
+  runtimeBlob ??= promisify(execFile)(python313 as string, ["-c", READ_RUNTIME, String(size)]).then(({ stdout }) => {
+    const [hex = "", hexversion = ""] = stdout.trim().split("\n");
+    return { bytes: Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16)), hexversion: Number(hexversion) };
+  });
+  return runtimeBlob;
+}
+
+/** 3.13 bytes to test with: python3.13's real _PyRuntime when installed, and synthesized ones always. */
+async function blobs(): Promise<Array<[string, Uint8Array]>> {
+  const result: Array<[string, Uint8Array]> = [["synthesized", synthesize()]];
+  if (python313 !== undefined) result.push([`${python313}'s _PyRuntime`, (await realBlob()).bytes]);
+  return result;
+}
+
+/**
+ * A CPython whose `_Py_DebugOffsets` gained a member: `extra` inserted after `section.member`,
+ * everything after it moved by 8 bytes (3.14 inserts `interpreter_state.threads_main` there).
+ */
+function insertMember(bytes: Uint8Array, after: string, extra: bigint): Uint8Array {
+  const end = at(after) + 8;
+  const grown = new Uint8Array(bytes.length + 8);
+  grown.set(bytes.subarray(0, end));
+  new DataView(grown.buffer).setBigUint64(end, extra, true);
+  grown.set(bytes.subarray(end), end + 8);
+  return grown;
+}
+
 describe("debug offsets", () => {
   test.skipIf(python313 === undefined)(
-    `layoutFromDebugOffsets() agrees with layouts["3.13"] on the _PyRuntime of ${python313 ?? "python3.13 (absent: set CORESTACK_PYTHON_3_13)"}`,
+    `layoutFromDebugOffsets() agrees with layouts["3.13"] on every field it gives, from the _PyRuntime of ${python313 ?? "python3.13 (absent: set CORESTACK_PYTHON_3_13)"}`,
     async () => {
-      const { stdout } = await promisify(execFile)(python313 as string, ["-c", READ_RUNTIME, String(size)]);
-      const [hex = "", hexversion = ""] = stdout.trim().split("\n");
-      const bytes = Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+      const { bytes, hexversion } = await realBlob();
       expect(bytes.length).toBe(size);
 
       const decoded = decodeDebugOffsets(bytes);
       expect(decoded.cookie).toBe("xdebugpy");
-      expect(decoded.version).toBe(Number(hexversion));
+      expect(decoded.version).toBe(hexversion);
       expect(decoded["free_threaded"]).toBe(0);
 
       // Every member the debug offsets carry that the table has too.
@@ -108,10 +187,8 @@ describe("debug offsets", () => {
       expect(compared).toBeGreaterThan(60);
 
       const layout = layoutFromDebugOffsets(bytes);
-      const { source, ...rest } = layout;
-      const { source: _tableSource, ...table } = v3_13;
-      expect(rest).toEqual(table);
-      expect(source).toMatch(/^_Py_DebugOffsets of CPython 3\.13\.\d+ \(0x030d00f0\)/);
+      expectAgreesWithTable(layout);
+      expect(layout.source).toMatch(/^_Py_DebugOffsets of CPython 3\.13\.\d+ \(0x030d00f0\); the rest from the documented base$/);
     },
   );
 
@@ -127,20 +204,126 @@ describe("debug offsets", () => {
   });
 
   test("layoutFromDebugOffsets() reads synthesized 3.13 bytes in both byte orders", () => {
-    const { source: _a, ...table } = v3_13;
-    const { source: _b, ...little } = layoutFromDebugOffsets(synthesize(true));
-    const { source: _c, ...big } = layoutFromDebugOffsets(synthesize(false), false);
-    expect(little).toEqual(table);
-    expect(big).toEqual(table);
+    const little = layoutFromDebugOffsets(synthesize(true));
+    const big = layoutFromDebugOffsets(synthesize(false), false);
+    expect(big).toEqual(little);
+    expectAgreesWithTable(little);
   });
 
-  test("layoutFromDebugOffsets() takes carried fields from the bytes, the rest from the table", () => {
+  test("layoutFromDebugOffsets() builds the same layout when the tables hold nothing but the _Py_DebugOffsets struct layout", async () => {
+    // A copy of the table map whose 3.13 entry keeps only what is per-version knowledge of the
+    // debug offsets themselves: the struct's member offsets and size. Every other table is gone.
+    const stripped = {
+      "3.13": {
+        version: v3_13.version,
+        source: "the _Py_DebugOffsets struct layout of CPython 3.13.0 only",
+        sizeof: { _Py_DebugOffsets: size },
+        _Py_DebugOffsets: struct,
+      },
+    };
+    vi.resetModules();
+    vi.doMock("./layouts.js", () => ({ layouts: stripped, layoutFor: () => undefined }));
+    try {
+      const isolated = await import("./debug_offsets.js");
+      expect(isolated.layoutFromDebugOffsets).not.toBe(layoutFromDebugOffsets);
+      expect(Object.keys((await import("./layouts.js")).layouts)).toEqual(["3.13"]);
+      for (const [name, bytes] of await blobs()) {
+        const { source: _a, ...withoutTables } = isolated.layoutFromDebugOffsets(bytes);
+        const { source: _b, ...withTables } = layoutFromDebugOffsets(bytes);
+        expect(withoutTables, name).toEqual(withTables);
+        const newer = isolated.layoutFromDebugOffsets(setU64(bytes, "version", 0x030e00f0n));
+        expect(newer.version, name).toEqual({ major: 3, minor: 14 });
+      }
+    } finally {
+      vi.doUnmock("./layouts.js");
+      vi.resetModules();
+    }
+  });
+
+  test("layoutFromDebugOffsets() takes carried fields from the bytes, the rest from the documented base", () => {
     const bytes = setU64(synthesize(), "thread_state.native_thread_id", 168n);
     const layout = layoutFromDebugOffsets(bytes);
     expect(layout.PyThreadState.native_thread_id).toBe(168);
-    expect(layout.PyASCIIObject_state).toEqual(v3_13.PyASCIIObject_state);
-    expect(layout.constants).toEqual(v3_13.constants);
     expect(v3_13.PyThreadState.native_thread_id).toBe(160); // the table is not modified
+    expect(layout.PyASCIIObject_state).toEqual(debugOffsetsBase({ major: 3, minor: 13 }).PyASCIIObject_state);
+    expect(layout.constants).toEqual({ FRAME_OWNED_BY_THREAD: 0, FRAME_OWNED_BY_GENERATOR: 1, FRAME_OWNED_BY_FRAME_OBJECT: 2, FRAME_OWNED_BY_CSTACK: 3 });
+    expect(layout.PyCompactUnicodeObject).toEqual({ utf8_length: 40, utf8: 48 });
+    expect(layout.PyUnicodeObject).toEqual({ data: 56 });
+    // What neither the debug offsets nor the base give is absent, not borrowed from the table.
+    expect(layout._PyRuntimeState.interpreters_main).toBeUndefined();
+    expect(layout.PyModuleObject).toBeUndefined();
+    expect(layout._dictkeysobject).toBeUndefined();
+    expect(layout.PyDictObject.ma_used).toBeUndefined();
+    expect(layout.PyTypeObject.tp_dictoffset).toBeUndefined();
+    expect(layout.constants.PyLong_SHIFT).toBeUndefined();
+    expect(layout._PyInterpreterFrame.frame_obj).toBeUndefined();
+  });
+
+  test("layoutFromDebugOffsets() refuses 3.13 debug offsets that contradict the documented base", () => {
+    for (const [path, value] of [
+      ["pyobject.ob_type", 0n],
+      ["pyobject.size", 24n],
+      ["tuple_object.ob_size", 24n],
+      ["unicode_object.size", 72n],
+    ] as const) {
+      const bytes = setU64(synthesize(), path, value);
+      if (path === "tuple_object.ob_size") {
+        for (const other of ["list_object.ob_size", "bytes_object.ob_size"]) new DataView(bytes.buffer).setBigUint64(at(other), value, true);
+      }
+      expect(codeOf(() => layoutFromDebugOffsets(bytes)), path).toBe("inconsistent");
+      expect(() => layoutFromDebugOffsets(bytes)).toThrow(/the documented base/);
+    }
+  });
+
+  test("layoutFromDebugOffsets() reads a 3.14.0 with no table through the 3.13 _Py_DebugOffsets struct layout", async () => {
+    for (const [name, bytes] of await blobs()) {
+      const as313 = layoutFromDebugOffsets(bytes);
+      const as314 = layoutFromDebugOffsets(setU64(bytes, "version", 0x030e00f0n));
+      expect(as314.version, name).toEqual({ major: 3, minor: 14 });
+      expect(as314.source).toBe("_Py_DebugOffsets of CPython 3.14.0 (0x030e00f0), read with the struct layout of 3.13, the newest known; the rest from the documented base");
+      // Every field the debug offsets carry is what the same bytes say for 3.13.
+      const fields313 = leaves(as313);
+      for (const { group, field } of DEBUG_OFFSETS_FIELDS) expect(leaves(as314).get(`${group}.${field}`), `${name}: ${group}.${field}`).toBe(fields313.get(`${group}.${field}`));
+      // The base is 3.14's: its frame owners were renumbered.
+      expect(as314.constants).toEqual({
+        FRAME_OWNED_BY_THREAD: 0,
+        FRAME_OWNED_BY_GENERATOR: 1,
+        FRAME_OWNED_BY_FRAME_OBJECT: 2,
+        FRAME_OWNED_BY_INTERPRETER: 3,
+        FRAME_OWNED_BY_CSTACK: 4,
+      });
+      const { version: _a, source: _b, constants: _c, ...rest314 } = as314;
+      const { version: _d, source: _e, constants: _f, ...rest313 } = as313;
+      expect(rest314).toEqual(rest313);
+      // A later version still decodes (same checks), with no frame owners known.
+      expect(layoutFromDebugOffsets(setU64(bytes, "version", 0x030f00a1n)).constants).toEqual({});
+    }
+  });
+
+  test("decodeDebugOffsets() refuses a version with no table whose _Py_DebugOffsets does not fit the newest struct layout", async () => {
+    for (const [name, bytes] of await blobs()) {
+      const v314 = setU64(bytes, "version", 0x030e00f0n);
+      const refusals: Array<[string, Uint8Array]> = [
+        ["a section without a size", setU64(v314, "thread_state.size", 0n)],
+        ["a member outside its section", setU64(v314, "code_object.size", 64n)],
+        // 3.14 inserts interpreter_state.threads_main after threads_head: every later member moves.
+        ["a member inserted", insertMember(v314, "interpreter_state.threads_head", 7352n)],
+        ["a value too large for an offset", setU64(v314, "gc.collecting", 1n << 40n)],
+      ];
+      for (const [what, refused] of refusals) {
+        expect(codeOf(() => decodeDebugOffsets(refused)), `${name}: ${what}`).toBe("unsupported_version");
+        expect(() => layoutFromDebugOffsets(refused), `${name}: ${what}`).toThrow(
+          /^Cannot read _Py_DebugOffsets of CPython 3\.14\.0 with the struct layout of 3\.13, the newest known: .*; its layout differs$/,
+        );
+      }
+      // Consistent sizes, but a member contradicts the documented base: the struct moved too.
+      const contradicting = setU64(v314, "pyobject.ob_type", 0n);
+      expect(codeOf(() => layoutFromDebugOffsets(contradicting)), name).toBe("unsupported_version");
+      expect(() => layoutFromDebugOffsets(contradicting)).toThrow(/3\.14\.0 with the struct layout of 3\.13.*pyobject\.ob_type.*its layout differs/);
+      // The same defects in a 3.13 (its own struct layout) keep their own codes.
+      expect(codeOf(() => decodeDebugOffsets(setU64(bytes, "code_object.size", 64n)))).toBe("implausible_offset");
+      expect(codeOf(() => layoutFromDebugOffsets(setU64(bytes, "pyobject.ob_type", 0n)))).toBe("inconsistent");
+    }
   });
 
   test("decodeDebugOffsets() rejects a wrong cookie", () => {
@@ -157,10 +340,13 @@ describe("debug offsets", () => {
   });
 
   test("decodeDebugOffsets() rejects versions without a known _Py_DebugOffsets layout", () => {
-    for (const version of [0x030c01f0n, 0x030e00f0n, 0x040000f0n, 0x1_030d00f0n]) {
+    // 3.12 had none; 4.0 is not a 3.x newer than the tables; the upper half of the version must be 0.
+    for (const version of [0x030c01f0n, 0x030600f0n, 0x040000f0n, 0x1_030d00f0n]) {
       expect(codeOf(() => decodeDebugOffsets(setU64(synthesize(), "version", version)))).toBe("unsupported_version");
     }
-    expect(() => decodeDebugOffsets(setU64(synthesize(), "version", 0x030e00f0n))).toThrow(/version 0x30e00f0/);
+    expect(() => decodeDebugOffsets(setU64(synthesize(), "version", 0x030c01f0n))).toThrow(/version 0x30c01f0/);
+    // A 3.x newer than every table decodes with the newest struct layout, its sizes being consistent.
+    expect(decodeDebugOffsets(setU64(synthesize(), "version", 0x030e00f0n)).version).toBe(0x030e00f0);
     // Another 3.13 patch release or pre-release is fine.
     expect(decodeDebugOffsets(setU64(synthesize(), "version", 0x030d05f0n)).version).toBe(0x030d05f0);
     expect(layoutFromDebugOffsets(setU64(synthesize(), "version", 0x030d00c1n)).source).toMatch(/^_Py_DebugOffsets of CPython 3\.13\.0rc1 /);
@@ -201,7 +387,8 @@ describe("debug offsets", () => {
       fc.property(fc.oneof(mutated, fc.uint8Array({ maxLength: 700 })), fc.boolean(), (bytes, littleEndian) => {
         try {
           const layout = layoutFromDebugOffsets(bytes, littleEndian);
-          expect(layout.version).toEqual({ major: 3, minor: 13 });
+          expect(layout.version.major).toBe(3);
+          expect(layout.version.minor).toBeGreaterThanOrEqual(13);
         } catch (error) {
           if (!LayoutFormatError.isInstance(error)) throw error;
         }

@@ -529,6 +529,11 @@ export interface ConstantsTable {
   readonly FRAME_OWNED_BY_FRAME_OBJECT?: number;
   /** `_PyInterpreterFrame.owner` of a C-stack shim (entry) frame, not a Python frame (3.12+). */
   readonly FRAME_OWNED_BY_CSTACK?: number;
+  /**
+   * `_PyInterpreterFrame.owner` of a frame the interpreter itself owns, not a Python frame (3.14+;
+   * no generated table has it yet: {@link debugOffsetsBase} gives it for 3.14).
+   */
+  readonly FRAME_OWNED_BY_INTERPRETER?: number;
   /** `DictKeysKind` of keys objects with `PyDictKeyEntry` entries (3.11+). */
   readonly DICT_KEYS_GENERAL?: number;
   /** `DictKeysKind` of combined keys objects with `PyDictUnicodeEntry` entries (3.11+). */
@@ -702,3 +707,173 @@ export interface PythonLayoutWithInterpreterFrames extends PythonLayoutBase {
  * ```
  */
 export type PythonLayout = PythonLayoutWithFrameObjects | PythonLayoutWithInterpreterFrames;
+
+/**
+ * `T` reduced to the fields `K`, which are present; every other field of `T` is absent
+ * (`undefined`), so code written for `T` still type-checks and must handle the absence.
+ */
+export type OnlyFields<T, K extends keyof T> = Required<Pick<T, K>> & { readonly [P in Exclude<keyof T, K>]?: undefined };
+
+/** The frame owner constants; see {@link ConstantsTable}. */
+export type FrameOwnerConstant =
+  | "FRAME_OWNED_BY_THREAD"
+  | "FRAME_OWNED_BY_GENERATOR"
+  | "FRAME_OWNED_BY_FRAME_OBJECT"
+  | "FRAME_OWNED_BY_INTERPRETER"
+  | "FRAME_OWNED_BY_CSTACK";
+
+/**
+ * A layout built by {@link layoutFromDebugOffsets} from the `_Py_DebugOffsets` of a CPython 3.13+
+ * and nothing else but the documented base ({@link debugOffsetsBase}): no generated table is
+ * consulted. It has exactly the fields the debug offsets carry (thread, interpreter, frame and
+ * code offsets, GIL and GC state, the object headers of `str`, `bytes`, `int`, `float`, `tuple`,
+ * `list`, `dict`) plus the base's stable facts; everything else — the internals of dicts, keys
+ * objects and modules, `tp_dictoffset`, `PyLong_SHIFT`, `interpreters.main`, `frame_obj`… — is
+ * absent, so a reader must do without it (thread names, which need dict internals, are then
+ * unavailable). Fields are named as in {@link PythonLayout}.
+ *
+ * @example
+ * ```ts
+ * import { layoutFromDebugOffsets } from "@corestack/cpython-layouts";
+ *
+ * declare const runtimeBytes: Uint8Array; // the start of `_PyRuntime`
+ * const layout = layoutFromDebugOffsets(runtimeBytes);
+ * layout.PyThreadState.native_thread_id; // 160 on 3.13
+ * layout.PyModuleObject; // undefined: the debug offsets do not describe modules
+ * ```
+ */
+export interface PythonLayoutFromDebugOffsets {
+  /** The minor version, from `_Py_DebugOffsets.version`. */
+  readonly version: PythonVersion;
+  /** Where the numbers come from, for messages. */
+  readonly source: string;
+  /** `_PyInterpreterFrame` chains (3.11+): documented base. */
+  readonly frameModel: "interpreter_frame";
+  /** Bytes per pointer, 8: documented base. */
+  readonly pointerSize: number;
+  /**
+   * `sizeof`s: each debug offsets section's `size`; `PyVarObject` and `PyCompactUnicodeObject`
+   * from the base; `_Py_DebugOffsets`: the bytes of the struct layout it was read with.
+   */
+  readonly sizeof: OnlyFields<
+    SizeofTable,
+    | "PyObject"
+    | "PyVarObject"
+    | "PyTypeObject"
+    | "_PyRuntimeState"
+    | "PyInterpreterState"
+    | "PyThreadState"
+    | "_PyInterpreterFrame"
+    | "PyCodeObject"
+    | "_gc_runtime_state"
+    | "PyASCIIObject"
+    | "PyCompactUnicodeObject"
+    | "PyUnicodeObject"
+    | "PyBytesObject"
+    | "PyTupleObject"
+    | "PyListObject"
+    | "PyLongObject"
+    | "PyFloatObject"
+    | "PyDictObject"
+    | "_Py_DebugOffsets"
+  >;
+  /** `ob_type` from the debug offsets, `ob_refcnt` from the base. */
+  readonly PyObject: PyObjectLayout;
+  /** `ob_size`, from the debug offsets (`tuple_object`, `list_object`, `bytes_object`). */
+  readonly PyVarObject: PyVarObjectLayout;
+  /** `tp_name`, `tp_flags`. */
+  readonly PyTypeObject: OnlyFields<PyTypeObjectLayout, "tp_name" | "tp_flags">;
+  /** `_finalizing`, `interpreters_head`; no `interpreters_main`. */
+  readonly _PyRuntimeState: OnlyFields<PyRuntimeStateLayout, "_finalizing" | "interpreters_head">;
+  /** The members of `interpreter_state`. */
+  readonly PyInterpreterState: OnlyFields<
+    PyInterpreterStateLayout,
+    "id" | "next" | "threads_head" | "gc" | "imports_modules" | "sysdict" | "builtins" | "ceval_gil" | "_gil"
+  >;
+  /** The members of `thread_state`. */
+  readonly PyThreadState: OnlyFields<
+    PyThreadStateLayout,
+    "prev" | "next" | "interp" | "_status" | "current_frame" | "thread_id" | "native_thread_id" | "datastack_chunk"
+  >;
+  /** The members of `interpreter_frame`. */
+  readonly _PyInterpreterFrame: OnlyFields<PyInterpreterFrameLayout, "previous" | "f_executable" | "instr_ptr" | "localsplus" | "owner">;
+  /** The members of `code_object`. */
+  readonly PyCodeObject: OnlyFields<
+    PyCodeObjectLayout,
+    | "co_argcount"
+    | "co_firstlineno"
+    | "co_localsplusnames"
+    | "co_localspluskinds"
+    | "co_filename"
+    | "co_name"
+    | "co_qualname"
+    | "co_linetable"
+    | "co_code_adaptive"
+  >;
+  /** `gil_runtime_state_locked` and `_holder`, relative to `gil_runtime_state`. */
+  readonly _gil_runtime_state: GilRuntimeStateLayout;
+  /** `gc.collecting`. */
+  readonly _gc_runtime_state: GcRuntimeStateLayout;
+  /** `unicode_object.length` and `.state`. */
+  readonly PyASCIIObject: OnlyFields<PyASCIIObjectLayout, "length" | "state">;
+  /** The `state` bits: documented base. */
+  readonly PyASCIIObject_state: OnlyFields<PyASCIIObjectStateLayout, "interned" | "kind" | "compact" | "ascii" | "statically_allocated">;
+  /** Right after `PyASCIIObject` (`unicode_object.asciiobject_size`): documented base. */
+  readonly PyCompactUnicodeObject: OnlyFields<PyCompactUnicodeObjectLayout, "utf8_length" | "utf8">;
+  /** `data`, right after `PyCompactUnicodeObject`: documented base. */
+  readonly PyUnicodeObject: OnlyFields<PyUnicodeObjectLayout, "data">;
+  /** `bytes_object.ob_sval`. */
+  readonly PyBytesObject: OnlyFields<PyBytesObjectLayout, "ob_sval">;
+  /** `tuple_object.ob_item`. */
+  readonly PyTupleObject: PyTupleObjectLayout;
+  /** `list_object.ob_item`. */
+  readonly PyListObject: OnlyFields<PyListObjectLayout, "ob_item">;
+  /** `long_object.lv_tag` and `.ob_digit`. */
+  readonly PyLongObject: OnlyFields<PyLongObjectLayout, "long_value_lv_tag" | "long_value_ob_digit">;
+  /** `float_object.ob_fval`. */
+  readonly PyFloatObject: PyFloatObjectLayout;
+  /** `dict_object.ma_keys` and `.ma_values`; not `ma_used`. */
+  readonly PyDictObject: OnlyFields<PyDictObjectLayout, "ma_keys" | "ma_values">;
+  /** Frame owners of the versions the base knows (3.13, 3.14); none for a later version. */
+  readonly constants: Pick<ConstantsTable, FrameOwnerConstant> & {
+    readonly [P in Exclude<keyof ConstantsTable, FrameOwnerConstant>]?: undefined;
+  };
+  /** The `_Py_DebugOffsets` struct layout the values were read with. */
+  readonly _Py_DebugOffsets: DebugOffsetsLayout;
+  /** Not described by the debug offsets. */
+  readonly _PyCFrame?: undefined;
+  /** Not described by the debug offsets. */
+  readonly PyHeapTypeObject?: undefined;
+  /** Not described by the debug offsets. */
+  readonly PyStringObject?: undefined;
+  /** Not described by the debug offsets. */
+  readonly PyIntObject?: undefined;
+  /** Not described by the debug offsets. */
+  readonly PyDictEntry?: undefined;
+  /** Not described by the debug offsets. */
+  readonly _dictkeysobject?: undefined;
+  /** Not described by the debug offsets. */
+  readonly PyDictKeyEntry?: undefined;
+  /** Not described by the debug offsets. */
+  readonly PyDictUnicodeEntry?: undefined;
+  /** Not described by the debug offsets. */
+  readonly PyDictValues?: undefined;
+  /** Not described by the debug offsets. */
+  readonly PyModuleObject?: undefined;
+}
+
+/**
+ * A layout from either source: a generated table ({@link PythonLayout}) or `_Py_DebugOffsets`
+ * ({@link PythonLayoutFromDebugOffsets}). What a reader that must work with both takes; the
+ * fields only a table has are `undefined` in the other, and `PyModuleObject` tells them apart.
+ *
+ * @example
+ * ```ts
+ * import type { AnyPythonLayout } from "@corestack/cpython-layouts";
+ *
+ * function hasDictInternals(layout: AnyPythonLayout): boolean {
+ *   return layout.PyModuleObject !== undefined; // a generated table
+ * }
+ * ```
+ */
+export type AnyPythonLayout = PythonLayout | PythonLayoutFromDebugOffsets;

@@ -4,7 +4,9 @@
  * and to decode code objects, strings and numbers, plus `sizeof`s and a few constants. Each
  * version's table is generated from that interpreter's own headers by
  * `tools/layouts/generate.mjs`. For 3.13+, {@link layoutFromDebugOffsets} builds a layout from the
- * `_Py_DebugOffsets` struct that CPython keeps at the start of `_PyRuntime`.
+ * `_Py_DebugOffsets` struct that CPython keeps at the start of `_PyRuntime` and a small documented
+ * base of stable facts ({@link debugOffsetsBase}), without the tables: how a version newer than
+ * every table is read.
  *
  * Pure data and pure functions: no runtime dependencies, no file system.
  *
@@ -28,4 +30,5 @@
 export * from "./layout.js";
 export * from "./layouts.js";
 export * from "./debug_offsets.js";
+export * from "./debug_offsets_base.js";
 export * from "./layout_format_error.js";

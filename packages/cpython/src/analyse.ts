@@ -1,10 +1,11 @@
-import { type PythonLayout, layoutFor, layoutFromDebugOffsets } from "@corestack/cpython-layouts";
+import { type AnyPythonLayout, type PythonLayout, layoutFor, layoutFromDebugOffsets } from "@corestack/cpython-layouts";
 import { Reader, WalkError } from "./_reader.js";
-import { type DetectedVersion, detectVersion, isPythonModule } from "./detect_version.js";
+import { type DetectedVersion, detectVersion } from "./detect_version.js";
 import { linetable310Line, lnotabLine, locationTableEntry } from "./line_table.js";
 import { PythonError } from "./python_error.js";
 import type { PythonTarget } from "./python_target.js";
 import { ObjectReader } from "./read_objects.js";
+import { pythonSymbol } from "./_python_symbol.js";
 import { readThreadNames } from "./thread_names.js";
 
 /** One Python frame. */
@@ -93,8 +94,7 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
   }
   const warnings: string[] = [];
   const reader = new Reader(target);
-  const prefer = isPythonModule;
-  const runtimeSymbol = target.findSymbol("_PyRuntime", { prefer });
+  const runtimeSymbol = pythonSymbol(target, "_PyRuntime");
   let runtime = runtimeSymbol?.address;
   if (runtime === undefined && (version.major > 3 || (version.major === 3 && version.minor >= 7))) {
     for (const module of target.modules()) {
@@ -115,7 +115,7 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
     const fs = thread.registers.fs_base;
     if (fs !== undefined && fs !== 0n) threadsByFsBase.set(fs, thread.tid);
   }
-  const gilHolder = findGilHolder(target, reader, layout, runtime);
+  const gilHolder = findGilHolder(target, reader, layout, runtime, interpreters);
   const threads: PythonThread[] = [];
   for (const interp of interpreters) {
     let interpreterId = 0;
@@ -185,8 +185,8 @@ function chooseLayout(
   runtime: bigint | undefined,
   options: AnalyseOptions,
   warnings: string[],
-): { layout: PythonLayout; source: "table" | "debug offsets" } {
-  let fromDebug: PythonLayout | undefined;
+): { layout: AnyPythonLayout; source: "table" | "debug offsets" } {
+  let fromDebug: AnyPythonLayout | undefined;
   if (runtime !== undefined && (version.major > 3 || (version.major === 3 && version.minor >= 13))) {
     try {
       const header = reader.bytes(runtime, 16, "_Py_DebugOffsets");
@@ -208,11 +208,16 @@ function chooseLayout(
     }
     return { layout: table, source: "table" };
   }
-  if (fromDebug) return { layout: fromDebug, source: "debug offsets" };
+  if (fromDebug) {
+    warnings.push(
+      `Python ${version.major}.${version.minor} is newer than every layout table: reading its layout from _Py_DebugOffsets (thread names unavailable)`,
+    );
+    return { layout: fromDebug, source: "debug offsets" };
+  }
   throw new PythonError(`Unsupported Python version ${version.text}: corestack has no struct layout for it`, { code: "unsupported-version" });
 }
 
-function compareLayouts(table: PythonLayout, debug: PythonLayout): string[] {
+function compareLayouts(table: PythonLayout, debug: AnyPythonLayout): string[] {
   const mismatches: string[] = [];
   const groups = ["PyThreadState", "PyInterpreterState", "_PyInterpreterFrame", "PyCodeObject", "_PyRuntimeState"] as const;
   for (const group of groups) {
@@ -226,7 +231,7 @@ function compareLayouts(table: PythonLayout, debug: PythonLayout): string[] {
   return mismatches;
 }
 
-function findInterpreters(target: PythonTarget, reader: Reader, layout: PythonLayout, runtime: bigint | undefined): bigint[] {
+function findInterpreters(target: PythonTarget, reader: Reader, layout: AnyPythonLayout, runtime: bigint | undefined): bigint[] {
   let head: bigint | undefined;
   if (runtime !== undefined && layout._PyRuntimeState) {
     try {
@@ -236,8 +241,7 @@ function findInterpreters(target: PythonTarget, reader: Reader, layout: PythonLa
       throw new PythonError(`Cannot read the interpreter list: ${error.message}`, { code: "no-runtime", address: error.address });
     }
   } else {
-    const prefer = isPythonModule;
-    const interpHead = target.findSymbol("interp_head", { prefer });
+    const interpHead = pythonSymbol(target, "interp_head");
     if (interpHead) {
       try {
         head = reader.ptr(interpHead.address, "interp_head");
@@ -246,7 +250,7 @@ function findInterpreters(target: PythonTarget, reader: Reader, layout: PythonLa
       }
     }
     if (head === undefined || head === 0n) {
-      const current = target.findSymbol("_PyThreadState_Current", { prefer });
+      const current = pythonSymbol(target, "_PyThreadState_Current");
       if (current) {
         try {
           const tstate = reader.ptr(current.address, "_PyThreadState_Current");
@@ -281,11 +285,17 @@ function findInterpreters(target: PythonTarget, reader: Reader, layout: PythonLa
   return result;
 }
 
-function findGilHolder(target: PythonTarget, reader: Reader, layout: PythonLayout, runtime: bigint | undefined): { holder: bigint | undefined } {
+function findGilHolder(
+  target: PythonTarget,
+  reader: Reader,
+  layout: AnyPythonLayout,
+  runtime: bigint | undefined,
+  interpreters: readonly bigint[],
+): { holder: bigint | undefined } {
   try {
     const { major, minor } = layout.version;
     if (major === 2 || minor < 7) {
-      const current = target.findSymbol("_PyThreadState_Current", { prefer: isPythonModule });
+      const current = pythonSymbol(target, "_PyThreadState_Current");
       return { holder: current ? reader.ptr(current.address, "_PyThreadState_Current") : undefined };
     }
     if (minor <= 11) {
@@ -297,7 +307,10 @@ function findGilHolder(target: PythonTarget, reader: Reader, layout: PythonLayou
     if (runtime === undefined || !layout._PyRuntimeState || layout.PyInterpreterState.ceval_gil === undefined || !layout._gil_runtime_state) {
       return { holder: undefined };
     }
-    const main = reader.ptr(runtime + BigInt(layout._PyRuntimeState.interpreters_main), "interpreters.main");
+    // Without interpreters.main (not in _Py_DebugOffsets): the main interpreter is the last of the list, new ones are pushed at its head.
+    const mainOffset = layout._PyRuntimeState.interpreters_main;
+    const main = mainOffset !== undefined ? reader.ptr(runtime + BigInt(mainOffset), "interpreters.main") : interpreters.at(-1);
+    if (main === undefined) return { holder: undefined };
     const gil = reader.ptr(main + BigInt(layout.PyInterpreterState.ceval_gil), "ceval.gil");
     const locked = reader.i32(gil + BigInt(layout._gil_runtime_state.locked), "gil.locked");
     const holder = reader.ptr(gil + BigInt(layout._gil_runtime_state.last_holder), "gil.last_holder");
@@ -308,7 +321,7 @@ function findGilHolder(target: PythonTarget, reader: Reader, layout: PythonLayou
   }
 }
 
-function isCollecting(target: PythonTarget, reader: Reader, layout: PythonLayout, runtime: bigint | undefined, interp: bigint): boolean | undefined {
+function isCollecting(target: PythonTarget, reader: Reader, layout: AnyPythonLayout, runtime: bigint | undefined, interp: bigint): boolean | undefined {
   try {
     const collecting = layout._gc_runtime_state?.collecting;
     if (layout.PyInterpreterState.gc !== undefined && collecting !== undefined) {
@@ -317,7 +330,7 @@ function isCollecting(target: PythonTarget, reader: Reader, layout: PythonLayout
     if (layout._PyRuntimeState?.gc !== undefined && collecting !== undefined && runtime !== undefined) {
       return reader.i32(runtime + BigInt(layout._PyRuntimeState.gc + collecting), "gc.collecting") !== 0;
     }
-    const symbol = target.findSymbol("collecting", { prefer: isPythonModule, only: true });
+    const symbol = pythonSymbol(target, "collecting");
     return symbol ? reader.i32(symbol.address, "collecting") !== 0 : undefined;
   } catch (error) {
     if (!(error instanceof WalkError)) throw error;
@@ -397,7 +410,7 @@ function frameFromCode(objects: ObjectReader, code: bigint, info: CodeInfo, last
 function walkFrames(
   reader: Reader,
   objects: ObjectReader,
-  layout: PythonLayout,
+  layout: AnyPythonLayout,
   tstate: bigint,
   maxFrames: number,
 ): { frames: PythonFrame[]; error?: { message: string; address: bigint } } {

@@ -1,3 +1,4 @@
+import type { PythonLayout } from "@corestack/cpython-layouts";
 import { WalkError } from "./_reader.js";
 import type { ObjectReader } from "./read_objects.js";
 
@@ -54,11 +55,11 @@ interface SplitValues {
  * @internal
  */
 export class DictReader {
-  readonly objects: ObjectReader;
+  readonly objects: ObjectReader<PythonLayout>;
   readonly #types = new Map<bigint, TypeInfo>();
 
-  /** @param objects the reader of the target's objects, whose layout says the version. */
-  constructor(objects: ObjectReader) {
+  /** @param objects the reader of the target's objects, whose layout (a generated table) says the version. */
+  constructor(objects: ObjectReader<PythonLayout>) {
     this.objects = objects;
   }
 

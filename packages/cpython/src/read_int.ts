@@ -1,3 +1,4 @@
+import type { PythonLayout } from "@corestack/cpython-layouts";
 import { WalkError } from "./_reader.js";
 import type { ObjectReader } from "./read_objects.js";
 
@@ -24,7 +25,7 @@ export const MAX_INT_DIGITS = 16;
  * ```
  * @internal
  */
-export function readInt(objects: ObjectReader, object: bigint, what: string): bigint {
+export function readInt(objects: ObjectReader<PythonLayout>, object: bigint, what: string): bigint {
   const L = objects.layout;
   const r = objects.reader;
   const type = objects.typeName(object);

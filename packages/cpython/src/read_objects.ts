@@ -1,4 +1,4 @@
-import type { PythonLayout } from "@corestack/cpython-layouts";
+import type { AnyPythonLayout, PythonLayout } from "@corestack/cpython-layouts";
 import { type Reader, WalkError } from "./_reader.js";
 
 /** Longest string read from the target, in characters (names and paths are far shorter). */
@@ -6,13 +6,17 @@ export const MAX_STRING_LENGTH = 1 << 16;
 /** Longest bytes object read (line tables), in bytes. */
 export const MAX_BYTES_LENGTH = 1 << 22;
 
-/** Reads Python objects of one interpreter version, caching type names. @internal */
-export class ObjectReader {
+/**
+ * Reads Python objects of one interpreter version, caching type names. `Layout` is a generated
+ * table or a layout from `_Py_DebugOffsets` alone; readers of dicts, modules and ints need a table
+ * ({@link hasObjectInternals}). @internal
+ */
+export class ObjectReader<Layout extends AnyPythonLayout = AnyPythonLayout> {
   readonly reader: Reader;
-  readonly layout: PythonLayout;
+  readonly layout: Layout;
   readonly #typeNames = new Map<bigint, string>();
 
-  constructor(reader: Reader, layout: PythonLayout) {
+  constructor(reader: Reader, layout: Layout) {
     this.reader = reader;
     this.layout = layout;
   }
@@ -93,6 +97,21 @@ export class ObjectReader {
     if (value < 0n || value > BigInt(max)) throw new WalkError(`${what} at 0x${object.toString(16)} has an implausible length ${value}`, object);
     return Number(value);
   }
+}
+
+/**
+ * Whether the reader's layout describes the internals of dicts, keys objects, modules and ints
+ * (a generated table); a layout read from `_Py_DebugOffsets` alone does not.
+ * @param objects the reader of the target's objects.
+ * @returns true for a table, narrowing the reader's layout to {@link PythonLayout}.
+ * @example
+ * ```ts
+ * if (hasObjectInternals(objects)) new DictReader(objects);
+ * ```
+ * @internal
+ */
+export function hasObjectInternals(objects: ObjectReader): objects is ObjectReader<PythonLayout> {
+  return objects.layout.PyModuleObject !== undefined;
 }
 
 function latin1(bytes: Uint8Array): string {

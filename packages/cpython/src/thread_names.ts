@@ -1,7 +1,7 @@
 import { WalkError } from "./_reader.js";
 import { DictReader } from "./read_dict.js";
 import { readInt } from "./read_int.js";
-import type { ObjectReader } from "./read_objects.js";
+import { type ObjectReader, hasObjectInternals } from "./read_objects.js";
 
 /** Most `threading` threads whose names are read per interpreter. */
 export const MAX_NAMED_THREADS = 1 << 16;
@@ -17,7 +17,8 @@ const MAX_MODULE_ITEMS = 1 << 16;
  *
  * Never throws: an interpreter without `threading` (never imported, or finalised) has no names;
  * memory that cannot be read or fails validation adds one message to `warnings` and keeps the
- * names read before it. Reads a few entries per thread, plus the headers of `sys.modules`' and
+ * names read before it. A layout read from `_Py_DebugOffsets` alone does not describe dicts and
+ * modules: then there are no names, and no warning (the layout's source says why). Reads a few entries per thread, plus the headers of `sys.modules`' and
  * `threading`'s keys until the one sought.
  *
  * @param objects the reader of the target's objects.
@@ -33,6 +34,7 @@ const MAX_MODULE_ITEMS = 1 << 16;
  */
 export function readThreadNames(objects: ObjectReader, interp: bigint, warnings: string[]): Map<bigint, string> {
   const names = new Map<bigint, string>();
+  if (!hasObjectInternals(objects)) return names;
   const L = objects.layout;
   const r = objects.reader;
   const dicts = new DictReader(objects);

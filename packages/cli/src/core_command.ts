@@ -1,5 +1,5 @@
 import { type ByteSource, CoreFile, ElfFormatError } from "@corestack/elf";
-import { openFile } from "@corestack/mmap";
+import { mmapStatus, openFile } from "@corestack/mmap";
 import { CliError, EXIT } from "./cli_error.js";
 import { describeCore } from "./core_report.js";
 import { detectExecutable } from "./detect_executable.js";
@@ -72,6 +72,8 @@ function openCore(path: string): CoreFile {
  */
 export function runCore(options: CoreOptions): { report: Report; complete: boolean } {
   const core = openCore(options.core);
+  // After the first open, so the status says what the core is actually read with.
+  if (options.verbose) options.note(`reading files with ${mmapStatus().summary}`);
   for (const warning of core.warnings) options.note(`warning: ${warning}`);
   const truncated = truncation(core);
   if (truncated) options.note(`warning: ${truncated}`);

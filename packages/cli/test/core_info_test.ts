@@ -84,6 +84,14 @@ describe.skipIf(!python312)("the core information block says what the core says 
     expectNoStackTrace(verbose.stderr);
   });
 
+  it("--verbose says how files are read: mmap, or the pread fallback when the binding is not used", () => {
+    expect(corestack(["core", made.core, "--verbose"]).stderr).toMatch(/^reading files with mmap \(/m);
+    const fallback = corestack(["core", made.core, "--verbose"], { CORESTACK_NO_MMAP: "1" });
+    expect(fallback.status).toBe(0);
+    expect(fallback.stdout).toBe(text);
+    expect(fallback.stderr).toMatch(/^reading files with pread \(CORESTACK_NO_MMAP=1/m);
+  });
+
   describe("the EXECUTABLE argument", () => {
     it("an explicit EXECUTABLE (a copy of the interpreter) wins: 'Using executable: <it>', and it is the file read", () => {
       const copy = join(scratch, "python-copy");

@@ -11,6 +11,15 @@
 // Structs a version keeps out of its installed headers come from fields.mjs PRIVATE_STRUCTS.
 // Nothing is linked against libpython: the probe only uses compile-time facts (and the headers'
 // static inline accessors, for offsets that have no macro).
+//
+// A table shares with the previous version of matrix.mjs every group (`PyObject`, `sizeof`,
+// `constants`…) whose keys, values and key order are unchanged: it is written as that table's
+// object (`PyObject: v3_12.PyObject`), and a header comment lists the groups that changed. The
+// previous table is taken as it stands after the run: the probe of this run when that version is
+// probed too, else its committed file (read back by parseTable). A version that is not probed
+// keeps the values its committed file resolves to, and is re-rendered only so that its
+// references follow a regenerated previous table; so `--python PATH` regenerates one version
+// alone without changing the values of any other.
 
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -319,23 +328,120 @@ function renderKey(key) {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key);
 }
 
+/** Top-level keys written inline in every table (scalars, and `version`, which always differs). */
+const OWN_KEYS = new Set(["version", "source", "frameModel", "pointerSize"]);
+
 /**
- * Renders a version's table as a TypeScript module.
+ * The groups of a table (`PyObject`, `sizeof`, `constants`, `PyASCIIObject_state`…): its
+ * object-valued top-level keys other than `version`, in table order.
  * @param {Layout} layout
- * @param {Interpreter} interpreter
+ * @returns {string[]}
+ */
+export function groupNames(layout) {
+  return Object.keys(layout).filter((key) => !OWN_KEYS.has(key) && typeof layout[key] === "object" && layout[key] !== null);
+}
+
+/**
+ * Whether two groups are the same: same keys, same values, same key order (what decides whether
+ * a table can share the previous version's object).
+ * @param {unknown} a
+ * @param {unknown} b
+ */
+function sameGroup(a, b) {
+  return a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * How a table differs from the previous version's, group by group.
+ * @param {Layout} layout
+ * @param {Layout | undefined} previous
+ */
+export function compareGroups(layout, previous) {
+  const groups = groupNames(layout);
+  const before = previous === undefined ? [] : groupNames(previous);
+  return {
+    shared: groups.filter((group) => previous !== undefined && sameGroup(layout[group], previous[group])),
+    changed: groups.filter((group) => before.includes(group) && !sameGroup(layout[group], previous?.[group])),
+    added: groups.filter((group) => !before.includes(group)),
+    removed: before.filter((group) => !groups.includes(group)),
+  };
+}
+
+/**
+ * `// label: a, b, c` wrapped at 100 columns.
+ * @param {string} label
+ * @param {string[]} names
+ * @returns {string[]}
+ */
+function listComment(label, names) {
+  const lines = [];
+  let line = `// ${label}:`;
+  for (const [index, name] of names.entries()) {
+    const word = ` ${name}${index < names.length - 1 ? "," : ""}`;
+    if (line.length + word.length > 100) {
+      lines.push(line);
+      line = `//  `;
+    }
+    line += word;
+  }
+  if (names.length === 0) line += " none";
+  lines.push(line + ".");
+  return lines;
+}
+
+/**
+ * Renders a version's table as a TypeScript module. Every group identical (same keys, values
+ * and key order) to the same group of `previous`, the previous version's table, is written as a
+ * reference to that table's object (`PyObject: v3_12.PyObject`); the others are written out, and
+ * a header comment lists them. Without `previous` (the oldest version) every group is written out.
+ * @param {Layout} layout
+ * @param {Layout} [previous] the previous version's table, as its committed file resolves
  * @returns {string}
  */
-export function renderLayout(layout, interpreter) {
-  const { major, minor, micro } = interpreter.version;
-  const name = tableName(interpreter.version);
+export function renderLayout(layout, previous) {
+  const version = /** @type {Version} */ (layout["version"]);
+  const { major, minor } = version;
+  const source = /** @type {string} */ (layout["source"]);
+  const name = tableName(version);
+  const { shared, changed, added, removed } = compareGroups(layout, previous);
+  /** @type {string[]} */
+  const summary = [];
+  let body;
+  if (previous === undefined) {
+    summary.push("// The oldest table: every group is written out.");
+    body = renderValue(layout, "");
+  } else {
+    const before = /** @type {Version} */ (previous["version"]);
+    const since = `${before.major}.${before.minor}`;
+    const previousName = tableName(before);
+    summary.push(...listComment(`Changed since ${since}`, changed));
+    if (added.length > 0) summary.push(...listComment(`New in ${major}.${minor}`, added));
+    if (removed.length > 0) summary.push(...listComment(`Gone since ${since}`, removed));
+    summary.push(
+      shared.length > 0
+        ? `// Every other group is ${since}'s own object (\`${previousName}.<group>\`).`
+        : `// No group is shared with ${since}.`,
+    );
+    const entries = Object.entries(layout).map(([key, value]) =>
+      shared.includes(key)
+        ? `  ${renderKey(key)}: ${previousName}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`},\n`
+        : `  ${renderKey(key)}: ${renderValue(value, "  ", key)},\n`,
+    );
+    body = `{\n${entries.join("")}}`;
+  }
+  const previousVersion = /** @type {Version | undefined} */ (previous?.["version"]);
   return [
-    `// generated by tools/layouts/generate.mjs from CPython ${major}.${minor}.${micro} headers — do not edit by hand.`,
+    `// generated by tools/layouts/generate.mjs from ${source} — do not edit by hand.`,
     "// Regenerate with `node tools/layouts/generate.mjs --python PATH`; see the package README.",
+    ...summary,
     'import type { PythonLayout } from "./layout.js";',
+    ...(previousVersion !== undefined && shared.length > 0
+      ? [`import { ${tableName(previousVersion)} } from "./${tableName(previousVersion)}.js";`]
+      : []),
     "",
     "/**",
     ` * Struct layout of CPython ${major}.${minor} (64-bit, release build), measured with \`offsetof\`/\`sizeof\``,
-    ` * against the CPython ${major}.${minor}.${micro} headers. Offsets and sizes are in bytes.`,
+    ` * against the ${source}. Offsets and sizes are in bytes.`,
     " *",
     " * @example",
     " * ```ts",
@@ -343,9 +449,104 @@ export function renderLayout(layout, interpreter) {
     ` * const offset = layouts["${major}.${minor}"].PyThreadState.thread_id;`,
     " * ```",
     " */",
-    `export const ${name} = ${renderValue(layout, "")} as const satisfies PythonLayout;`,
+    `export const ${name} = ${body} as const satisfies PythonLayout;`,
     "",
   ].join("\n");
+}
+
+/**
+ * Reads back a table this generator wrote: the object literal of `export const vX_Y = {…}`, with
+ * references `vA_B.group` resolved from `tables` (the tables already read, by name). Accepts only
+ * what renderLayout writes (numbers, strings, nested objects, such references), so anything else
+ * in the file is an error rather than a guess.
+ * @param {string} text the file
+ * @param {Map<string, Layout>} tables
+ * @param {string} file for messages
+ * @returns {{ name: string, layout: Layout }}
+ */
+export function parseTable(text, tables, file) {
+  const head = /^export const (v\d+_\d+) = /m.exec(text);
+  if (head === null) throw new Error(`${file}: no "export const vX_Y = " table`);
+  const name = /** @type {string} */ (head[1]);
+  const tokens =
+    text
+      .slice(head.index + head[0].length)
+      .match(/"(?:[^"\\]|\\.)*"|-?0x[0-9a-f]+|-?\d+|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*|\["(?:[^"\\]|\\.)*"\])?|[{}:,;]|\S/g) ?? [];
+  let index = 0;
+  const fail = (/** @type {string} */ what) => new Error(`${file}: ${what} at token ${index} ("${tokens[index]}")`);
+  /** @returns {unknown} */
+  const value = () => {
+    const token = tokens[index++];
+    if (token === undefined) throw fail("unexpected end");
+    if (token === "{") {
+      /** @type {Record<string, unknown>} */
+      const object = {};
+      while (tokens[index] !== "}") {
+        const key = tokens[index++];
+        if (key === undefined || !(key.startsWith('"') || /^[A-Za-z_$][\w$]*$/.test(key))) throw fail("expected a key");
+        if (tokens[index++] !== ":") throw fail('expected ":"');
+        object[key.startsWith('"') ? JSON.parse(key) : key] = value();
+        if (tokens[index] === ",") index += 1;
+        else if (tokens[index] !== "}") throw fail('expected "," or "}"');
+      }
+      index += 1;
+      return object;
+    }
+    if (token.startsWith('"')) return JSON.parse(token);
+    if (/^-?0x/.test(token)) return (token.startsWith("-") ? -1 : 1) * Number.parseInt(token.replace("-", ""), 16);
+    if (/^-?\d+$/.test(token)) return Number(token);
+    const reference = /^(v\d+_\d+)(?:\.([A-Za-z_$][\w$]*)|\[("(?:[^"\\]|\\.)*")\])$/.exec(token);
+    if (reference !== null) {
+      const table = tables.get(/** @type {string} */ (reference[1]));
+      const group = reference[2] ?? JSON.parse(/** @type {string} */ (reference[3]));
+      if (table === undefined || !(group in table)) throw fail(`unknown reference`);
+      if (!new RegExp(`^import \\{ ${reference[1]} \\} from "\\./${reference[1]}\\.js";$`, "m").test(text)) {
+        throw fail(`${reference[1]} is not imported`);
+      }
+      return table[group];
+    }
+    index -= 1;
+    throw fail("unexpected token");
+  };
+  const layout = /** @type {Layout} */ (value());
+  if (tokens.slice(index, index + 4).join(" ") !== "as const satisfies PythonLayout") throw fail("expected the closing as const satisfies PythonLayout");
+  return { name, layout };
+}
+
+/**
+ * The committed tables of the matrix's versions, oldest first, each resolved (references to the
+ * previous table followed). A version without a file is missing from the map.
+ * @param {string} directory
+ * @returns {Promise<Map<string, { text: string, layout: Layout }>>}
+ */
+export async function readCommitted(directory = OUT_DIR) {
+  /** @type {Map<string, Layout>} */
+  const byName = new Map();
+  /** @type {Map<string, { text: string, layout: Layout }>} */
+  const out = new Map();
+  for (const version of MATRIX) {
+    const [major, minor] = version.split(".").map(Number);
+    const name = tableName({ major: /** @type {number} */ (major), minor: /** @type {number} */ (minor) });
+    const file = join(directory, `${name}.ts`);
+    if (!existsSync(file)) continue;
+    const text = await readFile(file, "utf8");
+    const parsed = parseTable(text, byName, relative(process.cwd(), file));
+    if (parsed.name !== name) throw new Error(`${file}: exports ${parsed.name}, not ${name}`);
+    byName.set(name, parsed.layout);
+    out.set(version, { text, layout: parsed.layout });
+  }
+  return out;
+}
+
+/**
+ * The previous version of the matrix, or undefined for the oldest.
+ * @param {Version} version
+ * @returns {string | undefined}
+ */
+export function previousVersion(version) {
+  const index = MATRIX.indexOf(`${version.major}.${version.minor}`);
+  if (index < 0) throw new Error(`${version.major}.${version.minor} is not in tools/layouts/matrix.mjs MATRIX`);
+  return MATRIX[index - 1];
 }
 
 async function main() {
@@ -374,23 +575,44 @@ async function main() {
   }
   if (pythons.length === 0) throw new Error("no interpreters: pass --python PATH");
   const results = await Promise.all(pythons.map((python) => probeLayout(python)));
+  /** @type {Map<string, { interpreter: Interpreter, layout: Layout }>} */
+  const probed = new Map();
+  for (const result of results) {
+    const { major, minor } = result.interpreter.version;
+    const version = `${major}.${minor}`;
+    previousVersion(result.interpreter.version); // in the matrix
+    if (probed.has(version)) throw new Error(`two interpreters for ${version}: pass one with --python`);
+    probed.set(version, result);
+  }
+  // Walk the matrix oldest first. A probed version gets its probe; any other version keeps the
+  // values of its committed file. Each is rendered against the previous version's table as it
+  // stands after this run, so a version regenerated alone shares with the committed previous
+  // table, and the later committed tables are re-rendered (same values) to follow it.
+  const committed = await readCommitted(outDir);
   let stale = 0;
-  const written = new Set();
-  for (const { interpreter, layout } of results) {
-    const file = join(outDir, `${tableName(interpreter.version)}.ts`);
-    if (written.has(file)) throw new Error(`two interpreters for ${tableName(interpreter.version)}: pass one with --python`);
-    written.add(file);
-    const text = renderLayout(layout, interpreter);
-    const old = existsSync(file) ? await readFile(file, "utf8") : undefined;
+  /** @type {Layout | undefined} */
+  let previous;
+  for (const version of MATRIX) {
+    const probe = probed.get(version);
+    const old = committed.get(version);
+    const layout = probe?.layout ?? old?.layout;
+    if (layout === undefined) {
+      previous = undefined;
+      continue;
+    }
+    const text = renderLayout(layout, previous);
+    previous = layout;
+    const file = join(outDir, `${tableName(/** @type {Version} */ (layout["version"]))}.ts`);
     const name = relative(process.cwd(), file);
-    if (old === text) {
-      console.log(`${name}: up to date (${interpreter.python})`);
+    const from = probe === undefined ? "its committed values, to follow the previous table" : probe.interpreter.python;
+    if (old?.text === text) {
+      if (probe !== undefined) console.log(`${name}: up to date (${from})`);
     } else if (check) {
       stale += 1;
-      console.log(`${name}: differs from what ${interpreter.python} gives`);
+      console.log(`${name}: differs from what ${from} gives`);
     } else {
       await writeFile(file, text);
-      console.log(`${name}: ${old === undefined ? "created" : "updated"} from ${interpreter.python}`);
+      console.log(`${name}: ${old === undefined ? "created" : "updated"} from ${from}`);
     }
   }
   if (stale > 0) process.exitCode = 1;

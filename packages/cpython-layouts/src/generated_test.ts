@@ -1,11 +1,20 @@
 // The committed tables must be what the generator gives for each installed interpreter, so they
 // cannot drift from the headers (nor be edited by hand). Interpreters: tools/layouts/matrix.mjs.
+// A table shares every group that did not change with the previous version's table
+// (`PyObject: v3_12.PyObject`): values are compared as the modules resolve them, and the text of
+// each file as the generator renders it from those values and the previous committed table.
 import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { PRIVATE_STRUCTS, parseRange } from "../../../tools/layouts/fields.mjs";
-import { OUT_DIR, probeLayout, renderLayout, tableName } from "../../../tools/layouts/generate.mjs";
+import {
+  OUT_DIR,
+  probeLayout,
+  readCommitted,
+  renderLayout,
+  tableName,
+} from "../../../tools/layouts/generate.mjs";
 import { findInterpreter, MATRIX } from "../../../tools/layouts/matrix.mjs";
 import { layouts } from "./layouts.js";
 
@@ -40,6 +49,41 @@ describe("generated tables", () => {
     expect(Object.keys(layouts)).toEqual(MATRIX);
   });
 
+  /** The committed table of the version before `version` in the matrix (undefined for the oldest). */
+  const previousTable = (version: string) => {
+    const before = MATRIX[MATRIX.indexOf(version) - 1];
+    return before === undefined ? undefined : layouts[before as keyof typeof layouts];
+  };
+
+  // Without interpreters: each file is what the generator writes for its own values, so a shared
+  // group cannot be spelled out by hand (nor a changed one left as a reference), and the
+  // "Changed since" header lists exactly the groups that differ from the previous version.
+  test.each(MATRIX)("%s: the file is rendered from its values and the previous table", async (version) => {
+    const committed = layouts[version as keyof typeof layouts];
+    const file = await readFile(join(OUT_DIR, `${tableName(committed.version)}.ts`), "utf8");
+    expect(file).toBe(renderLayout(committed, previousTable(version)));
+  });
+
+  test("every group left as in the previous version is that version's own object", () => {
+    for (const [index, version] of MATRIX.entries()) {
+      const before = MATRIX[index - 1];
+      if (before === undefined) continue;
+      const table = layouts[version as keyof typeof layouts] as unknown as Record<string, unknown>;
+      const previous = layouts[before as keyof typeof layouts] as unknown as Record<string, unknown>;
+      for (const [group, value] of Object.entries(table)) {
+        if (typeof value !== "object" || group === "version") continue;
+        const same = JSON.stringify(value) === JSON.stringify(previous[group]);
+        expect(value === previous[group], `${version} ${group}`).toBe(same);
+      }
+    }
+  });
+
+  test("the generator reads the committed files back as the modules resolve them", async () => {
+    const committed = await readCommitted();
+    expect([...committed.keys()]).toEqual(MATRIX);
+    for (const [version, { layout }] of committed) expect(layout, version).toEqual(layouts[version as keyof typeof layouts]);
+  });
+
   for (const version of MATRIX) {
     const python = findInterpreter(version);
     const skip = python === undefined || !hasCompiler;
@@ -52,10 +96,11 @@ describe("generated tables", () => {
       const { source: _probedSource, ...probed } = layout;
       const { source: _committedSource, ...expected } = committed;
       expect(probed).toEqual(expected);
-      // Same patch release: the file is byte for byte what the generator writes.
+      // Same patch release: the file is byte for byte what the generator writes, given the
+      // previous version's committed table (whose values its own test checks).
       if (committed.source === layout["source"]) {
         const file = await readFile(join(OUT_DIR, `${tableName(interpreter.version)}.ts`), "utf8");
-        expect(file).toBe(renderLayout(layout, interpreter));
+        expect(file).toBe(renderLayout(layout, previousTable(version)));
       }
     });
   }

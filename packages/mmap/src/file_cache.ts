@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Backend, MappedFile } from "./mapped_file.js";
 import { MmapError } from "./mmap_error.js";
@@ -101,7 +101,12 @@ export class FileCache {
     const known = this.#byPath.get(pathKey);
     if (known !== undefined) return known;
 
-    const fd = openSync(absolute, "r"); // O_RDONLY | O_CLOEXEC
+    // Never open what is not a regular file: a FIFO would block the open forever, and opening a
+    // device can act on it (paths come from the analysed core). O_NONBLOCK covers a swap in between.
+    if (!statSync(absolute).isFile()) {
+      throw new MmapError(`Cannot map ${absolute}: not a regular file`, { code: "NOT_A_FILE", path: absolute });
+    }
+    const fd = openSync(absolute, constants.O_RDONLY | constants.O_NONBLOCK); // + O_CLOEXEC (libuv)
     let owned = false;
     try {
       const stat = fstatSync(fd, { bigint: true });

@@ -1,0 +1,860 @@
+// The mutation fuzzer of `corestack core` (tools/fuzz/README.md): real cores of real Python
+// processes, mutated at structural positions, each mutant run through the real CLI and
+// classified. Plain Node ESM, no build step; `fuzz.mjs` is its command line, and
+// packages/cli/test/fuzz_test.ts runs a fixed-seed batch and replays the findings.
+
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** The repository root (two levels above tools/fuzz). */
+export const REPO_ROOT = path.resolve(HERE, "..", "..");
+/** Where crash and hang reproducers are written. */
+export const FINDINGS_DIR = path.join(HERE, "findings");
+
+/** The cores fuzzed by default: several versions, frame models and thread counts. */
+export const DEFAULT_CASES = Object.freeze([
+  { interpreter: "pyenv-2.7.18", version: "2.7", scenario: "simple" },
+  { interpreter: "pyenv-3.8.18", version: "3.8", scenario: "threads" },
+  { interpreter: "debian-3.11", version: "3.11", scenario: "nested" },
+  { interpreter: "pyenv-3.12.1", version: "3.12", scenario: "threads" },
+  { interpreter: "pyenv-3.13.0", version: "3.13", scenario: "recursion" },
+]);
+
+/** The four classes of an input. */
+export const CLASSES = Object.freeze(["analysed", "refusal", "crash", "hang"]);
+
+// ---------------------------------------------------------------------------------------------
+// The CLI entry
+
+/**
+ * The built CLI entry the tests use: the `CLI` constant of packages/cli/test/_cli.ts (read as
+ * text, so that this plain .mjs follows it when the entry changes), else the bundled
+ * dist/corestack.mjs when present, else dist/main.js.
+ * @param {string} [root] the repository root.
+ * @returns {string} an absolute path.
+ */
+export function defaultCli(root = REPO_ROOT) {
+  const testDir = path.join(root, "packages", "cli", "test");
+  try {
+    const text = fs.readFileSync(path.join(testDir, "_cli.ts"), "utf8");
+    const match = /export const CLI\s*=[^;]*?new URL\(\s*["']([^"']+)["']\s*,\s*import\.meta\.url\s*\)/s.exec(text);
+    if (match) return path.resolve(testDir, match[1]);
+  } catch {
+    // fall through
+  }
+  const bundled = path.join(root, "packages", "cli", "dist", "corestack.mjs");
+  return fs.existsSync(bundled) ? bundled : path.join(root, "packages", "cli", "dist", "main.js");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic randomness
+
+function mix32(value) {
+  let h = value >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * A small seeded generator (mulberry32) with helpers.
+ * @param {number} seed
+ */
+export function makeRandom(seed) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const random = {
+    next,
+    /** @param {number} n an integer in [0, n) */
+    int: (n) => Math.floor(next() * n),
+    /** @template T @param {readonly T[]} list @returns {T} */
+    pick: (list) => list[Math.floor(next() * list.length)],
+    /** @param {Record<string, number>} weights @returns {string} */
+    weighted: (weights) => {
+      const entries = Object.entries(weights).filter(([, w]) => w > 0);
+      const total = entries.reduce((sum, [, w]) => sum + w, 0);
+      let x = next() * total;
+      for (const [key, weight] of entries) {
+        x -= weight;
+        if (x < 0) return key;
+      }
+      return entries[entries.length - 1][0];
+    },
+    chance: (p) => next() < p,
+  };
+  return random;
+}
+
+/** The generator of input `index` of a run seeded `seed`: independent of scheduling. */
+function inputRandom(seed, index) {
+  return makeRandom(mix32(mix32(seed) ^ Math.imul(index + 1, 0x9e3779b1)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Core structure (ELF64 little-endian cores, as Linux x86-64 and aarch64 write them)
+
+const PT_LOAD = 1;
+const PT_NOTE = 4;
+const PF_W = 2;
+const EHDR_SIZE = 64;
+const PHDR_SIZE = 56;
+
+/**
+ * @typedef {{ index: number; type: number; flags: number; offset: number; vaddr: bigint; filesz: number; memsz: bigint }} Segment
+ * @typedef {{ index: number; offset: number; size: number; type: number; name: string }} NoteRecord
+ * @typedef {{ size: number; phoff: number; phnum: number; segments: Segment[]; loads: Segment[]; notes: NoteRecord[] }} CoreShape
+ */
+
+/**
+ * Parses what the mutations are positioned by: program headers, `PT_LOAD` segments (in program
+ * header order), and the note records of every `PT_NOTE` segment.
+ * @param {string} corePath
+ * @returns {CoreShape}
+ */
+export function coreShape(corePath) {
+  const fd = fs.openSync(corePath, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const header = Buffer.alloc(EHDR_SIZE);
+    fs.readSync(fd, header, 0, EHDR_SIZE, 0);
+    if (header.readUInt32BE(0) !== 0x7f454c46 || header[4] !== 2 || header[5] !== 1) {
+      throw new Error(`${corePath} is not a little-endian ELF64 file`);
+    }
+    const phoff = Number(header.readBigUInt64LE(32));
+    const phnum = header.readUInt16LE(56);
+    const table = Buffer.alloc(phnum * PHDR_SIZE);
+    fs.readSync(fd, table, 0, table.length, phoff);
+    /** @type {Segment[]} */
+    const segments = [];
+    for (let i = 0; i < phnum; i++) {
+      const at = i * PHDR_SIZE;
+      segments.push({
+        index: i,
+        type: table.readUInt32LE(at),
+        flags: table.readUInt32LE(at + 4),
+        offset: Number(table.readBigUInt64LE(at + 8)),
+        vaddr: table.readBigUInt64LE(at + 16),
+        filesz: Number(table.readBigUInt64LE(at + 32)),
+        memsz: table.readBigUInt64LE(at + 40),
+      });
+    }
+    const loads = segments.filter((s) => s.type === PT_LOAD && s.filesz > 0 && s.offset + s.filesz <= size);
+    /** @type {NoteRecord[]} */
+    const notes = [];
+    for (const segment of segments.filter((s) => s.type === PT_NOTE)) {
+      const bytes = Buffer.alloc(Math.min(segment.filesz, Math.max(0, size - segment.offset)));
+      fs.readSync(fd, bytes, 0, bytes.length, segment.offset);
+      for (let at = 0; at + 12 <= bytes.length; ) {
+        const namesz = bytes.readUInt32LE(at);
+        const descsz = bytes.readUInt32LE(at + 4);
+        const type = bytes.readUInt32LE(at + 8);
+        const nameEnd = at + 12 + ((namesz + 3) & ~3);
+        const end = nameEnd + ((descsz + 3) & ~3);
+        if (end > bytes.length) break;
+        const name = bytes.subarray(at + 12, at + 12 + Math.max(0, namesz - 1)).toString("latin1");
+        notes.push({ index: notes.length, offset: segment.offset + at, size: end - at, type, name });
+        at = end;
+      }
+    }
+    return { size, phoff, phnum, segments, loads, notes };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hot memory: what the analysis reads
+
+/**
+ * Where the analysis reads in a core: runs `analyse()` from the built libraries in this process,
+ * recording every read that lands in a dumped segment. Mutations there hit interpreter state,
+ * thread states, frames, code objects, strings and line tables. Empty when the libraries cannot
+ * be loaded or the analysis fails (the fuzzer then stays with its other positions).
+ * @param {string} corePath
+ * @param {{ root?: string }} [options]
+ * @returns {Promise<{ load: number; offset: number; length: number }[]>} positions as (load index, offset, length).
+ */
+export async function hotReads(corePath, options = {}) {
+  const root = options.root ?? REPO_ROOT;
+  const module = (name) => import(pathToFileURL(path.join(root, "packages", name, "dist", "mod.js")).href);
+  let elf, mmap, symbols, cpython;
+  try {
+    [elf, mmap, symbols, cpython] = await Promise.all([module("elf"), module("mmap"), module("symbols"), module("cpython")]);
+  } catch {
+    return [];
+  }
+  const shape = coreShape(corePath);
+  /** @type {{ address: bigint; length: number }[]} */
+  const reads = [];
+  try {
+    const core = new elf.CoreFile(mmap.openFile(corePath));
+    const target = new symbols.CoreTarget(core, {});
+    const read = target.read.bind(target);
+    target.read = (address, length) => {
+      const bytes = read(address, length);
+      reads.push({ address, length });
+      return bytes;
+    };
+    cpython.analyse(target);
+  } catch {
+    // keep what was read before the failure
+  }
+  const seen = new Set();
+  const result = [];
+  for (const { address, length } of reads) {
+    const load = shape.loads.findIndex((s) => s.vaddr <= address && address < s.vaddr + BigInt(s.filesz));
+    if (load < 0) continue;
+    const offset = Number(address - shape.loads[load].vaddr);
+    const key = `${load}:${offset}:${length}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    result.push({ load, offset, length: Math.max(1, Math.min(length, shape.loads[load].filesz - offset)) });
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mutations
+//
+// A mutation names its position structurally, so that a reproducer still means something on a
+// core made again (same interpreter and scenario, other addresses):
+//   { area: "ehdr", offset }              bytes 0..63 of the ELF header
+//   { area: "phdr", index, offset }       a program header (offset 0..55)
+//   { area: "note", index, offset }       a note record (from its header; offset into name/desc)
+//   { area: "load", index, offset }       a PT_LOAD segment (index among PT_LOADs, offset into p_filesz)
+//   { area: "file", fraction }            a position in the whole file (truncation)
+// and its action:
+//   { kind: "truncate", at }              the file ends at `at`
+//   { kind: "flip", at, bit }             one bit flipped
+//   { kind: "bytes", at, hex }            bytes written
+//   { kind: "int", at, width, value }     a 1/2/4/8-byte little-endian integer written ("0x…" text)
+//   { kind: "word", at, value }           a 64-bit pointer-like value: { const } | { ptr: { index, offset } }
+//                                         (an address in PT_LOAD index) | { self: delta } (the word's
+//                                         own address + delta) | { near: delta } (the old value + delta)
+//   { kind: "zero", at, length }          zeroed bytes (a page)
+// `via` says how the position was chosen ("hot": a read of the analysis; "writable"; "any").
+
+const INTERESTING_32 = [0, 1, 2, 4, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
+const INTERESTING_64 = [
+  0n, 1n, 8n, 0x1000n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, (1n << 53n) - 1n, 1n << 53n,
+  0x7fffffffffffffffn, 0x8000000000000000n, 0xffffffffffffffffn, 0xfffffffffffffff8n, 0x4141414141414141n,
+  0x00007ffff7dd0000n, 0xdead0000n,
+];
+
+const hex = (value) => `0x${BigInt.asUintN(64, BigInt(value)).toString(16)}`;
+
+/**
+ * Draws the mutations of one input.
+ * @param {ReturnType<typeof makeRandom>} random
+ * @param {CoreShape} shape
+ * @param {{ load: number; offset: number; length: number }[]} hot
+ * @returns {object[]}
+ */
+export function drawMutations(random, shape, hot) {
+  const count = random.weighted({ 1: 50, 2: 30, 3: 12, 4: 8 });
+  const mutations = [];
+  for (let i = 0; i < Number(count); i++) {
+    const mutation = drawOne(random, shape, hot);
+    if (mutation.kind === "truncate") {
+      mutations.push(mutation);
+      break; // one truncation, applied last
+    }
+    mutations.push(mutation);
+  }
+  return mutations;
+}
+
+function drawOne(random, shape, hot) {
+  const kind = random.weighted({
+    truncate: 10,
+    header: 14, // ELF header and program headers
+    note: 14,
+    hot: hot.length > 0 ? 40 : 0,
+    writable: 16,
+    load: 6,
+  });
+  if (kind === "truncate") {
+    const where = random.weighted({ anywhere: 5, headers: 2, segment: 3 });
+    if (where === "anywhere") return { kind: "truncate", at: { area: "file", fraction: Number(random.next().toFixed(6)) } };
+    if (where === "headers") {
+      const note = shape.notes.length > 0 ? random.pick(shape.notes) : undefined;
+      if (note && random.chance(0.7)) return { kind: "truncate", at: { area: "note", index: note.index, offset: random.int(note.size) } };
+      return { kind: "truncate", at: { area: "phdr", index: random.int(shape.phnum), offset: random.int(PHDR_SIZE) } };
+    }
+    const index = random.int(shape.loads.length);
+    const load = shape.loads[index];
+    const offset = random.chance(0.5) ? random.int(Math.min(load.filesz, 8192)) : random.int(load.filesz);
+    return { kind: "truncate", at: { area: "load", index, offset } };
+  }
+  if (kind === "header") {
+    if (random.chance(0.35)) {
+      const at = { area: "ehdr", offset: random.int(EHDR_SIZE) };
+      return random.chance(0.6) ? { kind: "flip", at, bit: random.int(8) } : headerField(random, at, [16, 18, 24, 32, 40, 52, 54, 56, 58, 60, 62]);
+    }
+    const at = { area: "phdr", index: random.int(shape.phnum), offset: random.int(PHDR_SIZE) };
+    if (random.chance(0.5)) return { kind: "flip", at, bit: random.int(8) };
+    return headerField(random, at, [0, 4, 8, 16, 24, 32, 40, 48]);
+  }
+  if (kind === "note") {
+    const note = random.pick(shape.notes);
+    if (!note) return { kind: "flip", at: { area: "ehdr", offset: random.int(EHDR_SIZE) }, bit: random.int(8) };
+    const headerPart = random.chance(0.3);
+    const offset = headerPart ? random.pick([0, 4, 8]) : 12 + random.int(Math.max(1, note.size - 12));
+    const at = { area: "note", index: note.index, offset };
+    if (headerPart) return { kind: "int", at, width: 4, value: hex(random.pick(INTERESTING_32)) };
+    return random.weighted({ flip: 4, int: 2, word: 2, bytes: 1 }) === "flip"
+      ? { kind: "flip", at, bit: random.int(8) }
+      : memoryAction(random, shape, { ...at, offset: offset & ~7 || offset });
+  }
+  /** @type {{ area: string; index: number; offset: number }} */
+  let at;
+  let via;
+  if (kind === "hot") {
+    const read = random.pick(hot);
+    const inside = random.int(read.length);
+    at = { area: "load", index: read.load, offset: read.offset + inside };
+    // Pointers and lengths are 8-byte aligned fields: mostly hit the start of one.
+    if (random.chance(0.7)) at.offset = read.offset + (inside & ~7);
+    via = "hot";
+  } else {
+    const writable = shape.loads.map((s, i) => ({ s, i })).filter(({ s }) => (s.flags & PF_W) !== 0);
+    const pool = kind === "writable" && writable.length > 0 ? writable : shape.loads.map((s, i) => ({ s, i }));
+    const { s, i } = random.pick(pool);
+    at = { area: "load", index: i, offset: random.int(s.filesz) & ~7 };
+    via = kind === "writable" ? "writable" : "any";
+  }
+  return { ...memoryAction(random, shape, at), via };
+}
+
+function headerField(random, at, fieldOffsets) {
+  const area = at.area;
+  const offset = random.pick(fieldOffsets);
+  const width = area === "ehdr" ? (offset === 24 || offset === 32 || offset === 40 ? 8 : offset === 48 || offset === 20 ? 4 : 2) : offset < 8 ? 4 : 8;
+  const pool = width === 8 ? INTERESTING_64.map((v) => hex(v)) : INTERESTING_32.filter((v) => v < 2 ** (8 * width)).map((v) => hex(v));
+  return { kind: "int", at: { ...at, offset }, width, value: random.pick(pool) };
+}
+
+function memoryAction(random, shape, at) {
+  const action = random.weighted({ flip: 22, word: 40, int: 16, zero: 10, bytes: 12 });
+  if (action === "flip") return { kind: "flip", at, bit: random.int(8) };
+  if (action === "zero") {
+    return { kind: "zero", at: { ...at, offset: at.offset - (at.offset % 4096) }, length: 4096 };
+  }
+  if (action === "int") {
+    const width = random.pick([1, 2, 4, 4]);
+    const pool = INTERESTING_32.filter((v) => v < 2 ** (8 * width));
+    return { kind: "int", at, width, value: hex(random.pick(pool)) };
+  }
+  if (action === "bytes") {
+    const length = 1 + random.int(16);
+    const bytes = [];
+    for (let i = 0; i < length; i++) bytes.push(random.int(256));
+    return { kind: "bytes", at, hex: Buffer.from(bytes).toString("hex") };
+  }
+  const value = random.weighted({ const: 3, ptr: 4, self: 2, near: 4, end: 2 });
+  if (value === "const") return { kind: "word", at, value: { const: hex(random.pick(INTERESTING_64)) } };
+  if (value === "self") return { kind: "word", at, value: { self: random.pick([0, 0, -8, 8, -16, 16, -64, 64]) } };
+  if (value === "near") return { kind: "word", at, value: { near: random.pick([-4096, -64, -16, -8, -1, 1, 8, 16, 64, 4096, 1 << 20]) } };
+  const index = random.int(shape.loads.length);
+  const load = shape.loads[index];
+  if (value === "end") return { kind: "word", at, value: { ptr: { index, offset: load.filesz - 1 - random.int(16) } } };
+  return { kind: "word", at, value: { ptr: { index, offset: random.int(load.filesz) & ~7 } } };
+}
+
+/**
+ * The file offset of a structural position in a core (wrapped into range when a core made again
+ * has fewer headers, notes or bytes than the one the position was drawn on).
+ * @param {CoreShape} shape
+ * @param {any} at
+ * @returns {number}
+ */
+export function resolvePosition(shape, at) {
+  const wrap = (value, length) => (length <= 0 ? 0 : ((value % length) + length) % length);
+  switch (at.area) {
+    case "file":
+      return Math.min(shape.size, Math.floor(at.fraction * shape.size));
+    case "ehdr":
+      return wrap(at.offset, EHDR_SIZE);
+    case "phdr":
+      return shape.phoff + wrap(at.index, shape.phnum) * PHDR_SIZE + wrap(at.offset, PHDR_SIZE);
+    case "note": {
+      const note = shape.notes[wrap(at.index, shape.notes.length)];
+      if (!note) return wrap(at.offset, EHDR_SIZE);
+      return note.offset + wrap(at.offset, note.size);
+    }
+    case "load": {
+      const load = shape.loads[wrap(at.index, shape.loads.length)];
+      return load.offset + wrap(at.offset, load.filesz);
+    }
+    default:
+      throw new RangeError(`Unknown mutation area ${JSON.stringify(at.area)}`);
+  }
+}
+
+function addressOf(shape, fileOffset) {
+  for (const load of shape.loads) {
+    if (load.offset <= fileOffset && fileOffset < load.offset + load.filesz) return load.vaddr + BigInt(fileOffset - load.offset);
+  }
+  return undefined;
+}
+
+/**
+ * Applies mutations to a file that is a copy of the core `shape` describes.
+ * @param {number} fd open for reading and writing.
+ * @param {CoreShape} shape
+ * @param {object[]} mutations
+ * @returns {{ undo: { offset: number; bytes: Buffer }[]; truncatedTo: number | undefined }}
+ */
+export function applyMutations(fd, shape, mutations) {
+  /** @type {{ offset: number; bytes: Buffer }[]} */
+  const undo = [];
+  let truncatedTo;
+  const write = (offset, bytes) => {
+    const length = Math.max(0, Math.min(bytes.length, shape.size - offset));
+    if (length === 0) return;
+    const old = Buffer.alloc(length);
+    fs.readSync(fd, old, 0, length, offset);
+    undo.push({ offset, bytes: old });
+    fs.writeSync(fd, bytes, 0, length, offset);
+  };
+  const readWord = (offset) => {
+    const b = Buffer.alloc(8);
+    fs.readSync(fd, b, 0, 8, offset);
+    return b.readBigUInt64LE(0);
+  };
+  for (const m of mutations) {
+    const offset = resolvePosition(shape, m.at);
+    switch (m.kind) {
+      case "truncate":
+        truncatedTo = truncatedTo === undefined ? offset : Math.min(truncatedTo, offset);
+        break;
+      case "flip": {
+        const b = Buffer.alloc(1);
+        fs.readSync(fd, b, 0, 1, offset);
+        b[0] ^= 1 << m.bit;
+        write(offset, b);
+        break;
+      }
+      case "bytes":
+        write(offset, Buffer.from(m.hex, "hex"));
+        break;
+      case "int": {
+        const b = Buffer.alloc(m.width);
+        const value = BigInt.asUintN(8 * m.width, BigInt(m.value));
+        for (let i = 0; i < m.width; i++) b[i] = Number((value >> BigInt(8 * i)) & 0xffn);
+        write(offset, b);
+        break;
+      }
+      case "zero":
+        write(offset, Buffer.alloc(m.length));
+        break;
+      case "word": {
+        let value;
+        const v = m.value;
+        if (v.const !== undefined) value = BigInt(v.const);
+        else if (v.ptr !== undefined) {
+          const load = shape.loads[((v.ptr.index % shape.loads.length) + shape.loads.length) % shape.loads.length];
+          value = load.vaddr + BigInt(Math.max(0, Math.min(v.ptr.offset, load.filesz - 1)));
+        } else if (v.self !== undefined) value = (addressOf(shape, offset) ?? 0n) + BigInt(v.self);
+        else if (v.near !== undefined) value = readWord(offset) + BigInt(v.near);
+        else throw new RangeError(`Unknown word value ${JSON.stringify(v)}`);
+        const b = Buffer.alloc(8);
+        b.writeBigUInt64LE(BigInt.asUintN(64, value));
+        write(offset, b);
+        break;
+      }
+      default:
+        throw new RangeError(`Unknown mutation kind ${JSON.stringify(m.kind)}`);
+    }
+  }
+  if (truncatedTo !== undefined) fs.ftruncateSync(fd, truncatedTo);
+  return { undo, truncatedTo };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the CLI and classifying
+
+const STACK_LINE = /^\s+at\s.+(?::\d+:\d+\)?|\(native\)|\(<anonymous>\))$/;
+const THREADS_LINE = /^corestack: \d+ of \d+ threads could not be read completely: /;
+/** After THREADS_LINE, one line per incomplete thread: "  thread TID: why". */
+const THREAD_ERROR_LINE = /^ {2}thread \S+: ./;
+
+/**
+ * Runs the CLI on a core with a time limit.
+ * @param {{ cli: string; core: string; mode: "json" | "text"; timeoutMs: number; extraArgs?: string[] }} options
+ * @returns {Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean; elapsedMs: number }>}
+ */
+export function runCli(options) {
+  return new Promise((resolve) => {
+    const args = [options.cli, "core", options.core, ...(options.mode === "json" ? ["--json"] : []), ...(options.extraArgs ?? [])];
+    const started = Date.now();
+    const child = spawn(process.execPath, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1", NODE_OPTIONS: "" },
+    });
+    const out = [];
+    const err = [];
+    let outBytes = 0;
+    child.stdout.on("data", (chunk) => {
+      if (outBytes < 64 << 20) out.push(chunk);
+      outBytes += chunk.length;
+    });
+    child.stderr.on("data", (chunk) => err.push(chunk));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, options.timeoutMs);
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      resolve({
+        status,
+        signal,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        timedOut,
+        elapsedMs: Date.now() - started,
+      });
+    });
+  });
+}
+
+/** Problems of a JSON report (schema 1) that make it a lie or unusable, or [] when it is sound. */
+export function reportProblems(text, status) {
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return [`invalid JSON on stdout: ${error instanceof Error ? error.message : String(error)}`];
+  }
+  const problems = [];
+  if (json === null || typeof json !== "object") return ["stdout is not a JSON object"];
+  if (json.schema !== 1) problems.push("schema is not 1");
+  if (!Array.isArray(json.threads)) return [...problems, "threads is not an array"];
+  let broken = 0;
+  for (const thread of json.threads) {
+    if (thread.error !== undefined) {
+      broken++;
+      if (typeof thread.error !== "string" || thread.error === "") problems.push(`thread ${thread.tid}: error is not a message`);
+    }
+    if (!Array.isArray(thread.frames)) {
+      problems.push(`thread ${thread.tid}: frames is not an array`);
+      continue;
+    }
+    for (const frame of thread.frames) {
+      if (frame.kind !== "python") continue;
+      if (typeof frame.file !== "string" || typeof frame.function !== "string") problems.push(`thread ${thread.tid}: a frame without file or function`);
+      if (!Number.isSafeInteger(frame.line) || frame.line < 0) problems.push(`thread ${thread.tid}: frame ${frame.function} has line ${frame.line}`);
+      if (frame.column !== undefined && (!Number.isSafeInteger(frame.column) || frame.column < 0)) {
+        problems.push(`thread ${thread.tid}: frame ${frame.function} has column ${frame.column}`);
+      }
+    }
+  }
+  if (status === 0 && broken > 0) problems.push(`exit 0 but ${broken} threads have an error`);
+  if (status === 1 && broken === 0) problems.push("exit 1 but no thread has an error");
+  return problems;
+}
+
+/**
+ * Classifies one run: analysed, refusal, crash or hang, with the reason for a crash.
+ * @param {{ status: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean }} result
+ * @param {"json" | "text"} mode
+ * @returns {{ class: "analysed" | "refusal" | "crash" | "hang"; reason: string }}
+ */
+export function classify(result, mode) {
+  if (result.timedOut) return { class: "hang", reason: "time limit" };
+  if (result.signal) return { class: "crash", reason: `killed by ${result.signal}` };
+  const lines = result.stderr.split("\n").filter((line) => line !== "");
+  const trace = lines.find((line) => STACK_LINE.test(line));
+  if (trace) return { class: "crash", reason: `stack trace on stderr: ${lines[0] ?? ""}` };
+  const status = result.status;
+  if (status === 4) return { class: "crash", reason: `exit 4: ${lines.find((l) => l.startsWith("corestack:")) ?? lines[0] ?? ""}` };
+  if (status === 0 || status === 1) {
+    const unexpected = lines.filter(
+      (line) => !line.startsWith("warning: ") && !(status === 1 && (THREADS_LINE.test(line) || THREAD_ERROR_LINE.test(line))),
+    );
+    if (unexpected.length > 0) return { class: "crash", reason: `unexpected stderr with exit ${status}: ${unexpected[0]}` };
+    if (status === 1 && !lines.some((line) => THREADS_LINE.test(line))) return { class: "crash", reason: "exit 1 without naming the incomplete threads" };
+    if (mode === "json") {
+      const problems = reportProblems(result.stdout, status);
+      if (problems.length > 0) return { class: "crash", reason: `lying or invalid output: ${problems[0]}` };
+    } else if (result.stdout.trim() === "") return { class: "crash", reason: `exit ${status} with empty output` };
+    return { class: "analysed", reason: "" };
+  }
+  if (status === 2 || status === 3) {
+    const body = lines.filter((line) => !line.startsWith("warning: "));
+    const errors = body.filter((line) => line.startsWith("corestack: "));
+    if (errors.length !== 1 || !body[0]?.startsWith("corestack: ") || body.length > 2) {
+      return { class: "crash", reason: `unclean refusal (exit ${status}): ${JSON.stringify(body.slice(0, 3))}` };
+    }
+    if (result.stdout !== "") return { class: "crash", reason: `refusal (exit ${status}) with output on stdout` };
+    return { class: "refusal", reason: errors[0] };
+  }
+  return { class: "crash", reason: `undocumented exit code ${status}: ${lines[0] ?? ""}` };
+}
+
+/** A short, address-free signature of a reason, to group findings. */
+export function signature(reason) {
+  return reason
+    .replace(/0x[0-9a-f]+/gi, "0x…")
+    .replace(/'[^']*'/g, "'…'")
+    .replace(/\bframe \S+/g, "frame …")
+    .replace(/\/[^\s:,)]+/g, "/…")
+    .replace(/\d+/g, "N")
+    .slice(0, 160);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cases
+
+/**
+ * Resolves fuzz cases to real cores: the interpreter by id, else any of the same X.Y version
+ * (a reproducer made on another machine); missing ones are reported, not fatal.
+ * @param {readonly { interpreter: string; version: string; scenario: string }[]} wanted
+ * @param {{ log?: (line: string) => void }} [options]
+ */
+export async function prepareCases(wanted, options = {}) {
+  const maker = await import(pathToFileURL(path.join(REPO_ROOT, "tools", "testing", "core_maker.mjs")).href);
+  const availability = maker.coreAvailability();
+  if (!availability.ok) throw new Error(`Cannot make cores on this machine: ${availability.reason}`);
+  const interpreters = maker.findInterpreters();
+  const prepared = [];
+  for (const c of wanted) {
+    const interpreter =
+      interpreters.find((i) => i.id === c.interpreter) ?? interpreters.find((i) => `${i.major}.${i.minor}` === c.version);
+    if (!interpreter) {
+      options.log?.(`skipping ${c.interpreter}/${c.scenario}: no Python ${c.version} on this machine`);
+      continue;
+    }
+    const made = await maker.makeCore(interpreter, c.scenario);
+    const shape = coreShape(made.core);
+    prepared.push({ ...c, key: `${interpreter.id}/${c.scenario}`, core: made.core, shape, hot: [] });
+  }
+  return prepared;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batches
+
+/** A scratch copy of a core per (worker, case), mutated in place and restored after each input. */
+class Scratch {
+  constructor(directory) {
+    this.directory = directory;
+    /** @type {Map<string, string>} */
+    this.files = new Map();
+    this.onExit = () => this.remove();
+    process.once("exit", this.onExit); // also on Ctrl-C: fuzz.mjs turns SIGINT/SIGTERM into exit()
+  }
+  path(worker, c) {
+    const key = `${worker}:${c.key}`;
+    let file = this.files.get(key);
+    if (!file) {
+      file = path.join(this.directory, `w${worker}-${c.key.replace(/[^\w.-]+/g, "_")}.core`);
+      fs.copyFileSync(c.core, file, fs.constants.COPYFILE_FICLONE);
+      this.files.set(key, file);
+    }
+    return file;
+  }
+  restore(file, c, applied) {
+    if (applied.truncatedTo !== undefined) {
+      fs.copyFileSync(c.core, file, fs.constants.COPYFILE_FICLONE);
+      return;
+    }
+    const fd = fs.openSync(file, "r+");
+    try {
+      for (const { offset, bytes } of applied.undo.reverse()) fs.writeSync(fd, bytes, 0, bytes.length, offset);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  remove() {
+    process.removeListener("exit", this.onExit);
+    fs.rmSync(this.directory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs one input: copies/mutates, runs the CLI, classifies, restores.
+ * @returns {Promise<{ class: string; reason: string; status: number | null; signal: string | null; elapsedMs: number; stderr: string }>}
+ */
+async function runInput(scratch, worker, c, input, options) {
+  const file = scratch.path(worker, c);
+  const fd = fs.openSync(file, "r+");
+  let applied;
+  try {
+    applied = applyMutations(fd, c.shape, input.mutations);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    const result = await runCli({ cli: options.cli, core: file, mode: input.mode, timeoutMs: options.timeoutMs });
+    const verdict = classify(result, input.mode);
+    return { ...verdict, status: result.status, signal: result.signal, elapsedMs: result.elapsedMs, stderr: result.stderr };
+  } finally {
+    scratch.restore(file, c, applied);
+  }
+}
+
+/**
+ * A reproducer: the case, the mode and the mutations (positions are structural, see above).
+ */
+export function reproducer(c, input, outcome, seed) {
+  return {
+    format: 1,
+    seed,
+    input: input.index,
+    case: { interpreter: c.interpreter, version: c.version, scenario: c.scenario, madeBy: c.key },
+    mode: input.mode,
+    mutations: input.mutations,
+    class: outcome.class,
+    reason: outcome.reason,
+    status: outcome.status,
+    signal: outcome.signal,
+    elapsedMs: outcome.elapsedMs,
+    stderr: outcome.stderr.split("\n").slice(0, 12).join("\n"),
+  };
+}
+
+/**
+ * Fuzzes: `runs` inputs drawn from `seed` (input i is the same whatever the worker count), at
+ * most `workers` CLI processes at a time, until the runs or the time budget are spent.
+ * @param {{
+ *   seed?: number; runs?: number; timeBudgetS?: number; workers?: number; timeoutMs?: number;
+ *   cli?: string; cases?: readonly { interpreter: string; version: string; scenario: string }[];
+ *   save?: boolean; findingsDir?: string; log?: (line: string) => void; textShare?: number; hot?: boolean;
+ * }} [options]
+ */
+export async function runBatch(options = {}) {
+  const seed = options.seed ?? 1;
+  const runs = options.runs ?? 200;
+  const workers = Math.max(1, Math.min(2, options.workers ?? 2));
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const cli = options.cli ?? defaultCli();
+  const log = options.log ?? (() => {});
+  const findingsDir = options.findingsDir ?? FINDINGS_DIR;
+  const textShare = options.textShare ?? 0.2;
+  const started = Date.now();
+  const cases = await prepareCases(options.cases ?? DEFAULT_CASES, { log });
+  if (cases.length === 0) throw new Error("No fuzz case could be prepared");
+  if (options.hot !== false) for (const c of cases) c.hot = await hotReads(c.core);
+  log(`cases: ${cases.map((c) => `${c.key} (${c.hot.length} hot reads)`).join(", ")}`);
+  const scratch = new Scratch(fs.mkdtempSync(path.join(os.tmpdir(), "corestack-fuzz-")));
+  /** @type {any[]} */
+  const results = [];
+  let nextIndex = 0;
+  const deadline = options.timeBudgetS !== undefined ? started + options.timeBudgetS * 1000 : Infinity;
+  const savedPerSignature = new Map();
+  const worker = async (id) => {
+    while (nextIndex < runs && Date.now() < deadline) {
+      const index = nextIndex++;
+      const random = inputRandom(seed, index);
+      const c = cases[random.int(cases.length)];
+      const mode = random.chance(textShare) ? "text" : "json";
+      const input = { index, mode, mutations: drawMutations(random, c.shape, c.hot) };
+      const outcome = await runInput(scratch, id, c, input, { cli, timeoutMs });
+      const record = { index, case: c.key, mode, mutations: input.mutations, ...outcome };
+      results.push(record);
+      if (outcome.class === "crash" || outcome.class === "hang") {
+        const sig = signature(outcome.reason);
+        const saved = savedPerSignature.get(sig) ?? 0;
+        log(`${outcome.class.toUpperCase()} input ${index} (${c.key}, ${mode}): ${outcome.reason}`);
+        if (options.save !== false && saved < 3) {
+          savedPerSignature.set(sig, saved + 1);
+          fs.mkdirSync(findingsDir, { recursive: true });
+          const file = path.join(findingsDir, `${outcome.class}-${c.key.replace(/[^\w.-]+/g, "_")}-s${seed}-i${index}.json`);
+          fs.writeFileSync(file, JSON.stringify(reproducer(c, input, outcome, seed), null, 1) + "\n");
+          record.saved = file;
+          log(`  saved ${path.relative(process.cwd(), file)}`);
+        }
+      }
+      if (results.length % 100 === 0) log(`${results.length} inputs, ${Math.round((Date.now() - started) / 1000)} s`);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: workers }, (_, id) => worker(id)));
+  } finally {
+    scratch.remove();
+  }
+  results.sort((a, b) => a.index - b.index);
+  return { seed, runs: results.length, elapsedMs: Date.now() - started, cases: cases.map((c) => c.key), results, summary: summarise(results) };
+}
+
+/** Counts per case and class. */
+export function summarise(results) {
+  const rows = new Map();
+  const total = { analysed: 0, refusal: 0, crash: 0, hang: 0, runs: 0 };
+  for (const r of results) {
+    let row = rows.get(r.case);
+    if (!row) rows.set(r.case, (row = { analysed: 0, refusal: 0, crash: 0, hang: 0, runs: 0 }));
+    row[r.class]++;
+    row.runs++;
+    total[r.class]++;
+    total.runs++;
+  }
+  const signatures = new Map();
+  for (const r of results) {
+    if (r.class !== "crash" && r.class !== "hang") continue;
+    const sig = `${r.class}: ${signature(r.reason)}`;
+    signatures.set(sig, (signatures.get(sig) ?? 0) + 1);
+  }
+  const refusals = new Map();
+  for (const r of results) {
+    if (r.class !== "refusal") continue;
+    const sig = signature(r.reason);
+    refusals.set(sig, (refusals.get(sig) ?? 0) + 1);
+  }
+  return { rows: Object.fromEntries(rows), total, signatures: Object.fromEntries(signatures), refusals: Object.fromEntries(refusals) };
+}
+
+/** The summary as a text table. */
+export function formatSummary(summary) {
+  const header = ["case", "runs", ...CLASSES];
+  const rows = [...Object.entries(summary.rows).sort(([a], [b]) => a.localeCompare(b)), ["total", summary.total]];
+  const table = [header, ...rows.map(([key, row]) => [key, String(row.runs), ...CLASSES.map((c) => String(row[c]))])];
+  const widths = header.map((_, i) => Math.max(...table.map((r) => r[i].length)));
+  const lines = table.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  "));
+  lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
+  lines.splice(lines.length - 1, 0, widths.map((w) => "-".repeat(w)).join("  "));
+  const refusals = Object.entries(summary.refusals ?? {});
+  if (refusals.length > 0) {
+    lines.push("", "refusals by message:");
+    for (const [sig, count] of refusals.sort((a, b) => b[1] - a[1]).slice(0, 15)) lines.push(`  ${String(count).padStart(4)}  ${sig}`);
+  }
+  const sigs = Object.entries(summary.signatures);
+  if (sigs.length > 0) {
+    lines.push("", "crashes and hangs by signature:");
+    for (const [sig, count] of sigs.sort((a, b) => b[1] - a[1])) lines.push(`  ${String(count).padStart(4)}  ${sig}`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Replays a reproducer: makes (or takes from the cache) the core of its case, applies its
+ * mutations to a scratch copy, runs the CLI, classifies.
+ * @param {string | object} finding a reproducer file or its parsed contents.
+ * @param {{ cli?: string; timeoutMs?: number; mode?: "json" | "text" }} [options]
+ */
+export async function replay(finding, options = {}) {
+  const data = typeof finding === "string" ? JSON.parse(fs.readFileSync(finding, "utf8")) : finding;
+  const [c] = await prepareCases([data.case]);
+  if (!c) throw new Error(`No Python ${data.case.version} on this machine to replay ${data.case.interpreter}/${data.case.scenario}`);
+  const scratch = new Scratch(fs.mkdtempSync(path.join(os.tmpdir(), "corestack-fuzz-")));
+  try {
+    const mode = options.mode ?? data.mode ?? "json";
+    const input = { index: data.input ?? 0, mode, mutations: data.mutations };
+    const outcome = await runInput(scratch, 0, c, input, { cli: options.cli ?? defaultCli(), timeoutMs: options.timeoutMs ?? 20_000 });
+    return { case: c.key, mode, ...outcome };
+  } finally {
+    scratch.remove();
+  }
+}

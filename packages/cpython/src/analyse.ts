@@ -71,6 +71,8 @@ export interface AnalyseOptions {
   readonly maxThreads?: number;
 }
 
+/** Highest line number believed: no source file has 16 million lines; a larger one is corruption. */
+const MAX_LINE = 1 << 24;
 const MAX_INTERPRETERS = 1024;
 
 /**
@@ -381,26 +383,31 @@ function frameFromCode(objects: ObjectReader, code: bigint, info: CodeInfo, last
   const base = { file: info.file, function: info.name, ...(info.qualname !== undefined ? { qualname: info.qualname } : {}), code };
   // A line table that walks below line 0 is corrupt: say so rather than print the number (-1 is "no line").
   const implausible = (line: number) => new WalkError(`line table of code object at 0x${code.toString(16)} gives line ${line}`, code);
+  const checked = (line: number): number => {
+    if (line > MAX_LINE) throw implausible(line);
+    return line;
+  };
   if (lasti < -1 || lasti > info.codeSize) {
     throw new WalkError(`instruction offset ${lasti} is outside code object at 0x${code.toString(16)} (size ${info.codeSize})`, code);
   }
   if (major === 2 || minor <= 9) {
     const line = lasti < 0 ? info.firstLine : lnotabLine(info.table, info.firstLine, lasti, major === 3);
     if (line < 0) throw implausible(line);
-    return { ...base, line };
+    return { ...base, line: checked(line) };
   }
   if (minor === 10) {
     const line = lasti < 0 ? info.firstLine : linetable310Line(info.table, info.firstLine, lasti * 2);
     if (line < -1) throw implausible(line);
-    return { ...base, line: line < 0 ? info.firstLine : line };
+    return { ...base, line: checked(line < 0 ? info.firstLine : line) };
   }
-  if (lasti < 0) return { ...base, line: info.firstLine };
+  if (lasti < 0) return { ...base, line: checked(info.firstLine) };
   const location = locationTableEntry(info.table, info.firstLine, lasti);
+  if (location.malformed) throw new WalkError(`malformed location table in code object at 0x${code.toString(16)}`, code);
   if (location.line < -1) throw implausible(location.line);
-  if (location.line < 0) return { ...base, line: info.firstLine };
+  if (location.line < 0) return { ...base, line: checked(info.firstLine) };
   return {
     ...base,
-    line: location.line,
+    line: checked(location.line),
     ...(location.column !== undefined ? { column: location.column } : {}),
     ...(location.endLine !== undefined ? { endLine: location.endLine } : {}),
     ...(location.endColumn !== undefined ? { endColumn: location.endColumn } : {}),

@@ -124,6 +124,13 @@ describe("analyse() on a hand-built 3.12 image", () => {
     expect(result.threads[0]!.error?.message).toMatch(/NULL|cannot read|not a/);
   });
 
+  it("ends the stack with an error, not a made-up line, at a malformed location table or a huge line", () => {
+    const broken = image({ frames: [{ file: "/a.py", name: "f", firstLine: 1, table: [0x01, 0x02], lasti: 0 }] });
+    expect(analyse(broken.memory).threads[0]!.error?.message).toMatch(/malformed location table/);
+    const huge = image({ frames: [{ file: "/a.py", name: "f", firstLine: 1 << 25, table: TABLE, lasti: 0 }] });
+    expect(analyse(huge.memory).threads[0]!.error?.message).toMatch(/gives line/);
+  });
+
   it("stops at the frame limit with a visible error", () => {
     const { memory } = image({
       frames: Array.from({ length: 20 }, (_, i) => ({ file: "/r.py", name: `f${i}`, firstLine: 1, table: TABLE, lasti: 0 })),

@@ -6,6 +6,8 @@ export interface Location {
   /** 0-based column (UTF-8 bytes), when the table has columns (3.11+). */
   readonly column?: number;
   readonly endColumn?: number;
+  /** Set when the table is malformed (an entry does not start where one must, or the table ends first). */
+  readonly malformed?: true;
 }
 
 /**
@@ -102,7 +104,7 @@ export function locationTableEntry(table: Uint8Array, firstLine: number, codeUni
   };
   while (position < table.length) {
     const first = table[position++]!;
-    if ((first & 0x80) === 0) return { line: -1 }; // not an entry start: malformed table
+    if ((first & 0x80) === 0) return { line: -1, malformed: true }; // not an entry start
     const code = (first >> 3) & 15;
     const length = (first & 7) + 1;
     let location: Location;
@@ -130,5 +132,5 @@ export function locationTableEntry(table: Uint8Array, firstLine: number, codeUni
     if (codeUnit >= address && codeUnit < address + length) return location;
     address += length;
   }
-  return { line: -1 };
+  return { line: -1, malformed: true }; // the table ends before the instruction
 }

@@ -69,6 +69,10 @@ describe("line-table decoders on malformed tables", () => {
     expect(locationTableEntry(new Uint8Array([0x01, 0x02]), 5, 0).line).toBe(-1);
     expect(locationTableEntry(new Uint8Array([0xf0 | 0x07]), 5, 3).line).toBe(5); // long form, truncated varints
     expect(locationTableEntry(new Uint8Array([]), 5, 0).line).toBe(-1);
+    expect(locationTableEntry(new Uint8Array([0x01, 0x02]), 5, 0).malformed).toBe(true);
+    expect(locationTableEntry(new Uint8Array([]), 5, 0).malformed).toBe(true);
+    // A well-formed "no location" entry (code 15) is not malformed.
+    expect(locationTableEntry(new Uint8Array([0x80 | (15 << 3)]), 5, 0)).toEqual({ line: -1 });
   });
   it("locationTableEntry() terminates on any bytes", () => {
     for (let seed = 1; seed < 200; seed++) {

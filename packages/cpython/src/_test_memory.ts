@@ -38,6 +38,9 @@ export class TestMemory implements PythonTarget {
   set(address: bigint, bytes: Uint8Array): void {
     this.#at(address, bytes.length).set(bytes);
   }
+  forget(name: string): void {
+    this.#symbols.delete(name);
+  }
   symbol(name: string, address: bigint): void {
     this.#symbols.set(name, address);
   }

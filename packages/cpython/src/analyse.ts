@@ -109,7 +109,7 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
   }
   const { layout, source } = chooseLayout(reader, version, runtime, options, warnings);
   const objects = new ObjectReader(reader, layout);
-  const interpreters = findInterpreters(target, reader, layout, runtime);
+  const interpreters = findInterpreters(target, reader, layout, runtime, warnings);
   const maxFrames = options.maxFrames ?? 100_000;
   const maxThreads = options.maxThreads ?? 100_000;
   const threadsByFsBase = new Map<bigint, number>();
@@ -176,7 +176,8 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
       });
       tstate = next;
     }
-    if (seen.size >= maxThreads) warnings.push(`interpreter ${interpreterId}: more than ${maxThreads} threads, the rest not read`);
+    if (tstate !== 0n && seen.has(tstate)) warnings.push(`the thread list of interpreter ${interpreterId} loops back to 0x${tstate.toString(16)}`);
+    else if (tstate !== 0n && seen.size >= maxThreads) warnings.push(`interpreter ${interpreterId}: more than ${maxThreads} threads, the rest not read`);
   }
   return { version, layoutSource: source, threads, warnings };
 }
@@ -233,7 +234,13 @@ function compareLayouts(table: PythonLayout, debug: AnyPythonLayout): string[] {
   return mismatches;
 }
 
-function findInterpreters(target: PythonTarget, reader: Reader, layout: AnyPythonLayout, runtime: bigint | undefined): bigint[] {
+function findInterpreters(
+  target: PythonTarget,
+  reader: Reader,
+  layout: AnyPythonLayout,
+  runtime: bigint | undefined,
+  warnings: string[],
+): bigint[] {
   let head: bigint | undefined;
   if (runtime !== undefined && layout._PyRuntimeState) {
     try {
@@ -274,13 +281,23 @@ function findInterpreters(target: PythonTarget, reader: Reader, layout: AnyPytho
   }
   const result: bigint[] = [];
   const seen = new Set<bigint>();
-  for (let interp = head; interp !== 0n && !seen.has(interp) && result.length < MAX_INTERPRETERS; ) {
+  let interp = head;
+  while (interp !== 0n) {
+    if (seen.has(interp)) {
+      warnings.push(`the interpreter list loops back to 0x${interp.toString(16)}: read ${result.length} interpreters`);
+      break;
+    }
+    if (result.length >= MAX_INTERPRETERS) {
+      warnings.push(`more than ${MAX_INTERPRETERS} interpreters: the rest are not read`);
+      break;
+    }
     seen.add(interp);
     result.push(interp);
     try {
       interp = reader.ptr(interp + BigInt(layout.PyInterpreterState.next), "next interpreter");
     } catch (error) {
       if (!(error instanceof WalkError)) throw error;
+      warnings.push(`the interpreter list ends early: ${error.message}`);
       break;
     }
   }

@@ -131,6 +131,27 @@ describe("analyse() on a hand-built 3.12 image", () => {
     expect(analyse(huge.memory).threads[0]!.error?.message).toMatch(/gives line/);
   });
 
+  it("reports a thread list that loops and a thread limit reached, keeping the threads read", () => {
+    const { memory, tstates } = image({ threads: 3, frames: [{ file: "/a.py", name: "f", firstLine: 1, table: TABLE, lasti: 0 }] });
+    memory.u64(tstates[2]! + BigInt(L.PyThreadState.next), tstates[0]!);
+    const looped = analyse(memory);
+    expect(looped.threads).toHaveLength(3);
+    expect(looped.warnings.join("\n")).toMatch(/thread list of interpreter 0 loops back/);
+    memory.u64(tstates[2]! + BigInt(L.PyThreadState.next), 0n);
+    const limited = analyse(memory, { maxThreads: 2 });
+    expect(limited.threads).toHaveLength(2);
+    expect(limited.warnings.join("\n")).toMatch(/more than 2 threads/);
+  });
+
+  it("finds the runtime through a .PyRuntime section when no _PyRuntime symbol is exported", () => {
+    const { memory } = image({ frames: [{ file: "/a.py", name: "f", firstLine: 1, table: TABLE, lasti: 0 }] });
+    const runtime = memory.findSymbol("_PyRuntime")!.address;
+    memory.forget("_PyRuntime");
+    const module = memory.modules()[0] as { sectionAddress?: (name: string) => { address: bigint; size: number } | undefined };
+    module.sectionAddress = (name) => (name === ".PyRuntime" ? { address: runtime, size: L.sizeof._PyRuntimeState! } : undefined);
+    expect(analyse(memory).threads[0]!.frames.map((f) => f.function)).toEqual(["f"]);
+  });
+
   it("stops at the frame limit with a visible error", () => {
     const { memory } = image({
       frames: Array.from({ length: 20 }, (_, i) => ({ file: "/r.py", name: `f${i}`, firstLine: 1, table: TABLE, lasti: 0 })),

@@ -38,6 +38,8 @@ export class Module {
   #resolvedPath: string | undefined;
   #error: SymbolsError | undefined;
   #bias: bigint | undefined;
+  /** null: looked for, not there. */
+  #image: ElfFile | null | undefined;
 
   /** @param init what the module map knows of the file. @internal */
   constructor(init: ModuleInit) {
@@ -60,26 +62,36 @@ export class Module {
 
   /** The build-id of the mapped image, read from the core's copy of its first page, if dumped. */
   coreBuildId(): string | undefined {
+    const image = this.#coreImage();
+    const id = image ? buildId(image) : undefined;
+    return id ? buildIdHex(id) : undefined;
+  }
+
+  /**
+   * The module's ELF and program headers as the core holds them (the first dumped pages of the
+   * mapping), parsed once; undefined when not dumped or not an ELF image.
+   */
+  #coreImage(): ElfFile | undefined {
+    if (this.#image !== undefined) return this.#image ?? undefined;
+    this.#image = null;
     try {
-      const header = this.#init.core.read(this.start, 64);
-      if (header[0] !== 0x7f || header[1] !== 0x45 || header[2] !== 0x4c || header[3] !== 0x46) return undefined;
       const segment = this.#init.core.segmentAt(this.start);
       if (!segment) return undefined;
-      const available = Number(segment.end - this.start);
-      const page = this.#init.core.read(this.start, Math.min(available, 16 * 4096));
-      const elf = new ElfFile({
-        size: page.length,
-        bytes: (offset, length) => {
-          if (offset < 0 || offset + length > page.length) throw new RangeError("outside the dumped header pages");
-          return page.subarray(offset, offset + length);
+      const page = this.#init.core.read(this.start, Math.min(Number(segment.end - this.start), 16 * 4096));
+      this.#image = new ElfFile(
+        {
+          size: page.length,
+          bytes: (offset, length) => {
+            if (offset < 0 || offset + length > page.length) throw new RangeError("outside the dumped header pages");
+            return page.subarray(offset, offset + length);
+          },
         },
-      }, { headersOnly: true });
-      const id = buildId(elf);
-      return id ? buildIdHex(id) : undefined;
+        { headersOnly: true },
+      );
     } catch (error) {
-      if (MemoryError.isInstance(error) || ElfFormatError.isInstance(error) || error instanceof RangeError) return undefined;
-      throw error;
+      if (!(MemoryError.isInstance(error) || ElfFormatError.isInstance(error) || error instanceof RangeError)) throw error;
     }
+    return this.#image ?? undefined;
   }
 
   /** Whether the file has been looked for already (so asking for `elf` costs nothing). */
@@ -93,23 +105,8 @@ export class Module {
    * @returns the bias, or undefined when that page was not dumped or is not an ELF header.
    */
   biasFromCore(): bigint | undefined {
-    try {
-      const segment = this.#init.core.segmentAt(this.start);
-      if (!segment) return undefined;
-      const page = this.#init.core.read(this.start, Math.min(Number(segment.end - this.start), 16 * 4096));
-      const elf = new ElfFile({
-        size: page.length,
-        bytes: (offset, length) => {
-          if (offset < 0 || offset + length > page.length) throw new RangeError("outside the dumped header pages");
-          return page.subarray(offset, offset + length);
-        },
-      }, { headersOnly: true });
-      const first = elf.programHeaders.find((p) => p.p_type === PT_LOAD && p.p_offset === 0);
-      return first ? this.start - (first.p_vaddr & ~(PAGE - 1n)) : undefined;
-    } catch (error) {
-      if (MemoryError.isInstance(error) || ElfFormatError.isInstance(error) || error instanceof RangeError) return undefined;
-      throw error;
-    }
+    const first = this.#coreImage()?.programHeaders.find((p) => p.p_type === PT_LOAD && p.p_offset === 0);
+    return first ? this.start - (first.p_vaddr & ~(PAGE - 1n)) : undefined;
   }
 
   #load(): void {

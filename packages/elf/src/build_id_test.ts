@@ -10,6 +10,7 @@ import { ElfFile } from "./elf_file.js";
 import { ElfFormatError } from "./elf_format_error.js";
 import { elfNotes } from "./read_notes.js";
 import { ByteWriter, buildElf } from "./_test_elf_builder.js";
+import { expectFormatError, hasTool } from "../test/_expect.js";
 
 const FILES = [
   "/usr/lib/x86_64-linux-gnu/libc.so.6",
@@ -18,25 +19,15 @@ const FILES = [
   "/bin/ls",
 ].filter((path) => existsSync(path));
 
-const hasReadelf = spawnSync("readelf", ["--version"]).status === 0;
-const hasObjcopy = spawnSync("objcopy", ["--version"]).status === 0;
-const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
+const hasReadelf = hasTool("readelf");
+const hasObjcopy = hasTool("objcopy");
+const hasGcc = hasTool("gcc");
 
 function readelfBuildId(path: string): string | undefined {
   const output = execFileSync("readelf", ["--wide", "-n", path], { encoding: "utf8" });
   return /Build ID: ([0-9a-f]+)/.exec(output)?.[1];
 }
 
-function expectFormatError(action: () => unknown, code?: string): void {
-  let caught: unknown;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  expect(ElfFormatError.isInstance(caught), String(caught)).toBe(true);
-  if (code) expect((caught as ElfFormatError).code).toBe(code);
-}
 
 const directory = mkdtempSync(join(tmpdir(), "corestack-elf-build-id-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

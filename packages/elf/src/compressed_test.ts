@@ -10,9 +10,10 @@ import { MAX_DECOMPRESSED_SIZE, sectionContents } from "./compressed.js";
 import { ElfFile } from "./elf_file.js";
 import { ElfFormatError } from "./elf_format_error.js";
 import { ByteWriter, buildElf } from "./_test_elf_builder.js";
+import { expectFormatError, hasTool } from "../test/_expect.js";
 
-const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
-const hasObjcopy = spawnSync("objcopy", ["--version"]).status === 0;
+const hasGcc = hasTool("gcc");
+const hasObjcopy = hasTool("objcopy");
 const directory = mkdtempSync(join(tmpdir(), "corestack-elf-compressed-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
@@ -22,17 +23,6 @@ static int scale(struct point *p, int k) { p->x *= k; p->y *= k; return p->x + p
 int main(int argc, char **argv) { struct point p = { argc, 2, 0.5 }; printf("%d %s\\n", scale(&p, 3), argv[0]); return 0; }
 `;
 
-function expectFormatError(action: () => unknown, code?: string): ElfFormatError {
-  let caught: unknown;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  expect(ElfFormatError.isInstance(caught), String(caught)).toBe(true);
-  if (code) expect((caught as ElfFormatError).code).toBe(code);
-  return caught as ElfFormatError;
-}
 
 function open(path: string): ElfFile {
   return new ElfFile(bufferSource(readFileSync(path)));

@@ -11,10 +11,11 @@ import { debugAltLink, debugLink, debugLinkCrc32 } from "./debug_link.js";
 import { ElfFile } from "./elf_file.js";
 import { ElfFormatError } from "./elf_format_error.js";
 import { ByteWriter, buildElf } from "./_test_elf_builder.js";
+import { expectFormatError, hasTool } from "../test/_expect.js";
 
 const FILES = ["/bin/ls", "/usr/bin/python3.11", "/usr/lib/x86_64-linux-gnu/libc.so.6"].filter((path) => existsSync(path));
-const hasReadelf = spawnSync("readelf", ["--version"]).status === 0;
-const hasObjcopy = spawnSync("objcopy", ["--version"]).status === 0;
+const hasReadelf = hasTool("readelf");
+const hasObjcopy = hasTool("objcopy");
 
 interface ReadelfLinks {
   file?: string;
@@ -44,16 +45,6 @@ function readelfLinks(path: string): ReadelfLinks {
   return links;
 }
 
-function expectFormatError(action: () => unknown, code?: string): void {
-  let caught: unknown;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  expect(ElfFormatError.isInstance(caught), String(caught)).toBe(true);
-  if (code) expect((caught as ElfFormatError).code).toBe(code);
-}
 
 const directory = mkdtempSync(join(tmpdir(), "corestack-elf-debug-link-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,7 @@ import { decodeDynamic, dynamicEntries, neededLibraries, soname } from "./dynami
 import { ElfFile } from "./elf_file.js";
 import { ElfFormatError } from "./elf_format_error.js";
 import { ByteWriter, buildElf, stringTable } from "./_test_elf_builder.js";
+import { expectFormatError, hasTool } from "../test/_expect.js";
 
 const FILES = [
   "/usr/lib/x86_64-linux-gnu/libc.so.6",
@@ -17,8 +18,8 @@ const FILES = [
   "/bin/ls",
 ].filter((path) => existsSync(path));
 
-const hasReadelf = spawnSync("readelf", ["--version"]).status === 0;
-const hasObjcopy = spawnSync("objcopy", ["--version"]).status === 0;
+const hasReadelf = hasTool("readelf");
+const hasObjcopy = hasTool("objcopy");
 
 interface ReadelfDynamic {
   tag: number;
@@ -40,16 +41,6 @@ function open(path: string): ElfFile {
   return new ElfFile(bufferSource(readFileSync(path)));
 }
 
-function expectFormatError(action: () => unknown, code?: string): void {
-  let caught: unknown;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  expect(ElfFormatError.isInstance(caught), String(caught)).toBe(true);
-  if (code) expect((caught as ElfFormatError).code).toBe(code);
-}
 
 describe.skipIf(!hasReadelf)("dynamicEntries() on real files", () => {
   for (const path of FILES) {

@@ -24,14 +24,15 @@ import { ElfFormatError } from "./elf_format_error.js";
 import { type ElfSymbol, SymbolTable } from "./elf_symbols.js";
 import { ElfSymbols } from "./symbol_lookup.js";
 import { ByteWriter, type TestSymbol, buildElf, dynamicSymbolTable, stringTable, symbolEntries } from "./_test_elf_builder.js";
+import { expectFormatError, hasTool } from "../test/_expect.js";
 
 const LIBC = "/usr/lib/x86_64-linux-gnu/libc.so.6";
 const LIBPYTHON = join(homedir(), ".pyenv/versions/3.12.1/lib/libpython3.12.so.1.0");
 const PYTHON311 = "/usr/bin/python3.11";
 const LS = "/bin/ls";
 
-const hasReadelf = spawnSync("readelf", ["--version"]).status === 0;
-const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
+const hasReadelf = hasTool("readelf");
+const hasGcc = hasTool("gcc");
 
 function open(path: string): ElfFile {
   return new ElfFile(bufferSource(readFileSync(path)));
@@ -496,16 +497,6 @@ describe("SymbolTable on hand-built tables", () => {
 
 // ----- malformed input -----
 
-function expectFormatError(action: () => unknown, code?: string): void {
-  let caught: unknown;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  expect(ElfFormatError.isInstance(caught), String(caught)).toBe(true);
-  if (code) expect((caught as ElfFormatError).code).toBe(code);
-}
 
 describe("SymbolTable on malformed input", () => {
   const layout = { is64: true, littleEndian: true };

@@ -76,7 +76,18 @@ export function runCore(options: CoreOptions): { report: Report; complete: boole
   if (options.verbose) options.note(`reading files with ${mmapStatus().summary}`);
   for (const warning of core.warnings) options.note(`warning: ${warning}`);
   const truncated = truncation(core);
-  if (truncated) options.note(`warning: ${truncated}`);
+  if (!truncated) return analyseCore(core, options);
+  options.note(`warning: ${truncated}`);
+  try {
+    return analyseCore(core, options);
+  } catch (error) {
+    // Whatever went wrong, the missing tail is the likely reason: say it on the same line.
+    if (!CliError.isInstance(error)) throw error;
+    throw new CliError(`${error.message} (${truncated})`, { exitCode: error.exitCode, ...(error.hint ? { hint: error.hint } : {}), cause: error });
+  }
+}
+
+function analyseCore(core: CoreFile, options: CoreOptions): { report: Report; complete: boolean } {
   if (options.executable !== undefined) checkExecutable(options.executable);
   if (core.threads.length === 0) {
     throw new CliError(`${options.core} is not a usable core file: it has no NT_PRSTATUS note (no threads)`, { exitCode: EXIT.input });

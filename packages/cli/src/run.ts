@@ -47,8 +47,12 @@ export function run(argv: readonly string[], io: RunIo): number {
       io.stdout(`corestack ${version()}\n`);
       return EXIT.ok;
     }
+    // Warnings wait for the outcome: printed with a result, dropped before an error line (which
+    // then stands alone, as documented), shown as they come with --verbose.
+    const pending: string[] = [];
     const note = (message: string) => {
-      if (command.verbose || message.startsWith("warning:")) io.stderr(`${printable(message)}\n`);
+      if (command.verbose) io.stderr(`${printable(message)}\n`);
+      else if (message.startsWith("warning:")) pending.push(`${printable(message)}\n`);
     };
     const { report, complete } = runCore({
       core: command.core,
@@ -58,6 +62,7 @@ export function run(argv: readonly string[], io: RunIo): number {
       verbose: command.verbose,
       note,
     });
+    for (const line of pending) io.stderr(line);
     const color = command.color ?? colorWanted({ isTTY: io.stdoutIsTTY }, io.env);
     io.stdout(command.json ? renderJson(report) : renderText(report, palette(color)));
     if (!complete) {

@@ -13,6 +13,8 @@ export interface CoreOptions {
   readonly libSearchPath: readonly string[];
   readonly libSearchRoot: string | undefined;
   readonly verbose: boolean;
+  /** Read each frame's source line (text output); `--json` has no use for them. */
+  readonly sourceLines?: boolean;
   /** Receives warnings and verbose notes (written to stderr by the caller). */
   readonly note: (message: string) => void;
 }

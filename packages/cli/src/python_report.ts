@@ -20,6 +20,8 @@ export interface PythonOptions {
   readonly note: (message: string) => void;
   /** `debug-offsets` reads the layout from `_Py_DebugOffsets` only (3.13+); set by `CORESTACK_LAYOUT_SOURCE`. */
   readonly layoutSource?: "auto" | "debug-offsets";
+  /** Read each frame's source line (default true); off for `--json`. */
+  readonly sourceLines?: boolean;
 }
 
 /** Reads source lines, each file once, for the text output. */
@@ -106,7 +108,7 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
     warnings.push(warning);
     options.note(`warning: ${warning}`);
   }
-  const lookup = sourceLines();
+  const lookup = options.sourceLines === false ? () => undefined : sourceLines();
   const threads = analysis.threads.map((thread: PythonThread): ThreadReport => {
     const frames: PythonFrameReport[] = thread.frames.map((frame) => {
       const source = lookup(frame.file, frame.line);

@@ -60,6 +60,7 @@ export function run(argv: readonly string[], io: RunIo): number {
       libSearchPath: command.libSearchPath,
       libSearchRoot: command.libSearchRoot,
       verbose: command.verbose,
+      sourceLines: !command.json,
       note,
     });
     for (const line of pending) io.stderr(line);

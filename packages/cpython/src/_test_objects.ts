@@ -88,6 +88,16 @@ export class TestObjects {
     return o;
   }
 
+  /** A `bytes` object (2.7: a byte string) holding `data`. */
+  bytes(data: readonly number[]): bigint {
+    const L = this.layout;
+    const sval = this.#is2 ? L.PyStringObject!.ob_sval : L.PyBytesObject!.ob_sval;
+    const o = this.object(this.type(this.#is2 ? "str" : "bytes"), sval + data.length + 1);
+    this.memory.u64(o + BigInt(L.PyVarObject.ob_size), BigInt(data.length));
+    this.memory.set(o + BigInt(sval), new Uint8Array(data));
+    return o;
+  }
+
   /** An `int` (2.7: `int` when it fits a C long, else `long`). */
   int(value: bigint): bigint {
     const L = this.layout;

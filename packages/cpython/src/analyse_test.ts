@@ -3,36 +3,17 @@ import { describe, expect, it } from "vitest";
 import { analyse } from "./analyse.js";
 import { PythonError } from "./python_error.js";
 import { TestMemory } from "./_test_memory.js";
+import { TestObjects } from "./_test_objects.js";
 
 const L = layouts["3.12"];
 
 /** Builds a minimal CPython 3.12 image: runtime → interpreter → threads → frames → code objects. */
 function image(options: { frames: { file: string; name: string; firstLine: number; table: number[]; lasti: number }[]; threads?: number }) {
-  const m = new TestMemory();
-  const type = (name: string) => {
-    const t = m.alloc(L.sizeof.PyTypeObject);
-    const n = m.alloc(name.length + 1);
-    m.set(n, new TextEncoder().encode(name));
-    m.u64(t + BigInt(L.PyTypeObject.tp_name), n);
-    return t;
-  };
-  const types = { str: type("str"), bytes: type("bytes"), code: type("code") };
-  const str = (text: string) => {
-    const o = m.alloc(L.sizeof.PyASCIIObject! + text.length + 1);
-    m.u64(o + BigInt(L.PyObject.ob_type), types.str);
-    m.u64(o + BigInt(L.PyASCIIObject!.length), BigInt(text.length));
-    const s = L.PyASCIIObject_state!;
-    m.u32(o + BigInt(L.PyASCIIObject!.state), (1 << s.kind.bit) | (1 << s.compact.bit) | (1 << s.ascii.bit));
-    m.set(o + BigInt(L.sizeof.PyASCIIObject!), new TextEncoder().encode(text));
-    return o;
-  };
-  const bytes = (data: number[]) => {
-    const o = m.alloc(L.PyBytesObject!.ob_sval + data.length + 1);
-    m.u64(o + BigInt(L.PyObject.ob_type), types.bytes);
-    m.u64(o + BigInt(L.PyVarObject.ob_size), BigInt(data.length));
-    m.set(o + BigInt(L.PyBytesObject!.ob_sval), new Uint8Array(data));
-    return o;
-  };
+  const objects = new TestObjects(L);
+  const m = objects.memory;
+  const codeType = objects.type("code");
+  const str = (text: string) => objects.str(text);
+  const bytes = (data: number[]) => objects.bytes(data);
   const runtime = m.alloc(L.sizeof._PyRuntimeState!);
   m.symbol("_PyRuntime", runtime);
   const version = m.alloc(4);
@@ -55,7 +36,7 @@ function image(options: { frames: { file: string; name: string; firstLine: numbe
     let previous = 0n;
     for (const f of options.frames) {
       const code = m.alloc(L.sizeof.PyCodeObject + 64);
-      m.u64(code + BigInt(L.PyObject.ob_type), types.code);
+      m.u64(code + BigInt(L.PyObject.ob_type), codeType);
       m.u64(code + BigInt(L.PyVarObject.ob_size), 32n); // Py_SIZE: code units after co_code_adaptive (the 64 spare bytes)
       m.u64(code + BigInt(L.PyCodeObject.co_filename), str(f.file));
       m.u64(code + BigInt(L.PyCodeObject.co_name), str(f.name));

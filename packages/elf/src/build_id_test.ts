@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildId, buildIdFromImage, buildIdFromNotes, buildIdHex } from "./build_id.js";
@@ -10,14 +10,9 @@ import { ElfFile } from "./elf_file.js";
 import { ElfFormatError } from "./elf_format_error.js";
 import { elfNotes } from "./read_notes.js";
 import { ByteWriter, buildElf } from "./_test_elf_builder.js";
-import { expectFormatError, hasTool } from "../test/_expect.js";
+import { SAMPLE_FILES, expectFormatError, hasTool } from "../test/_expect.js";
 
-const FILES = [
-  "/usr/lib/x86_64-linux-gnu/libc.so.6",
-  join(homedir(), ".pyenv/versions/3.12.1/lib/libpython3.12.so.1.0"),
-  "/usr/bin/python3.11",
-  "/bin/ls",
-].filter((path) => existsSync(path));
+const FILES = SAMPLE_FILES;
 
 const hasReadelf = hasTool("readelf");
 const hasObjcopy = hasTool("objcopy");

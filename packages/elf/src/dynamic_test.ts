@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bufferSource } from "./byte_source.js";
@@ -9,14 +9,9 @@ import { decodeDynamic, dynamicEntries, neededLibraries, soname } from "./dynami
 import { ElfFile } from "./elf_file.js";
 import { ElfFormatError } from "./elf_format_error.js";
 import { ByteWriter, buildElf, stringTable } from "./_test_elf_builder.js";
-import { expectFormatError, hasTool } from "../test/_expect.js";
+import { SAMPLE_FILES, expectFormatError, hasTool } from "../test/_expect.js";
 
-const FILES = [
-  "/usr/lib/x86_64-linux-gnu/libc.so.6",
-  join(homedir(), ".pyenv/versions/3.12.1/lib/libpython3.12.so.1.0"),
-  "/usr/bin/python3.11",
-  "/bin/ls",
-].filter((path) => existsSync(path));
+const FILES = SAMPLE_FILES;
 
 const hasReadelf = hasTool("readelf");
 const hasObjcopy = hasTool("objcopy");

@@ -1,4 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { expect } from "vitest";
 import { ElfFormatError } from "../src/elf_format_error.js";
 
@@ -22,3 +25,11 @@ export function expectFormatError(action: () => unknown, code?: string): ElfForm
   if (code) expect((caught as ElfFormatError).code).toBe(code);
   return caught as ElfFormatError;
 }
+
+/** A few real ELF files of this machine that the unit tests compare with readelf (those present). */
+export const SAMPLE_FILES: readonly string[] = [
+  "/usr/lib/x86_64-linux-gnu/libc.so.6",
+  join(homedir(), ".pyenv/versions/3.12.1/lib/libpython3.12.so.1.0"),
+  "/usr/bin/python3.11",
+  "/bin/ls",
+].filter((path) => existsSync(path));

@@ -59,19 +59,17 @@ function sourceLines(): (file: string, line: number) => string | undefined {
  */
 export function analysePython(core: CoreFile, options: PythonOptions): PythonPart {
   const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    options.note(`warning: ${message}`);
+  };
   const target = new CoreTarget(core, {
     searchPath: options.libSearchPath,
     ...(options.libSearchRoot !== undefined ? { searchRoot: options.libSearchRoot } : {}),
     ...(options.executable !== undefined ? { executable: options.executable } : {}),
-    warn: (message) => {
-      warnings.push(message);
-      options.note(`warning: ${message}`);
-    },
+    warn,
   });
-  for (const problem of target.checkLinkMap().problems) {
-    warnings.push(problem);
-    options.note(`warning: ${problem}`);
-  }
+  for (const problem of target.checkLinkMap().problems) warn(problem);
   const pythonModules = target.modules().filter(isPythonModule);
   const missingFiles = (cause?: unknown) =>
     new CliError(`Cannot read the Python interpreter's files. ${pythonModules.filter((m) => m.elf === undefined).map((m) => m.error?.message ?? m.path).join("; ")}`, {
@@ -86,9 +84,7 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
     const entry = core.auxvValue(AT_ENTRY);
     const main = entry === undefined ? undefined : target.modules().find((m) => m.contains(entry));
     if (main?.elf && main.resolvedPath !== options.executable && main.path !== options.executable) {
-      const message = `${options.executable} is not the executable the process ran (${main.path}); using ${main.resolvedPath} instead`;
-      warnings.push(message);
-      options.note(`warning: ${message}`);
+      warn(`${options.executable} is not the executable the process ran (${main.path}); using ${main.resolvedPath} instead`);
     }
   }
   let analysis;
@@ -104,10 +100,7 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
     throw error;
   }
   options.note(`Python ${analysis.version.text} (version from ${analysis.version.from}, layout from ${analysis.layoutSource})`);
-  for (const warning of analysis.warnings) {
-    warnings.push(warning);
-    options.note(`warning: ${warning}`);
-  }
+  for (const warning of analysis.warnings) warn(warning);
   const lookup = options.sourceLines === false ? () => undefined : sourceLines();
   const threads = analysis.threads.map((thread: PythonThread): ThreadReport => {
     const frames: PythonFrameReport[] = thread.frames.map((frame) => {

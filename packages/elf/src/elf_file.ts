@@ -273,9 +273,5 @@ export class ElfFile {
     return this.source.bytes(segment.p_offset, segment.p_filesz);
   }
 
-  /** A cursor over this file's byte order. @internal */
-  cursor(): Cursor {
-    return new Cursor(this.source, this.littleEndian);
-  }
 }
 

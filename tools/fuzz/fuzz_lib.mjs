@@ -96,7 +96,7 @@ export function makeRandom(seed) {
 }
 
 /** The generator of input `index` of a run seeded `seed`: independent of scheduling. */
-function inputRandom(seed, index) {
+export function inputRandom(seed, index) {
   return makeRandom(mix32(mix32(seed) ^ Math.imul(index + 1, 0x9e3779b1)));
 }
 

@@ -3,6 +3,23 @@
  * sections' bytes. Every count, length and nesting driven by the bytes is bounded by
  * {@link DWARF_LIMITS}; reaching a limit throws a {@link DwarfFormatError} with code `"limit"`.
  *
+ * @example
+ * ```ts
+ * import { readFileSync } from "node:fs";
+ * import { ElfFile, bufferSource, sectionContents } from "@corestack/elf";
+ * import { CallFrameInfo, DebugInfo, LineTable, bytesSource } from "@corestack/dwarf";
+ *
+ * const elf = new ElfFile(bufferSource(readFileSync("libpython3.12.so.1.0")));
+ * const bytes = (name: string) => bytesSource(sectionContents(elf, elf.section(name)!));
+ * const sections = { littleEndian: true, debug_info: bytes(".debug_info"), debug_abbrev: bytes(".debug_abbrev"),
+ *   debug_str: bytes(".debug_str"), debug_line_str: bytes(".debug_line_str"), debug_rnglists: bytes(".debug_rnglists"),
+ *   debug_line: bytes(".debug_line") };
+ * const cfi = CallFrameInfo.fromEhFrame({ eh_frame: bytes(".eh_frame"), ehFrameAddress: elf.section(".eh_frame")!.sh_addr,
+ *   littleEndian: true, addressSize: 8 });
+ * cfi.rowFor(0x1caab0n);                           // the CFA and register rules at that pc
+ * new DebugInfo(sections).functionsAt(0x1caab0n);  // the function and its inlined calls
+ * LineTable.of(sections).locate(0x1caab0n);        // file, line, column
+ * ```
  * @module
  */
 export * from "./abbreviations.js";

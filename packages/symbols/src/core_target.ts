@@ -163,8 +163,7 @@ export class CoreTarget implements Target {
    * @returns the link map (empty when not in memory) and one sentence per disagreement.
    */
   checkLinkMap(): { entries: LinkMapEntry[]; problems: string[] } {
-    const entries = readLinkMap(this, { phdr: this.core.auxvValue(AT_PHDR), phnum: this.core.auxvValue(AT_PHNUM) });
-    const problems: string[] = [];
+    const { entries, problems } = readLinkMap(this, { phdr: this.core.auxvValue(AT_PHDR), phnum: this.core.auxvValue(AT_PHNUM) });
     for (const entry of entries) {
       const module = this.moduleAt(entry.dynamic);
       if (!module) {

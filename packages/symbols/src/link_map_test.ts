@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { MemoryError, type Memory } from "@corestack/elf";
 import { describe, expect, it } from "vitest";
-import { readLinkMap } from "./link_map.js";
+import { MAX_LINK_MAP_ENTRIES, readLinkMap } from "./link_map.js";
 
 /** Memory made of one region of arbitrary bytes; everything else is missing. */
 function region(start: bigint, bytes: Uint8Array): Memory {
@@ -19,40 +19,98 @@ describe("readLinkMap() on arbitrary memory", () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 0, maxLength: 4096 }), fc.integer({ min: 0, max: 64 }), (bytes, phnum) => {
         const started = Date.now();
-        const entries = readLinkMap(region(0x1000n, bytes), { phdr: 0x1000n, phnum: BigInt(phnum) });
+        const { entries, problems } = readLinkMap(region(0x1000n, bytes), { phdr: 0x1000n, phnum: BigInt(phnum) });
         expect(Array.isArray(entries)).toBe(true);
-        expect(entries.length).toBeLessThanOrEqual(4096);
+        expect(entries.length).toBeLessThanOrEqual(MAX_LINK_MAP_ENTRIES);
+        for (const problem of problems) expect(typeof problem).toBe("string");
         expect(Date.now() - started).toBeLessThan(2000);
       }),
       { seed: 20261126, numRuns: 300 },
     );
   });
 
-  it("follows a hand-built chain and stops at a cycle", () => {
-    // One page: program headers (PT_PHDR, PT_DYNAMIC) at 0x1000, dynamic section at 0x1100,
-    // r_debug at 0x1200, two link_map entries at 0x1300 and 0x1340 whose l_next loops.
-    const bytes = new Uint8Array(0x1000);
+  /**
+   * Memory holding program headers (PT_PHDR, PT_DYNAMIC) at 0x1000, a dynamic section at 0x1100,
+   * r_debug at 0x1200 and `count` link_map entries of 0x40 bytes from 0x10000, each named
+   * "/lib/libN.so" (names from 0x100000), each l_next the following entry; `last` is the last
+   * entry's l_next.
+   */
+  function linkMapMemory(count: number, last = 0n): { bytes: Uint8Array; memory: Memory; set: (at: number, value: bigint) => void } {
+    const size = 0x100000 + count * 0x20 + 0x100;
+    const bytes = new Uint8Array(size - 0x1000);
     const view = new DataView(bytes.buffer);
-    const u64 = (at: number, value: bigint) => view.setBigUint64(at - 0x1000, value, true);
+    const set = (at: number, value: bigint) => view.setBigUint64(at - 0x1000, value, true);
     const u32 = (at: number, value: number) => view.setUint32(at - 0x1000, value, true);
     u32(0x1000, 6); // PT_PHDR
-    u64(0x1000 + 16, 0x40n); // p_vaddr: bias = 0x1000 - 0x40
+    set(0x1000 + 16, 0x40n); // p_vaddr: bias = 0x1000 - 0x40
     u32(0x1038, 2); // PT_DYNAMIC
-    u64(0x1038 + 16, 0x1100n - 0xfc0n); // p_vaddr, so that vaddr + bias = 0x1100
-    u64(0x1100, 21n); // DT_DEBUG
-    u64(0x1108, 0x1200n);
-    u64(0x1208, 0x1300n); // r_map
-    const name = 0x1400;
-    new TextEncoder().encodeInto("/lib/libdemo.so", bytes.subarray(name - 0x1000));
-    u64(0x1300, 0x7f00n); // l_addr
-    u64(0x1308, BigInt(name)); // l_name
-    u64(0x1318, 0x1340n); // l_next
-    u64(0x1340, 0x8000n);
-    u64(0x1358, 0x1300n); // loops back to the first entry
-    const entries = readLinkMap(region(0x1000n, bytes), { phdr: 0x1000n, phnum: 2n });
-    expect(entries.map((e) => [e.name, e.bias])).toEqual([
-      ["/lib/libdemo.so", 0x7f00n],
-      ["", 0x8000n],
-    ]);
+    set(0x1038 + 16, 0x1100n - 0xfc0n); // p_vaddr, so that vaddr + bias = 0x1100
+    set(0x1100, 21n); // DT_DEBUG
+    set(0x1108, 0x1200n);
+    set(0x1208, count > 0 ? 0x10000n : 0n); // r_map
+    for (let i = 0; i < count; i++) {
+      const entry = 0x10000 + i * 0x40;
+      const name = 0x100000 + i * 0x20;
+      new TextEncoder().encodeInto(`/lib/lib${i}.so`, bytes.subarray(name - 0x1000));
+      set(entry, BigInt(0x7f0000 + i * 0x1000)); // l_addr
+      set(entry + 8, BigInt(name)); // l_name
+      set(entry + 24, i + 1 < count ? BigInt(entry + 0x40) : last); // l_next
+    }
+    return { bytes, memory: region(0x1000n, bytes), set };
+  }
+  const AUXV = { phdr: 0x1000n, phnum: 2n };
+
+  it("reads a whole chain with no problem", () => {
+    const { memory } = linkMapMemory(3);
+    expect(readLinkMap(memory, AUXV)).toEqual({
+      entries: [0, 1, 2].map((i) => ({ name: `/lib/lib${i}.so`, bias: BigInt(0x7f0000 + i * 0x1000), dynamic: 0n })),
+      problems: [],
+    });
+  });
+
+  it("stops at a cycle and says where it loops", () => {
+    const { memory } = linkMapMemory(3, 0x10040n);
+    const { entries, problems } = readLinkMap(memory, AUXV);
+    expect(entries.map((e) => e.name)).toEqual(["/lib/lib0.so", "/lib/lib1.so", "/lib/lib2.so"]);
+    expect(problems).toEqual(["the link map loops back to 0x10040 after 3 entries"]);
+  });
+
+  it(`stops after ${MAX_LINK_MAP_ENTRIES} entries and says so`, () => {
+    const { memory } = linkMapMemory(MAX_LINK_MAP_ENTRIES + 5);
+    const { entries, problems } = readLinkMap(memory, AUXV);
+    expect(entries).toHaveLength(MAX_LINK_MAP_ENTRIES);
+    expect(problems).toEqual([`the link map has more than ${MAX_LINK_MAP_ENTRIES} entries: the rest are not checked`]);
+  });
+
+  it("keeps the entries before one that cannot be read, and says so", () => {
+    const { memory } = linkMapMemory(2, 0x7777_0000n);
+    const { entries, problems } = readLinkMap(memory, AUXV);
+    expect(entries).toHaveLength(2);
+    expect(problems).toEqual(["link map entry at 0x77770000 cannot be read: the 2 entries before it are checked"]);
+  });
+
+  it("cuts a name without an end at 4096 bytes and says so; reads a name that ends just before missing memory", () => {
+    const { bytes, memory, set } = linkMapMemory(2);
+    const long = 0x20000;
+    bytes.fill(0x61, long - 0x1000, long - 0x1000 + 5000);
+    set(0x10000 + 8, BigInt(long));
+    // The second name ends 3 bytes before the end of the region: a 64-byte read there fails.
+    const end = 0x1000 + bytes.length;
+    new TextEncoder().encodeInto("/x.so", bytes.subarray(end - 0x1000 - 6));
+    bytes[end - 0x1000 - 1] = 0;
+    set(0x10040 + 8, BigInt(end - 6));
+    const { entries, problems } = readLinkMap(memory, AUXV);
+    expect(entries.map((e) => e.name.length)).toEqual([4096, 5]);
+    expect(entries[1]!.name).toBe("/x.so");
+    expect(problems).toEqual(["link map entry at 0x10000 has a name longer than 4096 bytes: cut"]);
+  });
+
+  it("refuses an AT_PHNUM over 256 with a problem, and reads nothing without r_debug", () => {
+    const { memory } = linkMapMemory(1);
+    expect(readLinkMap(memory, { phdr: 0x1000n, phnum: 300n })).toEqual({
+      entries: [],
+      problems: ["AT_PHNUM says the executable has 300 program headers: the link map is not read"],
+    });
+    expect(readLinkMap(memory, { phdr: 0x900000n, phnum: 2n })).toEqual({ entries: [], problems: [] });
   });
 });

@@ -7,9 +7,12 @@ export interface LocateOptions {
   readonly searchPath?: readonly string[];
   /** A directory tree searched by file name (`--lib-search-root DIR`). */
   readonly searchRoot?: string;
+  /** Receives a warning when the search root holds more files than are indexed. */
+  readonly warn?: (message: string) => void;
 }
 
-const MAX_INDEXED_FILES = 200_000;
+/** The most files and directories indexed under a search root; the rest are not searched, and that is said. */
+export const MAX_INDEXED_FILES = 200_000;
 
 /**
  * Candidate paths for a file the process had mapped, best first: the recorded path, then the
@@ -21,16 +24,19 @@ const MAX_INDEXED_FILES = 200_000;
  * const locate = fileLocator({ searchRoot: "/sysroot" });
  * locate("/usr/lib/libpython3.12.so.1.0"); // ["/usr/lib/libpython3.12.so.1.0", "/sysroot/usr/lib/…"]
  * ```
- * @param options the search path and root.
+ * @param options the search path and root, where warnings go, and (for tests) a lower file limit.
  * @returns a function from recorded path to candidate paths.
  */
-export function fileLocator(options: LocateOptions = {}): (recorded: string) => string[] {
+export function fileLocator(options: LocateOptions & { readonly maxIndexedFiles?: number } = {}): (recorded: string) => string[] {
+  const limit = options.maxIndexedFiles ?? MAX_INDEXED_FILES;
+  const warn = options.warn ?? (() => {});
   let index: Map<string, string[]> | undefined;
   const indexRoot = (root: string): Map<string, string[]> => {
     const map = new Map<string, string[]>();
     const stack = [root];
     let count = 0;
-    while (stack.length > 0 && count < MAX_INDEXED_FILES) {
+    let stopped = false;
+    while (stack.length > 0 && !stopped) {
       const dir = stack.pop()!;
       let entries;
       try {
@@ -39,13 +45,18 @@ export function fileLocator(options: LocateOptions = {}): (recorded: string) => 
         continue;
       }
       for (const entry of entries) {
-        const full = join(dir, entry.name);
-        if (entry.isDirectory()) stack.push(full);
+        // Directories count too: a tree of empty directories is walked no further than one of files.
+        if (count++ >= limit) {
+          stopped = true;
+          warn(`the search root ${root} holds more than ${limit} files and directories: the rest are not searched`);
+          break;
+        }
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) stack.push(path);
         else if (entry.isFile() || entry.isSymbolicLink()) {
-          count++;
           let list = map.get(entry.name);
           if (!list) map.set(entry.name, (list = []));
-          list.push(full);
+          list.push(path);
         }
       }
     }

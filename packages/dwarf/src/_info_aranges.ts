@@ -79,10 +79,11 @@ export class UnitIndex {
       if (begins[middle]! <= address) low = middle + 1;
       else high = middle;
     }
-    const found: number[] = [];
+    // A Set keeps insertion order: latest-starting first, each unit once, in linear time.
+    const found = new Set<number>();
     for (let index = low - 1; index >= 0 && this.#maxEnds[index]! > address; index--) {
-      if (this.#ends[index]! > address && !found.includes(this.#units[index]!)) found.push(this.#units[index]!);
+      if (this.#ends[index]! > address) found.add(this.#units[index]!);
     }
-    return found;
+    return [...found];
   }
 }

@@ -216,6 +216,7 @@ export class UnitContext implements FormResolver {
       addressSize: this.header.addressSize,
       baseAddress: this.baseAddress,
       addrx: (index) => this.addrx(index, at),
+      onEntry: (entryAt) => this.info.countRangeEntry(section, entryAt),
     });
   }
 
@@ -280,6 +281,11 @@ export class InfoContext {
   readonly info: Section;
   readonly #sections: Partial<Record<SectionKey, Section>> = {};
   readonly #abbreviations = new Map<number, AbbreviationTable>();
+  /** Offsets of the abbreviation declarations read so far, and how many were read again. */
+  readonly #declarations = new Set<number>();
+  #reparses = 0;
+  /** Range-list entries read by the current {@link beginLookup} (`lookupRangeEntries`). */
+  #lookupRangeEntries = 0;
   readonly #units = new Map<number, UnitContext>();
   #headers: UnitHeader[] | undefined;
 
@@ -315,10 +321,31 @@ export class InfoContext {
     throw new DwarfFormatError(`${message} (.debug_info+${hex(at)})`, { section: ".debug_info", offset: at, code });
   }
 
+  /** Starts one lookup: its range-list entries are counted against `lookupRangeEntries`. */
+  beginLookup(): void {
+    this.#lookupRangeEntries = 0;
+  }
+
+  /** Counts one range-list entry read by the current lookup. */
+  countRangeEntry(section: Section, at: number): void {
+    if (++this.#lookupRangeEntries > DWARF_LIMITS.lookupRangeEntries) {
+      limitReached("lookupRangeEntries", "The range-list entries read by one lookup", { section: section.name, offset: at });
+    }
+  }
+
   abbreviations(offset: number): AbbreviationTable {
     let table = this.#abbreviations.get(offset);
     if (table === undefined) {
-      table = new AbbreviationTable(this.need("abbrev", offset), offset);
+      // A table starting inside another one reads its declarations again: bound that, or n units
+      // each naming the next declaration of one table read n²/2 of them.
+      const section = this.need("abbrev", offset);
+      const declarations = this.#declarations;
+      table = new AbbreviationTable(section, offset, (at) => {
+        if (!declarations.has(at)) declarations.add(at);
+        else if (++this.#reparses > DWARF_LIMITS.abbreviationReparses) {
+          limitReached("abbreviationReparses", `The abbreviation table at ${hex(offset)}, inside another unit's table,`, { section: section.name, offset: at });
+        }
+      });
       this.#abbreviations.set(offset, table);
     }
     return table;

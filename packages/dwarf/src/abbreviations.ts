@@ -52,9 +52,10 @@ export class AbbreviationTable {
 
   /**
    * Parses the table at `offset`. Prefer {@link readAbbreviations} outside this package.
+   * @param onDeclaration called with the offset of each declaration before it is read.
    * @internal
    */
-  constructor(section: Section, offset: number) {
+  constructor(section: Section, offset: number, onDeclaration?: (at: number) => void) {
     this.offset = offset;
     const reader: Reader = new Reader(section);
     if (!Number.isSafeInteger(offset) || offset < 0 || offset >= section.bytes.length) {
@@ -65,6 +66,7 @@ export class AbbreviationTable {
       const at = reader.position;
       const code = reader.ulebNumber("An abbreviation code");
       if (code === 0) break;
+      onDeclaration?.(at);
       const tag = reader.ulebNumber("An abbreviation tag");
       const children = reader.u8();
       if (children > 1) reader.fail(`Abbreviation ${code} has DW_CHILDREN value ${children}`, "bad-value", reader.position - 1);

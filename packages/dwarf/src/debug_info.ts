@@ -86,9 +86,10 @@ class Entry implements DebugInfoEntry {
  *
  * Every count and depth the bytes drive is bounded by {@link DWARF_LIMITS}: entry nesting
  * (`dieDepth`), entries per unit (`unitEntries`), attributes per abbreviation
- * (`abbreviationAttributes`), `DW_AT_abstract_origin`/`DW_AT_specification` hops
- * (`referenceHops`), inline nesting (`inlineDepth`), range list entries (`rangeListEntries`),
- * string bytes (`stringBytes`) and `DW_FORM_indirect` chains (`indirectForms`).
+ * (`abbreviationAttributes`), declarations of overlapping abbreviation tables read again
+ * (`abbreviationReparses`), `DW_AT_abstract_origin`/`DW_AT_specification` hops (`referenceHops`),
+ * inline nesting (`inlineDepth`), range list entries (`rangeListEntries`, and `lookupRangeEntries`
+ * in one lookup), string bytes (`stringBytes`) and `DW_FORM_indirect` chains (`indirectForms`).
  *
  * @example
  * ```ts
@@ -202,6 +203,7 @@ export class DebugInfo {
    */
   rangesOf(entry: DebugInfoEntry): AddressRange[] | undefined {
     if (!(entry instanceof Entry)) throw new TypeError("rangesOf() takes an entry from DebugInfo.entries()");
+    this.#context.beginLookup();
     return entry.ranges();
   }
 
@@ -223,6 +225,7 @@ export class DebugInfo {
    */
   functionsAt(address: bigint): FunctionsAt | undefined {
     if (typeof address !== "bigint") throw new TypeError("functionsAt() takes a bigint address");
+    this.#context.beginLookup();
     this.#index ??= new UnitIndex(this.#context);
     const units = this.#index.unitsAt(address);
     let first: FunctionsAt | undefined;

@@ -34,12 +34,23 @@ export const DWARF_LIMITS = {
   unitEntries: 50_000_000,
   /** Attributes in one abbreviation; real ones have under 30. */
   abbreviationAttributes: 1024,
+  /**
+   * Abbreviation declarations one `DebugInfo` reads again because a unit's table starts inside
+   * another unit's table. Producers give each unit its own table or share one at the same offset
+   * (read once): real files read none again.
+   */
+  abbreviationReparses: 100_000,
   /** Hops through DW_AT_abstract_origin / DW_AT_specification to find a name. */
   referenceHops: 16,
   /** Inline nesting reported at one address; real chains are under 20 deep. */
   inlineDepth: 128,
   /** Ranges in one DW_AT_ranges list. */
   rangeListEntries: 1_000_000,
+  /**
+   * Range-list entries read by one `DebugInfo.functionsAt()` (or `rangesOf()`) call, over every
+   * entry and unit it visits: many entries naming one long list would read it again each time.
+   */
+  lookupRangeEntries: 10_000_000,
   /** Opcodes executed in one run of one line program (each takes at least a byte). */
   lineOpcodes: 100_000_000,
   /** Directories or files in one line-program header. */

@@ -9,8 +9,7 @@
 // Exit status: 0 when no crash or hang was found (or every replay was clean), 1 otherwise, 2 on usage.
 
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { DEFAULT_CASES, defaultCli, formatSummary, replay, runBatch } from "./fuzz_lib.mjs";
+import { DEFAULT_CASES, commandLine, defaultCli, formatSummary, replay, runBatch } from "./fuzz_lib.mjs";
 
 const USAGE = `Usage: node tools/fuzz/fuzz.mjs [options]
        node tools/fuzz/fuzz.mjs --replay FILE [FILE...]
@@ -30,45 +29,20 @@ Options:
   --mode json|text  with --replay: override the reproducer's mode
 `;
 
-let parsed;
-try {
-  parsed = parseArgs({
-    allowPositionals: true,
-    options: {
-      seed: { type: "string" },
-      runs: { type: "string" },
-      "time-budget": { type: "string" },
-      workers: { type: "string" },
-      timeout: { type: "string" },
-      "text-share": { type: "string" },
-      cases: { type: "string" },
-      cli: { type: "string" },
-      "no-save": { type: "boolean" },
-      "no-hot": { type: "boolean" },
-      replay: { type: "boolean" },
-      mode: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-  process.exit(2);
-}
-const { values, positionals } = parsed;
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
-const number = (name, fallback) => {
-  const text = values[name];
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) {
-    process.stderr.write(`--${name} needs a non-negative number, not ${JSON.stringify(text)}\n`);
-    process.exit(2);
-  }
-  return value;
-};
+const { values, positionals, number } = commandLine(USAGE, {
+  seed: { type: "string" },
+  runs: { type: "string" },
+  "time-budget": { type: "string" },
+  workers: { type: "string" },
+  timeout: { type: "string" },
+  "text-share": { type: "string" },
+  cases: { type: "string" },
+  cli: { type: "string" },
+  "no-save": { type: "boolean" },
+  "no-hot": { type: "boolean" },
+  replay: { type: "boolean" },
+  mode: { type: "string" },
+});
 for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => process.exit(130)); // runs the scratch clean-up
 const cli = values.cli ? path.resolve(values.cli) : defaultCli();
 const timeoutMs = number("timeout", 20) * 1000;

@@ -7,7 +7,7 @@
 //
 // Exit status: 0 when no crash or hang was found (or every replay was clean), 1 otherwise, 2 on usage.
 
-import { parseArgs } from "node:util";
+import { commandLine } from "./fuzz_lib.mjs";
 import { formatDwarfSummary, replayDwarf, runDwarfBatch, summariseDwarf } from "./fuzz_dwarf_lib.mjs";
 
 const USAGE = `Usage: node tools/fuzz/fuzz_dwarf.mjs [options]
@@ -24,41 +24,16 @@ Options:
   --replay          replay reproducers and print their classification now
 `;
 
-let parsed;
-try {
-  parsed = parseArgs({
-    allowPositionals: true,
-    options: {
-      seed: { type: "string" },
-      runs: { type: "string" },
-      "time-budget": { type: "string" },
-      workers: { type: "string" },
-      timeout: { type: "string" },
-      files: { type: "string" },
-      "no-save": { type: "boolean" },
-      replay: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-  process.exit(2);
-}
-const { values, positionals } = parsed;
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
-const number = (name, fallback) => {
-  const text = values[name];
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) {
-    process.stderr.write(`--${name} needs a non-negative number, not ${JSON.stringify(text)}\n`);
-    process.exit(2);
-  }
-  return value;
-};
+const { values, positionals, number } = commandLine(USAGE, {
+  seed: { type: "string" },
+  runs: { type: "string" },
+  "time-budget": { type: "string" },
+  workers: { type: "string" },
+  timeout: { type: "string" },
+  files: { type: "string" },
+  "no-save": { type: "boolean" },
+  replay: { type: "boolean" },
+});
 const timeoutMs = number("timeout", 10) * 1000;
 
 if (values.replay) {

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root (two levels above tools/fuzz). */
@@ -48,6 +49,43 @@ export function defaultCli(root = REPO_ROOT) {
   }
   const bundled = path.join(root, "packages", "cli", "dist", "corestack.mjs");
   return fs.existsSync(bundled) ? bundled : path.join(root, "packages", "cli", "dist", "main.js");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command lines (fuzz.mjs, fuzz_dwarf.mjs)
+
+/**
+ * Parses a fuzzer's command line: `options` as for `util.parseArgs`, plus `--help`. Prints the
+ * usage and exits 0 for `--help`, prints the error and the usage and exits 2 for a bad option.
+ * @param {string} usage the usage text.
+ * @param {Record<string, { type: "string" | "boolean" }>} options
+ * @returns {{ values: Record<string, string | boolean | undefined>; positionals: string[]; number: (name: string, fallback: number) => number }}
+ *   `number(name, fallback)` reads a non-negative number option (exit 2 when it is not one).
+ */
+export function commandLine(usage, options) {
+  let parsed;
+  try {
+    parsed = parseArgs({ allowPositionals: true, options: { ...options, help: { type: "boolean", short: "h" } } });
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    process.exit(2);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(usage);
+    process.exit(0);
+  }
+  const number = (name, fallback) => {
+    const text = values[name];
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0) {
+      process.stderr.write(`--${name} needs a non-negative number, not ${JSON.stringify(text)}\n`);
+      process.exit(2);
+    }
+    return value;
+  };
+  return { values, positionals, number };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -67,9 +67,28 @@ export interface AnalyseOptions {
   readonly layoutSource?: "auto" | "debug-offsets";
   /** Most frames read per thread (default 100 000). */
   readonly maxFrames?: number;
-  /** Most threads read per interpreter (default 100 000). */
+  /** Most threads read, all interpreters together (default 100 000). */
   readonly maxThreads?: number;
+  /** Most frames read, all threads together (default {@link MAX_TOTAL_FRAMES}). */
+  readonly maxTotalFrames?: number;
+  /** Most line-table bytes decoded, all frames together (default {@link MAX_LINE_TABLE_WORK}). */
+  readonly maxLineTableWork?: number;
 }
+
+/**
+ * Most frames read in all threads together. Each limit of its own (threads, frames per thread)
+ * is sane, but their product is not: a crafted core whose 100 000 thread states share one chain
+ * of 100 000 frames would have us build 10^10 frames. Real processes stay far below: a thousand
+ * threads a thousand frames deep is a million.
+ */
+export const MAX_TOTAL_FRAMES = 2_000_000;
+
+/**
+ * Most line-table bytes decoded in all frames together (a lookup scans its table from the start;
+ * the same code object and instruction are decoded once). Real stacks decode a few megabytes; a
+ * crafted core could make a million frames each scan a 4 MiB table.
+ */
+export const MAX_LINE_TABLE_WORK = 1 << 28;
 
 /** Highest line number believed: no source file has 16 million lines; a larger one is corruption. */
 const MAX_LINE = 1 << 24;
@@ -112,6 +131,14 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
   const interpreters = findInterpreters(target, reader, layout, runtime, warnings);
   const maxFrames = options.maxFrames ?? 100_000;
   const maxThreads = options.maxThreads ?? 100_000;
+  // Shared by every thread and interpreter: what bounds the whole analysis, not one list.
+  const budget: WalkBudget = {
+    frames: options.maxTotalFrames ?? MAX_TOTAL_FRAMES,
+    lineTableBytes: options.maxLineTableWork ?? MAX_LINE_TABLE_WORK,
+    owners: new Map(),
+    lines: new Map(),
+  };
+  const allThreads = new Set<bigint>();
   const threadsByFsBase = new Map<bigint, number>();
   for (const thread of target.threads()) {
     const fs = thread.registers.fs_base;
@@ -138,10 +165,23 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
       warnings.push(`interpreter ${interpreterId} at 0x${interp.toString(16)}: ${error.message}`);
       continue;
     }
+    if (budget.frames <= 0) {
+      warnings.push(`the frame limit of all threads together (${options.maxTotalFrames ?? MAX_TOTAL_FRAMES}) was reached: interpreter ${interpreterId} is not read`);
+      continue;
+    }
     const names = readThreadNames(objects, interp, warnings);
     const seen = new Set<bigint>();
-    while (tstate !== 0n && !seen.has(tstate) && seen.size < maxThreads) {
+    while (tstate !== 0n && !seen.has(tstate) && allThreads.size < maxThreads) {
+      if (allThreads.has(tstate)) {
+        warnings.push(`the thread list of interpreter ${interpreterId} reaches thread state 0x${tstate.toString(16)} of another interpreter`);
+        break;
+      }
+      if (budget.frames <= 0) {
+        warnings.push(`the frame limit of all threads together (${options.maxTotalFrames ?? MAX_TOTAL_FRAMES}) was reached: the threads after thread ${threads.at(-1)?.tid ?? "?"} are not read`);
+        break;
+      }
       seen.add(tstate);
+      allThreads.add(tstate);
       let ident: bigint;
       let next: bigint;
       try {
@@ -162,7 +202,7 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
         }
       }
       const held = gilHolder.holder === undefined ? "unknown" : gilHolder.holder === tstate ? "held" : "none";
-      const walked = walkFrames(reader, objects, layout, tstate, maxFrames);
+      const walked = walkFrames(reader, objects, layout, tstate, { maxFrames, budget, tid });
       threads.push({
         tid,
         ident,
@@ -177,7 +217,7 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
       tstate = next;
     }
     if (tstate !== 0n && seen.has(tstate)) warnings.push(`the thread list of interpreter ${interpreterId} loops back to 0x${tstate.toString(16)}`);
-    else if (tstate !== 0n && seen.size >= maxThreads) warnings.push(`interpreter ${interpreterId}: more than ${maxThreads} threads, the rest not read`);
+    else if (tstate !== 0n && allThreads.size >= maxThreads) warnings.push(`interpreter ${interpreterId}: more than ${maxThreads} threads, the rest not read`);
   }
   return { version, layoutSource: source, threads, warnings };
 }
@@ -431,29 +471,62 @@ function frameFromCode(objects: ObjectReader, code: bigint, info: CodeInfo, last
   };
 }
 
+/** What every thread's walk draws on: the frames and line-table bytes left, and what was read. */
+interface WalkBudget {
+  frames: number;
+  lineTableBytes: number;
+  /** Every frame read so far, and the thread whose stack it is on: no frame is on two stacks. */
+  readonly owners: Map<bigint, number | null>;
+  /** Lines already decoded, by code object and instruction. */
+  readonly lines: Map<string, PythonFrame>;
+}
+
 function walkFrames(
   reader: Reader,
   objects: ObjectReader,
   layout: AnyPythonLayout,
   tstate: bigint,
-  maxFrames: number,
+  options: { maxFrames: number; budget: WalkBudget; tid: number | null },
 ): { frames: PythonFrame[]; error?: { message: string; address: bigint } } {
+  const { maxFrames, budget, tid } = options;
   const frames: PythonFrame[] = [];
   const seen = new Set<bigint>();
+  // One check per frame for the loop, both limits, and a frame already on another thread's stack
+  // (two threads cannot run one frame: a corrupt or crafted core; following it would read the
+  // other thread's frames again, for every such thread).
+  const enter = (frame: bigint) => {
+    if (seen.has(frame)) throw new WalkError("the frame chain loops", frame);
+    if (frames.length >= maxFrames) throw new WalkError(`more than ${maxFrames} frames`, frame);
+    if (budget.frames <= 0) throw new WalkError("the frame limit of all threads together was reached", frame);
+    if (budget.owners.has(frame)) throw new WalkError(`frame 0x${frame.toString(16)} is also on the stack of thread ${budget.owners.get(frame) ?? "?"}`, frame);
+    seen.add(frame);
+    budget.owners.set(frame, tid);
+    budget.frames -= 1;
+  };
+  const line = (code: bigint, info: CodeInfo, lasti: number): PythonFrame => {
+    const key = `${code}:${lasti}`;
+    const known = budget.lines.get(key);
+    if (known) return known;
+    if (budget.lineTableBytes < info.table.length) {
+      throw new WalkError(`the line-table limit of all frames together was reached at code object 0x${code.toString(16)}`, code);
+    }
+    budget.lineTableBytes -= info.table.length;
+    const result = frameFromCode(objects, code, info, lasti);
+    budget.lines.set(key, result);
+    return result;
+  };
   let frame = 0n;
   try {
     if (layout.frameModel === "frame_object") {
       const F = layout.PyFrameObject;
       frame = reader.ptr(tstate + BigInt(layout.PyThreadState.frame!), "current frame");
       while (frame !== 0n) {
-        if (seen.has(frame)) throw new WalkError("the frame chain loops", frame);
-        if (frames.length >= maxFrames) throw new WalkError(`more than ${maxFrames} frames`, frame);
-        seen.add(frame);
+        enter(frame);
         objects.expectType(frame, "frame", "frame");
         const code = reader.ptr(frame + BigInt(F.f_code), "f_code");
         const info = readCode(objects, code);
         const lasti = reader.i32(frame + BigInt(F.f_lasti), "f_lasti");
-        frames.push(frameFromCode(objects, code, info, lasti));
+        frames.push(line(code, info, lasti));
         frame = reader.ptr(frame + BigInt(F.f_back), "f_back");
       }
     } else {
@@ -469,9 +542,7 @@ function walkFrames(
       const codeOffset = I.f_executable ?? I.f_code!;
       const instrOffset = I.instr_ptr ?? I.prev_instr!;
       while (frame !== 0n) {
-        if (seen.has(frame)) throw new WalkError("the frame chain loops", frame);
-        if (frames.length >= maxFrames) throw new WalkError(`more than ${maxFrames} frames`, frame);
-        seen.add(frame);
+        enter(frame);
         const owner = reader.u8(frame + BigInt(I.owner), "frame owner");
         const next = reader.ptr(frame + BigInt(I.previous), "previous frame");
         if (cstack !== undefined && owner === cstack) {
@@ -487,7 +558,7 @@ function walkFrames(
         const instr = reader.ptr(frame + BigInt(instrOffset), "instruction pointer");
         const start = code + BigInt(layout.PyCodeObject.co_code_adaptive!);
         const lasti = Number((instr - start) / 2n);
-        frames.push(frameFromCode(objects, code, info, lasti));
+        frames.push(line(code, info, lasti));
         frame = next;
       }
     }

@@ -1,6 +1,6 @@
 import { layouts } from "@corestack/cpython-layouts";
 import { describe, expect, it } from "vitest";
-import { analyse } from "./analyse.js";
+import { MAX_LINE_TABLE_WORK, MAX_TOTAL_FRAMES, analyse } from "./analyse.js";
 import { PythonError } from "./python_error.js";
 import { TestMemory } from "./_test_memory.js";
 import { TestObjects } from "./_test_objects.js";
@@ -122,6 +122,66 @@ describe("analyse() on a hand-built 3.12 image", () => {
     const limited = analyse(memory, { maxThreads: 2 });
     expect(limited.threads).toHaveLength(2);
     expect(limited.warnings.join("\n")).toMatch(/more than 2 threads/);
+  });
+
+  /** The address of the frame a thread state's stack starts at (3.12: through its _PyCFrame). */
+  const topFrameSlot = (tstate: bigint, memory: TestMemory) => readU64(memory, tstate + BigInt(L.PyThreadState.cframe!)) + BigInt(L._PyCFrame!.current_frame);
+  const readU64 = (memory: TestMemory, address: bigint) => new DataView(memory.read(address, 8).slice().buffer).getBigUint64(0, true);
+  const FOUR = Array.from({ length: 4 }, (_, i) => ({ file: "/s.py", name: `f${i}`, firstLine: 1, table: TABLE, lasti: i }));
+
+  it("ends a thread whose stack reaches a frame of another thread's: each frame is read once", () => {
+    // Crafted or corrupt: three thread states whose stacks are one chain. Followed naively,
+    // 100 000 such threads over a 100 000-frame chain would make 10^10 frames.
+    const { memory, tstates, frames } = image({ threads: 3, frames: FOUR });
+    const top = frames[3]!; // thread 0's innermost frame
+    for (const tstate of tstates.slice(1)) memory.u64(topFrameSlot(tstate, memory), top);
+    const result = analyse(memory);
+    expect(result.threads.map((t) => t.frames.length)).toEqual([4, 0, 0]);
+    expect(result.threads[0]!.error).toBeUndefined();
+    for (const thread of result.threads.slice(1)) expect(thread.error?.message).toBe(`frame 0x${top.toString(16)} is also on the stack of thread 1000`);
+  });
+
+  it("stops at the frame limit of all threads together: the thread it hits says so, the rest are not read, with a warning", () => {
+    const { memory } = image({ threads: 3, frames: FOUR });
+    const result = analyse(memory, { maxTotalFrames: 6 });
+    expect(result.threads.map((t) => t.frames.length)).toEqual([4, 2]);
+    expect(result.threads[1]!.error?.message).toBe("the frame limit of all threads together was reached");
+    expect(result.warnings).toContain("the frame limit of all threads together (6) was reached: the threads after thread 1001 are not read");
+    expect(MAX_TOTAL_FRAMES).toBe(2_000_000);
+    const unlimited = analyse(memory);
+    expect(unlimited.threads.map((t) => t.frames.length)).toEqual([4, 4, 4]);
+  });
+
+  it("decodes each code object and instruction once, and stops at the line-table limit of all frames together", () => {
+    // Each frame of image() has a code object of its own, with the 4-byte TABLE.
+    const { memory, frames } = image({ frames: FOUR });
+    const limited = analyse(memory, { maxLineTableWork: 8 });
+    // Innermost first: f3 and f2 are decoded (4 bytes each), f1 would pass the limit.
+    expect(limited.threads[0]!.frames.map((f) => f.function)).toEqual(["f2", "f3"]);
+    expect(limited.threads[0]!.error?.message).toMatch(/^the line-table limit of all frames together was reached at code object 0x/);
+    // The same code object at the same instruction: decoded once, whatever the number of frames.
+    const code = readU64(memory, frames[0]! + BigInt(L._PyInterpreterFrame.f_code!));
+    const instruction = readU64(memory, frames[0]! + BigInt(L._PyInterpreterFrame.prev_instr!));
+    for (const frame of frames) {
+      memory.u64(frame + BigInt(L._PyInterpreterFrame.f_code!), code);
+      memory.u64(frame + BigInt(L._PyInterpreterFrame.prev_instr!), instruction);
+    }
+    const recursion = analyse(memory, { maxLineTableWork: 4 });
+    expect(recursion.threads[0]!.error).toBeUndefined();
+    expect(recursion.threads[0]!.frames.map((f) => `${f.function}:${f.line}`)).toEqual(["f0:2", "f0:2", "f0:2", "f0:2"]);
+    expect(MAX_LINE_TABLE_WORK).toBe(1 << 28);
+  });
+
+  it("reports a thread list that reaches another interpreter's thread state, and reads that thread once", () => {
+    const { memory, tstates } = image({ threads: 2, frames: FOUR.slice(0, 1) });
+    const runtime = memory.findSymbol("_PyRuntime")!.address;
+    const first = readU64(memory, runtime + BigInt(L._PyRuntimeState!.interpreters_head));
+    const second = memory.alloc(L.sizeof.PyInterpreterState);
+    memory.u64(first + BigInt(L.PyInterpreterState.next), second);
+    memory.u64(second + BigInt(L.PyInterpreterState.threads_head!), tstates[1]!);
+    const result = analyse(memory);
+    expect(result.threads).toHaveLength(2);
+    expect(result.warnings).toContain(`the thread list of interpreter 0 reaches thread state 0x${tstates[1]!.toString(16)} of another interpreter`);
   });
 
   it("finds the runtime through a .PyRuntime section when no _PyRuntime symbol is exported", () => {

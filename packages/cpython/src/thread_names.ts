@@ -7,6 +7,13 @@ import { type ObjectReader, hasObjectInternals } from "./read_objects.js";
 export const MAX_NAMED_THREADS = 1 << 16;
 /** Most items believed in `sys.modules` and in `threading.__dict__`. */
 const MAX_MODULE_ITEMS = 1 << 16;
+/** Most attributes believed in one `Thread`'s `__dict__` (a real one has about 15). */
+const MAX_THREAD_ATTRIBUTES = 1 << 10;
+/**
+ * Most `Thread` attributes read for the names of one interpreter. Each `_active` entry is bounded,
+ * but a crafted core could give 65 536 entries the same 1 024-attribute `Thread`: 67 million reads.
+ */
+export const MAX_NAME_ATTRIBUTES = 1 << 20;
 
 /**
  * The `threading` names of an interpreter's threads, read from its memory as Python would find
@@ -52,10 +59,17 @@ export function readThreadNames(objects: ObjectReader, interp: bigint, warnings:
     if (active === undefined) return names;
     const nameKey = L.version.major === 2 ? "_Thread__name" : "_name";
     const failures: string[] = [];
+    let attributesRead = 0;
     for (const { key, value } of dicts.items(active, "threading._active", { maxEntries: MAX_NAMED_THREADS })) {
+      if (attributesRead > MAX_NAME_ATTRIBUTES) {
+        warnings.push(`${where}: more than ${MAX_NAME_ATTRIBUTES} Thread attributes read, the other threads are not named`);
+        break;
+      }
       try {
         const ident = BigInt.asUintN(64, readInt(objects, key, "threading._active key"));
-        const name = dicts.find(dicts.attributes(value, "Thread"), nameKey);
+        const attributes = dicts.attributes(value, "Thread", { maxEntries: MAX_THREAD_ATTRIBUTES });
+        attributesRead += attributes.length;
+        const name = dicts.find(attributes, nameKey);
         if (name !== undefined) names.set(ident, objects.string(name, `Thread.${nameKey}`));
       } catch (error) {
         if (!(error instanceof WalkError)) throw error;

@@ -317,6 +317,31 @@ for (const plant of PLANT_CASES) {
       expectHonest(planted, baseline, tid, inner(chosen.index), /the frame chain loops/);
     });
 
+    it("a frame chain that joins another thread's: both stacks end at the join, each naming the other thread", (context) => {
+      // Two threads cannot run one frame: one chain is corrupt, and which cannot be told, so
+      // neither stack prints the other's frames as its own. (Single-threaded scenarios: skipped.)
+      const other = a.frames.findIndex((frames, thread) => thread !== chosen.thread && frames.length >= 2);
+      if (other < 0) return context.skip();
+      const k = Math.floor(a.frames[other]!.length / 2);
+      const join = a.frames[other]![k]!.frame;
+      const otherTid = a.threads[other]!.tid;
+      const planted = runPlanted(patched(c.core, "back_join.core", [{ offset: a.offset(target().back, 8), bytes: u64(join) }]));
+      expect(planted.status, planted.stderr).toBe(1);
+      expect(planted.stderr).toMatch(new RegExp(`^corestack: 2 of \\d+ threads could not be read completely: `, "m"));
+      const mine = planted.report.threads.find((t) => t.tid === tid)!;
+      expect(mine.frames.map(frameText)).toEqual(inner(chosen.index).map(frameText));
+      expect(mine.error).toMatch(new RegExp(`^frame 0x${join.toString(16)} is also on the stack of thread ${otherTid} `));
+      const theirs = planted.report.threads.find((t) => t.tid === otherTid)!;
+      const theirBaseline = baseline.threads.find((t) => t.tid === otherTid)!.frames;
+      expect(theirs.frames.map(frameText)).toEqual(theirBaseline.slice(k + 1).map(frameText));
+      expect(theirs.error).toMatch(new RegExp(`^frame 0x${join.toString(16)} is also on the stack of thread ${tid} `));
+      for (const untouched of baseline.threads.filter((t) => t.tid !== tid && t.tid !== otherTid)) {
+        const got = planted.report.threads.find((t) => t.tid === untouched.tid)!;
+        expect(got.error).toBeUndefined();
+        expect(got.frames.map(frameText)).toEqual(untouched.frames.map(frameText));
+      }
+    });
+
     it("a frame chain that loops back to the innermost frame: the walk ends with a loop marker", () => {
       const frames = a.frames[chosen.thread]!;
       const innermost = frames[frames.length - 1]!.frame;

@@ -135,7 +135,6 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
   const budget: WalkBudget = {
     frames: options.maxTotalFrames ?? MAX_TOTAL_FRAMES,
     lineTableBytes: options.maxLineTableWork ?? MAX_LINE_TABLE_WORK,
-    owners: new Map(),
     lines: new Map(),
   };
   const allThreads = new Set<bigint>();
@@ -145,7 +144,10 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
     if (fs !== undefined && fs !== 0n) threadsByFsBase.set(fs, thread.tid);
   }
   const gilHolder = findGilHolder(target, reader, layout, runtime, interpreters);
-  const threads: PythonThread[] = [];
+  // First every interpreter's thread list, then every thread's frame chain (addresses only: see
+  // chaseFrames), then the frames themselves: a frame two chains reach is known before either
+  // thread's stack is printed.
+  const found: Omit<PythonThread, "frames" | "error">[] = [];
   for (const interp of interpreters) {
     let interpreterId = 0;
     if (layout.PyInterpreterState.id !== undefined) {
@@ -165,19 +167,11 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
       warnings.push(`interpreter ${interpreterId} at 0x${interp.toString(16)}: ${error.message}`);
       continue;
     }
-    if (budget.frames <= 0) {
-      warnings.push(`the frame limit of all threads together (${options.maxTotalFrames ?? MAX_TOTAL_FRAMES}) was reached: interpreter ${interpreterId} is not read`);
-      continue;
-    }
     const names = readThreadNames(objects, interp, warnings);
     const seen = new Set<bigint>();
     while (tstate !== 0n && !seen.has(tstate) && allThreads.size < maxThreads) {
       if (allThreads.has(tstate)) {
         warnings.push(`the thread list of interpreter ${interpreterId} reaches thread state 0x${tstate.toString(16)} of another interpreter`);
-        break;
-      }
-      if (budget.frames <= 0) {
-        warnings.push(`the frame limit of all threads together (${options.maxTotalFrames ?? MAX_TOTAL_FRAMES}) was reached: the threads after thread ${threads.at(-1)?.tid ?? "?"} are not read`);
         break;
       }
       seen.add(tstate);
@@ -202,8 +196,7 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
         }
       }
       const held = gilHolder.holder === undefined ? "unknown" : gilHolder.holder === tstate ? "held" : "none";
-      const walked = walkFrames(reader, objects, layout, tstate, { maxFrames, budget, tid });
-      threads.push({
+      found.push({
         tid,
         ident,
         name: names.get(ident) ?? null,
@@ -211,14 +204,22 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
         interpreter: interpreterId,
         gil: held,
         gc: gcCollecting === true && held === "held",
-        frames: walked.frames,
-        ...(walked.error ? { error: walked.error } : {}),
       });
       tstate = next;
     }
     if (tstate !== 0n && seen.has(tstate)) warnings.push(`the thread list of interpreter ${interpreterId} loops back to 0x${tstate.toString(16)}`);
     else if (tstate !== 0n && allThreads.size >= maxThreads) warnings.push(`interpreter ${interpreterId}: more than ${maxThreads} threads, the rest not read`);
   }
+  const cuts = chaseFrames(reader, layout, found, { maxFrames, budget });
+  if (cuts.unread > 0) {
+    warnings.push(
+      `the frame limit of all threads together (${options.maxTotalFrames ?? MAX_TOTAL_FRAMES}) was reached: the threads after thread ${found[found.length - cuts.unread - 1]?.tid ?? "?"} are not read`,
+    );
+  }
+  const threads: PythonThread[] = found.slice(0, found.length - cuts.unread).map((thread, index) => {
+    const walked = walkFrames(reader, objects, layout, thread.address, { maxFrames, budget, cut: cuts.cuts[index] });
+    return { ...thread, frames: walked.frames, ...(walked.error ? { error: walked.error } : {}) };
+  });
   return { version, layoutSource: source, threads, warnings };
 }
 
@@ -471,14 +472,95 @@ function frameFromCode(objects: ObjectReader, code: bigint, info: CodeInfo, last
   };
 }
 
-/** What every thread's walk draws on: the frames and line-table bytes left, and what was read. */
+/** What every thread's walk draws on: the frames and line-table bytes left, and lines decoded. */
 interface WalkBudget {
   frames: number;
   lineTableBytes: number;
-  /** Every frame read so far, and the thread whose stack it is on: no frame is on two stacks. */
-  readonly owners: Map<bigint, number | null>;
   /** Lines already decoded, by code object and instruction. */
   readonly lines: Map<string, PythonFrame>;
+}
+
+/** Where a thread's stack must end before it is decoded, and why. */
+interface Cut {
+  readonly frame: bigint;
+  /** Its depth in the thread's chain (0: the innermost frame). */
+  readonly depth: number;
+  readonly message: string;
+}
+
+/** The frame a thread state's stack starts at (innermost). */
+function topFrame(reader: Reader, layout: AnyPythonLayout, tstate: bigint): bigint {
+  if (layout.frameModel === "frame_object") return reader.ptr(tstate + BigInt(layout.PyThreadState.frame!), "current frame");
+  if (layout.PyThreadState.current_frame !== undefined) return reader.ptr(tstate + BigInt(layout.PyThreadState.current_frame), "current frame");
+  const cframe = reader.ptr(tstate + BigInt(layout.PyThreadState.cframe!), "cframe");
+  return cframe === 0n ? 0n : reader.ptr(cframe + BigInt(layout._PyCFrame!.current_frame), "cframe.current_frame");
+}
+
+/** The frame that called `frame` (`f_back`, or `previous` from 3.11). */
+function nextFrame(reader: Reader, layout: AnyPythonLayout, frame: bigint): bigint {
+  return layout.frameModel === "frame_object"
+    ? reader.ptr(frame + BigInt(layout.PyFrameObject.f_back), "f_back")
+    : reader.ptr(frame + BigInt(layout._PyInterpreterFrame.previous), "previous frame");
+}
+
+/**
+ * Follows every thread's frame chain by its pointers alone, each frame once in all, and says where
+ * each stack must end before its frames are decoded:
+ * - at a frame another thread's chain reaches too — two threads cannot run one frame, so one of
+ *   the chains is corrupt (or the core crafted), and which one cannot be told: both stacks end
+ *   there, each naming the other thread. (Followed naively, 100 000 thread states sharing one
+ *   100 000-frame chain would be 10^10 frames.)
+ * - at the frame limit of all threads together; the threads after that one are not read.
+ * A chain that cannot be followed (an unreadable pointer, a loop, the per-thread limit) is not
+ * cut here: decoding meets the same problem, at the same frame, and says it.
+ */
+function chaseFrames(
+  reader: Reader,
+  layout: AnyPythonLayout,
+  threads: readonly { readonly address: bigint; readonly tid: number | null }[],
+  options: { maxFrames: number; budget: WalkBudget },
+): { cuts: (Cut | undefined)[]; unread: number } {
+  const { maxFrames, budget } = options;
+  const cuts: (Cut | undefined)[] = [];
+  /** Each frame chased: the first thread (index) whose chain reached it, and at what depth. */
+  const reached = new Map<bigint, { thread: number; depth: number }>();
+  const name = (index: number) => String(threads[index]?.tid ?? "?");
+  const cutAt = (index: number, frame: bigint, depth: number, message: string) => {
+    const existing = cuts[index];
+    if (existing === undefined || depth < existing.depth) cuts[index] = { frame, depth, message };
+  };
+  for (let index = 0; index < threads.length; index++) {
+    const seen = new Set<bigint>();
+    let frame: bigint;
+    try {
+      frame = topFrame(reader, layout, threads[index]!.address);
+    } catch (error) {
+      if (!(error instanceof WalkError)) throw error;
+      continue;
+    }
+    for (let depth = 0; frame !== 0n && !seen.has(frame) && depth < maxFrames; depth++) {
+      const first = reached.get(frame);
+      if (first !== undefined && first.thread !== index) {
+        cutAt(index, frame, depth, `frame 0x${frame.toString(16)} is also on the stack of thread ${name(first.thread)}`);
+        cutAt(first.thread, frame, first.depth, `frame 0x${frame.toString(16)} is also on the stack of thread ${name(index)}`);
+        break;
+      }
+      if (budget.frames <= 0) {
+        cutAt(index, frame, depth, "the frame limit of all threads together was reached");
+        return { cuts, unread: threads.length - index - 1 };
+      }
+      budget.frames -= 1;
+      seen.add(frame);
+      reached.set(frame, { thread: index, depth });
+      try {
+        frame = nextFrame(reader, layout, frame);
+      } catch (error) {
+        if (!(error instanceof WalkError)) throw error;
+        break;
+      }
+    }
+  }
+  return { cuts, unread: 0 };
 }
 
 function walkFrames(
@@ -486,22 +568,16 @@ function walkFrames(
   objects: ObjectReader,
   layout: AnyPythonLayout,
   tstate: bigint,
-  options: { maxFrames: number; budget: WalkBudget; tid: number | null },
+  options: { maxFrames: number; budget: WalkBudget; cut: Cut | undefined },
 ): { frames: PythonFrame[]; error?: { message: string; address: bigint } } {
-  const { maxFrames, budget, tid } = options;
+  const { maxFrames, budget, cut } = options;
   const frames: PythonFrame[] = [];
   const seen = new Set<bigint>();
-  // One check per frame for the loop, both limits, and a frame already on another thread's stack
-  // (two threads cannot run one frame: a corrupt or crafted core; following it would read the
-  // other thread's frames again, for every such thread).
   const enter = (frame: bigint) => {
+    if (cut !== undefined && frame === cut.frame) throw new WalkError(cut.message, frame);
     if (seen.has(frame)) throw new WalkError("the frame chain loops", frame);
     if (frames.length >= maxFrames) throw new WalkError(`more than ${maxFrames} frames`, frame);
-    if (budget.frames <= 0) throw new WalkError("the frame limit of all threads together was reached", frame);
-    if (budget.owners.has(frame)) throw new WalkError(`frame 0x${frame.toString(16)} is also on the stack of thread ${budget.owners.get(frame) ?? "?"}`, frame);
     seen.add(frame);
-    budget.owners.set(frame, tid);
-    budget.frames -= 1;
   };
   const line = (code: bigint, info: CodeInfo, lasti: number): PythonFrame => {
     const key = `${code}:${lasti}`;
@@ -519,7 +595,7 @@ function walkFrames(
   try {
     if (layout.frameModel === "frame_object") {
       const F = layout.PyFrameObject;
-      frame = reader.ptr(tstate + BigInt(layout.PyThreadState.frame!), "current frame");
+      frame = topFrame(reader, layout, tstate);
       while (frame !== 0n) {
         enter(frame);
         objects.expectType(frame, "frame", "frame");
@@ -532,12 +608,7 @@ function walkFrames(
     } else {
       const I = layout._PyInterpreterFrame;
       const { minor } = layout.version;
-      if (layout.PyThreadState.current_frame !== undefined) {
-        frame = reader.ptr(tstate + BigInt(layout.PyThreadState.current_frame), "current frame");
-      } else {
-        const cframe = reader.ptr(tstate + BigInt(layout.PyThreadState.cframe!), "cframe");
-        frame = cframe === 0n ? 0n : reader.ptr(cframe + BigInt(layout._PyCFrame!.current_frame), "cframe.current_frame");
-      }
+      frame = topFrame(reader, layout, tstate);
       const cstack = layout.constants.FRAME_OWNED_BY_CSTACK;
       const codeOffset = I.f_executable ?? I.f_code!;
       const instrOffset = I.instr_ptr ?? I.prev_instr!;

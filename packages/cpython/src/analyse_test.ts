@@ -129,17 +129,43 @@ describe("analyse() on a hand-built 3.12 image", () => {
   const readU64 = (memory: TestMemory, address: bigint) => new DataView(memory.read(address, 8).slice().buffer).getBigUint64(0, true);
   const FOUR = Array.from({ length: 4 }, (_, i) => ({ file: "/s.py", name: `f${i}`, firstLine: 1, table: TABLE, lasti: i }));
 
-  it("ends a thread whose stack reaches a frame of another thread's: each frame is read once", () => {
+  it("ends every stack that reaches a frame another thread's stack reaches, naming that thread: each frame is read once", () => {
     // Crafted or corrupt: three thread states whose stacks are one chain. Followed naively,
-    // 100 000 such threads over a 100 000-frame chain would make 10^10 frames.
+    // 100 000 such threads over a 100 000-frame chain would make 10^10 frames. Which thread the
+    // frame belongs to cannot be told, so no stack claims it.
     const { memory, tstates, frames } = image({ threads: 3, frames: FOUR });
     const top = frames[3]!; // thread 0's innermost frame
     for (const tstate of tstates.slice(1)) memory.u64(topFrameSlot(tstate, memory), top);
     const result = analyse(memory);
-    expect(result.threads.map((t) => t.frames.length)).toEqual([4, 0, 0]);
-    expect(result.threads[0]!.error).toBeUndefined();
-    for (const thread of result.threads.slice(1)) expect(thread.error?.message).toBe(`frame 0x${top.toString(16)} is also on the stack of thread 1000`);
+    expect(result.threads.map((t) => t.frames.length)).toEqual([0, 0, 0]);
+    expect(result.threads.map((t) => t.error?.message)).toEqual([1001, 1000, 1000].map((tid) => `frame 0x${top.toString(16)} is also on the stack of thread ${tid}`));
   });
+
+  for (const order of ["the corrupt thread first", "the corrupt thread second"] as const) {
+    it(`ends both stacks where one chain joins the other (${order}), keeping the frames above the join`, () => {
+      // Thread 0: f3 → f2 → f1 → f0; thread 1 (own frames g3 → g2 → g1 → g0) has g2's `previous`
+      // pointing at f1. Whichever is walked first, neither prints the other's frames as its own.
+      const { memory, tstates, frames } = image({ threads: 2, frames: FOUR });
+      // The corrupt thread is thread 1 (tid 1001); the order says which is walked first.
+      const [sound, corrupt] = [frames.slice(0, 4), frames.slice(4)];
+      if (order === "the corrupt thread first") {
+        const interp = readU64(memory, tstates[0]! + BigInt(L.PyThreadState.interp));
+        memory.u64(interp + BigInt(L.PyInterpreterState.threads_head!), tstates[1]!);
+        memory.u64(tstates[1]! + BigInt(L.PyThreadState.next), tstates[0]!);
+        memory.u64(tstates[0]! + BigInt(L.PyThreadState.next), 0n);
+      }
+      const join = sound[1]!; // f1 of the sound thread
+      memory.u64(corrupt[2]! + BigInt(L._PyInterpreterFrame.previous), join);
+      const result = analyse(memory);
+      expect(result.threads.map((t) => t.tid)).toEqual(order === "the corrupt thread first" ? [1001, 1000] : [1000, 1001]);
+      const byTid = (tid: number) => result.threads.find((t) => t.tid === tid)!;
+      // Both keep exactly the frames above the join: f3, f2 (printed outermost first).
+      expect(byTid(1001).frames.map((f) => f.function)).toEqual(["f2", "f3"]);
+      expect(byTid(1001).error?.message).toBe(`frame 0x${join.toString(16)} is also on the stack of thread 1000`);
+      expect(byTid(1000).frames.map((f) => f.function)).toEqual(["f2", "f3"]);
+      expect(byTid(1000).error?.message).toBe(`frame 0x${join.toString(16)} is also on the stack of thread 1001`);
+    });
+  }
 
   it("stops at the frame limit of all threads together: the thread it hits says so, the rest are not read, with a warning", () => {
     const { memory } = image({ threads: 3, frames: FOUR });

@@ -24,6 +24,12 @@ export interface PythonOptions {
   readonly sourceLines?: boolean;
 }
 
+/**
+ * The most missing files the error names (a process has one or two: the executable and
+ * libpython); a crafted core can map a million paths named like Python, which made an 80 MB line.
+ */
+const MAX_NAMED_FILES = 8;
+
 /** Reads source lines, each file once, for the text output. */
 function sourceLines(): (file: string, line: number) => string | undefined {
   const files = new Map<string, string[] | null>();
@@ -71,12 +77,16 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
   });
   for (const problem of target.checkLinkMap().problems) warn(problem);
   const pythonModules = target.modules().filter(isPythonModule);
-  const missingFiles = (cause?: unknown) =>
-    new CliError(`Cannot read the Python interpreter's files. ${pythonModules.filter((m) => m.elf === undefined).map((m) => m.error?.message ?? m.path).join("; ")}`, {
+  const missingFiles = (cause?: unknown) => {
+    const missing = pythonModules.filter((m) => m.elf === undefined);
+    const named = missing.slice(0, MAX_NAMED_FILES).map((m) => m.error?.message ?? m.path).join("; ");
+    const more = missing.length > MAX_NAMED_FILES ? `; and ${missing.length - MAX_NAMED_FILES} more` : "";
+    return new CliError(`Cannot read the Python interpreter's files. ${named}${more}`, {
       exitCode: EXIT.input,
       hint: "Point corestack at them with --lib-search-path DIR[:DIR] or --lib-search-root DIR, or pass the executable as the second argument.",
       cause,
     });
+  };
   if (pythonModules.length > 0 && pythonModules.every((m) => m.elf === undefined)) throw missingFiles();
   for (const module of pythonModules) if (module.elf) options.note(`using ${module.resolvedPath} for ${module.path}`);
   if (options.executable !== undefined) {

@@ -173,7 +173,7 @@ describe("analyse() on a hand-built 3.12 image", () => {
     expect(result.threads.map((t) => t.frames.length)).toEqual([4, 2]);
     expect(result.threads[1]!.error?.message).toBe("the frame limit of all threads together was reached");
     expect(result.warnings).toContain("the frame limit of all threads together (6) was reached: the threads after thread 1001 are not read");
-    expect(MAX_TOTAL_FRAMES).toBe(2_000_000);
+    expect(MAX_TOTAL_FRAMES).toBe(1_000_000);
     const unlimited = analyse(memory);
     expect(unlimited.threads.map((t) => t.frames.length)).toEqual([4, 4, 4]);
   });

@@ -5,6 +5,19 @@ import { type Reader, WalkError } from "./_reader.js";
 export const MAX_STRING_LENGTH = 1 << 16;
 /** Longest bytes object read (line tables), in bytes. */
 export const MAX_BYTES_LENGTH = 1 << 22;
+/**
+ * Most characters decoded from `str` objects in all, per reader (each object is decoded once and
+ * its text shared). Each string is bounded, but a crafted core can make millions of code objects
+ * or `Thread`s name distinct 64 Ki-character strings laid over one another (8 bytes apart): real
+ * stacks and thread names need well under a million characters.
+ */
+export const MAX_STRING_CHARACTERS = 1 << 26;
+/**
+ * Most bytes of `bytes` objects (line tables) read in all, per reader (each object is read once
+ * and shared). A read spanning two segments of a core is a copy: 100 000 threads whose code
+ * objects name one 4 MiB table would otherwise keep 400 GB. Real stacks read a few MiB.
+ */
+export const MAX_BYTES_READ = 1 << 28;
 
 /**
  * Reads Python objects of one interpreter version, caching type names. `Layout` is a generated
@@ -15,10 +28,19 @@ export class ObjectReader<Layout extends AnyPythonLayout = AnyPythonLayout> {
   readonly reader: Reader;
   readonly layout: Layout;
   readonly #typeNames = new Map<bigint, string>();
+  /** Strings decoded, by object address: a file name shared by every code object is read once. */
+  readonly #strings = new Map<bigint, string>();
+  #stringCharacters: number;
+  /** `bytes` objects read, by object address. */
+  readonly #bytes = new Map<bigint, Uint8Array>();
+  #bytesLeft: number;
 
-  constructor(reader: Reader, layout: Layout) {
+  /** @param options limits: see {@link MAX_STRING_CHARACTERS} and {@link MAX_BYTES_READ} (tests lower them). */
+  constructor(reader: Reader, layout: Layout, options: { maxStringCharacters?: number; maxBytes?: number } = {}) {
     this.reader = reader;
     this.layout = layout;
+    this.#stringCharacters = options.maxStringCharacters ?? MAX_STRING_CHARACTERS;
+    this.#bytesLeft = options.maxBytes ?? MAX_BYTES_READ;
   }
 
   /** The `tp_name` of an object's type. */
@@ -41,6 +63,18 @@ export class ObjectReader<Layout extends AnyPythonLayout = AnyPythonLayout> {
 
   /** A `str` (3.x unicode, or 2.7 byte string / unicode) as a JavaScript string. */
   string(object: bigint, what: string): string {
+    const known = this.#strings.get(object);
+    if (known !== undefined) return known;
+    if (this.#stringCharacters <= 0) {
+      throw new WalkError(`the string limit of all objects together was reached at ${what} 0x${object.toString(16)}`, object);
+    }
+    const text = this.#string(object, what);
+    this.#stringCharacters -= Math.max(1, text.length); // an empty string still costs a read
+    this.#strings.set(object, text);
+    return text;
+  }
+
+  #string(object: bigint, what: string): string {
     const L = this.layout;
     const type = this.typeName(object);
     if (L.version.major === 2) {
@@ -80,10 +114,18 @@ export class ObjectReader<Layout extends AnyPythonLayout = AnyPythonLayout> {
 
   /** The contents of a `bytes` object (2.7: `str`). */
   bytes(object: bigint, what: string): Uint8Array {
+    const known = this.#bytes.get(object);
+    if (known !== undefined) return known;
+    if (this.#bytesLeft <= 0) {
+      throw new WalkError(`the bytes limit of all objects together was reached at ${what} 0x${object.toString(16)}`, object);
+    }
     const L = this.layout;
     const expected = L.version.major === 2 ? "str" : "bytes";
     this.expectType(object, expected, what);
-    return this.#varBytes(object, L.version.major === 2 ? L.PyStringObject!.ob_sval : L.PyBytesObject!.ob_sval, what, MAX_BYTES_LENGTH);
+    const bytes = this.#varBytes(object, L.version.major === 2 ? L.PyStringObject!.ob_sval : L.PyBytesObject!.ob_sval, what, MAX_BYTES_LENGTH);
+    this.#bytesLeft -= Math.max(1, bytes.length);
+    this.#bytes.set(object, bytes);
+    return bytes;
   }
 
   #varBytes(object: bigint, dataOffset: number, what: string, max = MAX_STRING_LENGTH): Uint8Array {

@@ -154,10 +154,20 @@ export function buildIdFromImage(source: ByteSource): Uint8Array | undefined {
   return scanBlocks(source, blocks, littleEndian);
 }
 
+/**
+ * Most notes read looking for a build-id, in all note blocks of a file together. A real file's
+ * build-id is among its first few notes; a crafted one (a core's copy of a module's first page
+ * holds a thousand program headers) can point every `PT_NOTE` at one block of thousands of notes.
+ */
+export const MAX_BUILD_ID_NOTES = 1024;
+
 /** The first build-id in the blocks; a malformed block is skipped, and its error thrown only when no build-id is found. */
 function scanBlocks(source: ByteSource, blocks: readonly NoteBlock[], littleEndian: boolean): Uint8Array | undefined {
   let firstError: unknown;
+  let notes = 0;
   for (const block of blocks) {
+    // Past the limit the scan ends, not just this block: that is what bounds a crafted file.
+    if (notes >= MAX_BUILD_ID_NOTES) break;
     try {
       if (block.offset + block.size > source.size) {
         throw new ElfFormatError(
@@ -165,12 +175,17 @@ function scanBlocks(source: ByteSource, blocks: readonly NoteBlock[], littleEndi
           { offset: block.offset, code: "truncated" },
         );
       }
-      const id = buildIdFromNotes(source.bytes(block.offset, block.size), littleEndian, { align: block.align === 8 ? 8 : 4, offset: block.offset });
-      if (id) return id;
+      for (const note of readNotes(source.bytes(block.offset, block.size), { littleEndian, align: block.align === 8 ? 8 : 4, offset: block.offset })) {
+        if (note.name === "GNU" && note.type === NT_GNU_BUILD_ID && note.desc.length > 0) return new Uint8Array(note.desc);
+        if (++notes >= MAX_BUILD_ID_NOTES) break;
+      }
     } catch (error) {
       if (!ElfFormatError.isInstance(error)) throw error;
       firstError ??= error;
     }
+  }
+  if (notes >= MAX_BUILD_ID_NOTES) {
+    throw new ElfFormatError(`No build-id in the first ${MAX_BUILD_ID_NOTES} notes of the file: the rest are not read`, { offset: 0, code: "bad-value" });
   }
   if (firstError !== undefined) throw firstError;
   return undefined;

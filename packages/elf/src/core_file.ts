@@ -15,7 +15,7 @@ import {
 import { ElfFile } from "./elf_file.js";
 import { ElfFormatError, hex } from "./elf_format_error.js";
 import { MemoryError, type Memory } from "./memory_error.js";
-import { type Note, readNotes } from "./read_notes.js";
+import { MAX_NOTES, type Note, readNotes } from "./read_notes.js";
 
 /** A dumped memory range of the core: `PT_LOAD` bytes present in the file. */
 export interface CoreSegment {
@@ -79,20 +79,31 @@ export class CoreFile implements Memory {
     const layout = { is64: elf.is64, littleEndian: elf.littleEndian, machine: elf.header.e_machine };
     const notes: Note[] = [];
     const warnings: string[] = [];
+    // MAX_NOTES bounds all segments together: each is bounded by its bytes, but a crafted core can
+    // point a million PT_NOTE headers at one block of notes.
+    let tooMany = false;
     for (const segment of elf.programHeaders) {
       if (segment.p_type !== PT_NOTE) continue;
+      if (tooMany) break;
       // A core cut short inside its notes (a full disk, a low RLIMIT_CORE) keeps the notes before the cut.
       const available = Math.max(0, Math.min(segment.p_filesz, source.size - segment.p_offset));
       let reported = false;
       try {
         const bytes = available > 0 ? source.bytes(segment.p_offset, available) : new Uint8Array(0);
-        for (const note of readNotes(bytes, { littleEndian: elf.littleEndian, align: 4, offset: segment.p_offset })) notes.push(note);
+        for (const note of readNotes(bytes, { littleEndian: elf.littleEndian, align: 4, offset: segment.p_offset })) {
+          if (notes.length >= MAX_NOTES) {
+            warnings.push(`More than ${MAX_NOTES} notes in all PT_NOTE segments together: the rest are ignored`);
+            tooMany = true;
+            break;
+          }
+          notes.push(note);
+        }
       } catch (error) {
         if (!ElfFormatError.isInstance(error)) throw error;
         warnings.push(error.message);
         reported = true;
       }
-      if (available < segment.p_filesz && !reported) {
+      if (available < segment.p_filesz && !reported && !tooMany) {
         warnings.push(
           `PT_NOTE segment ${segment.index} at offset ${hex(segment.p_offset)} runs past the end of the file: ${available} of ${segment.p_filesz} bytes remain`,
         );
@@ -103,6 +114,7 @@ export class CoreFile implements Memory {
     let signal: SigInfo | undefined;
     let auxv: AuxvEntry[] = [];
     let mappings: FileMapping[] = [];
+    let ignoredThreads = 0;
     for (const note of notes) {
       if (note.name !== "CORE" && note.name !== "LINUX") continue;
       const at = { ...layout, offset: note.offset };
@@ -110,7 +122,7 @@ export class CoreFile implements Memory {
       try {
         if (note.name === "CORE" && note.type === NT_PRSTATUS) {
           if (threads.length >= MAX_THREADS) {
-            warnings.push(`More than ${MAX_THREADS} NT_PRSTATUS notes: the rest are ignored`);
+            if (ignoredThreads++ === 0) warnings.push(`More than ${MAX_THREADS} NT_PRSTATUS notes: the rest are ignored`);
             continue;
           }
           threads.push(decodePrStatus(note.desc, at));

@@ -62,6 +62,14 @@ export interface SectionHeader {
 const MAX_HEADERS = 1 << 20;
 
 /**
+ * Most bytes of section names decoded for one file. Each name runs to the next NUL of the name
+ * table, so a million sections naming a table without NULs would decode a million copies of it
+ * (a 4 MB file with 65 000 sections over a 64 KiB table exhausts the heap). Real files name a few
+ * dozen sections (relocatable objects with one section per function: a few MB).
+ */
+export const MAX_SECTION_NAME_BYTES = 1 << 26;
+
+/**
  * An ELF file read from a {@link ByteSource}: the header, program headers and section headers are
  * parsed at construction; section contents are read on demand.
  *
@@ -220,10 +228,20 @@ export class ElfFile {
     if (strtab && strtab.sh_type !== SHT_NOBITS && strtab.sh_offset + strtab.sh_size <= this.source.size) {
       names = this.source.bytes(strtab.sh_offset, strtab.sh_size);
     }
-    return raw.map((section) => ({
-      ...section,
-      name: names && section.sh_name < names.length ? cString(names, section.sh_name) : "",
-    }));
+    let budget = MAX_SECTION_NAME_BYTES;
+    return raw.map((section) => {
+      if (!names || section.sh_name >= names.length) return { ...section, name: "" };
+      let end = names.indexOf(0, section.sh_name);
+      if (end < 0) end = names.length;
+      budget -= end - section.sh_name;
+      if (budget < 0) {
+        throw new ElfFormatError(
+          `The names of ${e_shnum} sections take more than ${MAX_SECTION_NAME_BYTES} bytes of the section-name table at offset ${hex(strtab!.sh_offset)}`,
+          { offset: strtab!.sh_offset, code: "bad-value" },
+        );
+      }
+      return { ...section, name: cString(names.subarray(section.sh_name, end)) };
+    });
   }
 
   /**

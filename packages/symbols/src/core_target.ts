@@ -60,9 +60,13 @@ export interface CoreTargetOptions extends LocateOptions {
 export class CoreTarget implements Target {
   readonly core: CoreFile;
   readonly #modules: Module[];
-  readonly #mappings: FileMapping[];
-  /** Address ranges the core's `PT_LOAD` headers say were dumped, but the (truncated) file lacks. */
-  readonly #lost: { start: bigint; end: bigint }[];
+  readonly #modulesByPath: Map<string, Module>;
+  /** The core's file mappings as disjoint pieces in address order (see {@link disjointPieces}). */
+  readonly #mappings: Piece[];
+  /** The same for the mappings of modules only, each with its module. */
+  readonly #moduleMappings: (Piece & { readonly module: Module })[];
+  /** Address ranges the core's `PT_LOAD` headers say were dumped, but the (truncated) file lacks: disjoint, in address order. */
+  readonly #lost: Piece[];
   readonly #options: CoreTargetOptions;
 
   /**
@@ -91,11 +95,20 @@ export class CoreTarget implements Target {
           core,
         }),
     );
-    this.#mappings = [...core.mappings];
+    // A core may list a million mappings and segments: every lookup per read is a binary search.
+    this.#modulesByPath = new Map();
+    for (const module of this.#modules) if (!this.#modulesByPath.has(module.path)) this.#modulesByPath.set(module.path, module);
+    this.#mappings = disjointPieces(core.mappings);
+    this.#moduleMappings = disjointPieces(
+      this.#modules.flatMap((module) => module.mappings.map((m) => ({ ...m, module }))).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)),
+    );
     const size = core.elf.source.size;
-    this.#lost = core.elf.programHeaders
-      .filter((p) => p.p_type === PT_LOAD && p.p_filesz > 0 && p.p_offset + p.p_filesz > size)
-      .map((p) => ({ start: p.p_vaddr + BigInt(Math.max(0, size - p.p_offset)), end: p.p_vaddr + BigInt(p.p_filesz) }));
+    this.#lost = disjointPieces(
+      core.elf.programHeaders
+        .filter((p) => p.p_type === PT_LOAD && p.p_filesz > 0 && p.p_offset + p.p_filesz > size)
+        .map((p) => ({ start: p.p_vaddr + BigInt(Math.max(0, size - p.p_offset)), end: p.p_vaddr + BigInt(p.p_filesz), fileOffset: 0n }))
+        .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)),
+    );
   }
 
   threads(): readonly TargetThread[] {
@@ -112,7 +125,7 @@ export class CoreTarget implements Target {
    * @returns the module, or undefined.
    */
   moduleAt(address: bigint): Module | undefined {
-    return this.#modules.find((m) => m.contains(address));
+    return pieceAt(this.#moduleMappings, address)?.module;
   }
 
   read(address: bigint, length: number): Uint8Array {
@@ -137,15 +150,15 @@ export class CoreTarget implements Target {
         result.set(this.core.read(at, take), done);
       } else {
         // Dumped, but cut off by a truncated core: the file's bytes are not what the process had.
-        if (this.#lost.some((r) => r.start <= at && at < r.end)) throw new MemoryError(at, length - done, "not in the core: the core file is truncated");
-        const mapping = this.#mappings.find((m) => m.start <= at && at < m.end);
+        if (pieceAt(this.#lost, at)) throw new MemoryError(at, length - done, "not in the core: the core file is truncated");
+        const mapping = pieceAt(this.#mappings, at);
         if (!mapping) throw done === 0 ? original : new MemoryError(at, length - done, "not dumped in the core and not file-backed");
-        const module = this.#modules.find((m) => m.path === mapping.path);
+        const module = this.#modulesByPath.get(mapping.path);
         const source = module?.source();
         if (!source) throw new MemoryError(at, length - done, `not dumped, and ${mapping.path} could not be opened`);
         const fileOffset = mapping.fileOffset + (at - mapping.start);
         take = Math.min(length - done, Number(mapping.end - at));
-        const next = this.core.segments.find((s) => s.start > at);
+        const next = this.core.segments[firstAfter(this.core.segments, at)];
         if (next && next.start - at < BigInt(take)) take = Number(next.start - at);
         if (fileOffset + BigInt(take) > BigInt(source.size)) {
           throw new MemoryError(at, length - done, `beyond the end of ${mapping.path}`);
@@ -200,3 +213,46 @@ export class CoreTarget implements Target {
   }
 }
 
+
+/** A part of a mapping (or a lost range): its own start, and the file offset of that start. */
+interface Piece {
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly fileOffset: bigint;
+  readonly path: string;
+}
+
+/**
+ * Ranges sorted by start, cut into disjoint pieces in address order: each address falls in the
+ * piece of the first range (in that order) holding it, as a linear search would find it. Real
+ * mappings never overlap; crafted ones resolve as before, in logarithmic time.
+ */
+function disjointPieces<T extends { start: bigint; end: bigint; fileOffset: bigint }>(sorted: readonly T[]): (T & Piece)[] {
+  const pieces: (T & Piece)[] = [];
+  let covered: bigint | undefined;
+  for (const range of sorted) {
+    if (range.end <= range.start || (covered !== undefined && range.end <= covered)) continue;
+    const start = covered !== undefined && covered > range.start ? covered : range.start;
+    pieces.push({ path: "", ...range, start, fileOffset: range.fileOffset + (start - range.start) });
+    covered = range.end;
+  }
+  return pieces;
+}
+
+/** The index of the first range starting after `address` in ranges sorted by start (their length when none). */
+function firstAfter(sorted: readonly { readonly start: bigint }[], address: bigint): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]!.start <= address) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The piece holding `address`, in disjoint pieces. */
+function pieceAt<T extends Piece>(pieces: readonly T[], address: bigint): T | undefined {
+  const piece = pieces[firstAfter(pieces, address) - 1];
+  return piece && address < piece.end ? piece : undefined;
+}

@@ -60,10 +60,10 @@ export class Module {
     return this.mappings.some((m) => m.start <= address && address < m.end);
   }
 
-  /** The build-id of the mapped image, read from the core's copy of its first page, if dumped. */
+  /** The build-id of the mapped image, read from the core's copy of its first page, if dumped and readable. */
   coreBuildId(): string | undefined {
     const image = this.#coreImage();
-    const id = image ? buildId(image) : undefined;
+    const id = image ? readBuildId(image) : undefined;
     return id ? buildIdHex(id) : undefined;
   }
 
@@ -131,7 +131,7 @@ export class Module {
         tried.push(`${candidate} (not an ELF file)`);
         continue;
       }
-      const raw = buildId(elf);
+      const raw = readBuildId(elf);
       const id = raw ? buildIdHex(raw) : undefined;
       if (expected === undefined || id === expected) {
         this.#source = source;
@@ -255,5 +255,19 @@ export class Module {
     if (!symbol) return undefined;
     const start = symbol.st_value + bias;
     return { name: symbol.name, address: start, size: symbol.st_size, module: this, offset: address - start };
+  }
+}
+
+/**
+ * The build-id of a file or image, undefined when it has none or its notes are malformed: the
+ * file is then used unverified, as when the core lacks the module's first page (a format error
+ * escaping here would end the whole analysis as an internal error).
+ */
+function readBuildId(elf: ElfFile): Uint8Array | undefined {
+  try {
+    return buildId(elf);
+  } catch (error) {
+    if (ElfFormatError.isInstance(error)) return undefined;
+    throw error;
   }
 }

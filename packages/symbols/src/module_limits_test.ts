@@ -1,0 +1,65 @@
+// Module against crafted cores: the core's copy of a module's first pages (read for its build-id)
+// is input like any other: malformed notes there make no exception escape, and many notes cost
+// little.
+import { CoreFile, NT_FILE, NT_PRSTATUS, bufferSource } from "@corestack/elf";
+import { describe, expect, it } from "vitest";
+import { ByteWriter } from "../../elf/src/_test_elf_builder.js";
+import { buildCore, fileNote, prStatus } from "../../elf/src/_test_core_builder.js";
+import { CoreTarget } from "./core_target.js";
+
+const START = 0x40_0000n;
+
+/** A 64 KiB ELF image whose program headers are `notes` PT_NOTE entries over `noteBytes`. */
+function image(noteHeaders: number, noteBytes: Uint8Array): Uint8Array {
+  const w = new ByteWriter(true, true);
+  const notesAt = 64 + 56 * noteHeaders;
+  w.bytes(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+  w.u16(3).u16(62).u32(1).u64(0).u64(64).u64(0).u32(0);
+  w.u16(64).u16(56).u16(noteHeaders).u16(64).u16(0).u16(0);
+  for (let i = 0; i < noteHeaders; i++) w.u32(4).u32(4).u64(notesAt).u64(0).u64(0).u64(noteBytes.length).u64(noteBytes.length).u64(4);
+  w.bytes(noteBytes);
+  const bytes = new Uint8Array(1 << 16);
+  bytes.set(w.finish());
+  return bytes;
+}
+
+/** A core mapping `paths` (files that do not exist) all at START, whose first pages are `first`. */
+function core(paths: readonly string[], first: Uint8Array): CoreFile {
+  return new CoreFile(
+    bufferSource(
+      buildCore({
+        notes: [
+          { name: "CORE", type: NT_PRSTATUS, desc: prStatus(1) },
+          { name: "CORE", type: NT_FILE, desc: fileNote(paths.map((path) => ({ start: START, end: START + BigInt(first.length), path }))) },
+        ],
+        loads: [{ vaddr: START, data: first }],
+      }),
+    ),
+  );
+}
+
+const missing = () => {
+  throw Object.assign(new Error("ENOENT"), { code: "ENOENT" });
+};
+
+describe("Module limits", () => {
+  it("reports a missing file, not a format error, when the core's copy of its first page has malformed notes", () => {
+    // One PT_NOTE whose note claims more bytes than the block holds, and no build-id anywhere.
+    const malformed = new ByteWriter(true, true).u32(4).u32(0xffff).u32(3).finish();
+    const target = new CoreTarget(core(["/nonexistent/python3.12"], image(1, malformed)), { open: missing });
+    const [module] = target.modules();
+    expect(module!.elf).toBeUndefined();
+    expect(module!.error?.code).toBe("file-not-found");
+  });
+
+  it("reads a bounded number of notes for the build-id of a module's first pages", () => {
+    // 400 PT_NOTE headers over one block of 3 000 empty notes: 1.2 million notes per module, and
+    // 30 modules mapped at the same place, each loaded (every one is named like a Python).
+    const empty = new Uint8Array(12 * 3000);
+    const paths = Array.from({ length: 30 }, (_, i) => `/nonexistent/${i}/python3.12`);
+    const target = new CoreTarget(core(paths, image(400, empty)), { open: missing });
+    const started = performance.now();
+    for (const module of target.modules()) expect(module.elf).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+});

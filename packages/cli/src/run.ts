@@ -24,6 +24,9 @@ function version(): string {
   }
 }
 
+/** The most warnings printed without `--verbose`; the rest are counted in one line. */
+export const MAX_WARNINGS = 100;
+
 /**
  * Runs `corestack` with arguments; never throws: every error becomes one line on stderr and an
  * exit code (a stack trace only for an internal error, with `--verbose`).
@@ -49,10 +52,15 @@ export function run(argv: readonly string[], io: RunIo): number {
     }
     // Warnings wait for the outcome: printed with a result, dropped before an error line (which
     // then stands alone, as documented), shown as they come with --verbose.
+    // At most MAX_WARNINGS of them: a crafted core can hold a million malformed notes, each a warning.
     const pending: string[] = [];
+    let unshown = 0;
     const note = (message: string) => {
       if (command.verbose) io.stderr(`${printable(message)}\n`);
-      else if (message.startsWith("warning:")) pending.push(`${printable(message)}\n`);
+      else if (message.startsWith("warning:")) {
+        if (pending.length < MAX_WARNINGS) pending.push(`${printable(message)}\n`);
+        else unshown += 1;
+      }
     };
     const { report, complete } = runCore({
       core: command.core,
@@ -64,6 +72,7 @@ export function run(argv: readonly string[], io: RunIo): number {
       note,
     });
     for (const line of pending) io.stderr(line);
+    if (unshown > 0) io.stderr(`warning: ${unshown} more warnings not shown (--verbose shows them all)\n`);
     const color = command.color ?? colorWanted({ isTTY: io.stdoutIsTTY }, io.env);
     io.stdout(command.json ? renderJson(report) : renderText(report, palette(color)));
     if (!complete) {

@@ -9,7 +9,21 @@ export class WalkError extends Error {
   }
 }
 
-/** Typed little-endian reads over a target, turning any read failure into a WalkError. @internal */
+const MEMORY_ERROR = Symbol.for("corestack.error.MemoryError");
+
+/**
+ * Whether an error says memory is not in the target: `@corestack/elf`'s `MemoryError` (or any
+ * error carrying its `Symbol.for` marker; this package does not depend on elf). @internal
+ */
+export function isMemoryError(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[MEMORY_ERROR] === true;
+}
+
+/**
+ * Typed little-endian reads over a target, turning memory the target lacks into a WalkError. Any
+ * other error from the target is a bug, not unreadable memory: it propagates (the CLI reports an
+ * internal error) rather than being shown as a corrupt stack. @internal
+ */
 export class Reader {
   readonly target: PythonTarget;
   constructor(target: PythonTarget) {
@@ -19,7 +33,8 @@ export class Reader {
     if (address === 0n) throw new WalkError(`NULL ${what}`, address);
     try {
       return this.target.read(address, length);
-    } catch {
+    } catch (error) {
+      if (!isMemoryError(error)) throw error;
       throw new WalkError(`cannot read ${what} at 0x${address.toString(16)}`, address);
     }
   }

@@ -22,7 +22,7 @@ export class TestMemory implements PythonTarget {
         return r.bytes.subarray(offset, offset + length);
       }
     }
-    throw new Error(`no memory at 0x${address.toString(16)}`);
+    throw Object.assign(new Error(`no memory at 0x${address.toString(16)}`), { [Symbol.for("corestack.error.MemoryError")]: true });
   }
   u8(address: bigint, value: number): void {
     this.#at(address, 1)[0] = value;

@@ -1,4 +1,4 @@
-import { type AnyPythonLayout, type PythonLayout, layoutFor, layoutFromDebugOffsets } from "@corestack/cpython-layouts";
+import { type AnyPythonLayout, type PythonLayout, LayoutFormatError, layoutFor, layoutFromDebugOffsets } from "@corestack/cpython-layouts";
 import { Reader, WalkError } from "./_reader.js";
 import { type DetectedVersion, detectVersion } from "./detect_version.js";
 import { linetable310Line, lnotabLine, locationTableEntry } from "./line_table.js";
@@ -239,7 +239,8 @@ function chooseLayout(
         fromDebug = layoutFromDebugOffsets(reader.bytes(runtime, 2048, "_Py_DebugOffsets"));
       }
     } catch (error) {
-      warnings.push(`_Py_DebugOffsets unreadable: ${error instanceof Error ? error.message : String(error)}`);
+      if (!(error instanceof WalkError) && !LayoutFormatError.isInstance(error)) throw error;
+      warnings.push(`_Py_DebugOffsets unreadable: ${error.message}`);
     }
   }
   if (options.layoutSource === "debug-offsets") {

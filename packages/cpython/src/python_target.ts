@@ -5,7 +5,9 @@
 export interface PythonTarget {
   /**
    * Reads `length` bytes at `address`.
-   * @throws when the bytes are not available (any error: the walker treats it as unreadable memory).
+   * @throws a `MemoryError` of `@corestack/elf` (or any error carrying its
+   *   `Symbol.for("corestack.error.MemoryError")` marker) when the bytes are not available: the
+   *   walker treats that as unreadable memory. Any other error is a bug and propagates.
    */
   read(address: bigint, length: number): Uint8Array;
   /**

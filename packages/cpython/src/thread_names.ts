@@ -80,7 +80,8 @@ export function readThreadNames(objects: ObjectReader, interp: bigint, warnings:
       warnings.push(`${where}: ${failures.length} unreadable (first: ${failures[0]})`);
     }
   } catch (error) {
-    warnings.push(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+    if (!(error instanceof WalkError)) throw error;
+    warnings.push(`${where}: ${error.message}`);
   }
   return names;
 }

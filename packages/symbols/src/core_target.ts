@@ -79,6 +79,7 @@ export class CoreTarget implements Target {
     const locate = fileLocator(options);
     const open = options.open ?? ((path: string) => openFile(path));
     const warn = options.warn ?? (() => {});
+    const missing = { count: 0 };
     const executable = options.executable;
     // The executable is the module holding the entry point (AT_ENTRY); the user's EXECUTABLE replaces it.
     const entry = core.auxvValue(AT_ENTRY);
@@ -93,6 +94,7 @@ export class CoreTarget implements Target {
           open,
           warn,
           core,
+          missing,
         }),
     );
     // A core may list a million mappings and segments: every lookup per read is a binary search.

@@ -1,4 +1,4 @@
-import { AT_PHDR, AT_PHNUM, DT_DEBUG, DT_NULL, PT_DYNAMIC, PT_PHDR, type Memory } from "@corestack/elf";
+import { AT_PHDR, AT_PHNUM, DT_DEBUG, DT_NULL, MemoryError, PT_DYNAMIC, PT_PHDR, type Memory } from "@corestack/elf";
 
 /** One entry of the dynamic linker's `link_map` list. */
 export interface LinkMapEntry {
@@ -37,7 +37,8 @@ function cString(memory: Memory, address: bigint, max = MAX_NAME): { text: strin
     let chunk: Uint8Array;
     try {
       chunk = memory.read(at, 64);
-    } catch {
+    } catch (error) {
+      if (!MemoryError.isInstance(error)) throw error;
       // The string may end just before memory the core lacks: go on byte by byte.
       chunk = memory.read(at, 1);
     }
@@ -98,7 +99,8 @@ export function readLinkMap(memory: Memory, auxv: { phdr: bigint | undefined; ph
     }
     if (debug === 0n) return { entries: [], problems };
     debug = u64(memory, debug + 8n); // r_debug.r_map
-  } catch {
+  } catch (error) {
+    if (!MemoryError.isInstance(error)) throw error;
     // The program headers, dynamic section or r_debug are not in the core: nothing to check.
     return { entries: [], problems };
   }
@@ -121,7 +123,8 @@ export function readLinkMap(memory: Memory, auxv: { phdr: bigint | undefined; ph
       if (name.cut) problems.push(`link map entry at ${hex(map)} has a name longer than ${MAX_NAME} bytes: cut`);
       entries.push({ name: name.text, bias: u64(memory, map), dynamic: u64(memory, map + 16n) });
     }
-  } catch {
+  } catch (error) {
+    if (!MemoryError.isInstance(error)) throw error;
     problems.push(`link map entry at ${hex(map)} cannot be read: the ${entries.length} entries before it are checked`);
   }
   return { entries, problems };

@@ -2,6 +2,13 @@ import { type ByteSource, type CoreFile, ElfFile, ElfFormatError, ElfSymbols, ty
 import { SymbolsError } from "./symbols_error.js";
 import type { ResolvedSymbol } from "./core_target.js";
 
+/**
+ * The most files of one process looked for in vain; the rest are not looked for (said once). A
+ * real process maps a few hundred files; a crafted core can list a million paths named like
+ * Python, and each search costs system calls.
+ */
+export const MAX_MISSING_MODULES = 1024;
+
 interface ModuleInit {
   readonly path: string;
   readonly start: bigint;
@@ -11,6 +18,8 @@ interface ModuleInit {
   readonly open: (path: string) => ByteSource;
   readonly warn: (message: string) => void;
   readonly core: CoreFile;
+  /** Shared by the modules of one target: how many could not be found (see {@link MAX_MISSING_MODULES}). */
+  readonly missing?: { count: number };
 }
 
 const PAGE = 4096n;
@@ -112,6 +121,14 @@ export class Module {
   #load(): void {
     if (this.#loaded) return;
     this.#loaded = true;
+    const missing = this.#init.missing;
+    if (missing !== undefined && missing.count >= MAX_MISSING_MODULES) {
+      this.#error = new SymbolsError(`Cannot find ${this.path}: not looked for, after ${MAX_MISSING_MODULES} files of the process were not found`, {
+        code: "file-not-found",
+        path: this.path,
+      });
+      return;
+    }
     const tried: string[] = [];
     const expected = this.coreBuildId();
     let fallback: { path: string; source: ByteSource; elf: ElfFile; id: string | undefined } | undefined;
@@ -152,6 +169,9 @@ export class Module {
       return;
     }
     this.#error = new SymbolsError(`Cannot find ${this.path}: tried ${tried.join(", ")}`, { code: "file-not-found", path: this.path });
+    if (missing !== undefined && ++missing.count === MAX_MISSING_MODULES) {
+      this.#init.warn(`${MAX_MISSING_MODULES} files the process had mapped were not found: the others are not looked for`);
+    }
   }
 
   /** The file's bytes, or undefined when it could not be located. */

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ByteWriter } from "../../elf/src/_test_elf_builder.js";
 import { buildCore, fileNote, prStatus } from "../../elf/src/_test_core_builder.js";
 import { CoreTarget } from "./core_target.js";
+import { MAX_MISSING_MODULES } from "./module.js";
 
 const START = 0x40_0000n;
 
@@ -61,5 +62,22 @@ describe("Module limits", () => {
     const started = performance.now();
     for (const module of target.modules()) expect(module.elf).toBeUndefined();
     expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it(`looks for at most ${MAX_MISSING_MODULES} missing files, says so once, and refuses the rest without a system call`, () => {
+    const paths = Array.from({ length: MAX_MISSING_MODULES + 200 }, (_, i) => `/nonexistent/${i}/libpython3.12.so.1.0`);
+    let opened = 0;
+    const warnings: string[] = [];
+    const target = new CoreTarget(core(paths, image(1, new Uint8Array(0))), {
+      open: () => {
+        opened += 1;
+        return missing();
+      },
+      warn: (message) => warnings.push(message),
+    });
+    for (const module of target.modules()) expect(module.elf).toBeUndefined();
+    expect(opened).toBe(MAX_MISSING_MODULES);
+    expect(warnings).toEqual([`${MAX_MISSING_MODULES} files the process had mapped were not found: the others are not looked for`]);
+    expect(target.modules().at(-1)!.error?.message).toMatch(/not looked for, after 1024 files of the process were not found$/);
   });
 });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NT_FILE, NT_PRSTATUS } from "@corestack/elf";
 import { ByteWriter } from "../../elf/src/_test_elf_builder.js";
-import { buildCore, fileNote, prStatus } from "../../elf/src/_test_core_builder.js";
+import { buildCore, fileNote, noteImage, prStatus } from "../../elf/src/_test_core_builder.js";
 import { corestack } from "./_cli.js";
 import { expectOneErrorLine } from "./_expect_output.js";
 
@@ -22,17 +22,7 @@ afterAll(() => {
 const START = 0x40_0000n;
 
 /** A 64 KiB ELF image with one PT_NOTE over `notes`. */
-function image(notes: Uint8Array): Uint8Array {
-  const w = new ByteWriter(true, true);
-  w.bytes(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
-  w.u16(3).u16(62).u32(1).u64(0).u64(64).u64(0).u32(0);
-  w.u16(64).u16(56).u16(1).u16(64).u16(0).u16(0);
-  w.u32(4).u32(4).u64(120).u64(0).u64(0).u64(notes.length).u64(notes.length).u64(4);
-  w.bytes(notes);
-  const bytes = new Uint8Array(1 << 16);
-  bytes.set(w.finish());
-  return bytes;
-}
+const image = (notes: Uint8Array) => noteImage(1, notes, 1 << 16);
 
 function run(name: string, bytes: Uint8Array): { status: number; error: string; stderr: string } {
   const file = join(scratch, name);

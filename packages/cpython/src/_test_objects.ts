@@ -280,3 +280,41 @@ export class TestObjects {
     return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true) === type;
   }
 }
+
+/**
+ * The runtime of a 3.12 image: `_PyRuntime` and `Py_Version` (3.12.1) symbols, one interpreter as
+ * both head and main. Thread states and frames are the test's to add.
+ * @returns the addresses of the runtime state and the interpreter.
+ */
+export function runtime312(objects: TestObjects): { runtime: bigint; interp: bigint } {
+  const L = objects.layout;
+  const m = objects.memory;
+  const runtime = m.alloc(L.sizeof._PyRuntimeState!);
+  m.symbol("_PyRuntime", runtime);
+  const version = m.alloc(4);
+  m.u32(version, 0x030c01f0);
+  m.symbol("Py_Version", version);
+  const interp = m.alloc(L.sizeof.PyInterpreterState);
+  m.u64(runtime + BigInt(L._PyRuntimeState!.interpreters_head), interp);
+  m.u64(runtime + BigInt(L._PyRuntimeState!.interpreters_main), interp);
+  return { runtime, interp };
+}
+
+/**
+ * Thread state `t` of a 3.12 image: native thread id 1000 + t, `thread_id` 0x7f0000 + t, a
+ * `_PyCFrame` of its own (no frame yet), linked after `previous` when given.
+ * @returns the addresses of the thread state and its `_PyCFrame`.
+ */
+export function threadState312(objects: TestObjects, interp: bigint, t: number, previous?: bigint): { tstate: bigint; cframe: bigint } {
+  const L = objects.layout;
+  const m = objects.memory;
+  const tstate = m.alloc(L.sizeof.PyThreadState);
+  m.u64(tstate + BigInt(L.PyThreadState.interp), interp);
+  m.u64(tstate + BigInt(L.PyThreadState.native_thread_id!), BigInt(1000 + t));
+  m.u64(tstate + BigInt(L.PyThreadState.thread_id), BigInt(0x7f0000 + t));
+  if (previous !== undefined) m.u64(previous + BigInt(L.PyThreadState.next), tstate);
+  const cframe = m.alloc(L._PyCFrame !== undefined ? L.sizeof._PyCFrame! : 16);
+  m.u64(tstate + BigInt(L.PyThreadState.cframe!), cframe);
+  return { tstate, cframe };
+}
+

@@ -6,7 +6,7 @@ import { analyse } from "./analyse.js";
 import type { PythonTarget } from "./python_target.js";
 import { Reader } from "./_reader.js";
 import { MAX_BYTES_READ, MAX_STRING_CHARACTERS, ObjectReader } from "./read_objects.js";
-import { TestObjects } from "./_test_objects.js";
+import { TestObjects, runtime312, threadState312 } from "./_test_objects.js";
 
 const L = layouts["3.12"];
 const I = L._PyInterpreterFrame;
@@ -17,25 +17,12 @@ const TABLE = [0x80 | (13 << 3) | 3, 2];
 function image(threads: number) {
   const objects = new TestObjects(L);
   const m = objects.memory;
-  const runtime = m.alloc(L.sizeof._PyRuntimeState!);
-  m.symbol("_PyRuntime", runtime);
-  const version = m.alloc(4);
-  m.u32(version, 0x030c01f0);
-  m.symbol("Py_Version", version);
-  const interp = m.alloc(L.sizeof.PyInterpreterState);
-  m.u64(runtime + BigInt(L._PyRuntimeState!.interpreters_head), interp);
-  m.u64(runtime + BigInt(L._PyRuntimeState!.interpreters_main), interp);
+  const { interp } = runtime312(objects);
   const tstates: bigint[] = [];
   const cframes: bigint[] = [];
   for (let t = 0; t < threads; t++) {
-    const tstate = m.alloc(L.sizeof.PyThreadState);
-    m.u64(tstate + BigInt(L.PyThreadState.interp), interp);
-    m.u64(tstate + BigInt(L.PyThreadState.native_thread_id!), BigInt(1000 + t));
-    m.u64(tstate + BigInt(L.PyThreadState.thread_id), BigInt(0x7f0000 + t));
-    if (tstates.length > 0) m.u64(tstates.at(-1)! + BigInt(L.PyThreadState.next), tstate);
+    const { tstate, cframe } = threadState312(objects, interp, t, tstates.at(-1));
     tstates.push(tstate);
-    const cframe = m.alloc(L.sizeof._PyCFrame!);
-    m.u64(tstate + BigInt(L.PyThreadState.cframe!), cframe);
     cframes.push(cframe);
   }
   m.u64(interp + BigInt(L.PyInterpreterState.threads_head!), tstates[0]!);

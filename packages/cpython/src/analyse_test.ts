@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_LINE_TABLE_WORK, MAX_TOTAL_FRAMES, analyse } from "./analyse.js";
 import { PythonError } from "./python_error.js";
 import { TestMemory } from "./_test_memory.js";
-import { TestObjects } from "./_test_objects.js";
+import { TestObjects, runtime312, threadState312 } from "./_test_objects.js";
 
 const L = layouts["3.12"];
 
@@ -14,25 +14,12 @@ function image(options: { frames: { file: string; name: string; firstLine: numbe
   const codeType = objects.type("code");
   const str = (text: string) => objects.str(text);
   const bytes = (data: number[]) => objects.bytes(data);
-  const runtime = m.alloc(L.sizeof._PyRuntimeState!);
-  m.symbol("_PyRuntime", runtime);
-  const version = m.alloc(4);
-  m.u32(version, 0x030c01f0);
-  m.symbol("Py_Version", version);
-  const interp = m.alloc(L.sizeof.PyInterpreterState);
-  m.u64(runtime + BigInt(L._PyRuntimeState!.interpreters_head), interp);
-  m.u64(runtime + BigInt(L._PyRuntimeState!.interpreters_main), interp);
+  const { interp } = runtime312(objects);
   const tstates: bigint[] = [];
   const frames: bigint[] = [];
   for (let t = 0; t < (options.threads ?? 1); t++) {
-    const tstate = m.alloc(L.sizeof.PyThreadState);
-    m.u64(tstate + BigInt(L.PyThreadState.interp), interp);
-    m.u64(tstate + BigInt(L.PyThreadState.native_thread_id!), BigInt(1000 + t));
-    m.u64(tstate + BigInt(L.PyThreadState.thread_id), BigInt(0x7f0000 + t));
-    if (tstates.length > 0) m.u64(tstates.at(-1)! + BigInt(L.PyThreadState.next), tstate);
+    const { tstate, cframe } = threadState312(objects, interp, t, tstates.at(-1));
     tstates.push(tstate);
-    const cframe = m.alloc(L.sizeof._PyCFrame!);
-    m.u64(tstate + BigInt(L.PyThreadState.cframe!), cframe);
     let previous = 0n;
     for (const f of options.frames) {
       const code = m.alloc(L.sizeof.PyCodeObject + 64);

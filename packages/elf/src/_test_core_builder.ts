@@ -79,3 +79,24 @@ export function buildCore(spec: TestCoreSpec): Uint8Array {
   for (const load of loads) if (load.data) w.bytes(load.data);
   return w.finish();
 }
+
+/**
+ * An ELF64 `ET_DYN` image for x86-64 whose program headers are `headers` `PT_NOTE` entries, all
+ * over the one block `notes` that follows them; padded with zeros to `size` bytes when given (a
+ * module's first pages as a core holds them).
+ */
+export function noteImage(headers: number, notes: Uint8Array, size = 0): Uint8Array {
+  const w = new ByteWriter(true, true);
+  const notesAt = 64 + 56 * headers;
+  w.bytes(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+  w.u16(3).u16(62).u32(1).u64(0).u64(64).u64(0).u32(0);
+  w.u16(64).u16(56).u16(headers).u16(64).u16(0).u16(0);
+  for (let i = 0; i < headers; i++) w.u32(4).u32(4).u64(notesAt).u64(0).u64(0).u64(notes.length).u64(notes.length).u64(4);
+  w.bytes(notes);
+  const image = w.finish();
+  if (image.length >= size) return image;
+  const padded = new Uint8Array(size);
+  padded.set(image);
+  return padded;
+}
+

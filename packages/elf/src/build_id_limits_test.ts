@@ -1,20 +1,13 @@
 // buildId() against crafted files: the notes read are bounded in all note blocks together.
 import { describe, expect, it } from "vitest";
-import { ByteWriter } from "./_test_elf_builder.js";
+import { noteImage } from "./_test_core_builder.js";
 import { MAX_BUILD_ID_NOTES, buildId } from "./build_id.js";
 import { bufferSource } from "./byte_source.js";
 import { ElfFile } from "./elf_file.js";
 
 /** An ELF64 image whose program headers are `headers` PT_NOTE entries over one block of `notes` empty notes. */
 function noteBomb(headers: number, notes: number): Uint8Array {
-  const w = new ByteWriter(true, true);
-  const notesAt = 64 + 56 * headers;
-  w.bytes(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
-  w.u16(3).u16(62).u32(1).u64(0).u64(64).u64(0).u32(0);
-  w.u16(64).u16(56).u16(headers).u16(64).u16(0).u16(0);
-  for (let i = 0; i < headers; i++) w.u32(4).u32(4).u64(notesAt).u64(0).u64(0).u64(12 * notes).u64(12 * notes).u64(4);
-  w.bytes(new Uint8Array(12 * notes));
-  return w.finish();
+  return noteImage(headers, new Uint8Array(12 * notes));
 }
 
 describe("buildId() limits", () => {

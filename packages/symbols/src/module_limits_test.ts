@@ -4,25 +4,14 @@
 import { CoreFile, NT_FILE, NT_PRSTATUS, bufferSource } from "@corestack/elf";
 import { describe, expect, it } from "vitest";
 import { ByteWriter } from "../../elf/src/_test_elf_builder.js";
-import { buildCore, fileNote, prStatus } from "../../elf/src/_test_core_builder.js";
+import { buildCore, fileNote, noteImage, prStatus } from "../../elf/src/_test_core_builder.js";
 import { CoreTarget } from "./core_target.js";
 import { MAX_MISSING_MODULES } from "./module.js";
 
 const START = 0x40_0000n;
 
-/** A 64 KiB ELF image whose program headers are `notes` PT_NOTE entries over `noteBytes`. */
-function image(noteHeaders: number, noteBytes: Uint8Array): Uint8Array {
-  const w = new ByteWriter(true, true);
-  const notesAt = 64 + 56 * noteHeaders;
-  w.bytes(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
-  w.u16(3).u16(62).u32(1).u64(0).u64(64).u64(0).u32(0);
-  w.u16(64).u16(56).u16(noteHeaders).u16(64).u16(0).u16(0);
-  for (let i = 0; i < noteHeaders; i++) w.u32(4).u32(4).u64(notesAt).u64(0).u64(0).u64(noteBytes.length).u64(noteBytes.length).u64(4);
-  w.bytes(noteBytes);
-  const bytes = new Uint8Array(1 << 16);
-  bytes.set(w.finish());
-  return bytes;
-}
+/** A 64 KiB ELF image whose program headers are `noteHeaders` PT_NOTE entries over `noteBytes`. */
+const image = (noteHeaders: number, noteBytes: Uint8Array) => noteImage(noteHeaders, noteBytes, 1 << 16);
 
 /** A core mapping `paths` (files that do not exist) all at START, whose first pages are `first`. */
 function core(paths: readonly string[], first: Uint8Array): CoreFile {

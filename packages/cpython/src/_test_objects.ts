@@ -313,7 +313,7 @@ export function threadState312(objects: TestObjects, interp: bigint, t: number, 
   m.u64(tstate + BigInt(L.PyThreadState.native_thread_id!), BigInt(1000 + t));
   m.u64(tstate + BigInt(L.PyThreadState.thread_id), BigInt(0x7f0000 + t));
   if (previous !== undefined) m.u64(previous + BigInt(L.PyThreadState.next), tstate);
-  const cframe = m.alloc(L._PyCFrame !== undefined ? L.sizeof._PyCFrame! : 16);
+  const cframe = m.alloc(L.sizeof._PyCFrame!);
   m.u64(tstate + BigInt(L.PyThreadState.cframe!), cframe);
   return { tstate, cframe };
 }

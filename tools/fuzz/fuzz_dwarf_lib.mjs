@@ -407,14 +407,16 @@ export async function runDwarfBatch(options) {
   return { results, files };
 }
 
+/** Reproducers written in this run, by signature. */
+const savedBySignature = new Map();
+
 /** Writes a reproducer (at most three per signature and run). */
 function saveFinding(result, seed, corpus) {
   const entry = corpus.find((c) => c.file === result.file);
   const key = signature(result.reason);
-  saveFinding.counts ??= new Map();
-  const seen = saveFinding.counts.get(key) ?? 0;
+  const seen = savedBySignature.get(key) ?? 0;
   if (seen >= 3) return undefined;
-  saveFinding.counts.set(key, seen + 1);
+  savedBySignature.set(key, seen + 1);
   fs.mkdirSync(DWARF_FINDINGS_DIR, { recursive: true });
   const name = `${result.class}-${path.basename(result.file)}-${result.target}-s${seed}-i${result.index}.json`;
   const reproducer = {

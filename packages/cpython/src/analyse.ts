@@ -218,7 +218,7 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
     );
   }
   const threads: PythonThread[] = found.slice(0, found.length - cuts.unread).map((thread, index) => {
-    const walked = walkFrames(reader, objects, layout, thread.address, { maxFrames, budget, cut: cuts.cuts[index] });
+    const walked = walkFrames(reader, objects, layout, thread.address, { budget, cut: cuts.cuts[index] });
     return { ...thread, frames: walked.frames, ...(walked.error ? { error: walked.error } : {}) };
   });
   return { version, layoutSource: source, threads, warnings };
@@ -512,9 +512,10 @@ function nextFrame(reader: Reader, layout: AnyPythonLayout, frame: bigint): bigi
  *   the chains is corrupt (or the core crafted), and which one cannot be told: both stacks end
  *   there, each naming the other thread. (Followed naively, 100 000 thread states sharing one
  *   100 000-frame chain would be 10^10 frames.)
- * - at the frame limit of all threads together; the threads after that one are not read.
- * A chain that cannot be followed (an unreadable pointer, a loop, the per-thread limit) is not
- * cut here: decoding meets the same problem, at the same frame, and says it.
+ * - at the frame limit of all threads together; the threads after that one are not read;
+ * - at a loop, and at the limit of one thread's frames.
+ * A chain whose next pointer cannot be read is not cut here: decoding follows the same pointers
+ * (topFrame, nextFrame), meets the same problem at the same frame, and says it.
  */
 function chaseFrames(
   reader: Reader,
@@ -532,7 +533,6 @@ function chaseFrames(
     if (existing === undefined || depth < existing.depth) cuts[index] = { frame, depth, message };
   };
   for (let index = 0; index < threads.length; index++) {
-    const seen = new Set<bigint>();
     let frame: bigint;
     try {
       frame = topFrame(reader, layout, threads[index]!.address);
@@ -540,9 +540,19 @@ function chaseFrames(
       if (!(error instanceof WalkError)) throw error;
       continue;
     }
-    for (let depth = 0; frame !== 0n && !seen.has(frame) && depth < maxFrames; depth++) {
+    for (let depth = 0; frame !== 0n; depth++) {
       const first = reached.get(frame);
-      if (first !== undefined && first.thread !== index) {
+      if (first?.thread === index) {
+        cutAt(index, frame, depth, "the frame chain loops");
+        break;
+      }
+      // Every frame counts, printed or not (3.11+ shim frames owned by the C stack, 3.13+ frames
+      // without code): a chain of them ends at the limit too.
+      if (depth >= maxFrames) {
+        cutAt(index, frame, depth, `more than ${maxFrames} frames`);
+        break;
+      }
+      if (first !== undefined) {
         cutAt(index, frame, depth, `frame 0x${frame.toString(16)} is also on the stack of thread ${name(first.thread)}`);
         cutAt(first.thread, frame, first.depth, `frame 0x${frame.toString(16)} is also on the stack of thread ${name(index)}`);
         break;
@@ -552,7 +562,6 @@ function chaseFrames(
         return { cuts, unread: threads.length - index - 1 };
       }
       budget.frames -= 1;
-      seen.add(frame);
       reached.set(frame, { thread: index, depth });
       try {
         frame = nextFrame(reader, layout, frame);
@@ -570,18 +579,17 @@ function walkFrames(
   objects: ObjectReader,
   layout: AnyPythonLayout,
   tstate: bigint,
-  options: { maxFrames: number; budget: WalkBudget; cut: Cut | undefined },
+  options: { budget: WalkBudget; cut: Cut | undefined },
 ): { frames: PythonFrame[]; error?: { message: string; address: bigint } } {
-  const { maxFrames, budget, cut } = options;
+  const { budget, cut } = options;
   const frames: PythonFrame[] = [];
-  const seen = new Set<bigint>();
+  // The chain was followed already (chaseFrames), by the same pointers: it ends at 0, at an
+  // unreadable pointer met again here, or at its cut (a loop, a limit, a frame of another
+  // thread), found by depth: a loop's cut frame is also met once before, at a smaller depth.
+  let depth = 0;
   const enter = (frame: bigint) => {
-    if (cut !== undefined && frame === cut.frame) throw new WalkError(cut.message, frame);
-    if (seen.has(frame)) throw new WalkError("the frame chain loops", frame);
-    // Every frame entered counts, printed or not (3.11+ shim frames owned by the C stack, 3.13+
-    // frames without code): as in chaseFrames, a chain of them ends at the limit too.
-    if (seen.size >= maxFrames) throw new WalkError(`more than ${maxFrames} frames`, frame);
-    seen.add(frame);
+    if (cut !== undefined && depth === cut.depth) throw new WalkError(cut.message, frame);
+    depth += 1;
   };
   const line = (code: bigint, info: CodeInfo, lasti: number): PythonFrame => {
     const key = `${code}:${lasti}`;
@@ -607,7 +615,7 @@ function walkFrames(
         const info = readCode(objects, code);
         const lasti = reader.i32(frame + BigInt(F.f_lasti), "f_lasti");
         frames.push(line(code, info, lasti));
-        frame = reader.ptr(frame + BigInt(F.f_back), "f_back");
+        frame = nextFrame(reader, layout, frame);
       }
     } else {
       const I = layout._PyInterpreterFrame;
@@ -619,7 +627,7 @@ function walkFrames(
       while (frame !== 0n) {
         enter(frame);
         const owner = reader.u8(frame + BigInt(I.owner), "frame owner");
-        const next = reader.ptr(frame + BigInt(I.previous), "previous frame");
+        const next = nextFrame(reader, layout, frame);
         if (cstack !== undefined && owner === cstack) {
           frame = next;
           continue;

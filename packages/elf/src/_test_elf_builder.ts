@@ -312,3 +312,12 @@ export function dynamicSymbolTable(
 
   return { symbols, dynsym, dynstr: strings.bytes, gnuHash: gnu.finish(), sysvHash: sysv.finish() };
 }
+
+/** Every ELF class and byte order, for tests that build the same file four ways, with a label. */
+export const TEST_LAYOUTS = [
+  { is64: true, littleEndian: true, label: "ELF64 LE" },
+  { is64: true, littleEndian: false, label: "ELF64 BE" },
+  { is64: false, littleEndian: true, label: "ELF32 LE" },
+  { is64: false, littleEndian: false, label: "ELF32 BE" },
+] as const;
+

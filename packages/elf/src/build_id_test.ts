@@ -9,7 +9,7 @@ import { NT_GNU_BUILD_ID, PT_LOAD, PT_NOTE, SHT_NOTE } from "./constants.js";
 import { ElfFile } from "./elf_file.js";
 import { ElfFormatError } from "./elf_format_error.js";
 import { elfNotes } from "./read_notes.js";
-import { ByteWriter, buildElf } from "./_test_elf_builder.js";
+import { ByteWriter, buildElf, TEST_LAYOUTS } from "./_test_elf_builder.js";
 import { SAMPLE_FILES, expectFormatError, hasTool } from "../test/_expect.js";
 
 const FILES = SAMPLE_FILES;
@@ -127,13 +127,8 @@ function noteElf(layout: { is64: boolean; littleEndian: boolean }, options: { wi
 }
 
 describe("buildId() on hand-built files", () => {
-  for (const layout of [
-    { is64: true, littleEndian: true },
-    { is64: true, littleEndian: false },
-    { is64: false, littleEndian: true },
-    { is64: false, littleEndian: false },
-  ]) {
-    const label = `ELF${layout.is64 ? 64 : 32} ${layout.littleEndian ? "LE" : "BE"}`;
+  for (const layout of TEST_LAYOUTS) {
+    const { label } = layout;
     it(`buildId() skips other notes and owners (${label})`, () => {
       const bytes = noteElf(layout);
       expect(buildId(new ElfFile(bufferSource(bytes)))).toEqual(ID);

@@ -8,7 +8,7 @@ import { DT_NEEDED, DT_NULL, DT_SONAME, DT_STRSZ, DT_STRTAB, PT_DYNAMIC, PT_LOAD
 import { decodeDynamic, dynamicEntries, neededLibraries, soname } from "./dynamic.js";
 import { ElfFile } from "./elf_file.js";
 import { ElfFormatError } from "./elf_format_error.js";
-import { ByteWriter, buildElf, stringTable } from "./_test_elf_builder.js";
+import { ByteWriter, buildElf, stringTable, TEST_LAYOUTS } from "./_test_elf_builder.js";
 import { SAMPLE_FILES, expectFormatError, hasTool } from "../test/_expect.js";
 
 const FILES = SAMPLE_FILES;
@@ -122,13 +122,8 @@ function dynamicElf(
 }
 
 describe("dynamicEntries() on hand-built files", () => {
-  for (const layout of [
-    { is64: true, littleEndian: true },
-    { is64: true, littleEndian: false },
-    { is64: false, littleEndian: true },
-    { is64: false, littleEndian: false },
-  ]) {
-    const label = `ELF${layout.is64 ? 64 : 32} ${layout.littleEndian ? "LE" : "BE"}`;
+  for (const layout of TEST_LAYOUTS) {
+    const { label } = layout;
     it(`dynamicEntries() stops at DT_NULL and resolves DT_STRTAB through PT_LOAD (${label})`, () => {
       const elf = new ElfFile(bufferSource(dynamicElf(layout)));
       const entries = dynamicEntries(elf);

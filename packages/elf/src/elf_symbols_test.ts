@@ -23,7 +23,7 @@ import { ElfFile } from "./elf_file.js";
 import { ElfFormatError } from "./elf_format_error.js";
 import { type ElfSymbol, SymbolTable } from "./elf_symbols.js";
 import { ElfSymbols } from "./symbol_lookup.js";
-import { ByteWriter, type TestSymbol, buildElf, dynamicSymbolTable, stringTable, symbolEntries } from "./_test_elf_builder.js";
+import { ByteWriter, type TestSymbol, buildElf, dynamicSymbolTable, stringTable, symbolEntries, TEST_LAYOUTS } from "./_test_elf_builder.js";
 import { expectFormatError, hasTool } from "../test/_expect.js";
 
 const LIBC = "/usr/lib/x86_64-linux-gnu/libc.so.6";
@@ -357,12 +357,7 @@ describe.skipIf(!hasReadelf || !hasGcc)("SymbolTable on ELF32 libraries built wi
 
 // ----- hand-built tables: both classes, both byte orders -----
 
-const layouts = [
-  { is64: true, littleEndian: true },
-  { is64: true, littleEndian: false },
-  { is64: false, littleEndian: true },
-  { is64: false, littleEndian: false },
-] as const;
+const layouts = TEST_LAYOUTS;
 
 const SAMPLE: TestSymbol[] = [
   { name: "imported", shndx: 0 },
@@ -397,7 +392,7 @@ function sampleElf(layout: { is64: boolean; littleEndian: boolean }, extra: { nb
 
 describe("SymbolTable on hand-built tables", () => {
   for (const layout of layouts) {
-    const label = `ELF${layout.is64 ? 64 : 32} ${layout.littleEndian ? "LE" : "BE"}`;
+    const { label } = layout;
     it(`SymbolTable.byName() finds every defined symbol through GNU, SysV and the map (${label})`, () => {
       const { bytes, symbols } = sampleElf(layout);
       const elf = new ElfFile(bufferSource(bytes));

@@ -264,7 +264,6 @@ export function toLayout(interpreter, flat) {
   const layout = {
     version: { major, minor },
     source: `CPython ${major}.${minor}.${micro} headers`,
-    frameModel: major === 3 && minor >= 11 ? "interpreter_frame" : "frame_object",
     pointerSize: interpreter.pointerSize,
   };
   for (const [path, value] of Object.entries(flat)) {
@@ -281,7 +280,99 @@ export function toLayout(interpreter, flat) {
       layout[key] = value;
     }
   }
+  layout.models = readingModels(interpreter.version, layout);
   return layout;
+}
+
+/**
+ * The reading models of a table (packages/cpython-layouts/src/models.ts): which thread list,
+ * frame chain, line table, GIL and GC state a version has, with the offsets each needs, decided
+ * by which fields the headers have. Version numbers appear here only where the headers do not
+ * tell (the sign of 2.7's line steps); this is where version knowledge lives, so that readers
+ * never test a version.
+ * @param {Version} version
+ * @param {Layout} layout the measured groups
+ * @returns {Record<string, unknown>}
+ */
+export function readingModels(version, layout) {
+  const tag = `${version.major}.${version.minor}`;
+  /** @param {string} group @param {string} key */
+  const has = (group, key) => typeof (/** @type {Record<string, any>} */ (layout)[group]?.[key]) === "number";
+  /** @param {string} group @param {string} key @returns {number} */
+  const at = (group, key) => {
+    if (!has(group, key)) throw new Error(`${tag}: the reading models need ${group}.${key}, which the probe did not measure (fields.mjs)`);
+    return /** @type {Record<string, any>} */ (layout)[group][key];
+  };
+  const threadList = has("PyInterpreterState", "threads_head")
+    ? { kind: "threads_head", head: at("PyInterpreterState", "threads_head") }
+    : { kind: "tstate_head", head: at("PyInterpreterState", "tstate_head") };
+  const runtime = "_PyRuntimeState" in layout
+    ? {
+        kind: "runtime",
+        interpreters_head: at("_PyRuntimeState", "interpreters_head"),
+        interpreters_main: at("_PyRuntimeState", "interpreters_main"),
+        debugOffsets: "_Py_DebugOffsets" in layout,
+      }
+    : { kind: "static" };
+  /** @type {Record<string, unknown>} */
+  let frames;
+  if (has("PyThreadState", "frame")) {
+    frames = {
+      kind: "frame_object",
+      tstate_frame: at("PyThreadState", "frame"),
+      f_back: at("PyFrameObject", "f_back"),
+      f_code: at("PyFrameObject", "f_code"),
+      f_lasti: at("PyFrameObject", "f_lasti"),
+    };
+  } else {
+    const start = has("PyThreadState", "current_frame")
+      ? { kind: "current_frame", current_frame: at("PyThreadState", "current_frame") }
+      : { kind: "cframe", cframe: at("PyThreadState", "cframe"), current_frame: at("_PyCFrame", "current_frame") };
+    const plain = has("_PyInterpreterFrame", "f_code");
+    const reference = plain
+      ? { kind: "code" }
+      : has("constants", "Py_TAG_BITS")
+        ? { kind: "tagged", tagBits: at("constants", "Py_TAG_BITS") }
+        : { kind: "object" };
+    frames = {
+      kind: "interpreter_frame",
+      start,
+      previous: at("_PyInterpreterFrame", "previous"),
+      executable: plain ? at("_PyInterpreterFrame", "f_code") : at("_PyInterpreterFrame", "f_executable"),
+      reference,
+      instruction: has("_PyInterpreterFrame", "instr_ptr") ? at("_PyInterpreterFrame", "instr_ptr") : at("_PyInterpreterFrame", "prev_instr"),
+      owner: at("_PyInterpreterFrame", "owner"),
+      skipOwners: ["FRAME_OWNED_BY_CSTACK", "FRAME_OWNED_BY_INTERPRETER"].filter((key) => has("constants", key)).map((key) => at("constants", key)),
+      co_code_adaptive: at("PyCodeObject", "co_code_adaptive"),
+    };
+  }
+  const code = has("PyCodeObject", "co_code_adaptive")
+    ? { kind: "locations", table: at("PyCodeObject", "co_linetable") }
+    : has("PyCodeObject", "co_linetable")
+      ? { kind: "linetable", table: at("PyCodeObject", "co_linetable"), co_code: at("PyCodeObject", "co_code") }
+      : {
+          kind: "lnotab",
+          table: at("PyCodeObject", "co_lnotab"),
+          // 2.7's line steps are unsigned bytes; 3.6 made them signed (bpo-26107).
+          signedLineSteps: version.major >= 3,
+          co_code: at("PyCodeObject", "co_code"),
+        };
+  const gil = has("_PyRuntimeState", "gilstate_tstate_current")
+    ? { kind: "runtime", tstate_current: at("_PyRuntimeState", "gilstate_tstate_current") }
+    : has("PyInterpreterState", "ceval_gil")
+      ? {
+          kind: "interpreter",
+          ceval_gil: at("PyInterpreterState", "ceval_gil"),
+          locked: at("_gil_runtime_state", "locked"),
+          last_holder: at("_gil_runtime_state", "last_holder"),
+        }
+      : { kind: "static" };
+  const gc = has("PyInterpreterState", "gc")
+    ? { kind: "interpreter", collecting: at("PyInterpreterState", "gc") + at("_gc_runtime_state", "collecting") }
+    : has("_PyRuntimeState", "gc")
+      ? { kind: "runtime", collecting: at("_PyRuntimeState", "gc") + at("_gc_runtime_state", "collecting") }
+      : { kind: "static" };
+  return { threadList, runtime, frames, code, gil, gc };
 }
 
 /**
@@ -313,9 +404,10 @@ const HEX_KEYS = new Set(FIELDS.filter((field) => field.kind === "constant" && f
  */
 function renderValue(value, indent, key = "") {
   if (typeof value === "number") return HEX_KEYS.has(key) ? `0x${value.toString(16)}` : String(value);
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string" || typeof value === "boolean") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((item) => renderValue(item, indent, key)).join(", ")}]`;
   const entries = Object.entries(/** @type {Record<string, unknown>} */ (value));
-  const flat = entries.every(([, v]) => typeof v !== "object");
+  const flat = entries.every(([, v]) => typeof v !== "object" || (Array.isArray(v) && v.length === 0));
   if (flat && entries.length <= 2) {
     return `{ ${entries.map(([k, v]) => `${renderKey(k)}: ${renderValue(v, indent, k)}`).join(", ")} }`;
   }
@@ -329,7 +421,7 @@ function renderKey(key) {
 }
 
 /** Top-level keys written inline in every table (scalars, and `version`, which always differs). */
-const OWN_KEYS = new Set(["version", "source", "frameModel", "pointerSize"]);
+const OWN_KEYS = new Set(["version", "source", "pointerSize"]);
 
 /**
  * The groups of a table (`PyObject`, `sizeof`, `constants`, `PyASCIIObject_state`…): its
@@ -492,6 +584,17 @@ export function parseTable(text, tables, file) {
       index += 1;
       return object;
     }
+    if (token === "[") {
+      const array = [];
+      while (tokens[index] !== "]") {
+        array.push(value());
+        if (tokens[index] === ",") index += 1;
+        else if (tokens[index] !== "]") throw fail('expected "," or "]"');
+      }
+      index += 1;
+      return array;
+    }
+    if (token === "true" || token === "false") return token === "true";
     if (token.startsWith('"')) return JSON.parse(token);
     if (/^-?0x/.test(token)) return (token.startsWith("-") ? -1 : 1) * Number.parseInt(token.replace("-", ""), 16);
     if (/^-?\d+$/.test(token)) return Number(token);

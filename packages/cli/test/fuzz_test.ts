@@ -153,21 +153,22 @@ function anatomy(c: CoreCase): Anatomy {
   const frames = analysis.threads.map((thread) => {
     const codes = thread.frames.map((f) => f.code).reverse(); // innermost first, as the chain runs
     const placed: PlacedFrame[] = [];
-    if (layout.frameModel === "frame_object") {
-      const F = layout.PyFrameObject;
-      for (let frame = ptr(thread.address + BigInt(layout.PyThreadState.frame!)); frame !== 0n; frame = ptr(frame + BigInt(F.f_back))) {
-        placed.push({ frame, back: frame + BigInt(F.f_back), instr: frame + BigInt(F.f_lasti), code: ptr(frame + BigInt(F.f_code)) });
+    const model = layout.models.frames;
+    if (model.kind === "frame_object") {
+      for (let frame = ptr(thread.address + BigInt(model.tstate_frame)); frame !== 0n; frame = ptr(frame + BigInt(model.f_back))) {
+        placed.push({ frame, back: frame + BigInt(model.f_back), instr: frame + BigInt(model.f_lasti), code: ptr(frame + BigInt(model.f_code)) });
       }
     } else {
-      const I = layout._PyInterpreterFrame;
+      const start = model.start;
+      const untag = model.reference.kind === "tagged" ? ~BigInt(model.reference.tagBits) : ~0n;
       let frame =
-        layout.PyThreadState.current_frame !== undefined
-          ? ptr(thread.address + BigInt(layout.PyThreadState.current_frame))
-          : ptr(ptr(thread.address + BigInt(layout.PyThreadState.cframe!)) + BigInt(layout._PyCFrame!.current_frame));
-      for (; frame !== 0n; frame = ptr(frame + BigInt(I.previous))) {
-        const code = ptr(frame + BigInt(I.f_executable ?? I.f_code!));
+        start.kind === "current_frame"
+          ? ptr(thread.address + BigInt(start.current_frame))
+          : ptr(ptr(thread.address + BigInt(start.cframe)) + BigInt(start.current_frame));
+      for (; frame !== 0n; frame = ptr(frame + BigInt(model.previous))) {
+        const code = ptr(frame + BigInt(model.executable)) & untag;
         if (placed.length < codes.length && code === codes[placed.length]) {
-          placed.push({ frame, back: frame + BigInt(I.previous), instr: frame + BigInt(I.instr_ptr ?? I.prev_instr!), code });
+          placed.push({ frame, back: frame + BigInt(model.previous), instr: frame + BigInt(model.instruction), code });
         }
       }
     }
@@ -290,7 +291,7 @@ for (const plant of PLANT_CASES) {
 
     it("an instruction pointer far outside the code: no line is invented", () => {
       const { instr, code } = target();
-      const frameObjects = a.layout.frameModel === "frame_object";
+      const frameObjects = a.layout.models.frames.kind === "frame_object";
       const at = a.offset(instr, frameObjects ? 4 : 8);
       const bytes = frameObjects ? i32(0x3fffffff) : u64(code + 0x100000n);
       const planted = runPlanted(patched(c.core, "instr.core", [{ offset: at, bytes }]));

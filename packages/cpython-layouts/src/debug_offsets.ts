@@ -381,12 +381,41 @@ export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): 
   assign("PyUnicodeObject", "data", unicode.data, BASE);
 
   const read = exact ? "" : `, read with the struct layout of ${structName}, the newest known`;
+  const field = (group: string, key: string): number => {
+    const value = groups[group]?.[key];
+    if (value === undefined) throw new Error(`layoutFromDebugOffsets: ${group}.${key} was not assigned`); // MAPPING lists every one
+    return value;
+  };
+  const owners = base.constants;
+  const models: PythonLayoutFromDebugOffsets["models"] = {
+    threadList: { kind: "threads_head", head: field("PyInterpreterState", "threads_head") },
+    runtime: { kind: "runtime", interpreters_head: field("_PyRuntimeState", "interpreters_head"), debugOffsets: true },
+    frames: {
+      kind: "interpreter_frame",
+      start: { kind: "current_frame", current_frame: field("PyThreadState", "current_frame") },
+      previous: field("_PyInterpreterFrame", "previous"),
+      executable: field("_PyInterpreterFrame", "f_executable"),
+      reference: base.executableReference,
+      instruction: field("_PyInterpreterFrame", "instr_ptr"),
+      owner: field("_PyInterpreterFrame", "owner"),
+      skipOwners: [owners.FRAME_OWNED_BY_CSTACK, owners.FRAME_OWNED_BY_INTERPRETER].filter((owner) => owner !== undefined),
+      co_code_adaptive: field("PyCodeObject", "co_code_adaptive"),
+    },
+    code: { kind: "locations", table: field("PyCodeObject", "co_linetable") },
+    gil: {
+      kind: "interpreter",
+      ceval_gil: field("PyInterpreterState", "ceval_gil"),
+      locked: field("_gil_runtime_state", "locked"),
+      last_holder: field("_gil_runtime_state", "last_holder"),
+    },
+    gc: { kind: "interpreter", collecting: field("PyInterpreterState", "gc") + field("_gc_runtime_state", "collecting") },
+  };
   return {
     ...groups,
     version: pythonVersion,
     source: `_Py_DebugOffsets of CPython ${formatVersionHex(version)} (0x${version.toString(16).padStart(8, "0")})${read}; ` +
       `the rest from the documented base`,
-    frameModel: base.frameModel,
+    models,
     pointerSize: base.pointerSize,
     sizeof: { ...groups["sizeof"], _Py_DebugOffsets: struct.size },
     PyASCIIObject_state: base.PyASCIIObject_state,

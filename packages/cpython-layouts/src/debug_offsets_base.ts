@@ -1,4 +1,5 @@
 import type { BitField, ConstantsTable, FrameOwnerConstant, PythonVersion } from "./layout.js";
+import type { ExecutableReference } from "./models.js";
 
 /**
  * What a layout read from `_Py_DebugOffsets` takes from outside the debug offsets: facts that
@@ -13,8 +14,8 @@ import type { BitField, ConstantsTable, FrameOwnerConstant, PythonVersion } from
 export interface DebugOffsetsBase {
   /** Bytes per pointer. */
   readonly pointerSize: number;
-  /** Threads run chains of `_PyInterpreterFrame` (3.11+). */
-  readonly frameModel: "interpreter_frame";
+  /** What `_PyInterpreterFrame.f_executable` holds (the debug offsets give only its offset). */
+  readonly executableReference: ExecutableReference;
   /** `sizeof(PyObject)` and `sizeof(PyVarObject)`. */
   readonly sizeof: { readonly PyObject: number; readonly PyVarObject: number };
   /** `PyObject`'s members. */
@@ -87,6 +88,19 @@ const FRAME_OWNERS: Readonly<Record<string, Pick<ConstantsTable, FrameOwnerConst
 };
 
 /**
+ * What `f_executable` holds: 3.13 a `PyObject *`; 3.14 made it a `_PyStackRef`
+ * (`Include/internal/pycore_stackref.h`), an object pointer whose low bits are tags (`Py_TAG_BITS`,
+ * 3 on GIL builds of 3.14: the deferred-reference and reference-count bits). Object addresses are
+ * 16-byte aligned (`ALIGNOF_MAX_ALIGN_T`), so clearing the low bits of a pointer that carries no
+ * tags changes nothing: a version after 3.14 is read as tagged with the same bits, which is right
+ * whether or not it still tags.
+ */
+function executableReference(version: PythonVersion): ExecutableReference {
+  if (version.major === 3 && version.minor === 13) return { kind: "object" };
+  return { kind: "tagged", tagBits: 3 };
+}
+
+/**
  * The documented base of a layout read from `_Py_DebugOffsets`: the stable facts of a CPython
  * 3.13+ 64-bit GIL build that the debug offsets do not carry. See the package README, "Versions
  * newer than the tables".
@@ -109,8 +123,7 @@ export function debugOffsetsBase(version: PythonVersion): DebugOffsetsBase {
   }
   return {
     pointerSize: 8,
-    // 3.11+ (Include/internal/pycore_frame.h); `_Py_DebugOffsets.interpreter_frame` describes that struct.
-    frameModel: "interpreter_frame",
+    executableReference: executableReference(version),
     sizeof: { PyObject: SIZEOF_PY_OBJECT, PyVarObject: SIZEOF_PY_VAR_OBJECT },
     PyObject: PY_OBJECT,
     PyVarObject: PY_VAR_OBJECT,

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { InterpreterFrameChain, ReadingModels } from "./models.js";
 
 /** A CPython minor version. */
 export interface PythonVersion {
@@ -669,44 +670,33 @@ export interface PythonLayoutBase {
   readonly constants: ConstantsTable;
   /** The members of `_Py_DebugOffsets` (3.13+). */
   readonly _Py_DebugOffsets?: DebugOffsetsLayout;
-}
-
-/** A version whose threads run chains of `PyFrameObject` (2.7, 3.6–3.10). */
-export interface PythonLayoutWithFrameObjects extends PythonLayoutBase {
-  /** Thread states point at `PyFrameObject`s linked by `f_back`. */
-  readonly frameModel: "frame_object";
-  /** `PyFrameObject`. */
-  readonly PyFrameObject: PyFrameObjectLayout;
-}
-
-/** A version whose threads run chains of `_PyInterpreterFrame` (3.11+). */
-export interface PythonLayoutWithInterpreterFrames extends PythonLayoutBase {
-  /**
-   * Thread states point (3.11–3.12 through `cframe`) at `_PyInterpreterFrame`s linked by
-   * `previous`; skip frames owned by `FRAME_OWNED_BY_CSTACK`.
-   */
-  readonly frameModel: "interpreter_frame";
-  /** `_PyCFrame` (3.11–3.12). */
-  readonly _PyCFrame?: PyCFrameLayout;
-  /** `_PyInterpreterFrame`. */
-  readonly _PyInterpreterFrame: PyInterpreterFrameLayout;
+  /** How the version is read. */
+  readonly models: ReadingModels;
 }
 
 /**
- * The struct layout of one CPython minor version: a union on `frameModel`, so that checking it
- * gives the frame struct's layout.
+ * The struct layout of one CPython minor version: the measured struct groups, and the
+ * {@link ReadingModels} that say how the version is read. A reader switches on a model's `kind`,
+ * which gives it that model's offsets as required fields.
  *
  * @example
  * ```ts
  * import { layoutFor } from "@corestack/cpython-layouts";
  *
- * const layout = layoutFor(3, 12);
- * if (layout?.frameModel === "interpreter_frame") {
- *   console.log(layout._PyInterpreterFrame.previous); // 8
+ * const frames = layoutFor(3, 12)?.models.frames;
+ * if (frames?.kind === "interpreter_frame" && frames.start.kind === "cframe") {
+ *   console.log(frames.start.cframe, frames.previous); // 56 8
  * }
  * ```
  */
-export type PythonLayout = PythonLayoutWithFrameObjects | PythonLayoutWithInterpreterFrames;
+export interface PythonLayout extends PythonLayoutBase {
+  /** `PyFrameObject` (≤ 3.10; later versions still have frame objects, not measured). */
+  readonly PyFrameObject?: PyFrameObjectLayout;
+  /** `_PyCFrame` (3.11–3.12). */
+  readonly _PyCFrame?: PyCFrameLayout;
+  /** `_PyInterpreterFrame` (3.11+). */
+  readonly _PyInterpreterFrame?: PyInterpreterFrameLayout;
+}
 
 /**
  * `T` reduced to the fields `K`, which are present; every other field of `T` is absent
@@ -747,8 +737,8 @@ export interface PythonLayoutFromDebugOffsets {
   readonly version: PythonVersion;
   /** Where the numbers come from, for messages. */
   readonly source: string;
-  /** `_PyInterpreterFrame` chains (3.11+): documented base. */
-  readonly frameModel: "interpreter_frame";
+  /** How the version is read: from the debug offsets and the documented base. */
+  readonly models: ReadingModels & { readonly frames: InterpreterFrameChain };
   /** Bytes per pointer, 8: documented base. */
   readonly pointerSize: number;
   /**

@@ -11,7 +11,7 @@ function atLeast(layout: PythonLayout, major: number, minor: number): boolean {
 
 /** Groups of offsets (not sizeof, constants, bitfields or the debug offsets struct). */
 function offsetGroups(layout: PythonLayout): Array<[string, Record<string, number>]> {
-  const skip = new Set(["version", "source", "frameModel", "pointerSize", "sizeof", "constants", "_Py_DebugOffsets"]);
+  const skip = new Set(["version", "source", "models", "pointerSize", "sizeof", "constants", "_Py_DebugOffsets"]);
   return Object.entries(layout).filter(
     (entry): entry is [string, Record<string, number>] =>
       !skip.has(entry[0]) && typeof entry[1] === "object" && Object.values(entry[1]).every((v) => typeof v === "number"),
@@ -106,12 +106,12 @@ describe("layouts", () => {
   test("layouts has the frame model and struct groups each version should have", () => {
     for (const [, layout] of entries) {
       const modern = atLeast(layout, 3, 11);
-      expect(layout.frameModel).toBe(modern ? "interpreter_frame" : "frame_object");
-      if (layout.frameModel === "frame_object") {
-        expect(layout.PyFrameObject.f_back).toBeGreaterThan(0);
+      expect(layout.models.frames.kind).toBe(modern ? "interpreter_frame" : "frame_object");
+      if (layout.models.frames.kind === "frame_object") {
+        expect(layout.PyFrameObject?.f_back).toBeGreaterThan(0);
         expect(layout.PyThreadState.frame).toBeDefined();
       } else {
-        expect(layout._PyInterpreterFrame.owner).toBeGreaterThan(0);
+        expect(layout._PyInterpreterFrame?.owner).toBeGreaterThan(0);
         expect(layout.PyCodeObject.co_code_adaptive).toBeDefined();
         expect(layout.PyThreadState.native_thread_id).toBeDefined();
         const hasCFrame = !atLeast(layout, 3, 13);
@@ -193,10 +193,10 @@ describe("layouts", () => {
   test.each(entries)("layouts[%s] trailing arrays end their structs", (_key, layout) => {
     const s = layout.sizeof;
     expect(layout.PyTupleObject.ob_item).toBe(s.PyTupleObject - 8);
-    if (layout.frameModel === "frame_object") {
-      expect(layout.PyFrameObject.f_localsplus).toBe((s.PyFrameObject ?? 0) - 8);
+    if (layout.models.frames.kind === "frame_object") {
+      expect(layout.PyFrameObject?.f_localsplus).toBe((s.PyFrameObject ?? 0) - 8);
     } else {
-      expect(layout._PyInterpreterFrame.localsplus).toBe((s._PyInterpreterFrame ?? 0) - 8);
+      expect(layout._PyInterpreterFrame?.localsplus).toBe((s._PyInterpreterFrame ?? 0) - 8);
       expect(s.PyCodeObject - (layout.PyCodeObject.co_code_adaptive ?? 0)).toBeLessThanOrEqual(8);
     }
     const digit = layout.PyLongObject.ob_digit ?? layout.PyLongObject.long_value_ob_digit ?? 0;
@@ -224,16 +224,92 @@ describe("layouts", () => {
     },
   );
 
-  test.each(entries.filter(([, layout]) => layout.frameModel === "interpreter_frame"))(
+  test.each(entries.filter(([, layout]) => layout.models.frames.kind === "interpreter_frame"))(
     "layouts[%s] frame owner constants are distinct",
     (_key, layout) => {
       const c = layout.constants;
       const owners = [c.FRAME_OWNED_BY_THREAD, c.FRAME_OWNED_BY_GENERATOR, c.FRAME_OWNED_BY_FRAME_OBJECT, c.FRAME_OWNED_BY_CSTACK];
       const defined = owners.filter((v) => v !== undefined);
       expect(new Set(defined).size).toBe(defined.length);
-      expect(defined.length).toBe(atLeast(layout, 3, 12) ? 4 : 3);
+      expect(defined.length).toBeGreaterThanOrEqual(atLeast(layout, 3, 12) ? 4 : 3);
     },
   );
+
+  test.each(entries)("layouts[%s] reading models repeat their groups' measured offsets", (_key, layout) => {
+    // The generator derives the models from the same probe; this catches a hand edit of either.
+    const g = layout as unknown as Record<string, Record<string, number | undefined> | undefined>;
+    const m = layout.models;
+    const offset = (group: string, field: string) => g[group]?.[field];
+    expect(m.threadList.head).toBe(offset("PyInterpreterState", m.threadList.kind));
+    if (m.runtime.kind === "runtime") {
+      expect(m.runtime.interpreters_head).toBe(offset("_PyRuntimeState", "interpreters_head"));
+      expect(m.runtime.interpreters_main).toBe(offset("_PyRuntimeState", "interpreters_main"));
+      expect(m.runtime.debugOffsets).toBe(layout._Py_DebugOffsets !== undefined);
+    } else {
+      expect(layout._PyRuntimeState).toBeUndefined();
+    }
+    const f = m.frames;
+    if (f.kind === "frame_object") {
+      expect([f.tstate_frame, f.f_back, f.f_code, f.f_lasti]).toEqual([
+        offset("PyThreadState", "frame"),
+        offset("PyFrameObject", "f_back"),
+        offset("PyFrameObject", "f_code"),
+        offset("PyFrameObject", "f_lasti"),
+      ]);
+    } else {
+      if (f.start.kind === "cframe") {
+        expect([f.start.cframe, f.start.current_frame]).toEqual([offset("PyThreadState", "cframe"), offset("_PyCFrame", "current_frame")]);
+      } else {
+        expect(f.start.current_frame).toBe(offset("PyThreadState", "current_frame"));
+      }
+      expect(f.previous).toBe(offset("_PyInterpreterFrame", "previous"));
+      expect(f.executable).toBe(offset("_PyInterpreterFrame", f.reference.kind === "code" ? "f_code" : "f_executable"));
+      expect(f.instruction).toBe(offset("_PyInterpreterFrame", "instr_ptr") ?? offset("_PyInterpreterFrame", "prev_instr"));
+      expect(f.owner).toBe(offset("_PyInterpreterFrame", "owner"));
+      expect(f.co_code_adaptive).toBe(offset("PyCodeObject", "co_code_adaptive"));
+      const c = layout.constants;
+      expect([...f.skipOwners].sort()).toEqual(
+        [c.FRAME_OWNED_BY_CSTACK, c.FRAME_OWNED_BY_INTERPRETER].filter((v) => v !== undefined).sort(),
+      );
+      if (f.reference.kind === "tagged") expect(f.reference.tagBits).toBe(offset("constants", "Py_TAG_BITS"));
+    }
+    const code = m.code;
+    expect(code.table).toBe(offset("PyCodeObject", code.kind === "lnotab" ? "co_lnotab" : "co_linetable"));
+    if (code.kind !== "locations") expect(code.co_code).toBe(offset("PyCodeObject", "co_code"));
+    if (code.kind === "lnotab") expect(code.signedLineSteps).toBe(layout.version.major === 3);
+    const gil = m.gil;
+    if (gil.kind === "runtime") expect(gil.tstate_current).toBe(offset("_PyRuntimeState", "gilstate_tstate_current"));
+    if (gil.kind === "interpreter") {
+      expect([gil.ceval_gil, gil.locked, gil.last_holder]).toEqual([
+        offset("PyInterpreterState", "ceval_gil"),
+        offset("_gil_runtime_state", "locked"),
+        offset("_gil_runtime_state", "last_holder"),
+      ]);
+    }
+    const gc = m.gc;
+    const collecting = offset("_gc_runtime_state", "collecting") ?? 0;
+    if (gc.kind === "interpreter") expect(gc.collecting).toBe((offset("PyInterpreterState", "gc") ?? NaN) + collecting);
+    if (gc.kind === "runtime") expect(gc.collecting).toBe((offset("_PyRuntimeState", "gc") ?? NaN) + collecting);
+  });
+
+  test("the reading models tell the versions apart as their headers do", () => {
+    const kinds = Object.fromEntries(
+      entries.map(([key, l]) => {
+        const f = l.models.frames;
+        const start = f.kind === "interpreter_frame" ? f.start.kind : "frame";
+        const reference = f.kind === "interpreter_frame" ? f.reference.kind : "-";
+        return [key, [l.models.threadList.kind, l.models.runtime.kind, f.kind, start, reference, l.models.code.kind, l.models.gil.kind, l.models.gc.kind].join(" ")];
+      }),
+    );
+    expect(kinds["2.7"]).toBe("tstate_head static frame_object frame - lnotab static static");
+    expect(kinds["3.6"]).toBe("tstate_head static frame_object frame - lnotab static static");
+    expect(kinds["3.7"]).toBe("tstate_head runtime frame_object frame - lnotab runtime runtime");
+    expect(kinds["3.9"]).toBe("tstate_head runtime frame_object frame - lnotab runtime interpreter");
+    expect(kinds["3.10"]).toBe("tstate_head runtime frame_object frame - linetable runtime interpreter");
+    expect(kinds["3.11"]).toBe("threads_head runtime interpreter_frame cframe code locations runtime interpreter");
+    expect(kinds["3.12"]).toBe("threads_head runtime interpreter_frame cframe code locations interpreter interpreter");
+    expect(kinds["3.13"]).toBe("threads_head runtime interpreter_frame current_frame object locations interpreter interpreter");
+  });
 
   test.each(entries.filter(([, layout]) => layout._Py_DebugOffsets !== undefined))(
     "layouts[%s] _Py_DebugOffsets members are consecutive uint64_t after the cookie",

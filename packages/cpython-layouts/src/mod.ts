@@ -16,18 +16,17 @@
  *
  * const layout = layoutFor(3, 12);
  * if (layout === undefined) throw new Error("unsupported Python");
- * // Walk a thread's frames: tstate->cframe->current_frame, then ->previous.
- * if (layout.frameModel === "interpreter_frame") {
- *   const cframe = layout.PyThreadState.cframe; // 56
- *   const current = layout._PyCFrame?.current_frame; // 0
- *   const previous = layout._PyInterpreterFrame.previous; // 8
- *   console.log(cframe, current, previous);
+ * // Walk a thread's frames: its reading model says how, with the offsets it needs.
+ * const frames = layout.models.frames;
+ * if (frames.kind === "interpreter_frame" && frames.start.kind === "cframe") {
+ *   console.log(frames.start.cframe, frames.start.current_frame, frames.previous); // 56 0 8
  * }
  * ```
  *
  * @module
  */
 export * from "./layout.js";
+export * from "./models.js";
 export * from "./layouts.js";
 export * from "./debug_offsets.js";
 export * from "./debug_offsets_base.js";

@@ -16,7 +16,6 @@ import type { PythonLayout } from "./layout.js";
 export const v2_7 = {
   version: { major: 2, minor: 7 },
   source: "CPython 2.7.18 headers",
-  frameModel: "frame_object",
   pointerSize: 8,
   sizeof: {
     PyObject: 16,
@@ -118,5 +117,24 @@ export const v2_7 = {
     Py_TPFLAGS_DICT_SUBCLASS: 0x20000000,
     Py_TPFLAGS_BASE_EXC_SUBCLASS: 0x40000000,
     Py_TPFLAGS_TYPE_SUBCLASS: 0x80000000,
+  },
+  models: {
+    threadList: { kind: "tstate_head", head: 8 },
+    runtime: { kind: "static" },
+    frames: {
+      kind: "frame_object",
+      tstate_frame: 16,
+      f_back: 24,
+      f_code: 32,
+      f_lasti: 120,
+    },
+    code: {
+      kind: "lnotab",
+      table: 104,
+      signedLineSteps: false,
+      co_code: 32,
+    },
+    gil: { kind: "static" },
+    gc: { kind: "static" },
   },
 } as const satisfies PythonLayout;

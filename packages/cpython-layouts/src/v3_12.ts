@@ -2,7 +2,7 @@
 // Regenerate with `node tools/layouts/generate.mjs --python PATH`; see the package README.
 // Changed since 3.11: sizeof, PyHeapTypeObject, _PyRuntimeState, PyInterpreterState, PyThreadState,
 //   _PyCFrame, _PyInterpreterFrame, PyCodeObject, PyASCIIObject, PyASCIIObject_state,
-//   PyCompactUnicodeObject, PyUnicodeObject, PyLongObject, constants.
+//   PyCompactUnicodeObject, PyUnicodeObject, PyLongObject, constants, models.
 // Every other group is 3.11's own object (`v3_11.<group>`).
 import type { PythonLayout } from "./layout.js";
 import { v3_11 } from "./v3_11.js";
@@ -20,7 +20,6 @@ import { v3_11 } from "./v3_11.js";
 export const v3_12 = {
   version: { major: 3, minor: 12 },
   source: "CPython 3.12.1 headers",
-  frameModel: "interpreter_frame",
   pointerSize: 8,
   sizeof: {
     PyObject: 16,
@@ -153,5 +152,37 @@ export const v3_12 = {
     Py_TPFLAGS_DICT_SUBCLASS: 0x20000000,
     Py_TPFLAGS_BASE_EXC_SUBCLASS: 0x40000000,
     Py_TPFLAGS_TYPE_SUBCLASS: 0x80000000,
+  },
+  models: {
+    threadList: { kind: "threads_head", head: 72 },
+    runtime: {
+      kind: "runtime",
+      interpreters_head: 40,
+      interpreters_main: 48,
+      debugOffsets: false,
+    },
+    frames: {
+      kind: "interpreter_frame",
+      start: {
+        kind: "cframe",
+        cframe: 56,
+        current_frame: 0,
+      },
+      previous: 8,
+      executable: 0,
+      reference: { kind: "code" },
+      instruction: 56,
+      owner: 70,
+      skipOwners: [3],
+      co_code_adaptive: 192,
+    },
+    code: { kind: "locations", table: 136 },
+    gil: {
+      kind: "interpreter",
+      ceval_gil: 384,
+      locked: 16,
+      last_holder: 8,
+    },
+    gc: { kind: "interpreter", collecting: 312 },
   },
 } as const satisfies PythonLayout;

@@ -118,7 +118,8 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
   const reader = new Reader(target);
   const runtimeSymbol = pythonSymbol(target, "_PyRuntime");
   let runtime = runtimeSymbol?.address;
-  if (runtime === undefined && (version.major > 3 || (version.major === 3 && version.minor >= 7))) {
+  // Versions without a runtime state have neither the symbol nor the section: no version test needed.
+  if (runtime === undefined) {
     for (const module of target.modules()) {
       const section = module.sectionAddress?.(".PyRuntime");
       if (section) {
@@ -159,10 +160,9 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
       }
     }
     const gcCollecting = isCollecting(target, reader, layout, runtime, interp);
-    const headOffset = layout.PyInterpreterState.threads_head ?? layout.PyInterpreterState.tstate_head!;
     let tstate: bigint;
     try {
-      tstate = reader.ptr(interp + BigInt(headOffset), "thread list");
+      tstate = reader.ptr(interp + BigInt(layout.models.threadList.head), "thread list");
     } catch (error) {
       if (!(error instanceof WalkError)) throw error;
       warnings.push(`interpreter ${interpreterId} at 0x${interp.toString(16)}: ${error.message}`);
@@ -232,7 +232,11 @@ function chooseLayout(
   warnings: string[],
 ): { layout: AnyPythonLayout; source: "table" | "debug offsets" } {
   let fromDebug: AnyPythonLayout | undefined;
-  if (runtime !== undefined && (version.major > 3 || (version.major === 3 && version.minor >= 13))) {
+  const table = layoutFor(version.major, version.minor);
+  // A version with a table says whether its runtime starts with debug offsets; a newer one may.
+  const runtimeModel = table?.models.runtime;
+  const hasDebugOffsets = table === undefined || (runtimeModel?.kind === "runtime" && runtimeModel.debugOffsets);
+  if (runtime !== undefined && hasDebugOffsets) {
     try {
       const header = reader.bytes(runtime, 16, "_Py_DebugOffsets");
       if (new TextDecoder().decode(header.subarray(0, 8)) === "xdebugpy") {
@@ -247,7 +251,6 @@ function chooseLayout(
     if (!fromDebug) throw new PythonError(`Python ${version.text}: no usable _Py_DebugOffsets in _PyRuntime`, { code: "unsupported-version" });
     return { layout: fromDebug, source: "debug offsets" };
   }
-  const table = layoutFor(version.major, version.minor);
   if (table) {
     if (fromDebug) {
       for (const mismatch of compareLayouts(table, fromDebug)) warnings.push(`layout table and _Py_DebugOffsets disagree: ${mismatch}`);
@@ -285,9 +288,10 @@ function findInterpreters(
   warnings: string[],
 ): bigint[] {
   let head: bigint | undefined;
-  if (runtime !== undefined && layout._PyRuntimeState) {
+  const model = layout.models.runtime;
+  if (runtime !== undefined && model.kind === "runtime") {
     try {
-      head = reader.ptr(runtime + BigInt(layout._PyRuntimeState.interpreters_head), "interpreters.head");
+      head = reader.ptr(runtime + BigInt(model.interpreters_head), "interpreters.head");
     } catch (error) {
       if (!(error instanceof WalkError)) throw error;
       throw new PythonError(`Cannot read the interpreter list: ${error.message}`, { code: "no-runtime", address: error.address });
@@ -355,28 +359,29 @@ function findGilHolder(
   interpreters: readonly bigint[],
 ): { holder: bigint | undefined } {
   try {
-    const { major, minor } = layout.version;
-    if (major === 2 || minor < 7) {
-      const current = pythonSymbol(target, "_PyThreadState_Current");
-      return { holder: current ? reader.ptr(current.address, "_PyThreadState_Current") : undefined };
+    const gil = layout.models.gil;
+    switch (gil.kind) {
+      case "static": {
+        const current = pythonSymbol(target, "_PyThreadState_Current");
+        return { holder: current ? reader.ptr(current.address, "_PyThreadState_Current") : undefined };
+      }
+      case "runtime":
+        if (runtime === undefined) return { holder: undefined };
+        return { holder: reader.ptr(runtime + BigInt(gil.tstate_current), "gilstate.tstate_current") };
+      case "interpreter": {
+        // The GIL belongs to the main interpreter (interp->ceval.gil points to it). Without
+        // interpreters.main (not in _Py_DebugOffsets): the main interpreter is the last of the list,
+        // new ones are pushed at its head.
+        const model = layout.models.runtime;
+        if (runtime === undefined || model.kind !== "runtime") return { holder: undefined };
+        const main = model.interpreters_main !== undefined ? reader.ptr(runtime + BigInt(model.interpreters_main), "interpreters.main") : interpreters.at(-1);
+        if (main === undefined) return { holder: undefined };
+        const state = reader.ptr(main + BigInt(gil.ceval_gil), "ceval.gil");
+        const locked = reader.i32(state + BigInt(gil.locked), "gil.locked");
+        const holder = reader.ptr(state + BigInt(gil.last_holder), "gil.last_holder");
+        return { holder: locked !== 0 ? holder : 0n };
+      }
     }
-    if (minor <= 11) {
-      const offset = layout._PyRuntimeState?.gilstate_tstate_current;
-      if (runtime === undefined || offset === undefined) return { holder: undefined };
-      return { holder: reader.ptr(runtime + BigInt(offset), "gilstate.tstate_current") };
-    }
-    // 3.12+: the GIL belongs to the main interpreter (interp->ceval.gil points to it).
-    if (runtime === undefined || !layout._PyRuntimeState || layout.PyInterpreterState.ceval_gil === undefined || !layout._gil_runtime_state) {
-      return { holder: undefined };
-    }
-    // Without interpreters.main (not in _Py_DebugOffsets): the main interpreter is the last of the list, new ones are pushed at its head.
-    const mainOffset = layout._PyRuntimeState.interpreters_main;
-    const main = mainOffset !== undefined ? reader.ptr(runtime + BigInt(mainOffset), "interpreters.main") : interpreters.at(-1);
-    if (main === undefined) return { holder: undefined };
-    const gil = reader.ptr(main + BigInt(layout.PyInterpreterState.ceval_gil), "ceval.gil");
-    const locked = reader.i32(gil + BigInt(layout._gil_runtime_state.locked), "gil.locked");
-    const holder = reader.ptr(gil + BigInt(layout._gil_runtime_state.last_holder), "gil.last_holder");
-    return { holder: locked !== 0 ? holder : 0n };
   } catch (error) {
     if (!(error instanceof WalkError)) throw error;
     return { holder: undefined };
@@ -385,15 +390,17 @@ function findGilHolder(
 
 function isCollecting(target: PythonTarget, reader: Reader, layout: AnyPythonLayout, runtime: bigint | undefined, interp: bigint): boolean | undefined {
   try {
-    const collecting = layout._gc_runtime_state?.collecting;
-    if (layout.PyInterpreterState.gc !== undefined && collecting !== undefined) {
-      return reader.i32(interp + BigInt(layout.PyInterpreterState.gc + collecting), "gc.collecting") !== 0;
+    const gc = layout.models.gc;
+    switch (gc.kind) {
+      case "interpreter":
+        return reader.i32(interp + BigInt(gc.collecting), "gc.collecting") !== 0;
+      case "runtime":
+        return runtime === undefined ? undefined : reader.i32(runtime + BigInt(gc.collecting), "gc.collecting") !== 0;
+      case "static": {
+        const symbol = pythonSymbol(target, "collecting");
+        return symbol ? reader.i32(symbol.address, "collecting") !== 0 : undefined;
+      }
     }
-    if (layout._PyRuntimeState?.gc !== undefined && collecting !== undefined && runtime !== undefined) {
-      return reader.i32(runtime + BigInt(layout._PyRuntimeState.gc + collecting), "gc.collecting") !== 0;
-    }
-    const symbol = pythonSymbol(target, "collecting");
-    return symbol ? reader.i32(symbol.address, "collecting") !== 0 : undefined;
   } catch (error) {
     if (!(error instanceof WalkError)) throw error;
     return undefined;
@@ -426,20 +433,20 @@ function readCode(objects: ObjectReader, code: bigint): CodeInfo {
   const qualname = C.co_qualname !== undefined ? objects.string(r.ptr(code + BigInt(C.co_qualname), "co_qualname"), "co_qualname") : undefined;
   const firstLine = r.i32(code + BigInt(C.co_firstlineno), "co_firstlineno");
   if (firstLine < 0) throw new WalkError(`code object at 0x${code.toString(16)} has an implausible co_firstlineno ${firstLine}`, code);
-  const tableOffset = C.co_linetable ?? C.co_lnotab!;
-  const table = objects.bytes(r.ptr(code + BigInt(tableOffset), "line table"), "line table");
-  // The bytecode's size bounds the instruction offset (≤ 3.10: the co_code bytes; 3.11+: Py_SIZE(code), in code units).
-  const bytecode = C.co_code !== undefined ? r.ptr(code + BigInt(C.co_code), "co_code") : code;
+  const model = L.models.code;
+  const table = objects.bytes(r.ptr(code + BigInt(model.table), "line table"), "line table");
+  // The bytecode's size bounds the instruction offset: co_code's bytes (lnotab: the offset counts
+  // bytes; 3.10's linetable: 2-byte code units), or (locations) Py_SIZE(code), in code units.
+  const bytecode = model.kind === "locations" ? code : r.ptr(code + BigInt(model.co_code), "co_code");
   const size = Number(r.i64(bytecode + BigInt(L.PyVarObject.ob_size), "bytecode size"));
-  const codeSize = L.version.major === 3 && L.version.minor === 10 ? size / 2 : size;
+  const codeSize = model.kind === "linetable" ? size / 2 : size;
   const info = { file, name, qualname, firstLine, table, codeSize };
   cache.set(code, info);
   return info;
 }
 
 function frameFromCode(objects: ObjectReader, code: bigint, info: CodeInfo, lasti: number): PythonFrame {
-  const L = objects.layout;
-  const { major, minor } = L.version;
+  const model = objects.layout.models.code;
   const base = { file: info.file, function: info.name, ...(info.qualname !== undefined ? { qualname: info.qualname } : {}), code };
   // A line table that walks below line 0 is corrupt: say so rather than print the number (-1 is "no line").
   const implausible = (line: number) => new WalkError(`line table of code object at 0x${code.toString(16)} gives line ${line}`, code);
@@ -450,12 +457,12 @@ function frameFromCode(objects: ObjectReader, code: bigint, info: CodeInfo, last
   if (lasti < -1 || lasti > info.codeSize) {
     throw new WalkError(`instruction offset ${lasti} is outside code object at 0x${code.toString(16)} (size ${info.codeSize})`, code);
   }
-  if (major === 2 || minor <= 9) {
-    const line = lasti < 0 ? info.firstLine : lnotabLine(info.table, info.firstLine, lasti, major === 3);
+  if (model.kind === "lnotab") {
+    const line = lasti < 0 ? info.firstLine : lnotabLine(info.table, info.firstLine, lasti, model.signedLineSteps);
     if (line < 0) throw implausible(line);
     return { ...base, line: checked(line) };
   }
-  if (minor === 10) {
+  if (model.kind === "linetable") {
     const line = lasti < 0 ? info.firstLine : linetable310Line(info.table, info.firstLine, lasti * 2);
     if (line < -1) throw implausible(line);
     return { ...base, line: checked(line < 0 ? info.firstLine : line) };
@@ -492,17 +499,20 @@ interface Cut {
 
 /** The frame a thread state's stack starts at (innermost). */
 function topFrame(reader: Reader, layout: AnyPythonLayout, tstate: bigint): bigint {
-  if (layout.frameModel === "frame_object") return reader.ptr(tstate + BigInt(layout.PyThreadState.frame!), "current frame");
-  if (layout.PyThreadState.current_frame !== undefined) return reader.ptr(tstate + BigInt(layout.PyThreadState.current_frame), "current frame");
-  const cframe = reader.ptr(tstate + BigInt(layout.PyThreadState.cframe!), "cframe");
-  return cframe === 0n ? 0n : reader.ptr(cframe + BigInt(layout._PyCFrame!.current_frame), "cframe.current_frame");
+  const frames = layout.models.frames;
+  if (frames.kind === "frame_object") return reader.ptr(tstate + BigInt(frames.tstate_frame), "current frame");
+  const start = frames.start;
+  if (start.kind === "current_frame") return reader.ptr(tstate + BigInt(start.current_frame), "current frame");
+  const cframe = reader.ptr(tstate + BigInt(start.cframe), "cframe");
+  return cframe === 0n ? 0n : reader.ptr(cframe + BigInt(start.current_frame), "cframe.current_frame");
 }
 
 /** The frame that called `frame` (`f_back`, or `previous` from 3.11). */
 function nextFrame(reader: Reader, layout: AnyPythonLayout, frame: bigint): bigint {
-  return layout.frameModel === "frame_object"
-    ? reader.ptr(frame + BigInt(layout.PyFrameObject.f_back), "f_back")
-    : reader.ptr(frame + BigInt(layout._PyInterpreterFrame.previous), "previous frame");
+  const frames = layout.models.frames;
+  return frames.kind === "frame_object"
+    ? reader.ptr(frame + BigInt(frames.f_back), "f_back")
+    : reader.ptr(frame + BigInt(frames.previous), "previous frame");
 }
 
 /**
@@ -604,42 +614,40 @@ function walkFrames(
     return result;
   };
   let frame = 0n;
+  const model = layout.models.frames;
   try {
-    if (layout.frameModel === "frame_object") {
-      const F = layout.PyFrameObject;
-      frame = topFrame(reader, layout, tstate);
+    frame = topFrame(reader, layout, tstate);
+    if (model.kind === "frame_object") {
       while (frame !== 0n) {
         enter(frame);
         objects.expectType(frame, "frame", "frame");
-        const code = reader.ptr(frame + BigInt(F.f_code), "f_code");
+        const code = reader.ptr(frame + BigInt(model.f_code), "f_code");
         const info = readCode(objects, code);
-        const lasti = reader.i32(frame + BigInt(F.f_lasti), "f_lasti");
+        const lasti = reader.i32(frame + BigInt(model.f_lasti), "f_lasti");
         frames.push(line(code, info, lasti));
         frame = nextFrame(reader, layout, frame);
       }
     } else {
-      const I = layout._PyInterpreterFrame;
-      const { minor } = layout.version;
-      frame = topFrame(reader, layout, tstate);
-      const cstack = layout.constants.FRAME_OWNED_BY_CSTACK;
-      const codeOffset = I.f_executable ?? I.f_code!;
-      const instrOffset = I.instr_ptr ?? I.prev_instr!;
+      const reference = model.reference;
+      const untag = reference.kind === "tagged" ? ~BigInt(reference.tagBits) : ~0n;
       while (frame !== 0n) {
         enter(frame);
-        const owner = reader.u8(frame + BigInt(I.owner), "frame owner");
+        const owner = reader.u8(frame + BigInt(model.owner), "frame owner");
         const next = nextFrame(reader, layout, frame);
-        if (cstack !== undefined && owner === cstack) {
+        if (model.skipOwners.includes(owner)) {
           frame = next;
           continue;
         }
-        const code = reader.ptr(frame + BigInt(codeOffset), "frame code");
-        if (minor >= 13 && objects.typeName(code) === "NoneType") {
-          frame = next; // 3.13+: f_executable is a code object or None; None frames are not Python frames (anything else fails readCode's type check)
+        const code = reader.ptr(frame + BigInt(model.executable), "frame code") & untag;
+        // 3.13+: the executable is a code object or None; None frames are not Python frames
+        // (anything else fails readCode's type check).
+        if (reference.kind !== "code" && objects.typeName(code) === "NoneType") {
+          frame = next;
           continue;
         }
         const info = readCode(objects, code);
-        const instr = reader.ptr(frame + BigInt(instrOffset), "instruction pointer");
-        const start = code + BigInt(layout.PyCodeObject.co_code_adaptive!);
+        const instr = reader.ptr(frame + BigInt(model.instruction), "instruction pointer");
+        const start = code + BigInt(model.co_code_adaptive);
         const lasti = Number((instr - start) / 2n);
         frames.push(line(code, info, lasti));
         frame = next;

@@ -1,0 +1,213 @@
+/**
+ * How a version is read: the discriminants that tell CPython versions apart where they differ in
+ * kind, not only in offsets. Each model is a union on `kind` whose members carry, as required
+ * fields, every offset and constant their reading needs, so a reader switches on `kind` and never
+ * on a version number, and a table that lacks a field its model needs does not type-check.
+ *
+ * The offsets here repeat values of the struct groups (`PyThreadState.cframe` …): a table's
+ * models are written by the generator from the same measurement, and a test checks each against
+ * its group.
+ *
+ * @module
+ */
+
+/** Where an interpreter's thread list starts, in `PyInterpreterState`. */
+export interface ThreadListModel {
+  /** `tstate_head` (≤ 3.10) or `threads.head` (3.11+). */
+  readonly kind: "tstate_head" | "threads_head";
+  /** Offset of the first `PyThreadState *`. */
+  readonly head: number;
+}
+
+/** Where the runtime state lives and how interpreters are found. */
+export type RuntimeModel =
+  | {
+      /** 2.7, 3.6: no `_PyRuntime`; the `interp_head` static, or the running thread's interpreter. */
+      readonly kind: "static";
+    }
+  | {
+      /** 3.7+: the `_PyRuntime` global (a symbol, or the `.PyRuntime` section). */
+      readonly kind: "runtime";
+      /** `_PyRuntimeState.interpreters.head`. */
+      readonly interpreters_head: number;
+      /** `_PyRuntimeState.interpreters.main`, when the source knows it. */
+      readonly interpreters_main?: number;
+      /** Whether `_PyRuntime` starts with `_Py_DebugOffsets` (3.13+). */
+      readonly debugOffsets: boolean;
+    };
+
+/** A `PyFrameObject` chain (2.7, 3.6–3.10). */
+export interface FrameObjectChain {
+  readonly kind: "frame_object";
+  /** `PyThreadState.frame`: the running `PyFrameObject *`. */
+  readonly tstate_frame: number;
+  /** `PyFrameObject.f_back`. */
+  readonly f_back: number;
+  /** `PyFrameObject.f_code`. */
+  readonly f_code: number;
+  /** `PyFrameObject.f_lasti` (`int`). */
+  readonly f_lasti: number;
+}
+
+/** How a thread state points at its innermost `_PyInterpreterFrame`. */
+export type InterpreterFrameStart =
+  | {
+      /** 3.11–3.12: `tstate->cframe->current_frame`. */
+      readonly kind: "cframe";
+      /** `PyThreadState.cframe`. */
+      readonly cframe: number;
+      /** `_PyCFrame.current_frame`. */
+      readonly current_frame: number;
+    }
+  | {
+      /** 3.13+: `tstate->current_frame`. */
+      readonly kind: "current_frame";
+      /** `PyThreadState.current_frame`. */
+      readonly current_frame: number;
+    };
+
+/** What a frame's code reference holds. */
+export type ExecutableReference =
+  | {
+      /** 3.11–3.12: `PyCodeObject *f_code`, always a code object. */
+      readonly kind: "code";
+    }
+  | {
+      /** 3.13: `PyObject *f_executable`, a code object, or `None` for a frame that runs no Python code. */
+      readonly kind: "object";
+    }
+  | {
+      /**
+       * 3.14+: `_PyStackRef f_executable`, a tagged pointer: the object's address with flags in the
+       * low bits (`Py_TAG_BITS`), which are cleared before use; `None` as in 3.13.
+       */
+      readonly kind: "tagged";
+      /** The tag bits to clear (`Py_TAG_BITS`). */
+      readonly tagBits: number;
+    };
+
+/** A `_PyInterpreterFrame` chain (3.11+). */
+export interface InterpreterFrameChain {
+  readonly kind: "interpreter_frame";
+  /** How the thread state points at the innermost frame. */
+  readonly start: InterpreterFrameStart;
+  /** `_PyInterpreterFrame.previous`. */
+  readonly previous: number;
+  /** `_PyInterpreterFrame.f_code` (3.11–3.12) or `.f_executable` (3.13+). */
+  readonly executable: number;
+  /** What {@link executable} holds. */
+  readonly reference: ExecutableReference;
+  /**
+   * `_PyInterpreterFrame.prev_instr` (3.11–3.12: the last instruction started) or `.instr_ptr`
+   * (3.13+: the instruction running or about to run); either way the instruction of the line.
+   */
+  readonly instruction: number;
+  /** `_PyInterpreterFrame.owner` (`char`). */
+  readonly owner: number;
+  /**
+   * The owners of frames that are not Python frames (`FRAME_OWNED_BY_CSTACK`, 3.14's
+   * `FRAME_OWNED_BY_INTERPRETER`): skipped. Empty where every frame is a Python frame (3.11), or
+   * where the owners are not known (a version newer than the tables: then frames are told apart
+   * by their code reference alone).
+   */
+  readonly skipOwners: readonly number[];
+  /** `PyCodeObject.co_code_adaptive`: where the instructions start, for the instruction's index. */
+  readonly co_code_adaptive: number;
+}
+
+/** How a thread's frames are chained. */
+export type FrameChainModel = FrameObjectChain | InterpreterFrameChain;
+
+/** How a code object maps an instruction to its line, and how big its bytecode is. */
+export type CodeModel =
+  | {
+      /**
+       * ≤ 3.9: `co_lnotab`, pairs of (byte offset step, line step); the line step is unsigned in
+       * 2.7, signed from 3.6. The instruction offset (`f_lasti`) counts bytes.
+       */
+      readonly kind: "lnotab";
+      /** `PyCodeObject.co_lnotab`. */
+      readonly table: number;
+      /** Whether line steps are signed bytes (3.6+). */
+      readonly signedLineSteps: boolean;
+      /** `PyCodeObject.co_code`: the bytecode `bytes`, whose size bounds the offset. */
+      readonly co_code: number;
+    }
+  | {
+      /** 3.10: `co_linetable` (PEP 626); `f_lasti` counts 2-byte code units. */
+      readonly kind: "linetable";
+      /** `PyCodeObject.co_linetable`. */
+      readonly table: number;
+      /** `PyCodeObject.co_code`. */
+      readonly co_code: number;
+    }
+  | {
+      /**
+       * 3.11+: `co_linetable` holds the location table (PEP 657: lines and columns); the bytecode is
+       * inline (`co_code_adaptive`) and `Py_SIZE(code)` counts its code units.
+       */
+      readonly kind: "locations";
+      /** `PyCodeObject.co_linetable`. */
+      readonly table: number;
+    };
+
+/** Which thread held the GIL. */
+export type GilModel =
+  | {
+      /** 2.7, 3.6: the `_PyThreadState_Current` static. */
+      readonly kind: "static";
+    }
+  | {
+      /** 3.7–3.11: `_PyRuntime.gilstate.tstate_current`. */
+      readonly kind: "runtime";
+      /** Offset of `gilstate.tstate_current` in `_PyRuntimeState`. */
+      readonly tstate_current: number;
+    }
+  | {
+      /**
+       * 3.12+: the main interpreter's `ceval.gil` points at a `struct _gil_runtime_state`; its
+       * `last_holder` holds it while `locked`.
+       */
+      readonly kind: "interpreter";
+      /** `PyInterpreterState.ceval.gil`. */
+      readonly ceval_gil: number;
+      /** `_gil_runtime_state.locked`. */
+      readonly locked: number;
+      /** `_gil_runtime_state.last_holder`. */
+      readonly last_holder: number;
+    };
+
+/** Whether a collection was running. */
+export type GcModel =
+  | {
+      /** 2.7, 3.6: the `collecting` static of `Modules/gcmodule.c`. */
+      readonly kind: "static";
+    }
+  | {
+      /** 3.7–3.8: `_PyRuntime.gc.collecting`. */
+      readonly kind: "runtime";
+      /** Offset of `gc.collecting` in `_PyRuntimeState`. */
+      readonly collecting: number;
+    }
+  | {
+      /** 3.9+: `PyInterpreterState.gc.collecting`. */
+      readonly kind: "interpreter";
+      /** Offset of `gc.collecting` in `PyInterpreterState`. */
+      readonly collecting: number;
+    };
+
+/** The discriminants of a version: see the module documentation. */
+export interface ReadingModels {
+  /** Where an interpreter's thread list starts. */
+  readonly threadList: ThreadListModel;
+  /** Where the runtime state lives. */
+  readonly runtime: RuntimeModel;
+  /** How frames are chained. */
+  readonly frames: FrameChainModel;
+  /** How code objects give lines. */
+  readonly code: CodeModel;
+  /** Where the GIL holder is. */
+  readonly gil: GilModel;
+  /** Where the collector's state is. */
+  readonly gc: GcModel;
+}

@@ -1,5 +1,5 @@
-// The interpreters the layout tests run against: one per supported minor version. Adding a CPython
-// version adds it here (and to packages/cpython-layouts/src/layouts.ts).
+// The interpreters the layout tests run against: one per supported minor version. The generator
+// adds a version here (and to packages/cpython-layouts/src/layouts.ts) when it first probes it.
 
 import { existsSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
@@ -7,6 +7,15 @@ import { join } from "node:path";
 
 /** Minor versions with a table, oldest first. */
 export const MATRIX = ["2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"];
+
+/**
+ * A sortable number for `"3.14"`.
+ * @param {string} version
+ */
+export function versionKey(version) {
+  const [major, minor] = version.split(".").map(Number);
+  return (major ?? 0) * 1000 + (minor ?? 0);
+}
 
 /**
  * Finds an interpreter of a minor version: `$CORESTACK_PYTHON_3_13` (dots as underscores) if set,

@@ -372,7 +372,107 @@ export function readingModels(version, layout) {
     : has("_PyRuntimeState", "gc")
       ? { kind: "runtime", collecting: at("_PyRuntimeState", "gc") + at("_gc_runtime_state", "collecting") }
       : { kind: "static" };
-  return { threadList, runtime, frames, code, gil, gc };
+  const text = version.major === 2
+    ? {
+        kind: "string_and_unicode",
+        ob_sval: at("PyStringObject", "ob_sval"),
+        unicode_length: at("PyUnicodeObject", "length"),
+        unicode_str: at("PyUnicodeObject", "str"),
+        unicodeWidth: at("sizeof", "Py_UNICODE"),
+      }
+    : {
+        kind: "pep393",
+        length: at("PyASCIIObject", "length"),
+        state: at("PyASCIIObject", "state"),
+        asciiData: at("sizeof", "PyASCIIObject"),
+        compactData: at("sizeof", "PyCompactUnicodeObject"),
+        data: at("PyUnicodeObject", "data"),
+        ob_sval: at("PyBytesObject", "ob_sval"),
+      };
+  const ints = has("PyIntObject", "ob_ival")
+    ? { kind: "int_and_long", ob_ival: at("PyIntObject", "ob_ival"), ob_digit: at("PyLongObject", "ob_digit") }
+    : has("PyLongObject", "long_value_lv_tag")
+      ? {
+          kind: "lv_tag",
+          lv_tag: at("PyLongObject", "long_value_lv_tag"),
+          ob_digit: at("PyLongObject", "long_value_ob_digit"),
+          nonSizeBits: at("constants", "_PyLong_NON_SIZE_BITS"),
+        }
+      : { kind: "ob_size", ob_digit: at("PyLongObject", "ob_digit") };
+  /** @param {string} group */
+  const entry = (group) => ({ size: at("sizeof", group), me_key: at(group, "me_key"), me_value: at(group, "me_value") });
+  /** @type {Record<string, unknown>} */
+  let dicts;
+  if (has("PyDictObject", "ma_table")) {
+    dicts = {
+      kind: "table",
+      ma_used: at("PyDictObject", "ma_used"),
+      ma_mask: at("PyDictObject", "ma_mask"),
+      ma_table: at("PyDictObject", "ma_table"),
+      entry: entry("PyDictEntry"),
+    };
+  } else {
+    const keys = has("_dictkeysobject", "dk_size")
+      ? {
+          kind: "dk_size",
+          dk_size: at("_dictkeysobject", "dk_size"),
+          dk_nentries: at("_dictkeysobject", "dk_nentries"),
+          dk_indices: at("_dictkeysobject", "dk_indices"),
+          entry: entry("PyDictKeyEntry"),
+        }
+      : {
+          kind: "dk_log2",
+          dk_log2_size: at("_dictkeysobject", "dk_log2_size"),
+          dk_log2_index_bytes: at("_dictkeysobject", "dk_log2_index_bytes"),
+          dk_kind: at("_dictkeysobject", "dk_kind"),
+          dk_nentries: at("_dictkeysobject", "dk_nentries"),
+          dk_indices: at("_dictkeysobject", "dk_indices"),
+          general: at("constants", "DICT_KEYS_GENERAL"),
+          unicodeKinds: [at("constants", "DICT_KEYS_UNICODE"), at("constants", "DICT_KEYS_SPLIT")],
+          generalEntry: entry("PyDictKeyEntry"),
+          unicodeEntry: entry("PyDictUnicodeEntry"),
+        };
+    const values = has("PyDictValues", "values")
+      ? {
+          kind: "dict_values",
+          values: at("PyDictValues", "values"),
+          ...(has("PyDictValues", "capacity") ? { capacity: at("PyDictValues", "capacity") } : {}),
+        }
+      : { kind: "array" };
+    dicts = {
+      kind: "keys",
+      ma_used: at("PyDictObject", "ma_used"),
+      ma_keys: at("PyDictObject", "ma_keys"),
+      ma_values: at("PyDictObject", "ma_values"),
+      keys,
+      values,
+    };
+  }
+  /** @type {Record<string, unknown>} */
+  let managedDict = { kind: "none" };
+  if (has("constants", "Py_TPFLAGS_MANAGED_DICT")) {
+    const flag = at("constants", "Py_TPFLAGS_MANAGED_DICT");
+    const cached = at("PyHeapTypeObject", "ht_cached_keys");
+    const dict = at("constants", "MANAGED_DICT_OFFSET");
+    if (has("constants", "MANAGED_VALUES_OFFSET")) {
+      managedDict = { kind: "dict_and_values", flag, dict, values: at("constants", "MANAGED_VALUES_OFFSET"), ht_cached_keys: cached };
+    } else if (has("constants", "Py_TPFLAGS_INLINE_VALUES")) {
+      managedDict = {
+        kind: "inline_values",
+        flag,
+        dict,
+        inlineFlag: at("constants", "Py_TPFLAGS_INLINE_VALUES"),
+        valid: at("PyDictValues", "valid"),
+        ht_cached_keys: cached,
+      };
+    } else {
+      // 3.12: measured from _PyObject_DictOrValuesPointer() (fields.mjs).
+      managedDict = { kind: "dict_or_values", flag, dict, ht_cached_keys: cached };
+    }
+  }
+  // 2.7's Thread keeps its name in the private, so mangled, __name.
+  const threadName = version.major === 2 ? "_Thread__name" : "_name";
+  return { threadList, runtime, frames, code, gil, gc, text, ints, dicts, managedDict, threadName };
 }
 
 /**

@@ -409,6 +409,15 @@ export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): 
       last_holder: field("_gil_runtime_state", "last_holder"),
     },
     gc: { kind: "interpreter", collecting: field("PyInterpreterState", "gc") + field("_gc_runtime_state", "collecting") },
+    text: {
+      kind: "pep393",
+      length: field("PyASCIIObject", "length"),
+      state: field("PyASCIIObject", "state"),
+      asciiData: field("sizeof", "PyASCIIObject"),
+      compactData: field("sizeof", "PyCompactUnicodeObject"),
+      data: field("PyUnicodeObject", "data"),
+      ob_sval: field("PyBytesObject", "ob_sval"),
+    },
   };
   return {
     ...groups,

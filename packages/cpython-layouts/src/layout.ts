@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { InterpreterFrameChain, ReadingModels } from "./models.js";
+import type { InterpreterFrameChain, ObjectModels, ReadingModels } from "./models.js";
 
 /** A CPython minor version. */
 export interface PythonVersion {
@@ -690,6 +690,8 @@ export interface PythonLayoutBase {
  * ```
  */
 export interface PythonLayout extends PythonLayoutBase {
+  /** How the version is read, objects included. */
+  readonly models: ReadingModels & ObjectModels;
   /** `PyFrameObject` (≤ 3.10; later versions still have frame objects, not measured). */
   readonly PyFrameObject?: PyFrameObjectLayout;
   /** `_PyCFrame` (3.11–3.12). */

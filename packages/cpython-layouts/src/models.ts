@@ -210,4 +210,222 @@ export interface ReadingModels {
   readonly gil: GilModel;
   /** Where the collector's state is. */
   readonly gc: GcModel;
+  /** How strings and bytes are read. */
+  readonly text: TextModel;
+}
+
+/** How `str` and `bytes` objects are read. */
+export type TextModel =
+  | {
+      /**
+       * 2.7: `str` is a byte string (`PyStringObject`, its bytes inline), `unicode` a
+       * `PyUnicodeObject` whose `str` points at `length` `Py_UNICODE` characters.
+       */
+      readonly kind: "string_and_unicode";
+      /** `PyStringObject.ob_sval`. */
+      readonly ob_sval: number;
+      /** `PyUnicodeObject.length`. */
+      readonly unicode_length: number;
+      /** `PyUnicodeObject.str`. */
+      readonly unicode_str: number;
+      /** `sizeof(Py_UNICODE)`: 2 or 4. */
+      readonly unicodeWidth: number;
+    }
+  | {
+      /**
+       * 3.x: `str` is a PEP 393 string (kind, compact and ASCII bits in `state`; characters after
+       * the header, or behind `data` when not compact); `bytes` a `PyBytesObject`.
+       */
+      readonly kind: "pep393";
+      /** `PyASCIIObject.length`, in code points. */
+      readonly length: number;
+      /** `PyASCIIObject.state`. */
+      readonly state: number;
+      /** `sizeof(PyASCIIObject)`: where an ASCII compact string's characters start. */
+      readonly asciiData: number;
+      /** `sizeof(PyCompactUnicodeObject)`: where another compact string's characters start. */
+      readonly compactData: number;
+      /** `PyUnicodeObject.data`: the characters of a non-compact string. */
+      readonly data: number;
+      /** `PyBytesObject.ob_sval`. */
+      readonly ob_sval: number;
+    };
+
+/** How `int` objects are read. */
+export type IntModel =
+  | {
+      /** 2.7: `int` is a C `long` (`ob_ival`); `long` has digits and a signed `ob_size` count. */
+      readonly kind: "int_and_long";
+      /** `PyIntObject.ob_ival`. */
+      readonly ob_ival: number;
+      /** `PyLongObject.ob_digit`. */
+      readonly ob_digit: number;
+    }
+  | {
+      /** 3.x before 3.12: digits, `ob_size` the signed digit count. */
+      readonly kind: "ob_size";
+      /** `PyLongObject.ob_digit`. */
+      readonly ob_digit: number;
+    }
+  | {
+      /** 3.12+: `long_value.lv_tag` holds the digit count and the sign. */
+      readonly kind: "lv_tag";
+      /** `PyLongObject.long_value.lv_tag`. */
+      readonly lv_tag: number;
+      /** `PyLongObject.long_value.ob_digit`. */
+      readonly ob_digit: number;
+      /** `_PyLong_NON_SIZE_BITS`: low bits of `lv_tag` that are not the count. */
+      readonly nonSizeBits: number;
+    };
+
+/** Where a dict entry keeps its key and value. */
+export interface DictEntryModel {
+  /** `sizeof` the entry. */
+  readonly size: number;
+  /** Offset of `me_key`. */
+  readonly me_key: number;
+  /** Offset of `me_value`. */
+  readonly me_value: number;
+}
+
+/** The header of a keys object (3.6+). */
+export type DictKeysModel =
+  | {
+      /** 3.6–3.10: `dk_size` slots, every entry a `PyDictKeyEntry`. */
+      readonly kind: "dk_size";
+      /** `_dictkeysobject.dk_size`. */
+      readonly dk_size: number;
+      /** `_dictkeysobject.dk_nentries`. */
+      readonly dk_nentries: number;
+      /** `_dictkeysobject.dk_indices`. */
+      readonly dk_indices: number;
+      /** `PyDictKeyEntry`. */
+      readonly entry: DictEntryModel;
+    }
+  | {
+      /** 3.11+: `dk_log2_size`, `dk_log2_index_bytes`, and `dk_kind` choosing the entry. */
+      readonly kind: "dk_log2";
+      /** `_dictkeysobject.dk_log2_size`. */
+      readonly dk_log2_size: number;
+      /** `_dictkeysobject.dk_log2_index_bytes`. */
+      readonly dk_log2_index_bytes: number;
+      /** `_dictkeysobject.dk_kind`. */
+      readonly dk_kind: number;
+      /** `_dictkeysobject.dk_nentries`. */
+      readonly dk_nentries: number;
+      /** `_dictkeysobject.dk_indices`. */
+      readonly dk_indices: number;
+      /** `DICT_KEYS_GENERAL`: entries are `PyDictKeyEntry`. */
+      readonly general: number;
+      /** `DICT_KEYS_UNICODE`, `DICT_KEYS_SPLIT`: entries are `PyDictUnicodeEntry`. */
+      readonly unicodeKinds: readonly number[];
+      /** `PyDictKeyEntry`. */
+      readonly generalEntry: DictEntryModel;
+      /** `PyDictUnicodeEntry`. */
+      readonly unicodeEntry: DictEntryModel;
+    };
+
+/** Where a split table's values are. */
+export type DictValuesModel =
+  | {
+      /** 3.6–3.10: `ma_values` is a `PyObject **`. */
+      readonly kind: "array";
+    }
+  | {
+      /** 3.11+: a `PyDictValues`; from 3.13 it records its `capacity`. */
+      readonly kind: "dict_values";
+      /** `PyDictValues.values`. */
+      readonly values: number;
+      /** `PyDictValues.capacity` (3.13+). */
+      readonly capacity?: number;
+    };
+
+/** How dict objects are read. */
+export type DictModel =
+  | {
+      /** 2.7: open addressing, `ma_mask + 1` slots of `PyDictEntry` at `ma_table`. */
+      readonly kind: "table";
+      /** `PyDictObject.ma_used`. */
+      readonly ma_used: number;
+      /** `PyDictObject.ma_mask`. */
+      readonly ma_mask: number;
+      /** `PyDictObject.ma_table`. */
+      readonly ma_table: number;
+      /** `PyDictEntry`. */
+      readonly entry: DictEntryModel;
+    }
+  | {
+      /** 3.6+: a keys object, values in its entries or in a split table. */
+      readonly kind: "keys";
+      /** `PyDictObject.ma_used`. */
+      readonly ma_used: number;
+      /** `PyDictObject.ma_keys`. */
+      readonly ma_keys: number;
+      /** `PyDictObject.ma_values`. */
+      readonly ma_values: number;
+      /** The keys object. */
+      readonly keys: DictKeysModel;
+      /** Split tables' values. */
+      readonly values: DictValuesModel;
+    };
+
+/** Where an instance keeps its attributes beyond `tp_dictoffset`. */
+export type ManagedDictModel =
+  | {
+      /** ≤ 3.10: only `tp_dictoffset`. */
+      readonly kind: "none";
+    }
+  | {
+      /**
+       * 3.11: with `Py_TPFLAGS_MANAGED_DICT`, a dict pointer and a values pointer before the
+       * object; the values (keys in the type's `ht_cached_keys`) until a dict object is made.
+       */
+      readonly kind: "dict_and_values";
+      /** `Py_TPFLAGS_MANAGED_DICT`. */
+      readonly flag: number;
+      /** `MANAGED_DICT_OFFSET`. */
+      readonly dict: number;
+      /** `MANAGED_VALUES_OFFSET`. */
+      readonly values: number;
+      /** `PyHeapTypeObject.ht_cached_keys`. */
+      readonly ht_cached_keys: number;
+    }
+  | {
+      /** 3.12: a `PyDictOrValues` before the object: a dict, or (low bit set) values pointer − 1. */
+      readonly kind: "dict_or_values";
+      /** `Py_TPFLAGS_MANAGED_DICT`. */
+      readonly flag: number;
+      /** Where the `PyDictOrValues` is. */
+      readonly dict: number;
+      /** `PyHeapTypeObject.ht_cached_keys`. */
+      readonly ht_cached_keys: number;
+    }
+  | {
+      /**
+       * 3.13+: a dict pointer before the object; without a dict, with `Py_TPFLAGS_INLINE_VALUES`,
+       * the values after the object (at `tp_basicsize`) while `valid`.
+       */
+      readonly kind: "inline_values";
+      /** `Py_TPFLAGS_MANAGED_DICT`. */
+      readonly flag: number;
+      /** `MANAGED_DICT_OFFSET`. */
+      readonly dict: number;
+      /** `Py_TPFLAGS_INLINE_VALUES`. */
+      readonly inlineFlag: number;
+      /** `PyDictValues.valid`. */
+      readonly valid: number;
+      /** `PyHeapTypeObject.ht_cached_keys`. */
+      readonly ht_cached_keys: number;
+    };
+
+/** What a generated table adds to {@link ReadingModels}: how objects beyond the frames are read. */
+export interface ObjectModels {
+  /** `int` objects. */
+  readonly ints: IntModel;
+  /** Dict objects. */
+  readonly dicts: DictModel;
+  /** Instance attributes. */
+  readonly managedDict: ManagedDictModel;
+  /** The `threading.Thread` attribute holding its name: `_Thread__name` (2.7, mangled) or `_name`. */
+  readonly threadName: "_Thread__name" | "_name";
 }

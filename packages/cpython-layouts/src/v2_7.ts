@@ -136,5 +136,30 @@ export const v2_7 = {
     },
     gil: { kind: "static" },
     gc: { kind: "static" },
+    text: {
+      kind: "string_and_unicode",
+      ob_sval: 36,
+      unicode_length: 16,
+      unicode_str: 24,
+      unicodeWidth: 4,
+    },
+    ints: {
+      kind: "int_and_long",
+      ob_ival: 16,
+      ob_digit: 24,
+    },
+    dicts: {
+      kind: "table",
+      ma_used: 24,
+      ma_mask: 32,
+      ma_table: 40,
+      entry: {
+        size: 24,
+        me_key: 8,
+        me_value: 16,
+      },
+    },
+    managedDict: { kind: "none" },
+    threadName: "_Thread__name",
   },
 } as const satisfies PythonLayout;

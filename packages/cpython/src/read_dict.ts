@@ -80,11 +80,12 @@ export class DictReader {
     if (this.objects.typeName(dict) !== "dict" && (this.#type(type, what).flags & BigInt(L.constants.Py_TPFLAGS_DICT_SUBCLASS)) === 0n) {
       throw new WalkError(`${what} at 0x${dict.toString(16)} is a '${this.objects.typeName(dict).slice(0, 40)}', not a 'dict'`, dict);
     }
-    const used = r.i64(dict + BigInt(L.PyDictObject.ma_used), what);
+    const model = L.models.dicts;
+    const used = r.i64(dict + BigInt(model.ma_used), what);
     if (used < 0n || used > BigInt(max)) throw new WalkError(`${what} at 0x${dict.toString(16)} has an implausible ${used} items`, dict);
-    if (L.PyDictObject.ma_table !== undefined) return this.#table27(dict, Number(used), what, max);
-    const keys = r.ptr(dict + BigInt(L.PyDictObject.ma_keys!), what);
-    const values = r.ptr(dict + BigInt(L.PyDictObject.ma_values!), what);
+    if (model.kind === "table") return this.#table27(dict, Number(used), what, max);
+    const keys = r.ptr(dict + BigInt(model.ma_keys), what);
+    const values = r.ptr(dict + BigInt(model.ma_values), what);
     return this.#keysItems(keys, values === 0n ? undefined : this.#splitValues(values, what), what, max);
   }
 
@@ -102,29 +103,28 @@ export class DictReader {
     const max = options.maxEntries ?? MAX_DICT_ENTRIES;
     const type = r.ptr(object + BigInt(L.PyObject.ob_type), what);
     const info = this.#type(type, what);
-    const C = L.constants;
+    const managed = L.models.managedDict;
     let dict: bigint;
-    if (C.Py_TPFLAGS_MANAGED_DICT !== undefined && (info.flags & BigInt(C.Py_TPFLAGS_MANAGED_DICT)) !== 0n) {
-      const dictAt = object + BigInt(C.MANAGED_DICT_OFFSET!);
-      const { minor } = L.version;
-      if (C.MANAGED_VALUES_OFFSET !== undefined) {
+    if (managed.kind !== "none" && (info.flags & BigInt(managed.flag)) !== 0n) {
+      const dictAt = object + BigInt(managed.dict);
+      const keysOf = () => this.#cachedKeys(type, info, managed.ht_cached_keys, what);
+      if (managed.kind === "dict_and_values") {
         // 3.11: values without a dict object until one is asked for; then the values pointer is NULL.
-        const values = r.ptr(object + BigInt(C.MANAGED_VALUES_OFFSET), `${what} values`);
-        if (values !== 0n) return this.#keysItems(this.#cachedKeys(type, info, what), this.#splitValues(values, what), what, max);
+        const values = r.ptr(object + BigInt(managed.values), `${what} values`);
+        if (values !== 0n) return this.#keysItems(keysOf(), this.#splitValues(values, what), what, max);
         dict = r.ptr(dictAt, `${what} dict`);
-      } else if (minor === 12) {
+      } else if (managed.kind === "dict_or_values") {
         // 3.12: PyDictOrValues, a dict or (lowest bit set) a PyDictValues pointer minus 1.
         const tagged = r.u64(dictAt, `${what} dict or values`);
-        if ((tagged & 1n) !== 0n) return this.#keysItems(this.#cachedKeys(type, info, what), this.#splitValues(tagged + 1n, what), what, max);
+        if ((tagged & 1n) !== 0n) return this.#keysItems(keysOf(), this.#splitValues(tagged + 1n, what), what, max);
         dict = tagged;
       } else {
         // 3.13+: a dict object, else (Py_TPFLAGS_INLINE_VALUES) values right after the object while valid.
         dict = r.ptr(dictAt, `${what} dict`);
-        const inline = C.Py_TPFLAGS_INLINE_VALUES;
-        if (dict === 0n && inline !== undefined && (info.flags & BigInt(inline)) !== 0n) {
+        if (dict === 0n && (info.flags & BigInt(managed.inlineFlag)) !== 0n) {
           const values = object + BigInt(info.basicsize);
-          if (r.u8(values + BigInt(L.PyDictValues!.valid!), `${what} inline values`) === 0) return [];
-          return this.#keysItems(this.#cachedKeys(type, info, what), this.#splitValues(values, what), what, max);
+          if (r.u8(values + BigInt(managed.valid), `${what} inline values`) === 0) return [];
+          return this.#keysItems(keysOf(), this.#splitValues(values, what), what, max);
         }
       }
     } else if (info.dictoffset > 0) {
@@ -158,14 +158,15 @@ export class DictReader {
     const L = this.objects.layout;
     const r = this.objects.reader;
     const type = this.objects.typeName(object);
+    const text = L.models.text;
     let length: bigint;
-    if (L.version.major === 2) {
+    if (text.kind === "string_and_unicode") {
       if (type === "str") length = r.i64(object + BigInt(L.PyVarObject.ob_size), "key");
-      else if (type === "unicode") length = r.i64(object + BigInt(L.PyUnicodeObject.length!), "key");
+      else if (type === "unicode") length = r.i64(object + BigInt(text.unicode_length), "key");
       else return false;
     } else {
       if (type !== "str") return false;
-      length = r.i64(object + BigInt(L.PyASCIIObject!.length), "key");
+      length = r.i64(object + BigInt(text.length), "key");
     }
     return length === BigInt(expected.length) && this.objects.string(object, "key") === expected;
   }
@@ -188,10 +189,9 @@ export class DictReader {
   }
 
   /** The keys a heap type's instances share (`ht_cached_keys`). */
-  #cachedKeys(type: bigint, info: TypeInfo, what: string): bigint {
+  #cachedKeys(type: bigint, info: TypeInfo, offset: number, what: string): bigint {
     const L = this.objects.layout;
-    const offset = L.PyHeapTypeObject?.ht_cached_keys;
-    if (offset === undefined || (info.flags & BigInt(L.constants.Py_TPFLAGS_HEAPTYPE)) === 0n) {
+    if ((info.flags & BigInt(L.constants.Py_TPFLAGS_HEAPTYPE)) === 0n) {
       throw new WalkError(`${what}: type at 0x${type.toString(16)} has values without a dict but is not a heap type`, type);
     }
     const keys = this.objects.reader.ptr(type + BigInt(offset), `${what} type's cached keys`);
@@ -200,63 +200,70 @@ export class DictReader {
   }
 
   #splitValues(values: bigint, what: string): SplitValues {
-    const V = this.objects.layout.PyDictValues;
-    if (V === undefined) return { array: values, capacity: undefined }; // 3.6–3.10: PyObject **
-    const capacity = V.capacity === undefined ? undefined : this.objects.reader.u8(values + BigInt(V.capacity), `${what} values capacity`);
-    return { array: values + BigInt(V.values), capacity };
+    const model = this.#keysModel().values;
+    if (model.kind === "array") return { array: values, capacity: undefined }; // 3.6–3.10: PyObject **
+    const capacity = model.capacity === undefined ? undefined : this.objects.reader.u8(values + BigInt(model.capacity), `${what} values capacity`);
+    return { array: values + BigInt(model.values), capacity };
+  }
+
+  /** The keys-object model; only 3.6+ dicts have keys objects. */
+  #keysModel(): Extract<PythonLayout["models"]["dicts"], { kind: "keys" }> {
+    const model = this.objects.layout.models.dicts;
+    if (model.kind !== "keys") throw new Error("a 2.7 dict has no keys object"); // a bug, not corruption
+    return model;
   }
 
   /** 2.7: `ma_mask + 1` slots of `PyDictEntry`; a slot is an item when both key and value are set. */
   #table27(dict: bigint, used: number, what: string, max: number): DictItem[] {
     const L = this.objects.layout;
     const r = this.objects.reader;
-    const mask = r.i64(dict + BigInt(L.PyDictObject.ma_mask!), what);
+    const model = L.models.dicts;
+    if (model.kind !== "table") throw new Error("only a 2.7 dict has ma_table"); // a bug, not corruption
+    const mask = r.i64(dict + BigInt(model.ma_mask), what);
     // Tables grow to about 4x their items and never shrink when items are deleted: cap at 4x the limit.
     if (mask < 0n || ((mask + 1n) & mask) !== 0n || mask + 1n > BigInt(Math.max(8, max * 4))) {
       throw new WalkError(`${what} at 0x${dict.toString(16)} has an implausible ma_mask ${mask} for ${used} items`, dict);
     }
-    const table = r.ptr(dict + BigInt(L.PyDictObject.ma_table!), what);
-    const E = L.PyDictEntry!;
-    return this.#entries(table, Number(mask) + 1, L.sizeof.PyDictEntry!, E.me_key, E.me_value, undefined, used, what);
+    const table = r.ptr(dict + BigInt(model.ma_table), what);
+    const E = model.entry;
+    return this.#entries(table, Number(mask) + 1, E.size, E.me_key, E.me_value, undefined, used, what);
   }
 
   /** 3.6+: the entries of a keys object, values from them or from a split table. */
   #keysItems(keys: bigint, values: SplitValues | undefined, what: string, max: number): DictItem[] {
-    const L = this.objects.layout;
     const r = this.objects.reader;
-    const K = L._dictkeysobject!;
+    const K = this.#keysModel().keys;
     const at = `${what} keys at 0x${keys.toString(16)}`;
     let slots: bigint;
     let indexBytes: bigint;
-    let general = true;
-    if (K.dk_size !== undefined) {
+    let entry: { readonly size: number; readonly me_key: number; readonly me_value: number };
+    if (K.kind === "dk_size") {
       slots = r.i64(keys + BigInt(K.dk_size), what);
       if (slots <= 0n || slots > 1n << BigInt(MAX_LOG2_SIZE) || (slots & (slots - 1n)) !== 0n) {
         throw new WalkError(`${at} has an implausible dk_size ${slots}`, keys);
       }
       const width = slots <= 0xffn ? 1n : slots <= 0xffffn ? 2n : slots <= 0xffffffffn ? 4n : 8n;
       indexBytes = slots * width;
+      entry = K.entry;
     } else {
-      const log2 = r.u8(keys + BigInt(K.dk_log2_size!), what);
-      const log2Bytes = r.u8(keys + BigInt(K.dk_log2_index_bytes!), what);
-      const kind = r.u8(keys + BigInt(K.dk_kind!), what);
-      const C = L.constants;
+      const log2 = r.u8(keys + BigInt(K.dk_log2_size), what);
+      const log2Bytes = r.u8(keys + BigInt(K.dk_log2_index_bytes), what);
+      const kind = r.u8(keys + BigInt(K.dk_kind), what);
       if (log2 > MAX_LOG2_SIZE || log2Bytes < log2 || log2Bytes > log2 + 3) {
         throw new WalkError(`${at} has an implausible dk_log2_size ${log2} / dk_log2_index_bytes ${log2Bytes}`, keys);
       }
-      if (kind !== C.DICT_KEYS_GENERAL && kind !== C.DICT_KEYS_UNICODE && kind !== C.DICT_KEYS_SPLIT) {
+      if (kind !== K.general && !K.unicodeKinds.includes(kind)) {
         throw new WalkError(`${at} has an unknown dk_kind ${kind}`, keys);
       }
       slots = 1n << BigInt(log2);
       indexBytes = 1n << BigInt(log2Bytes);
-      general = kind === C.DICT_KEYS_GENERAL;
+      entry = kind === K.general ? K.generalEntry : K.unicodeEntry;
     }
     const nentries = r.i64(keys + BigInt(K.dk_nentries), what);
     if (nentries < 0n || nentries > slots) throw new WalkError(`${at} has an implausible dk_nentries ${nentries} for ${slots} slots`, keys);
     if (nentries > BigInt(max)) throw new WalkError(`${at} has ${nentries} entries, more than ${max}`, keys);
     const first = keys + BigInt(K.dk_indices) + indexBytes;
-    const entry = general ? L.PyDictKeyEntry! : L.PyDictUnicodeEntry!;
-    const size = general ? L.sizeof.PyDictKeyEntry! : L.sizeof.PyDictUnicodeEntry!;
+    const size = entry.size;
     let count = Number(nentries);
     if (values?.capacity !== undefined) count = Math.min(count, values.capacity);
     return this.#entries(first, count, size, entry.me_key, entry.me_value, values?.array, max, what);

@@ -30,28 +30,26 @@ export function readInt(objects: ObjectReader<PythonLayout>, object: bigint, wha
   const r = objects.reader;
   const type = objects.typeName(object);
   const at = `${what} at 0x${object.toString(16)}`;
-  if (L.version.major === 2 && type === "int") return r.i64(object + BigInt(L.PyIntObject!.ob_ival), what);
-  if (type !== "int" && !(L.version.major === 2 && type === "long")) {
+  const model = L.models.ints;
+  if (model.kind === "int_and_long" && type === "int") return r.i64(object + BigInt(model.ob_ival), what);
+  if (type !== "int" && !(model.kind === "int_and_long" && type === "long")) {
     throw new WalkError(`${at} is a '${type.slice(0, 40)}', not an 'int'`, object);
   }
   let count: bigint;
   let negative: boolean;
-  let digits: bigint;
-  const tagOffset = L.PyLongObject.long_value_lv_tag;
-  if (tagOffset !== undefined) {
-    const tag = r.u64(object + BigInt(tagOffset), what);
+  if (model.kind === "lv_tag") {
+    const tag = r.u64(object + BigInt(model.lv_tag), what);
     const sign = tag & 3n;
     if (sign === 3n) throw new WalkError(`${at} has an invalid sign in lv_tag 0x${tag.toString(16)}`, object);
-    count = tag >> BigInt(L.constants._PyLong_NON_SIZE_BITS ?? 3);
+    count = tag >> BigInt(model.nonSizeBits);
     if (sign === 1n && count !== 0n) throw new WalkError(`${at} is zero with ${count} digits`, object);
     negative = sign === 2n;
-    digits = object + BigInt(L.PyLongObject.long_value_ob_digit!);
   } else {
     const size = r.i64(object + BigInt(L.PyVarObject.ob_size), what);
     negative = size < 0n;
     count = negative ? -size : size;
-    digits = object + BigInt(L.PyLongObject.ob_digit!);
   }
+  const digits = object + BigInt(model.ob_digit);
   if (count > BigInt(MAX_INT_DIGITS)) throw new WalkError(`${at} has an implausible ${count} digits`, object);
   const n = Number(count);
   if (n === 0) return 0n;

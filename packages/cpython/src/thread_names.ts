@@ -57,7 +57,7 @@ export function readThreadNames(objects: ObjectReader, interp: bigint, warnings:
     const globals = r.ptr(threading + BigInt(L.PyModuleObject.md_dict), "threading.__dict__");
     const active = dicts.find(dicts.items(globals, "threading.__dict__", { maxEntries: MAX_MODULE_ITEMS }), "_active");
     if (active === undefined) return names;
-    const nameKey = L.version.major === 2 ? "_Thread__name" : "_name";
+    const nameKey = L.models.threadName;
     const failures: string[] = [];
     let attributesRead = 0;
     for (const { key, value } of dicts.items(active, "threading._active", { maxEntries: MAX_NAMED_THREADS })) {

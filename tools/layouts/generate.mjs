@@ -49,15 +49,17 @@ export const OUT_DIR = join(ROOT, "packages/cpython-layouts/src");
  *   debug: boolean,
  *   freeThreaded: boolean,
  *   pointerSize: number,
+ *   defines: string[],
  * }} Interpreter
  * @typedef {Record<string, unknown>} Layout
  */
 
 // Runs under Python 2.7 and 3.x alike.
 const DESCRIBE = `
-import json, struct, sys, sysconfig
+import json, re, struct, sys, sysconfig
 v = sys.version_info
 print(json.dumps({
+    "defines": sorted(set(re.findall(r"-D(_Py_\\w+(?:=\\S*)?)", sysconfig.get_config_var("PY_CORE_CFLAGS") or ""))),
     "version": {"major": v[0], "minor": v[1], "micro": v[2]},
     "include": sysconfig.get_paths()["include"],
     "debug": bool(sysconfig.get_config_var("Py_DEBUG")) or hasattr(sys, "gettotalrefcount"),
@@ -101,7 +103,7 @@ export function fieldsFor(version) {
 export function parseDebugOffsets(header) {
   const start = header.indexOf("typedef struct _Py_DebugOffsets {");
   const end = header.indexOf("} _Py_DebugOffsets;", start);
-  if (start < 0 || end < 0) throw new Error("cannot find the _Py_DebugOffsets struct in pycore_runtime.h");
+  if (start < 0 || end < 0) throw new Error("cannot find the _Py_DebugOffsets struct in its header");
   const body = header
     .slice(header.indexOf("{", start) + 1, end)
     .replace(/\/\*[\s\S]*?\*\//g, "")
@@ -216,8 +218,10 @@ export async function probeSource(interpreter) {
     }
   }
   if (headers.some((header) => header.endsWith("pycore_runtime.h")) && parseRange("3.13+")(version)) {
-    const runtime = await readFile(join(interpreter.include, "internal/pycore_runtime.h"), "utf8");
-    for (const member of parseDebugOffsets(runtime)) {
+    // 3.13 declares _Py_DebugOffsets in pycore_runtime.h; 3.14 moved it to pycore_debug_offsets.h.
+    const own = join(interpreter.include, "internal/pycore_debug_offsets.h");
+    const declaring = existsSync(own) ? own : join(interpreter.include, "internal/pycore_runtime.h");
+    for (const member of parseDebugOffsets(await readFile(declaring, "utf8"))) {
       lines.push(`  emit("_Py_DebugOffsets.${member}", (long long)offsetof(_Py_DebugOffsets, ${member}));`);
     }
   }
@@ -240,7 +244,11 @@ export async function runProbe(interpreter, options = {}) {
     await writeFile(source, await probeSource(interpreter));
     const include = interpreter.include;
     try {
-      await run(cc, ["-std=gnu11", "-O0", "-w", "-I", include, "-I", join(include, "internal"), source, "-o", binary]);
+      // The parent directory too: Debian's pyconfig.h includes <x86_64-linux-gnu/pythonX.Y/pyconfig.h>.
+      // The build's own internal options (`_Py_TIER2`, `_Py_JIT`: Debian builds 3.14+ with the JIT)
+      // change internal structs, so the probe sees them as the interpreter's core was compiled.
+      const defines = interpreter.defines.map((define) => `-D${define}`);
+      await run(cc, ["-std=gnu11", "-O0", "-w", ...defines, "-I", include, "-I", join(include, "internal"), "-I", dirname(include), source, "-o", binary]);
     } catch (error) {
       const stderr = /** @type {{ stderr?: string }} */ (error).stderr ?? String(error);
       throw new Error(`probe for ${interpreter.python} does not compile:\n${stderr.slice(0, 4000)}`);

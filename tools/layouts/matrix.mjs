@@ -4,9 +4,10 @@
 import { existsSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { readProvidedDebianPython } from "../testing/debian_pythons.mjs";
 
 /** Minor versions with a table, oldest first. */
-export const MATRIX = ["2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"];
+export const MATRIX = ["2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"];
 
 /**
  * A sortable number for `"3.14"`.
@@ -19,7 +20,9 @@ export function versionKey(version) {
 
 /**
  * Finds an interpreter of a minor version: `$CORESTACK_PYTHON_3_13` (dots as underscores) if set,
- * else the newest `$PYENV_ROOT/versions/3.13.*` (default `~/.pyenv`). Headers must be installed.
+ * else the newest `$PYENV_ROOT/versions/3.13.*` (default `~/.pyenv`), else the Debian build that
+ * `tools/testing/debian_pythons.mjs` provided (3.14, 3.15: its `-dev` headers come with it).
+ * Headers must be installed.
  * @param {string} version "3.13"
  * @returns {string | undefined} path of the executable
  */
@@ -27,7 +30,8 @@ export function findInterpreter(version) {
   const fromEnvironment = process.env[`CORESTACK_PYTHON_${version.replace(".", "_")}`];
   if (fromEnvironment) return fromEnvironment;
   const root = join(process.env.PYENV_ROOT ?? join(homedir(), ".pyenv"), "versions");
-  if (!existsSync(root)) return undefined;
+  const debian = () => readProvidedDebianPython(version)?.python;
+  if (!existsSync(root)) return debian();
   const candidates = readdirSync(root)
     .map((entry) => ({ entry, match: new RegExp(`^${version.replace(".", "\\.")}\\.(\\d+)$`).exec(entry) }))
     .filter(({ match }) => match !== null)
@@ -36,5 +40,5 @@ export function findInterpreter(version) {
     const python = join(root, entry, "bin", `python${version}`);
     if (existsSync(python)) return python;
   }
-  return undefined;
+  return debian();
 }

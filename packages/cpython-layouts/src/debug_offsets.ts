@@ -168,7 +168,8 @@ function decode(bytes: Uint8Array, littleEndian: boolean): Decoded {
     }
     if (size !== undefined && size > 0) {
       for (const [field, value] of Object.entries(section)) {
-        if (field !== "size" && value >= size) {
+        // `*_size` members (`asciiobject_size`, 3.15's `gc.generation_stats_size`) are sizes, not offsets.
+        if (field !== "size" && !field.endsWith("_size") && value >= size) {
           const offset = at[field] ?? 0;
           fail(`${member}.${field} at offset 0x${offset.toString(16)}: ${value} is not inside the ${size}-byte struct`, offset, "implausible_offset");
         }

@@ -72,9 +72,9 @@ const ASCII_STATE = {
  * `enum _frameowner`: internal, not ABI, so keyed by version, each from that version's header.
  * 3.12 and 3.13, `Include/internal/pycore_frame.h`: THREAD 0, GENERATOR 1, FRAME_OBJECT 2,
  * CSTACK 3. 3.14 moved the enum to `Include/internal/pycore_interpframe_structs.h` and
- * renumbered it: FRAME_OBJECT 2, then FRAME_OWNED_BY_INTERPRETER 3 (new) and CSTACK 4. A later
- * version is not known here (the development branch after 3.14 drops CSTACK again), so it gets no
- * owners: a reader must then not skip frames by owner.
+ * renumbered it: FRAME_OBJECT 2, then FRAME_OWNED_BY_INTERPRETER 3 (new) and CSTACK 4. 3.15 drops
+ * CSTACK (same header). A later version is not known here, so it gets no owners: a reader must then
+ * not skip frames by owner, and tells frames that run no code by their executable (`None`).
  */
 const FRAME_OWNERS: Readonly<Record<string, Pick<ConstantsTable, FrameOwnerConstant>>> = {
   "3.13": { FRAME_OWNED_BY_THREAD: 0, FRAME_OWNED_BY_GENERATOR: 1, FRAME_OWNED_BY_FRAME_OBJECT: 2, FRAME_OWNED_BY_CSTACK: 3 },
@@ -85,6 +85,7 @@ const FRAME_OWNERS: Readonly<Record<string, Pick<ConstantsTable, FrameOwnerConst
     FRAME_OWNED_BY_INTERPRETER: 3,
     FRAME_OWNED_BY_CSTACK: 4,
   },
+  "3.15": { FRAME_OWNED_BY_THREAD: 0, FRAME_OWNED_BY_GENERATOR: 1, FRAME_OWNED_BY_FRAME_OBJECT: 2, FRAME_OWNED_BY_INTERPRETER: 3 },
 };
 
 /**

@@ -45,7 +45,7 @@ describe("documented base", () => {
     }
   });
 
-  test("debugOffsetsBase() keys the frame owners by version: 3.14 renumbered them, later ones are unknown", () => {
+  test("debugOffsetsBase() keys the frame owners by version: 3.14 renumbered them, 3.15 dropped CSTACK, later ones are unknown", () => {
     expect(debugOffsetsBase({ major: 3, minor: 14 }).constants).toEqual({
       FRAME_OWNED_BY_THREAD: 0,
       FRAME_OWNED_BY_GENERATOR: 1,
@@ -53,8 +53,14 @@ describe("documented base", () => {
       FRAME_OWNED_BY_INTERPRETER: 3,
       FRAME_OWNED_BY_CSTACK: 4,
     });
-    expect(debugOffsetsBase({ major: 3, minor: 15 }).constants).toEqual({});
-    expect(debugOffsetsBase({ major: 3, minor: 15 }).PyObject).toEqual(layouts["3.13"].PyObject);
+    expect(debugOffsetsBase({ major: 3, minor: 15 }).constants).toEqual({
+      FRAME_OWNED_BY_THREAD: 0,
+      FRAME_OWNED_BY_GENERATOR: 1,
+      FRAME_OWNED_BY_FRAME_OBJECT: 2,
+      FRAME_OWNED_BY_INTERPRETER: 3,
+    });
+    expect(debugOffsetsBase({ major: 3, minor: 16 }).constants).toEqual({});
+    expect(debugOffsetsBase({ major: 3, minor: 16 }).PyObject).toEqual(layouts["3.15"].PyObject);
   });
 
   test("debugOffsetsBase() describes 3.13+ only", () => {

@@ -166,6 +166,59 @@ function insertMember(bytes: Uint8Array, after: string, extra: bigint): Uint8Arr
   return grown;
 }
 
+/**
+ * `debug_offsets.js` as it would be if 3.13 were the newest table: the real tables up to 3.13, so
+ * a 3.14 read from 3.13-shaped bytes is "newer than every table" (the mechanism a future version
+ * goes through), whatever tables the package has since gained.
+ */
+async function withTablesUpTo313<T>(run: (module: typeof import("./debug_offsets.js")) => Promise<T> | T): Promise<T> {
+  const upTo313 = Object.fromEntries(Object.entries(layouts).filter(([, table]) => table.version.major === 2 || table.version.minor <= 13));
+  vi.resetModules();
+  vi.doMock("./layouts.js", () => ({ layouts: upTo313, layoutFor: () => undefined }));
+  try {
+    return await run(await import("./debug_offsets.js"));
+  } finally {
+    vi.doUnmock("./layouts.js");
+    vi.resetModules();
+  }
+}
+
+/** The first sizeof(_Py_DebugOffsets) bytes of an interpreter's own _PyRuntime. */
+async function runtimeOf(python: string, bytes: number): Promise<{ bytes: Uint8Array; hexversion: number }> {
+  const { stdout } = await promisify(execFile)(python, ["-c", READ_RUNTIME, String(bytes)]);
+  const [hex = "", hexversion = ""] = stdout.trim().split("\n");
+  return { bytes: Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16)), hexversion: Number(hexversion) };
+}
+
+describe("debug offsets of the versions after 3.13", () => {
+  // Each table is cross-checked with its interpreter's own description of itself.
+  for (const version of ["3.14", "3.15"] as const) {
+    const python = findInterpreter(version);
+    const table = layouts[version];
+    test.skipIf(python === undefined)(
+      `layoutFromDebugOffsets() agrees with layouts["${version}"] on every field it gives, from the _PyRuntime of ${python ?? `python${version} (not provided: run node tools/testing/debian_pythons.mjs ${version})`}`,
+      async () => {
+        const { bytes, hexversion } = await runtimeOf(python as string, table.sizeof._Py_DebugOffsets);
+        const decoded = decodeDebugOffsets(bytes);
+        expect(decoded.version).toBe(hexversion);
+        expect(decoded["free_threaded"]).toBe(0);
+        const layout = layoutFromDebugOffsets(bytes);
+        const groups = table as unknown as Record<string, Record<string, number>>;
+        const got = layout as unknown as Record<string, Record<string, number>>;
+        for (const { group, field } of DEBUG_OFFSETS_FIELDS) {
+          expect(got[group]?.[field], `${version}: ${group}.${field}`).toBe(groups[group]?.[field]);
+        }
+        const { interpreters_main: _main, ...runtime } = table.models.runtime;
+        const { ints: _i, dicts: _d, managedDict: _m, threadName: _t, ...reading } = table.models;
+        expect(layout.models).toEqual({ ...reading, runtime });
+        expect(layout.constants).toEqual(
+          Object.fromEntries(Object.entries(table.constants).filter(([name]) => name.startsWith("FRAME_OWNED_BY_"))),
+        );
+      },
+    );
+  }
+});
+
 describe("debug offsets", () => {
   test.skipIf(python313 === undefined)(
     `layoutFromDebugOffsets() agrees with layouts["3.13"] on every field it gives, from the _PyRuntime of ${python313 ?? "python3.13 (absent: set CORESTACK_PYTHON_3_13)"}`,
@@ -282,7 +335,9 @@ describe("debug offsets", () => {
   });
 
   test("layoutFromDebugOffsets() reads a 3.14.0 with no table through the 3.13 _Py_DebugOffsets struct layout", async () => {
-    for (const [name, bytes] of await blobs()) {
+    const blobsOf313 = await blobs();
+    await withTablesUpTo313(({ layoutFromDebugOffsets }) => {
+    for (const [name, bytes] of blobsOf313) {
       const as313 = layoutFromDebugOffsets(bytes);
       const as314 = layoutFromDebugOffsets(setU64(bytes, "version", 0x030e00f0n));
       expect(as314.version, name).toEqual({ major: 3, minor: 14 });
@@ -306,12 +361,15 @@ describe("debug offsets", () => {
       expect([...models314.frames.skipOwners].sort()).toEqual([3, 4]);
       expect({ ...models314.frames, reference: undefined, skipOwners: undefined }).toEqual({ ...models313.frames, reference: undefined, skipOwners: undefined });
       // A later version still decodes (same checks), with no frame owners known.
-      expect(layoutFromDebugOffsets(setU64(bytes, "version", 0x030f00a1n)).constants).toEqual({});
+      expect(layoutFromDebugOffsets(setU64(bytes, "version", 0x031000a1n)).constants).toEqual({});
     }
+    });
   });
 
   test("decodeDebugOffsets() refuses a version with no table whose _Py_DebugOffsets does not fit the newest struct layout", async () => {
-    for (const [name, bytes] of await blobs()) {
+    const blobsOf313 = await blobs();
+    await withTablesUpTo313(({ decodeDebugOffsets, layoutFromDebugOffsets }) => {
+    for (const [name, bytes] of blobsOf313) {
       const v314 = setU64(bytes, "version", 0x030e00f0n);
       const refusals: Array<[string, Uint8Array]> = [
         ["a section without a size", setU64(v314, "thread_state.size", 0n)],
@@ -334,6 +392,7 @@ describe("debug offsets", () => {
       expect(codeOf(() => decodeDebugOffsets(setU64(bytes, "code_object.size", 64n)))).toBe("implausible_offset");
       expect(codeOf(() => layoutFromDebugOffsets(setU64(bytes, "pyobject.ob_type", 0n)))).toBe("inconsistent");
     }
+    });
   });
 
   test("decodeDebugOffsets() rejects a wrong cookie", () => {
@@ -349,14 +408,18 @@ describe("debug offsets", () => {
     expect(() => decodeDebugOffsets(synthesize().subarray(0, 100))).toThrow(/100 of 584 bytes given/);
   });
 
-  test("decodeDebugOffsets() rejects versions without a known _Py_DebugOffsets layout", () => {
+  test("decodeDebugOffsets() rejects versions without a known _Py_DebugOffsets layout", async () => {
     // 3.12 had none; 4.0 is not a 3.x newer than the tables; the upper half of the version must be 0.
     for (const version of [0x030c01f0n, 0x030600f0n, 0x040000f0n, 0x1_030d00f0n]) {
       expect(codeOf(() => decodeDebugOffsets(setU64(synthesize(), "version", version)))).toBe("unsupported_version");
     }
     expect(() => decodeDebugOffsets(setU64(synthesize(), "version", 0x030c01f0n))).toThrow(/version 0x30c01f0/);
     // A 3.x newer than every table decodes with the newest struct layout, its sizes being consistent.
-    expect(decodeDebugOffsets(setU64(synthesize(), "version", 0x030e00f0n)).version).toBe(0x030e00f0);
+    await withTablesUpTo313(({ decodeDebugOffsets }) => {
+      expect(decodeDebugOffsets(setU64(synthesize(), "version", 0x030e00f0n)).version).toBe(0x030e00f0);
+    });
+    // With its own table, 3.14 is decoded with its own struct: 3.13-shaped bytes do not fit it.
+    expect(codeOf(() => decodeDebugOffsets(setU64(synthesize(), "version", 0x030e00f0n)))).toBe("truncated");
     // Another 3.13 patch release or pre-release is fine.
     expect(decodeDebugOffsets(setU64(synthesize(), "version", 0x030d05f0n)).version).toBe(0x030d05f0);
     expect(layoutFromDebugOffsets(setU64(synthesize(), "version", 0x030d00c1n)).source).toMatch(/^_Py_DebugOffsets of CPython 3\.13\.0rc1 /);

@@ -4,8 +4,9 @@
 // (`PyObject: v3_12.PyObject`): values are compared as the modules resolve them, and the text of
 // each file as the generator renders it from those values and the previous committed table.
 import { spawnSync } from "node:child_process";
+import { existsSync, realpathSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { PRIVATE_STRUCTS, parseRange } from "../../../tools/layouts/fields.mjs";
 import {
@@ -42,6 +43,42 @@ function dwarfOffsets(file: string, type: string): Map<string, number> | undefin
     if (match && name !== undefined) offsets.set(name, Number(match[1]));
   }
   return offsets;
+}
+
+/**
+ * The detached debug information of an interpreter's executable, found by its build-id under the
+ * interpreter's own prefix (the Debian builds that tools/testing/debian_pythons.mjs provides with
+ * their `-dbg` packages) or the machine's `/usr/lib/debug`; undefined when there is none.
+ */
+function detachedDebugInfo(python: string): string | undefined {
+  const executable = realpathSync(python);
+  const notes = spawnSync("readelf", ["-n", executable], { encoding: "utf8" }).stdout;
+  const id = /Build ID: ([0-9a-f]+)/.exec(notes)?.[1];
+  if (id === undefined) return undefined;
+  const relative = join(".build-id", id.slice(0, 2), `${id.slice(2)}.debug`);
+  const prefix = dirname(dirname(dirname(executable))); // PREFIX/usr/bin/python3.X
+  return [join(prefix, "usr/lib/debug", relative), join("/usr/lib/debug", relative)].find((file) => existsSync(file));
+}
+
+/** Top-level member offsets and total size of each struct, as one gdb run reads them from DWARF. */
+function dwarfStructs(file: string, types: readonly string[]): Map<string, { members: Map<string, number>; size: number }> {
+  const commands = types.flatMap((type) => ["-ex", `echo @@${type}\\n`, "-ex", `ptype /o ${type}`]);
+  const run = spawnSync("gdb", ["-batch", "-nx", "-ex", "set max-value-size unlimited", ...commands, file], { encoding: "utf8" });
+  const result = new Map<string, { members: Map<string, number>; size: number }>();
+  for (const block of run.stdout.split(/^@@/m).slice(1)) {
+    const type = block.slice(0, block.indexOf("\n"));
+    if (!/type = /.test(block)) continue; // not in this file's DWARF
+    const members = new Map<string, number>();
+    for (const line of block.split("\n")) {
+      const match = /^\/\*\s+(\d+)(?::\s*\d+)?\s+\|\s+\d+ \*\/ {4}(?! )(.*);$/.exec(line);
+      const name = match?.[2] === undefined ? undefined : /(\w+)(\[\d*\])?$/.exec(match[2])?.[1];
+      if (match && name !== undefined) members.set(name, Number(match[1]));
+    }
+    // Nested structs print their own totals first; the outer struct's is the last.
+    const size = Number([...block.matchAll(/total size \(bytes\):\s+(\d+)/g)].at(-1)?.[1] ?? NaN);
+    result.set(type, { members, size });
+  }
+  return result;
 }
 
 describe("generated tables", () => {
@@ -102,6 +139,61 @@ describe("generated tables", () => {
         const file = await readFile(join(OUT_DIR, `${tableName(interpreter.version)}.ts`), "utf8");
         expect(file).toBe(renderLayout(layout, previousTable(version)));
       }
+    });
+  }
+
+  // A stripped distribution build's tables are checked against the DWARF of its detached debug
+  // information (Debian's -dbg packages hold it for the release executable): the struct members
+  // of every group that names a C struct, and the struct's size.
+  for (const version of MATRIX) {
+    const python = findInterpreter(version);
+    const debug = python === undefined ? undefined : detachedDebugInfo(python);
+    const skip = debug === undefined || !hasGdb;
+    const name = skip
+      ? `layouts["${version}"] is not checked against detached DWARF: ${!hasGdb ? "no gdb" : python === undefined ? "no interpreter" : `${python} has no detached debug information`}`
+      : `layouts["${version}"] matches the DWARF of ${python}'s detached debug information`;
+    test(name, { concurrent: true, skip }, () => {
+      const table = layouts[version as keyof typeof layouts] as unknown as Record<string, Record<string, number> | undefined>;
+      const sizes = table["sizeof"] ?? {};
+      const structs: Array<[group: string, type: string]> = [
+        ["PyThreadState", "struct _ts"],
+        ["PyInterpreterState", "struct _is"],
+        ["_PyRuntimeState", "struct pyruntimestate"],
+        ["_PyInterpreterFrame", "struct _PyInterpreterFrame"],
+        ["PyCodeObject", "PyCodeObject"],
+        ["PyASCIIObject", "PyASCIIObject"],
+        ["PyCompactUnicodeObject", "PyCompactUnicodeObject"],
+        ["PyUnicodeObject", "PyUnicodeObject"],
+        ["PyBytesObject", "PyBytesObject"],
+        ["PyTupleObject", "PyTupleObject"],
+        ["PyListObject", "PyListObject"],
+        ["PyFloatObject", "PyFloatObject"],
+        ["PyDictObject", "PyDictObject"],
+        ["PyDictKeyEntry", "PyDictKeyEntry"],
+        ["PyDictUnicodeEntry", "PyDictUnicodeEntry"],
+        ["PyModuleObject", "PyModuleObject"],
+        ["PyTypeObject", "PyTypeObject"],
+      ];
+      const dwarf = dwarfStructs(debug as string, structs.map(([, type]) => type));
+      let compared = 0;
+      for (const [group, type] of structs) {
+        const found = dwarf.get(type);
+        expect(found, `${type} in the DWARF`).toBeDefined();
+        if (found === undefined) continue;
+        const size = sizes[group];
+        if (size !== undefined) {
+          expect(found.size, `sizeof(${type})`).toBe(size);
+          compared += 1;
+        }
+        // Members named as in C; nested designators (threads_head) are not top-level members.
+        for (const [field, offset] of Object.entries(table[group] ?? {})) {
+          const member = found.members.get(field);
+          if (member === undefined) continue;
+          expect(member, `${type}.${field}`).toBe(offset);
+          compared += 1;
+        }
+      }
+      expect(compared).toBeGreaterThan(60);
     });
   }
 

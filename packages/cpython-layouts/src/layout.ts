@@ -528,13 +528,12 @@ export interface ConstantsTable {
   readonly FRAME_OWNED_BY_GENERATOR?: number;
   /** `_PyInterpreterFrame.owner` of a frame owned by a frame object (3.11+). */
   readonly FRAME_OWNED_BY_FRAME_OBJECT?: number;
-  /** `_PyInterpreterFrame.owner` of a C-stack shim (entry) frame, not a Python frame (3.12+). */
+  /** `_PyInterpreterFrame.owner` of a C-stack shim (entry) frame, not a Python frame (3.12–3.14). */
   readonly FRAME_OWNED_BY_CSTACK?: number;
-  /**
-   * `_PyInterpreterFrame.owner` of a frame the interpreter itself owns, not a Python frame (3.14+;
-   * no generated table has it yet: {@link debugOffsetsBase} gives it for 3.14).
-   */
+  /** `_PyInterpreterFrame.owner` of a frame the interpreter itself owns, not a Python frame (3.14+). */
   readonly FRAME_OWNED_BY_INTERPRETER?: number;
+  /** Low bits of a `_PyStackRef` that are tags, not address (3.14+: `f_executable`, `localsplus`). */
+  readonly Py_TAG_BITS?: number;
   /** `DictKeysKind` of keys objects with `PyDictKeyEntry` entries (3.11+). */
   readonly DICT_KEYS_GENERAL?: number;
   /** `DictKeysKind` of combined keys objects with `PyDictUnicodeEntry` entries (3.11+). */

@@ -9,6 +9,8 @@ import { v3_10 } from "./v3_10.js";
 import { v3_11 } from "./v3_11.js";
 import { v3_12 } from "./v3_12.js";
 import { v3_13 } from "./v3_13.js";
+import { v3_14 } from "./v3_14.js";
+import { v3_15 } from "./v3_15.js";
 
 /**
  * Every supported version's layout, keyed `"major.minor"`. Each table is generated from that
@@ -20,7 +22,7 @@ import { v3_13 } from "./v3_13.js";
  *
  * const layout = layouts["3.11"];
  * console.log(layout.PyThreadState.native_thread_id); // 160
- * console.log(Object.keys(layouts)); // ["2.7", …, "3.13"]
+ * console.log(Object.keys(layouts)); // ["2.7", …, "3.15"]
  * ```
  */
 export const layouts: {
@@ -33,6 +35,8 @@ export const layouts: {
   readonly "3.11": typeof v3_11;
   readonly "3.12": typeof v3_12;
   readonly "3.13": typeof v3_13;
+  readonly "3.14": typeof v3_14;
+  readonly "3.15": typeof v3_15;
 } = {
   "2.7": v2_7,
   "3.6": v3_6,
@@ -43,9 +47,11 @@ export const layouts: {
   "3.11": v3_11,
   "3.12": v3_12,
   "3.13": v3_13,
+  "3.14": v3_14,
+  "3.15": v3_15,
 };
 
-/** A key of {@link layouts}: `"2.7"` … `"3.13"`. */
+/** A key of {@link layouts}: `"2.7"` … `"3.15"`. */
 export type LayoutVersion = keyof typeof layouts;
 
 /**

@@ -84,8 +84,8 @@ const POINTERS: Array<[group: string, fields: string[]]> = [
 ];
 
 describe("layouts", () => {
-  test("layouts has 2.7 and 3.6–3.13, each keyed by its own version", () => {
-    expect(Object.keys(layouts)).toEqual(["2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]);
+  test("layouts has 2.7 and 3.6–3.15, each keyed by its own version", () => {
+    expect(Object.keys(layouts)).toEqual(["2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]);
     for (const [key, layout] of entries) {
       expect(`${layout.version.major}.${layout.version.minor}`).toBe(key);
       expect(layout.source).toMatch(new RegExp(`^CPython ${key.replace(".", "\\.")}\\.\\d+ headers$`));
@@ -97,7 +97,8 @@ describe("layouts", () => {
     expect(layoutFor(3, 12)).toBe(layouts["3.12"]);
     expect(layoutFor(2, 7)).toBe(layouts["2.7"]);
     expect(layoutFor(3, 5)).toBeUndefined();
-    expect(layoutFor(3, 14)).toBeUndefined();
+    expect(layoutFor(3, 15)).toBe(layouts["3.15"]);
+    expect(layoutFor(3, 16)).toBeUndefined();
     expect(layoutFor(2, 6)).toBeUndefined();
     expect(layoutFor(Number.NaN, 1)).toBeUndefined();
     expect(layoutFor(3.1, 2)).toBeUndefined();
@@ -228,10 +229,18 @@ describe("layouts", () => {
     "layouts[%s] frame owner constants are distinct",
     (_key, layout) => {
       const c = layout.constants;
-      const owners = [c.FRAME_OWNED_BY_THREAD, c.FRAME_OWNED_BY_GENERATOR, c.FRAME_OWNED_BY_FRAME_OBJECT, c.FRAME_OWNED_BY_CSTACK];
+      const owners = [
+        c.FRAME_OWNED_BY_THREAD,
+        c.FRAME_OWNED_BY_GENERATOR,
+        c.FRAME_OWNED_BY_FRAME_OBJECT,
+        c.FRAME_OWNED_BY_INTERPRETER,
+        c.FRAME_OWNED_BY_CSTACK,
+      ];
       const defined = owners.filter((v) => v !== undefined);
       expect(new Set(defined).size).toBe(defined.length);
-      expect(defined.length).toBeGreaterThanOrEqual(atLeast(layout, 3, 12) ? 4 : 3);
+      // 3.12 added CSTACK, 3.14 INTERPRETER, 3.15 dropped CSTACK.
+      const expected = atLeast(layout, 3, 15) ? 4 : atLeast(layout, 3, 14) ? 5 : atLeast(layout, 3, 12) ? 4 : 3;
+      expect(defined.length).toBe(expected);
     },
   );
 
@@ -309,6 +318,8 @@ describe("layouts", () => {
     expect(kinds["3.11"]).toBe("threads_head runtime interpreter_frame cframe code locations runtime interpreter");
     expect(kinds["3.12"]).toBe("threads_head runtime interpreter_frame cframe code locations interpreter interpreter");
     expect(kinds["3.13"]).toBe("threads_head runtime interpreter_frame current_frame object locations interpreter interpreter");
+    expect(kinds["3.14"]).toBe("threads_head runtime interpreter_frame current_frame tagged locations interpreter interpreter");
+    expect(kinds["3.15"]).toBe("threads_head runtime interpreter_frame current_frame tagged locations interpreter interpreter");
   });
 
   test.each(entries.filter(([, layout]) => layout._Py_DebugOffsets !== undefined))(

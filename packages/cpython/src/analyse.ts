@@ -128,7 +128,9 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
       }
     }
   }
-  const { layout, source } = chooseLayout(reader, version, runtime, options, warnings);
+  // Py_DEBUG builds (and only they: Py_REF_DEBUG) define _Py_NegativeRefcount.
+  const debugBuild = pythonSymbol(target, "_Py_NegativeRefcount") !== undefined;
+  const { layout, source } = chooseLayout(reader, version, runtime, { ...options, debugBuild }, warnings);
   const objects = new ObjectReader(reader, layout);
   const interpreters = findInterpreters(target, reader, layout, runtime, warnings);
   const maxFrames = options.maxFrames ?? 100_000;
@@ -228,7 +230,7 @@ function chooseLayout(
   reader: Reader,
   version: DetectedVersion,
   runtime: bigint | undefined,
-  options: AnalyseOptions,
+  options: AnalyseOptions & { readonly debugBuild: boolean },
   warnings: string[],
 ): { layout: AnyPythonLayout; source: "table" | "debug offsets" } {
   let fromDebug: AnyPythonLayout | undefined;
@@ -244,6 +246,13 @@ function chooseLayout(
       }
     } catch (error) {
       if (!(error instanceof WalkError) && !LayoutFormatError.isInstance(error)) throw error;
+      if (LayoutFormatError.isInstance(error) && error.code === "free_threaded") {
+        // Objects and thread states of a free-threaded build have other headers: no table fits.
+        throw new PythonError(
+          `Python ${version.text} is a free-threaded build (Py_GIL_DISABLED, _Py_DebugOffsets.free_threaded set): corestack does not read free-threaded interpreters yet`,
+          { code: "unsupported-version" },
+        );
+      }
       warnings.push(`_Py_DebugOffsets unreadable: ${error.message}`);
     }
   }
@@ -253,7 +262,22 @@ function chooseLayout(
   }
   if (table) {
     if (fromDebug) {
-      for (const mismatch of compareLayouts(table, fromDebug)) warnings.push(`layout table and _Py_DebugOffsets disagree: ${mismatch}`);
+      const mismatches = compareLayouts(table, fromDebug);
+      if (mismatches.length > 0) {
+        // The interpreter describes itself: where it differs from the release headers (a debug
+        // or custom build), its own description is the one to follow.
+        warnings.push(
+          `this Python ${version.text} build's layout differs from the ${table.source} (${mismatches.slice(0, 3).join("; ")}${mismatches.length > 3 ? `; ${mismatches.length - 3} more` : ""}): reading it from _Py_DebugOffsets (thread names unavailable)`,
+        );
+        return { layout: fromDebug, source: "debug offsets" };
+      }
+    } else if (options.debugBuild) {
+      // Before 3.13 a debug build (Py_DEBUG, with Py_TRACE_REFS up to 3.7) has other object and
+      // frame layouts than the release headers, and nothing in memory describes them.
+      throw new PythonError(
+        `Python ${version.text} is a debug build (Py_DEBUG): its struct layout differs from the release headers corestack's tables describe, and it has no _Py_DebugOffsets to read it from`,
+        { code: "unsupported-version" },
+      );
     }
     return { layout: table, source: "table" };
   }

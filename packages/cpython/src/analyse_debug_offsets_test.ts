@@ -3,12 +3,13 @@ import { describe, expect, it } from "vitest";
 import { analyse } from "./analyse.js";
 import { TestMemory } from "./_test_memory.js";
 
-// A CPython 3.13 process image whose _PyRuntime starts with a real-shaped _Py_DebugOffsets. The
-// image's structs are laid out with the 3.13 table (that is what the process would have); the
-// point is what analyse() reads them with.
-const L = layouts["3.13"];
+// A CPython 3.15 process image whose _PyRuntime starts with a real-shaped _Py_DebugOffsets. The
+// image's structs are laid out with the 3.15 table (that is what the process would have); the
+// point is what analyse() reads them with. Given a later version number, it stands for a Python
+// newer than every table whose debug offsets keep 3.15's struct.
+const L = layouts["3.15"];
 
-/** Offset of a `_Py_DebugOffsets` member ("thread_state.next") in the 3.13 struct. */
+/** Offset of a `_Py_DebugOffsets` member ("thread_state.next") in the 3.15 struct. */
 function memberAt(path: string): number {
   const [section = "", member] = path.split(".");
   const struct: DebugOffsetsLayout = L._Py_DebugOffsets;
@@ -21,7 +22,7 @@ function memberAt(path: string): number {
 /** The value the 3.13 table gives to a field ("PyThreadState", "next"). */
 function tableValue(group: string, field: string): number {
   const value = (L as unknown as Record<string, Record<string, number>>)[group]?.[field];
-  if (value === undefined) throw new Error(`3.13 table has no ${group}.${field}`);
+  if (value === undefined) throw new Error(`3.15 table has no ${group}.${field}`);
   return value;
 }
 
@@ -33,7 +34,7 @@ const TABLE = [0x80 | (13 << 3) | 3, 2, 0x80 | (13 << 3) | 3, 4];
  * links them — each with threads running two Python frames over a C-stack shim frame. The main
  * interpreter's GIL is held by its second thread; the subinterpreter has its own, free, GIL.
  */
-function image(options: { hexversion: number; cstackOwner: number }) {
+function image(options: { hexversion: number; shimOwner: number; freeThreaded?: boolean }) {
   const m = new TestMemory();
   const type = (name: string) => {
     const t = m.alloc(L.sizeof.PyTypeObject);
@@ -42,7 +43,9 @@ function image(options: { hexversion: number; cstackOwner: number }) {
     m.u64(t + BigInt(L.PyTypeObject.tp_name), n);
     return t;
   };
-  const types = { str: type("str"), bytes: type("bytes"), code: type("code") };
+  const types = { str: type("str"), bytes: type("bytes"), code: type("code"), none: type("NoneType") };
+  const none = m.alloc(L.sizeof.PyObject);
+  m.u64(none + BigInt(L.PyObject.ob_type), types.none);
   const str = (text: string) => {
     const o = m.alloc(L.sizeof.PyASCIIObject + text.length + 1);
     m.u64(o + BigInt(L.PyObject.ob_type), types.str);
@@ -89,6 +92,13 @@ function image(options: { hexversion: number; cstackOwner: number }) {
     }
     m.u64(runtime + BigInt(memberAt(from)), BigInt(value));
   }
+  // Sections corestack maps no field from (set_object, gen_object, …) still carry their size.
+  for (const [section, members] of Object.entries(L._Py_DebugOffsets)) {
+    if (typeof members === "object" && members["size"] !== undefined && !DEBUG_OFFSETS_FIELDS.some((entry) => entry.from === `${section}.size`)) {
+      m.u64(runtime + BigInt(members["size"]), 4096n);
+    }
+  }
+  if (options.freeThreaded) m.u64(runtime + BigInt(memberAt("free_threaded")), 1n);
   // No interpreters.main: it is not in _Py_DebugOffsets (a table reader would find the main one there).
   const interpreters: bigint[] = [];
   const tstates: bigint[] = [];
@@ -108,13 +118,15 @@ function image(options: { hexversion: number; cstackOwner: number }) {
       else m.u64(previousThread + BigInt(L.PyThreadState.next), tstate);
       previousThread = tstate;
       tstates.push(tstate);
-      // The shim frame first (outermost), whose f_executable is not a code object, then main, then work.
+      // The interpreter's entry frame first (outermost), which runs no code (f_executable None,
+      // tagged as a _PyStackRef may be), then main, then work.
       const shim = m.alloc(L.sizeof._PyInterpreterFrame);
-      m.u8(shim + BigInt(L._PyInterpreterFrame.owner), options.cstackOwner);
+      m.u8(shim + BigInt(L._PyInterpreterFrame.owner), options.shimOwner);
+      m.u64(shim + BigInt(L._PyInterpreterFrame.f_executable), none | 1n);
       let previous = shim;
       for (const [object, lasti] of [[main, 1], [work, 5]] as const) {
         const frame = m.alloc(L.sizeof._PyInterpreterFrame);
-        m.u64(frame + BigInt(L._PyInterpreterFrame.f_executable), object);
+        m.u64(frame + BigInt(L._PyInterpreterFrame.f_executable), object | 1n); // a deferred reference's tag
         m.u64(frame + BigInt(L._PyInterpreterFrame.previous), previous);
         m.u64(frame + BigInt(L._PyInterpreterFrame.instr_ptr), object + BigInt(L.PyCodeObject.co_code_adaptive) + BigInt(lasti * 2));
         previous = frame;
@@ -136,14 +148,14 @@ const STACK = [
 ];
 
 describe("analyse() from _Py_DebugOffsets alone", () => {
-  it("reads a 3.14 image, newer than every table, from its _Py_DebugOffsets: frames, GIL from the last interpreter, no names, one warning", () => {
-    // 3.14's C-stack shim frames are FRAME_OWNED_BY_CSTACK = 4 (3.13: 3).
-    const { memory } = image({ hexversion: 0x030e00f0, cstackOwner: 4 });
+  it("reads a 3.16 image, newer than every table, from its _Py_DebugOffsets: frames, GIL from the last interpreter, no names, one warning", () => {
+    // No frame owners are known for 3.16: the entry frame is told apart by its None executable.
+    const { memory } = image({ hexversion: 0x031000f0, shimOwner: 3 });
     const result = analyse(memory);
-    expect(result.version.text).toBe("3.14.0");
+    expect(result.version.text).toBe("3.16.0");
     expect(result.layoutSource).toBe("debug offsets");
     expect(result.warnings).toEqual([
-      "Python 3.14 is newer than every layout table: reading its layout from _Py_DebugOffsets (thread names unavailable)",
+      "Python 3.16 is newer than every layout table: reading its layout from _Py_DebugOffsets (thread names unavailable)",
     ]);
     expect(result.threads.map((t) => [t.tid, t.interpreter, t.gil, t.name])).toEqual([
       [2001, 1, "none", null],
@@ -156,8 +168,8 @@ describe("analyse() from _Py_DebugOffsets alone", () => {
     }
   });
 
-  it("reads a 3.13 image the same way with layoutSource debug-offsets, without a warning", () => {
-    const { memory } = image({ hexversion: 0x030d00f0, cstackOwner: 3 });
+  it("reads a 3.15 image the same way with layoutSource debug-offsets, without a warning", () => {
+    const { memory } = image({ hexversion: 0x030f02f0, shimOwner: 3 });
     const result = analyse(memory, { layoutSource: "debug-offsets" });
     expect(result.layoutSource).toBe("debug offsets");
     expect(result.warnings).toEqual([]);
@@ -168,10 +180,40 @@ describe("analyse() from _Py_DebugOffsets alone", () => {
     ]);
   });
 
-  it("refuses a 3.14 whose _Py_DebugOffsets does not fit the newest known struct layout, naming the version", () => {
-    const { memory, runtime } = image({ hexversion: 0x030e00f0, cstackOwner: 4 });
+  it("refuses a 3.16 whose _Py_DebugOffsets does not fit the newest known struct layout, naming the version", () => {
+    const { memory, runtime } = image({ hexversion: 0x031000f0, shimOwner: 3 });
     memory.u64(runtime + BigInt(memberAt("thread_state.size")), 0n);
-    expect(() => analyse(memory)).toThrowError(/^Unsupported Python version 3\.14\.0: corestack has no struct layout for it$/);
+    expect(() => analyse(memory)).toThrowError(/^Unsupported Python version 3\.16\.0: corestack has no struct layout for it$/);
     expect(() => analyse(memory)).toThrowError(expect.objectContaining({ code: "unsupported-version" }));
+  });
+
+  it("reads a 3.15 image with its table, and follows the interpreter's own description where the two disagree", () => {
+    const { memory, runtime } = image({ hexversion: 0x030f02f0, shimOwner: 3 });
+    const agreed = analyse(memory);
+    expect(agreed.layoutSource).toBe("table");
+    expect(agreed.warnings).toEqual([]);
+    expect(agreed.threads.map((t) => t.tid)).toEqual([2001, 1000, 1001]);
+    // A build whose thread states keep native_thread_id elsewhere (as a custom or debug build may):
+    // the debug offsets say where, and the thread ids written there are the ones read.
+    const moved = tableValue("PyThreadState", "datastack_chunk");
+    memory.u64(runtime + BigInt(memberAt("thread_state.native_thread_id")), BigInt(moved));
+    memory.u64(runtime + BigInt(memberAt("thread_state.datastack_chunk")), BigInt(tableValue("PyThreadState", "native_thread_id")));
+    const interps = analyse(memory).threads.map((t) => t.address);
+    interps.forEach((tstate, i) => memory.u64(tstate + BigInt(moved), BigInt(5000 + i)));
+    const result = analyse(memory);
+    expect(result.layoutSource).toBe("debug offsets");
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatch(
+      /^this Python 3\.15\.2 build's layout differs from the CPython 3\.15\.\d+ headers \(PyThreadState\.native_thread_id \d+ ≠ \d+; PyThreadState\.datastack_chunk \d+ ≠ \d+\): reading it from _Py_DebugOffsets \(thread names unavailable\)$/,
+    );
+    expect(result.threads.map((t) => t.tid)).toEqual([5000, 5001, 5002]);
+  });
+
+  it("refuses a free-threaded build by its debug offsets' flag, naming it", () => {
+    for (const hexversion of [0x030f02f0, 0x031000f0]) {
+      const { memory } = image({ hexversion, shimOwner: 3, freeThreaded: true });
+      expect(() => analyse(memory)).toThrowError(/is a free-threaded build \(Py_GIL_DISABLED, _Py_DebugOffsets\.free_threaded set\): corestack does not read free-threaded interpreters yet$/);
+      expect(() => analyse(memory)).toThrowError(expect.objectContaining({ code: "unsupported-version" }));
+    }
   });
 });

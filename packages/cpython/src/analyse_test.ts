@@ -218,8 +218,8 @@ describe("analyse() on a hand-built 3.12 image", () => {
   it("names a version it has no layout for", () => {
     const { memory } = image({ frames: [] });
     const version = memory.findSymbol("Py_Version")!.address;
-    memory.u32(version, 0x030e00f0); // 3.14.0, and no _Py_DebugOffsets cookie in _PyRuntime
-    expect(() => analyse(memory)).toThrowError(/Unsupported Python version 3\.14\.0/);
+    memory.u32(version, 0x031000f0); // 3.16.0, and no _Py_DebugOffsets cookie in _PyRuntime
+    expect(() => analyse(memory)).toThrowError(/Unsupported Python version 3\.16\.0/);
     memory.u32(version, 0x030500f0);
     expect(() => analyse(memory)).toThrowError(expect.objectContaining({ code: "unsupported-version" }));
   });

@@ -2,7 +2,11 @@
 
 /** A CPython found on this machine. */
 export interface Interpreter {
-  /** Stable, path-safe: "pyenv-3.12.1", "debian-3.11", "env-3.9.18", "path-3.12.1". Names the cache directory. */
+  /**
+   * Stable, path-safe: "pyenv-3.12.1", "debian-3.11" (/usr/bin/python3.11), "debian-3.14.10" and
+   * "debian-3.14.10-dbg" (Debian's builds provided by debian_pythons.mjs), "env-3.9.18",
+   * "path-3.12.1". Names the cache directory.
+   */
   readonly id: string;
   /** What is run (may be a symlink: pyenv's bin/python). */
   readonly path: string;
@@ -176,6 +180,11 @@ export declare function clearCoreCache(): void;
 export declare function getScenario(nameOrScenario: string | { readonly name: string }): Scenario;
 export declare function scenarioApplies(scenario: string | Scenario, interpreter: Interpreter): boolean;
 export declare function scenariosFor(interpreter: Interpreter): Scenario[];
+/**
+ * pyenv's, /usr/bin/pythonX.Y, and Debian's newer builds in the tools/testing/debian_pythons.mjs
+ * cache (ids "debian-3.14.10", "debian-3.14.10-dbg"; the cache only, never the network); or
+ * exactly $CORESTACK_PYTHONS.
+ */
 export declare function findInterpreters(): Interpreter[];
 export declare function interpreterFromPath(
   pythonPath: string,
@@ -188,6 +197,84 @@ export declare function makeGcore(interpreter: Interpreter, scenario?: string | 
 export declare function startLive(interpreter: Interpreter, scenario?: string | Scenario, options?: { readonly timeoutMs?: number }): Promise<LiveProcess>;
 export declare function makeNativeCore(options?: { readonly refresh?: boolean; readonly force?: boolean }): Promise<NativeCoreCase>;
 export declare function truthProblems(truth: Truth, scenario: string | Scenario, interpreter?: Interpreter): string[];
+
+/**
+ * One of Debian's newer CPython builds, provided by tools/testing/debian_pythons.mjs (its marker
+ * `.provided.json`). findInterpreters() lists `python` as `id` and the debug build as `dbg.id`.
+ */
+export interface ProvidedDebianPython {
+  readonly format: number;
+  /** "3.14" */
+  readonly minor: string;
+  /** "debian-3.14.10": the findInterpreters() id. */
+  readonly id: string;
+  /** "3.14.10" */
+  readonly version: string;
+  /** The Debian package version: "3.14.10-1". */
+  readonly debianVersion: string;
+  /** The suite it came from: "sid" or "experimental". */
+  readonly suite: string;
+  /** The build's root: CACHE/3.14 (usr/bin, usr/lib, usr/include… of the extracted packages). */
+  readonly dir: string;
+  /** CACHE/3.14/usr/bin/python3.14: non-PIE, static libpython, stripped (with .gnu_debuglink). */
+  readonly python: string;
+  /** The -dev headers: CACHE/3.14/usr/include/python3.14 (internal/pycore_*.h included). */
+  readonly include: string;
+  /**
+   * The -dbg build when provided with --dbg: the debug interpreter (python3.14d: Py_DEBUG, not
+   * stripped) and its headers; the detached debug info of `python` is then under
+   * CACHE/3.14/usr/lib/debug/.build-id/.
+   */
+  readonly dbg: { readonly id: string; readonly python: string; readonly include: string | null } | null;
+  /** "name=version" of every package extracted. */
+  readonly packages: readonly string[];
+  /** The archive URI (from this machine's apt sources). */
+  readonly archive: string;
+  /** Which patchelf pointed the interpreters at the build's own glibc. */
+  readonly patchelf: string;
+  /** ISO time it was provided, and how long that took. */
+  readonly provided: string;
+  readonly seconds: number;
+}
+
+/** What the provider of Debian's builds left in its cache, and why the others are missing. */
+export interface DebianPythonsStatus {
+  /** $CORESTACK_PYTHONS_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/corestack/pythons. */
+  readonly cacheDir: string;
+  /** The provider ran with this cache (its status.json exists). */
+  readonly ran: boolean;
+  readonly provided: readonly ProvidedDebianPython[];
+  /**
+   * For each of DEBIAN_PYTHON_MINORS not provided: why, on one line. `failed`: the provider broke
+   * (a test should fail); otherwise it never ran or the suites were unreachable (tests skip).
+   */
+  readonly missing: Readonly<Record<string, { readonly reason: string; readonly failed: boolean }>>;
+}
+
+/** Providing failed; `unreachable`: the Debian suites could not be reached or verified (skip, CLI exit 3). */
+export declare class DebianPythonsError extends Error {
+  readonly unreachable: boolean;
+  constructor(message: string, options?: { readonly unreachable?: boolean });
+  static isInstance(value: unknown): value is DebianPythonsError;
+}
+
+/** The versions tools/testing/debian_pythons.mjs provides by default: "3.13", "3.14", "3.15". */
+export declare const DEBIAN_PYTHON_MINORS: readonly string[];
+export declare function debianPythonsCacheDir(): string;
+/** The builds in the cache (markers only: no process, no network). */
+export declare function listProvidedDebianPythons(cacheDir?: string): ProvidedDebianPython[];
+/**
+ * The build of `minor` from the cache (no process, no network; `cached: true`), else downloaded with a
+ * private apt state, extracted, patched and checked (`cached: false`).
+ * @throws {DebianPythonsError}
+ */
+export declare function provideDebianPython(
+  minor: string,
+  options?: { readonly dbg?: boolean; readonly refresh?: boolean; readonly cacheDir?: string },
+): Promise<ProvidedDebianPython & { readonly cached: boolean }>;
+export declare function debianPythonsStatus(): DebianPythonsStatus;
+/** "Debian 3.14 not provided: <reason>" (or provided without its -dbg build when `dbg`), null when provided. */
+export declare function debianPythonSkipReason(minor: string, options?: { readonly dbg?: boolean }): string | null;
 
 /** @internal The decision behind coreAvailability(), from the facts it reads. */
 export declare function _coreAvailabilityFrom(facts: {

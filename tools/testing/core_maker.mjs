@@ -13,6 +13,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  DEBIAN_PYTHON_MINORS,
+  DebianPythonsError,
+  debianPythonsCacheDir,
+  listProvidedDebianPythons,
+  provideDebianPython,
+  readDebianPythonsStatus,
+} from "./debian_pythons.mjs";
+
+export { DEBIAN_PYTHON_MINORS, DebianPythonsError, debianPythonsCacheDir, listProvidedDebianPythons, provideDebianPython };
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -337,8 +347,10 @@ export function interpreterFromPath(pythonPath, options = {}) {
 
 /**
  * Every CPython on this machine worth testing: `$PYENV_ROOT/versions/* /bin/python` (default
- * ~/.pyenv) and the distribution's /usr/bin/pythonX.Y; or exactly the interpreters listed in
- * $CORESTACK_PYTHONS (paths separated by ":"). Sorted by version; non-CPython skipped.
+ * ~/.pyenv), the distribution's /usr/bin/pythonX.Y, and Debian's newer builds that
+ * tools/testing/debian_pythons.mjs left in its cache ("debian-3.14.10", "debian-3.14.10-dbg"; the
+ * cache only, no network); or exactly the interpreters listed in $CORESTACK_PYTHONS (paths
+ * separated by ":"). Sorted by version; non-CPython skipped.
  * @returns {import("./core_maker.d.mts").Interpreter[]}
  */
 export function findInterpreters() {
@@ -369,6 +381,12 @@ export function findInterpreters() {
     for (const name of system) {
       candidates.push({ path: path.join("/usr/bin", name), id: `${distribution}-${name.slice(6)}`, source: distribution === "debian" ? "debian" : "system" });
     }
+    // Debian's newer builds that tools/testing/debian_pythons.mjs left in its cache (read from the
+    // cache only: discovery never reaches the network).
+    for (const provided of listProvidedDebianPythons()) {
+      candidates.push({ path: provided.python, id: provided.id, source: "debian" });
+      if (provided.dbg) candidates.push({ path: provided.dbg.python, id: provided.dbg.id, source: "debian" });
+    }
   }
   /** @type {import("./core_maker.d.mts").Interpreter[]} */
   const found = [];
@@ -389,6 +407,57 @@ export function findInterpreters() {
   return found.sort(
     (a, b) => a.major - b.major || a.minor - b.minor || a.micro - b.micro || (rank[a.source] ?? 3) - (rank[b.source] ?? 3),
   );
+}
+
+/**
+ * Which of Debian's newer builds (DEBIAN_PYTHON_MINORS: 3.13, 3.14, 3.15) the provider
+ * (tools/testing/debian_pythons.mjs) left in its cache, and why each other one is missing: never
+ * run here, the suites were unreachable (its status.json says why), or it failed (`failed`: a test
+ * should fail, not skip). Reads the cache only.
+ * @returns {import("./core_maker.d.mts").DebianPythonsStatus}
+ */
+export function debianPythonsStatus() {
+  const cacheDir = debianPythonsCacheDir();
+  const provided = listProvidedDebianPythons(cacheDir);
+  const status = readDebianPythonsStatus(cacheDir);
+  /** @type {Record<string, { reason: string; failed: boolean }>} */
+  const missing = {};
+  const command = (/** @type {string} */ minor) => `node tools/testing/debian_pythons.mjs ${minor}`;
+  for (const minor of DEBIAN_PYTHON_MINORS) {
+    if (provided.some((build) => build.minor === minor)) continue;
+    const last = status?.versions[minor];
+    if (!last) {
+      missing[minor] = {
+        reason: status
+          ? `the provider has not been run for ${minor} (\`${command(minor)}\`)`
+          : `the provider has not run with the cache ${cacheDir} (\`${command(minor)}\`)`,
+        failed: false,
+      };
+    } else if (!last.ok) {
+      missing[minor] = { reason: `${(last.reason ?? "unknown").split("\n")[0]} (${last.at})`, failed: !last.unreachable };
+    } else {
+      missing[minor] = { reason: `provided on ${last.at} but no longer in ${path.join(cacheDir, minor)} (\`${command(minor)}\`)`, failed: false };
+    }
+  }
+  return { cacheDir, ran: status !== null, provided, missing };
+}
+
+/**
+ * Why a test needing Debian's build of `minor` (with its -dbg interpreter when `dbg`) must skip,
+ * as "Debian 3.14 not provided: <reason>"; null when it is in the cache.
+ * @param {string} minor
+ * @param {{ dbg?: boolean }} [options]
+ * @returns {string | null}
+ */
+export function debianPythonSkipReason(minor, options = {}) {
+  const status = debianPythonsStatus();
+  const found = status.provided.find((build) => build.minor === minor);
+  if (found) {
+    if (options.dbg && !found.dbg) return `Debian ${minor} provided without its -dbg build (\`node tools/testing/debian_pythons.mjs --dbg ${minor}\`)`;
+    return null;
+  }
+  const missing = status.missing[minor];
+  return `Debian ${minor} not provided: ${missing?.reason ?? `not one of ${DEBIAN_PYTHON_MINORS.join(", ")}`}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -120,8 +120,8 @@ cli_bench() {
       # shellcheck disable=SC2086
       printf "  %-28s %7s %6s %8s %6s %7s %6s %6s %6s %7s\n" "${row%%|*}" ${row#*|}
     done
-    echo "  (stat* = stat + statx + newfstatat + fstat + lstat; pystack's own table for one core, in"
-    echo "   /work/shared/SEED-optimize-core-file-reading.txt: openat 1238, read 1015, lseek 863,"
+    echo "  (stat* = stat + statx + newfstatat + fstat + lstat; pystack's own table for one core, from"
+    echo "   its issue \"Optimize core file reading\": openat 1238, read 1015, lseek 863,"
     echo "   mmap 507, munmap 405, close 1199, stat 1188 + fstat 632 + lstat 10, pread64 8, total 8367)"
   else
     echo "strace not found: apt-get install strace (system call counts skipped)"

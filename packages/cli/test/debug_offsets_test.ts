@@ -40,3 +40,31 @@ describe.skipIf(interpreters.length === 0)("CORESTACK_LAYOUT_SOURCE=debug-offset
     });
   }
 });
+
+// A Python newer than corestack: 3.14 and 3.15 as if their tables did not exist
+// (CORESTACK_LAYOUT_SOURCE=no-table, a test hook). The run goes the way a version released after
+// this corestack goes: one warning naming the version, the layout from the interpreter itself,
+// and stacks equal to the truth.
+const newest: Interpreter[] = interpreters.filter((i) => i.major === 3 && i.minor >= 14);
+
+describe.skipIf(newest.length === 0)("newer than corestack: 3.14 and 3.15 with their tables switched off", () => {
+  if (newest.length === 0) console.warn("skipping the newer-than-corestack matrix: no CPython 3.14+ provided (node tools/testing/debian_pythons.mjs)");
+  for (const interpreter of newest) {
+    for (const scenario of scenariosFor(interpreter).filter((s) => s.mode === "crash")) {
+      it(`${interpreter.id} ${scenario.name}: equals the truth, with one warning naming the version`, async () => {
+        const c = await makeCore(interpreter, scenario);
+        const run = corestack(["core", c.core, "--json"], { CORESTACK_LAYOUT_SOURCE: "no-table" });
+        expect(run.status, run.stderr).toBe(0);
+        const warnings = run.stderr.split("\n").filter((line) => line.startsWith("warning:"));
+        const version = c.truth.python_version.replaceAll(".", "\\.");
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toMatch(
+          new RegExp(`^warning: Python ${version} is newer than corestack's layout tables: its layout was read from the interpreter's own _Py_DebugOffsets \\(thread names unavailable\\)$`),
+        );
+        expectNoStackTrace(run.stderr);
+        const json = JSON.parse(run.stdout) as JsonReport;
+        expectMatchesTruth(c, json, { names: false });
+      });
+    }
+  }
+});

@@ -62,9 +62,11 @@ export interface PythonAnalysis {
 export interface AnalyseOptions {
   /**
    * `auto` (default): the version's table, cross-checked with `_Py_DebugOffsets` when present;
-   * `debug-offsets`: only `_Py_DebugOffsets` (3.13+), as for a version newer than every table.
+   * `debug-offsets`: only `_Py_DebugOffsets` (3.13+); `no-table`: as if corestack had no table for
+   * the version — what a version newer than corestack goes through, warning included (a test hook:
+   * it proves the newest tables are not needed).
    */
-  readonly layoutSource?: "auto" | "debug-offsets";
+  readonly layoutSource?: "auto" | "debug-offsets" | "no-table";
   /** Most frames read per thread (default 100 000). */
   readonly maxFrames?: number;
   /** Most threads read, all interpreters together (default 100 000). */
@@ -234,7 +236,8 @@ function chooseLayout(
   warnings: string[],
 ): { layout: AnyPythonLayout; source: "table" | "debug offsets" } {
   let fromDebug: AnyPythonLayout | undefined;
-  const table = layoutFor(version.major, version.minor);
+  let debugProblem: string | undefined;
+  const table = options.layoutSource === "no-table" ? undefined : layoutFor(version.major, version.minor);
   // A version with a table says whether its runtime starts with debug offsets; a newer one may.
   const runtimeModel = table?.models.runtime;
   const hasDebugOffsets = table === undefined || (runtimeModel?.kind === "runtime" && runtimeModel.debugOffsets);
@@ -253,6 +256,7 @@ function chooseLayout(
           { code: "unsupported-version" },
         );
       }
+      debugProblem = error.message;
       warnings.push(`_Py_DebugOffsets unreadable: ${error.message}`);
     }
   }
@@ -283,11 +287,12 @@ function chooseLayout(
   }
   if (fromDebug) {
     warnings.push(
-      `Python ${version.major}.${version.minor} is newer than every layout table: reading its layout from _Py_DebugOffsets (thread names unavailable)`,
+      `Python ${version.text} is newer than corestack's layout tables: its layout was read from the interpreter's own _Py_DebugOffsets (thread names unavailable)`,
     );
     return { layout: fromDebug, source: "debug offsets" };
   }
-  throw new PythonError(`Unsupported Python version ${version.text}: corestack has no struct layout for it`, { code: "unsupported-version" });
+  const why = debugProblem === undefined ? "" : `, and its _Py_DebugOffsets cannot be used (${debugProblem})`;
+  throw new PythonError(`Unsupported Python version ${version.text}: corestack has no struct layout for it${why}`, { code: "unsupported-version" });
 }
 
 function compareLayouts(table: PythonLayout, debug: AnyPythonLayout): string[] {

@@ -155,7 +155,7 @@ describe("analyse() from _Py_DebugOffsets alone", () => {
     expect(result.version.text).toBe("3.16.0");
     expect(result.layoutSource).toBe("debug offsets");
     expect(result.warnings).toEqual([
-      "Python 3.16 is newer than every layout table: reading its layout from _Py_DebugOffsets (thread names unavailable)",
+      "Python 3.16.0 is newer than corestack's layout tables: its layout was read from the interpreter's own _Py_DebugOffsets (thread names unavailable)",
     ]);
     expect(result.threads.map((t) => [t.tid, t.interpreter, t.gil, t.name])).toEqual([
       [2001, 1, "none", null],
@@ -183,7 +183,9 @@ describe("analyse() from _Py_DebugOffsets alone", () => {
   it("refuses a 3.16 whose _Py_DebugOffsets does not fit the newest known struct layout, naming the version", () => {
     const { memory, runtime } = image({ hexversion: 0x031000f0, shimOwner: 3 });
     memory.u64(runtime + BigInt(memberAt("thread_state.size")), 0n);
-    expect(() => analyse(memory)).toThrowError(/^Unsupported Python version 3\.16\.0: corestack has no struct layout for it$/);
+    expect(() => analyse(memory)).toThrowError(
+      /^Unsupported Python version 3\.16\.0: corestack has no struct layout for it, and its _Py_DebugOffsets cannot be used \(Cannot read _Py_DebugOffsets of CPython 3\.16\.0 with the struct layout of 3\.15, the newest known: thread_state\.size .*; its layout differs\)$/,
+    );
     expect(() => analyse(memory)).toThrowError(expect.objectContaining({ code: "unsupported-version" }));
   });
 

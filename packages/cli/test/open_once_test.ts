@@ -10,6 +10,8 @@ import { type RelocatedCore, relocatedCore } from "./_relocated_python.js";
 
 const STRACE = "/usr/bin/strace";
 const python312 = interpreterFor(3, 12);
+// The newest Python as distributions build it: one static, stripped, non-PIE executable.
+const python314 = interpreterFor(3, 14);
 const straceWorks = existsSync(STRACE) && spawnSync(STRACE, ["-o", "/dev/null", "true"]).status === 0;
 
 /** One `open`/`openat` call from strace's log. */
@@ -169,9 +171,19 @@ describe.skipIf(!straceWorks || !python312)("corestack opens each file it reads 
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  for (const json of [false, true]) {
-    it(`core CORE${json ? " --json" : " (text, with source lines)"}: the core, each mapped ELF file and each source file opened at most once; no write; one execve`, () => {
-      const { opens, execs, status, stderr } = traced(["core", made.core, ...(json ? ["--json"] : [])], join(scratch, `strace-${json}.log`));
+  const cases = [
+    { name: "3.12", core: () => made },
+    ...(python314 ? [{ name: `${python314.id} (static libpython, stripped)`, core: () => made314 }] : []),
+  ];
+  let made314: CoreCase;
+  beforeAll(async () => {
+    if (python314) made314 = await makeCore(python314, "threads");
+  }, 300_000);
+  for (const { name, core } of cases) {
+    for (const json of [false, true]) {
+    it(`${name}: core CORE${json ? " --json" : " (text, with source lines)"}: the core, each mapped ELF file and each source file opened at most once; no write; one execve`, () => {
+      const made = core();
+      const { opens, execs, status, stderr } = traced(["core", made.core, ...(json ? ["--json"] : [])], join(scratch, `strace-${name.replace(/\W+/g, "_")}-${json}.log`));
       expect(status, stderr).toBe(0);
       expect(execs, "corestack must not run any program").toEqual([process.execPath]);
       const mapped = mappedFiles(made.core);
@@ -179,12 +191,14 @@ describe.skipIf(!straceWorks || !python312)("corestack opens each file it reads 
       expectEachOpenedOnceReadOnly(ours);
       // Not vacuous: the core, the interpreter and libpython were read (the text also reads sources).
       const opened = new Set(ours.filter((c) => c.result >= 0).map((c) => real(c.path)));
-      for (const file of [made.core, made.interpreter.executable, made.interpreter.libpython!]) expect(opened, file).toContain(real(file));
+      const files = [made.core, made.interpreter.executable, ...(made.interpreter.libpython ? [made.interpreter.libpython] : [])];
+      for (const file of files) expect(opened, file).toContain(real(file));
       const sources = ours.filter((c) => c.path.endsWith(".py") && c.result >= 0).map((c) => c.path);
       // Text output shows source lines; --json has none, so it opens no source file.
       if (!json) expect(sources).toContain(made.scenario.file);
       else expect(sources).toEqual([]);
     });
+    }
   }
 
   it.skipIf(!python312?.libpython)("a relocated interpreter found with --lib-search-root: still once each", async () => {

@@ -25,12 +25,14 @@
 
 export {
   CoreUnavailableError,
+  DEBIAN_PYTHON_MINORS,
   REPO_ROOT,
   SCENARIOS,
   SCENARIO_DIR,
   cacheRoot,
   clearCoreCache,
   coreAvailability,
+  debianPythonSkipReason,
   findInterpreters,
   gcoreAvailability,
   getScenario,

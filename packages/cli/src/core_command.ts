@@ -1,5 +1,6 @@
+import { resolve } from "node:path";
 import { type ByteSource, CoreFile, ElfFormatError } from "@corestack/elf";
-import { mmapStatus, openFile } from "@corestack/mmap";
+import { MmapError, mmapStatus, onRefusedFile, openFile } from "@corestack/mmap";
 import { CliError, EXIT } from "./cli_error.js";
 import { describeCore } from "./core_report.js";
 import { detectExecutable } from "./detect_executable.js";
@@ -28,6 +29,12 @@ function openInput(path: string, what = ""): ByteSource {
     if (code === "ENOENT") throw new CliError(`No such file: ${path}${what}`, { exitCode: EXIT.input, cause: error });
     if (code === "EACCES") throw new CliError(`Permission denied: ${path}${what}`, { exitCode: EXIT.input, cause: error });
     if (code === "EISDIR" || code === "NOT_A_FILE") throw new CliError(`Not a regular file: ${path}${what}`, { exitCode: EXIT.input, cause: error });
+    if (MmapError.isInstance(error) && error.code === "KERNEL_FILE") {
+      throw new CliError(`Not a regular file: ${path}${what} (a file of ${error.fileSystem ?? "a kernel file system"}, whose size is not its length)`, {
+        exitCode: EXIT.input,
+        cause: error,
+      });
+    }
     throw new CliError(`Cannot open ${path}${what}: ${error instanceof Error ? error.message : String(error)}`, { exitCode: EXIT.input, cause: error });
   }
 }
@@ -73,6 +80,34 @@ function openCore(path: string): CoreFile {
  * ```
  */
 export function runCore(options: CoreOptions): { report: Report; complete: boolean } {
+  // A library candidate of sysfs or procfs (e.g. a symlink under --lib-search-root) is refused by
+  // openFile and skipped by the search: say so. The CORE and EXECUTABLE arguments get an error instead.
+  const named = new Set([resolve(options.core), ...(options.executable === undefined ? [] : [resolve(options.executable)])]);
+  const skipped: string[] = [];
+  const stop = onRefusedFile((error) => {
+    if (error.code !== "KERNEL_FILE" || named.has(error.path)) return;
+    const fileSystem = error.fileSystem ?? "a kernel file system";
+    const warning = `${error.path} is not used: a file of ${fileSystem}, whose size is not its length`;
+    if (skipped.includes(warning)) return;
+    skipped.push(warning);
+    options.note(`warning: ${error.path} is not used: a file of ${fileSystem}, whose size is not its length`);
+  });
+  try {
+    const { report, complete } = runCoreFiles(options);
+    return { report: skipped.length === 0 ? report : { ...report, warnings: [...skipped, ...report.warnings] }, complete };
+  } catch (error) {
+    // A file that shrank while it was read (pread backend; the mmap backend's SIGBUS guard exits
+    // with the same line): the input is unusable, not a bug.
+    if (MmapError.isInstance(error) && error.code === "SHORT_READ") {
+      throw new CliError(error.message, { exitCode: EXIT.input, cause: error });
+    }
+    throw error;
+  } finally {
+    stop();
+  }
+}
+
+function runCoreFiles(options: CoreOptions): { report: Report; complete: boolean } {
   const core = openCore(options.core);
   // After the first open, so the status says what the core is actually read with.
   if (options.verbose) options.note(`reading files with ${mmapStatus().summary}`);
@@ -96,7 +131,10 @@ function analyseCore(core: CoreFile, options: CoreOptions): { report: Report; co
   }
   const executable = detectExecutable(core, { executable: options.executable, open: (path) => openFile(path) });
   const processInfo = describeCore(core);
-  const layoutSource = process.env.CORESTACK_LAYOUT_SOURCE === "debug-offsets" ? "debug-offsets" : "auto";
+  // Test hooks, not options: `debug-offsets` reads 3.13+ from _Py_DebugOffsets only, `no-table`
+  // reads a version as if corestack had no table for it (as a newer one is read).
+  const hook = process.env.CORESTACK_LAYOUT_SOURCE;
+  const layoutSource = hook === "debug-offsets" || hook === "no-table" ? hook : "auto";
   const python = analysePython(core, { ...options, executable: executable?.path, layoutSource });
   const report: Report = {
     schema: 1,

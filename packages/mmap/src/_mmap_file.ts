@@ -3,7 +3,7 @@ import { closeSync } from "node:fs";
 import { constants } from "node:os";
 import type { MappedFile } from "./mapped_file.js";
 import { MmapError } from "./mmap_error.js";
-import { MAX_MAP_OFFSET, type Binding } from "./_binding.js";
+import { mapLimits, type Binding } from "./_binding.js";
 import { PreadFile, type PreadSettings } from "./_pread_file.js";
 import { closedError, throwRange } from "./_range.js";
 
@@ -18,11 +18,19 @@ function errnoName(errno: number): string {
   return "";
 }
 
-/** Maps `length` bytes of `fd` at `offset` (page-aligned) and returns a view of the whole mapping. */
-function mapRange(binding: Binding, path: string, fd: number, offset: number, length: number): Uint8Array {
+/**
+ * Maps `length` bytes of `fd` at `offset` (page-aligned) and returns a view of the whole mapping.
+ * `path` and `fileSize` go to the patched binding's SIGBUS guard.
+ */
+function mapRange(binding: Binding, path: string, fileSize: number, fd: number, offset: number, length: number): Uint8Array {
   let buffer: Uint8Array;
   try {
-    buffer = binding.map(length, binding.PROT_READ, binding.MAP_PRIVATE, fd, offset);
+    // Upstream's binding reads a 7th argument as a Windows mapping name: pass the guard's only to
+    // the patched one.
+    buffer =
+      binding.CORESTACK_PATCH === undefined
+        ? binding.map(length, binding.PROT_READ, binding.MAP_PRIVATE, fd, offset)
+        : binding.map(length, binding.PROT_READ, binding.MAP_PRIVATE, fd, offset, 0, path, fileSize);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     const found = /(\d+)\s*$/.exec(text);
@@ -42,8 +50,12 @@ function mapRange(binding: Binding, path: string, fd: number, offset: number, le
  * A file read through `mmap`. A file no larger than the window size is mapped whole at open and
  * its descriptor closed at once. A larger file is mapped in windows, each on first touch; the
  * descriptor stays open until every window is mapped (or `close()`). Windows that start past
- * what the binding can map (`MAX_MAP_OFFSET`) are read on demand through a `PreadFile` that
- * shares the descriptor.
+ * what the binding can map (`mapLimits(binding).maxOffset`: 2 GiB − 1 with upstream's binding, no
+ * limit with the patched one) are read on demand through a `PreadFile` that shares the descriptor.
+ *
+ * With the patched binding, every mapping is guarded: if the file shrinks and a read touches a
+ * page past its new end (SIGBUS), the process prints one line naming the file and exits with
+ * code 3 instead of dying of the signal.
  */
 export class MmapFile implements MappedFile {
   readonly backend = "mmap";
@@ -78,7 +90,7 @@ export class MmapFile implements MappedFile {
     this.#onClose = onClose;
     if (size <= settings.windowSize) {
       // mmap(2) rejects a zero length: an empty file needs no mapping.
-      const mapping = size === 0 ? new Uint8Array(0) : mapRange(binding, path, fd, 0, size);
+      const mapping = size === 0 ? new Uint8Array(0) : mapRange(binding, path, size, fd, 0, size);
       this.#whole = mapping.buffer;
       this.#wholeOffset = mapping.byteOffset;
       this.#fd = -1;
@@ -87,7 +99,7 @@ export class MmapFile implements MappedFile {
       return;
     }
     const count = Math.ceil(size / settings.windowSize);
-    const mappable = Math.min(count, Math.floor(MAX_MAP_OFFSET / settings.windowSize) + 1);
+    const mappable = Math.min(count, Math.floor(mapLimits(binding).maxOffset / settings.windowSize) + 1);
     this.#windows = new Array<Uint8Array | null | undefined>(count).fill(undefined, 0, mappable).fill(null, mappable);
     this.#unmapped = mappable;
     this.#pread = mappable < count ? new PreadFile(path, fd, size, settings, false) : undefined;
@@ -135,7 +147,7 @@ export class MmapFile implements MappedFile {
   }
 
   #map(index: number, start: number): Uint8Array {
-    const window = mapRange(this.#binding, this.path, this.#fd, start, Math.min(this.#windowSize, this.size - start));
+    const window = mapRange(this.#binding, this.path, this.size, this.#fd, start, Math.min(this.#windowSize, this.size - start));
     this.#windows[index] = window;
     this.#unmapped -= 1;
     if (this.#unmapped === 0 && this.#pread === undefined) {

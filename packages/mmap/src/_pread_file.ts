@@ -1,6 +1,6 @@
 // The read-on-demand backend: the file stays open and is read with pread(2) into a bounded LRU
 // cache of pages. Also reads the parts of a large file the mmap binding cannot map. Private.
-import { closeSync, readSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
 import type { MappedFile } from "./mapped_file.js";
 import { MmapError } from "./mmap_error.js";
 import { closedError, throwRange } from "./_range.js";
@@ -101,16 +101,27 @@ export class PreadFile implements MappedFile {
     while (done < buffer.length) {
       // With a position, Node reads with pread(2): no seek, no shared file offset.
       const count = readSync(this.#fd, buffer, done, buffer.length - done, position + done);
-      if (count === 0) {
-        throw new MmapError(
-          `Cannot read ${buffer.length} bytes at offset 0x${position.toString(16)} of ${this.path}: ` +
-            `the file ends at 0x${(position + done).toString(16)}, before the ${this.size} bytes it had when opened`,
-          { code: "SHORT_READ", path: this.path, offset: position + done },
-        );
-      }
+      if (count === 0) throw this.#shortRead(position + done);
       done += count;
     }
     return buffer;
+  }
+
+  /** The error for a read that came back empty at `offset`, inside the size seen at open. */
+  #shortRead(offset: number): MmapError {
+    const now = Number(fstatSync(this.#fd, { bigint: true }).size);
+    if (now < this.size) {
+      return new MmapError(
+        `${this.path} changed while it was read (it is now shorter): it had ${this.size} bytes when opened, ` +
+          `${now} now; reading offset 0x${offset.toString(16)} failed`,
+        { code: "SHORT_READ", path: this.path, offset },
+      );
+    }
+    // The size did not change: the file system reports a size the file does not have.
+    return new MmapError(
+      `${this.path} is shorter than its size says: fstat gives ${now} bytes, reading offset 0x${offset.toString(16)} finds its end`,
+      { code: "SHORT_READ", path: this.path, offset },
+    );
   }
 
   close(): void {

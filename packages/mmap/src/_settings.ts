@@ -2,15 +2,25 @@
 import { constants as bufferConstants } from "node:buffer";
 import type { Backend } from "./mapped_file.js";
 import { MmapError } from "./mmap_error.js";
-import { BINDING_PACKAGE, MAX_MAP_LENGTH, bindingError, loadBinding, type Binding } from "./_binding.js";
+import { BINDING_PACKAGE, MAX_MAP_LENGTH, bindingError, loadBinding, mapLimits, type Binding } from "./_binding.js";
 
 /** Windows start at multiples of this: a multiple of every page size Linux uses (4, 16, 64 KiB). */
 export const WINDOW_ALIGNMENT = 64 * 1024;
-/** The largest window: one Buffer must hold it and the binding must accept its length. */
-export const MAX_WINDOW_SIZE =
-  Math.floor(Math.min(bufferConstants.MAX_LENGTH, MAX_MAP_LENGTH) / WINDOW_ALIGNMENT) * WINDOW_ALIGNMENT;
+
+/**
+ * The largest window with `binding` (none: the pread backend, which maps nothing): one Buffer
+ * must hold it and the binding must accept its length (upstream's: a C `int`, so 2 GiB − 64 KiB;
+ * the patched one: the largest Buffer).
+ */
+export function maxWindowSize(binding: Binding | undefined): number {
+  const mappable = binding === undefined ? Number.MAX_SAFE_INTEGER : mapLimits(binding).maxLength;
+  return Math.floor(Math.min(bufferConstants.MAX_LENGTH, mappable) / WINDOW_ALIGNMENT) * WINDOW_ALIGNMENT;
+}
 /** 1 GiB, or less where a Buffer cannot hold that much. */
-export const DEFAULT_WINDOW_SIZE = Math.min(2 ** 30, MAX_WINDOW_SIZE);
+export const DEFAULT_WINDOW_SIZE = Math.min(
+  2 ** 30,
+  Math.floor(Math.min(bufferConstants.MAX_LENGTH, MAX_MAP_LENGTH) / WINDOW_ALIGNMENT) * WINDOW_ALIGNMENT,
+);
 export const DEFAULT_CACHE_PAGE_SIZE = 64 * 1024;
 export const DEFAULT_CACHE_PAGES = 256;
 /** The environment variable that makes `backend: "auto"` choose `"pread"`. */
@@ -61,12 +71,6 @@ export function resolveSettings(input: SettingsInput): Settings {
   if (requested !== "auto" && requested !== "mmap" && requested !== "pread") {
     throw new TypeError(`Invalid backend ${String(requested)}: use "auto", "mmap" or "pread"`);
   }
-  const windowSize = input.windowSize ?? DEFAULT_WINDOW_SIZE;
-  if (!Number.isInteger(windowSize) || windowSize <= 0 || windowSize % WINDOW_ALIGNMENT !== 0 || windowSize > MAX_WINDOW_SIZE) {
-    throw new RangeError(
-      `Invalid windowSize ${windowSize}: it must be a multiple of ${WINDOW_ALIGNMENT} from ${WINDOW_ALIGNMENT} to ${MAX_WINDOW_SIZE}`,
-    );
-  }
   const pageSize = positiveInteger("cachePageSize", input.cachePageSize, DEFAULT_CACHE_PAGE_SIZE, 2 ** 30);
   const maxPages = positiveInteger("cachePages", input.cachePages, DEFAULT_CACHE_PAGES, 2 ** 30);
 
@@ -79,6 +83,13 @@ export function resolveSettings(input: SettingsInput): Settings {
         path: "",
       });
     }
+  }
+  const windowSize = input.windowSize ?? DEFAULT_WINDOW_SIZE;
+  const maxWindow = maxWindowSize(binding);
+  if (!Number.isInteger(windowSize) || windowSize <= 0 || windowSize % WINDOW_ALIGNMENT !== 0 || windowSize > maxWindow) {
+    throw new RangeError(
+      `Invalid windowSize ${windowSize}: it must be a multiple of ${WINDOW_ALIGNMENT} from ${WINDOW_ALIGNMENT} to ${maxWindow}`,
+    );
   }
   const backend: Backend = binding === undefined ? "pread" : "mmap";
   const key = `${backend}:${windowSize}:${pageSize}:${maxPages}`;

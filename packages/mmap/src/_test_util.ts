@@ -1,7 +1,10 @@
 // Helpers for this package's tests. Not part of the public API (and not published).
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeSync, ftruncateSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync, ftruncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { buildSync } from "esbuild";
 
 /** Makes a fresh temporary directory; `remove()` deletes it with its files. */
 export function temporaryDirectory(): { readonly path: string; remove(): void } {
@@ -68,4 +71,41 @@ export function openDescriptors(path: string): number {
     }
   }
   return count;
+}
+
+const SOURCE_DIRECTORY = fileURLToPath(new URL(".", import.meta.url));
+
+/**
+ * Runs `script` (TypeScript, an ES module that may import this package's sources, e.g.
+ * `import { openFile } from "./mod.ts"`) in a child Node process, with `args` as
+ * `process.argv.slice(2)`. For what a test process must survive: a process that exits from a
+ * signal handler. The sources are bundled with esbuild (no build needed); the binding is loaded
+ * from this package's node_modules, as in the tests themselves.
+ */
+export function runChild(
+  directory: string,
+  script: string,
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
+  const bundle = buildSync({
+    stdin: { contents: script, resolveDir: SOURCE_DIRECTORY, loader: "ts", sourcefile: "child.ts" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    write: false,
+    external: ["@riaskov/mmap-io"],
+    // createRequire(import.meta.url) in _binding.ts must resolve the binding from this package.
+    define: { "import.meta.url": JSON.stringify(pathToFileURL(join(SOURCE_DIRECTORY, "_binding.ts")).href) },
+    logLevel: "silent",
+  });
+  const file = join(directory, `child-${process.pid}-${Date.now()}.mjs`);
+  writeFileSync(file, bundle.outputFiles[0]?.text ?? "");
+  const result = spawnSync(process.execPath, [file, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
+  rmSync(file, { force: true });
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }

@@ -1,10 +1,87 @@
-import { closeSync, constants, fstatSync, openSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, statSync, statfsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Backend, MappedFile } from "./mapped_file.js";
 import { MmapError } from "./mmap_error.js";
 import { MmapFile } from "./_mmap_file.js";
 import { PreadFile } from "./_pread_file.js";
 import { resolveSettings } from "./_settings.js";
+import { pauseAfterOpen } from "./_test_hook.js";
+
+/**
+ * File systems of the kernel's own (linux/magic.h) whose files' sizes are not their lengths: a
+ * sysfs attribute says 4096 bytes and holds a few, most of /proc says 0 and holds more, and
+ * reading some of them acts on a device. Never read as files.
+ */
+const KERNEL_FILE_SYSTEMS: ReadonlyMap<number, string> = new Map([
+  [0x9fa0, "procfs"],
+  [0x62656572, "sysfs"],
+  [0x64626720, "debugfs"],
+  [0x74726163, "tracefs"],
+  [0x73636673, "securityfs"],
+  [0x62656570, "configfs"],
+  [0x0027e0eb, "cgroupfs"],
+  [0x63677270, "cgroup2fs"],
+  [0xde5e81e4, "efivarfs"],
+  [0x6165676c, "pstorefs"],
+  [0xcafe4a11, "bpffs"],
+  [0xf97cff8c, "selinuxfs"],
+  [0x43415d53, "smackfs"],
+  [0x42494e4d, "binfmt_misc"],
+  [0x65735543, "fusectl"],
+]);
+
+/** Linux's major device number of a `st_dev`: 0 for file systems without a block device. */
+function majorOf(dev: bigint): bigint {
+  return ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+}
+
+/** The kernel file system `path` (on device `dev`) is in, or `undefined` for any other. */
+function kernelFileSystem(path: string, dev: bigint): string | undefined {
+  // Disk file systems have a block device (major ≠ 0): no statfs needed for them.
+  if (majorOf(dev) !== 0n) return undefined;
+  try {
+    return KERNEL_FILE_SYSTEMS.get(Number(statfsSync(path).type));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Receives the errors of files {@linkcode FileCache.open} refused (see {@linkcode onRefusedFile}). */
+export type RefusedFileListener = (error: MmapError) => void;
+const refusedListeners = new Set<RefusedFileListener>();
+
+/**
+ * Calls `listener` with the `MmapError` of every file that {@linkcode openFile} or a
+ * {@linkcode FileCache} refuses to open (`NOT_A_FILE`: a directory, FIFO or device; `KERNEL_FILE`:
+ * a file of sysfs, procfs…), right before that error is thrown, including to callers that catch
+ * it and try another file. A way to warn about a candidate skipped deep in a search.
+ *
+ * @param listener Called once per refusal.
+ * @returns A function that removes the listener.
+ * @example
+ * ```ts
+ * import { onRefusedFile, openFile } from "@corestack/mmap";
+ *
+ * const stop = onRefusedFile((error) => console.error(`warning: ${error.message}`));
+ * try {
+ *   openFile("/sys/kernel/mm/transparent_hugepage/enabled");
+ * } catch {
+ *   // warned already
+ * }
+ * stop();
+ * ```
+ */
+export function onRefusedFile(listener: RefusedFileListener): () => void {
+  refusedListeners.add(listener);
+  return () => {
+    refusedListeners.delete(listener);
+  };
+}
+
+function refuse(error: MmapError): MmapError {
+  for (const listener of [...refusedListeners]) listener(error);
+  return error;
+}
 
 /**
  * Options of {@linkcode FileCache.open} and {@linkcode openFile}.
@@ -28,8 +105,9 @@ export interface OpenFileOptions {
   readonly backend?: "auto" | Backend;
   /**
    * mmap backend: a file up to this many bytes is mapped whole; a larger one in windows of this
-   * size, each mapped on first touch. A multiple of 64 KiB, at most 2 GiB − 64 KiB (the binding
-   * takes a C `int` length, and one Buffer must hold a window). Default 1 GiB.
+   * size, each mapped on first touch. A multiple of 64 KiB, at most what one Buffer holds and the
+   * binding maps (`mmapStatus().maxWindowSize`: 2 GiB − 64 KiB with upstream's binding, whose
+   * lengths are C `int`s; the largest Buffer, 4 GiB on Node 20, with the patched one). Default 1 GiB.
    */
   readonly windowSize?: number;
   /** pread backend (and unmappable windows): bytes per cached page. Default 64 KiB. */
@@ -80,8 +158,9 @@ export class FileCache {
    * @param options Backend, window size and page cache settings.
    * @returns The open file.
    * @throws {Error} Node's `fs` error (`ENOENT`, `EACCES`…) when the file cannot be opened.
-   * @throws {MmapError} `NOT_A_FILE` for a directory, pipe or device; `MAP_FAILED` when mapping
-   *   fails with `backend: "mmap"`; `BINDING_UNAVAILABLE` when `backend: "mmap"` cannot load.
+   * @throws {MmapError} `NOT_A_FILE` for a directory, pipe or device; `KERNEL_FILE` for a file of
+   *   sysfs, procfs or another kernel file system (its size is not its length); `MAP_FAILED` when
+   *   mapping fails with `backend: "mmap"`; `BINDING_UNAVAILABLE` when `backend: "mmap"` cannot load.
    * @throws {RangeError} For invalid options.
    * @example
    * ```ts
@@ -104,14 +183,26 @@ export class FileCache {
     // Never open what is not a regular file: a FIFO would block the open forever, and opening a
     // device can act on it (paths come from the analysed core). O_NONBLOCK covers a swap in between.
     if (!statSync(absolute).isFile()) {
-      throw new MmapError(`Cannot map ${absolute}: not a regular file`, { code: "NOT_A_FILE", path: absolute });
+      throw refuse(new MmapError(`Cannot map ${absolute}: not a regular file`, { code: "NOT_A_FILE", path: absolute }));
     }
     const fd = openSync(absolute, constants.O_RDONLY | constants.O_NONBLOCK); // + O_CLOEXEC (libuv)
     let owned = false;
     try {
       const stat = fstatSync(fd, { bigint: true });
       if (!stat.isFile()) {
-        throw new MmapError(`Cannot map ${absolute}: not a regular file`, { code: "NOT_A_FILE", path: absolute });
+        throw refuse(new MmapError(`Cannot map ${absolute}: not a regular file`, { code: "NOT_A_FILE", path: absolute }));
+      }
+      // A regular file of sysfs or procfs: its size is made up (4096, or 0) and reading it can act
+      // on a device. (One statfs, only for file systems without a block device.)
+      const kernel = kernelFileSystem(absolute, stat.dev);
+      if (kernel !== undefined) {
+        throw refuse(
+          new MmapError(`Cannot map ${absolute}: a file of ${kernel}, whose size (${stat.size} bytes) is not its length`, {
+            code: "KERNEL_FILE",
+            path: absolute,
+            fileSystem: kernel,
+          }),
+        );
       }
       const identityKey = `${settings.key}\0${stat.dev}:${stat.ino}`;
       const same = this.#byIdentity.get(identityKey);
@@ -142,6 +233,7 @@ export class FileCache {
       owned = true;
       this.#byIdentity.set(identityKey, file);
       this.#byPath.set(pathKey, file);
+      pauseAfterOpen(absolute);
       return file;
     } finally {
       if (!owned) closeSync(fd);

@@ -6,7 +6,10 @@ const MARKER = Symbol.for("corestack.error.MmapError");
  * - `BINDING_UNAVAILABLE`: `backend: "mmap"` was asked for but the native binding cannot load.
  * - `NOT_A_FILE`: the path is not a regular file (a directory, a pipe, a device).
  * - `MAP_FAILED`: the `mmap` system call failed (`errno` says why).
- * - `SHORT_READ`: `pread` hit the end of the file before the size seen at open: the file shrank.
+ * - `KERNEL_FILE`: a file of sysfs, procfs or another kernel file system, whose size is not its
+ *   length (`fileSystem` says which); never read.
+ * - `SHORT_READ`: `pread` hit the end of the file before the size seen at open: the file shrank
+ *   while it was read (or, when its size did not change, its size is not its length).
  *
  * @example
  * ```ts
@@ -15,7 +18,7 @@ const MARKER = Symbol.for("corestack.error.MmapError");
  * const code: MmapErrorCode = "MAP_FAILED";
  * ```
  */
-export type MmapErrorCode = "BINDING_UNAVAILABLE" | "NOT_A_FILE" | "MAP_FAILED" | "SHORT_READ";
+export type MmapErrorCode = "BINDING_UNAVAILABLE" | "NOT_A_FILE" | "KERNEL_FILE" | "MAP_FAILED" | "SHORT_READ";
 
 /** The fields of an {@linkcode MmapError} besides its message. */
 interface MmapErrorInit {
@@ -23,6 +26,7 @@ interface MmapErrorInit {
   readonly path: string;
   readonly offset?: number;
   readonly errno?: number;
+  readonly fileSystem?: string;
   readonly cause?: unknown;
 }
 
@@ -54,12 +58,14 @@ export class MmapError extends Error {
   readonly offset: number | undefined;
   /** The system error number, when the system reported one. */
   readonly errno: number | undefined;
+  /** `KERNEL_FILE`: the kernel file system the file is in (`sysfs`, `procfs`…). */
+  readonly fileSystem: string | undefined;
   /** Marks instances across copies of this package; see {@linkcode MmapError.isInstance}. */
   readonly [MARKER] = true;
 
   /**
    * @param message What failed and where.
-   * @param init The code, path and, when known, offset, errno and cause.
+   * @param init The code, path and, when known, offset, errno, file system and cause.
    */
   constructor(message: string, init: MmapErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -68,6 +74,7 @@ export class MmapError extends Error {
     this.path = init.path;
     this.offset = init.offset;
     this.errno = init.errno;
+    this.fileSystem = init.fileSystem;
   }
 
   /**

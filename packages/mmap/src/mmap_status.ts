@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import type { Backend } from "./mapped_file.js";
-import { BINDING_PACKAGE, MAX_MAP_OFFSET, bindingError, loadBinding } from "./_binding.js";
-import { NO_MMAP_VARIABLE, mmapDisabledByEnv } from "./_settings.js";
+import { BINDING_PACKAGE, MAX_MAP_OFFSET, bindingError, bindingLimits, loadBinding } from "./_binding.js";
+import { NO_MMAP_VARIABLE, maxWindowSize, mmapDisabledByEnv } from "./_settings.js";
 
 /**
  * Which backend {@linkcode openFile} picks by default, and why: what `corestack --verbose`
@@ -27,11 +27,24 @@ export interface MmapStatus {
   /** Whether `CORESTACK_NO_MMAP` turns mmap off. */
   readonly disabledByEnv: boolean;
   /**
+   * Whether the loaded binding is the build with corestack's patch
+   * (`patches/@riaskov__mmap-io@1.4.3.patch`): 64-bit offsets and the SIGBUS guard.
+   */
+  readonly bindingPatched: boolean;
+  /**
    * With the mmap backend, windows that start past this file offset are read on demand, because
-   * the binding cannot map them (it passes offsets to `mmap` as a C `int`).
+   * the binding cannot map them: 2 GiB − 1 with upstream's binding (it passes offsets to `mmap`
+   * as a C `int`), `Number.MAX_SAFE_INTEGER` with the patched one.
    */
   readonly maxMappedOffset: number;
-  /** One line for humans, e.g. `mmap (@riaskov/mmap-io@1.4.3; file offsets past 2 GiB read on demand)`. */
+  /** The largest `windowSize` the backend of `"auto"` accepts. */
+  readonly maxWindowSize: number;
+  /**
+   * Whether a mapped file that shrinks under a read is reported (one line on stderr naming the
+   * file, exit code 3) instead of killing the process with SIGBUS: the patched binding's guard.
+   */
+  readonly guarded: boolean;
+  /** One line for humans, e.g. `mmap (@riaskov/mmap-io@1.4.3 with corestack's patch: 64-bit offsets, SIGBUS guard)`. */
   readonly summary: string;
 }
 
@@ -55,26 +68,45 @@ function bindingVersion(): string {
  * import { mmapStatus } from "@corestack/mmap";
  *
  * console.error(`corestack: reading files with ${mmapStatus().summary}`);
- * // corestack: reading files with mmap (@riaskov/mmap-io@1.4.3; file offsets past 2 GiB read on demand)
+ * // corestack: reading files with mmap (@riaskov/mmap-io@1.4.3 with corestack's patch: 64-bit offsets, SIGBUS guard)
  * ```
  */
 export function mmapStatus(): MmapStatus {
-  const loaded = loadBinding() !== undefined;
+  const binding = loadBinding();
+  const loaded = binding !== undefined;
   const disabledByEnv = mmapDisabledByEnv();
   const backend: Backend = loaded && !disabledByEnv ? "mmap" : "pread";
-  const maxMappedOffset = MAX_MAP_OFFSET;
-  const common = { backend, bindingLoaded: loaded, disabledByEnv, maxMappedOffset };
+  const limits = bindingLimits();
+  const bindingPatched = limits !== undefined && limits.maxOffset > MAX_MAP_OFFSET;
+  const maxMappedOffset = limits?.maxOffset ?? MAX_MAP_OFFSET;
+  const common = {
+    backend,
+    bindingLoaded: loaded,
+    bindingPatched,
+    disabledByEnv,
+    maxMappedOffset,
+    maxWindowSize: maxWindowSize(backend === "mmap" ? binding : undefined),
+    guarded: backend === "mmap" && limits?.guarded === true,
+  };
   if (!loaded) {
     const error = bindingError() ?? `cannot load ${BINDING_PACKAGE}`;
     const why = disabledByEnv ? `${NO_MMAP_VARIABLE}=${process.env[NO_MMAP_VARIABLE] ?? ""}; ${error}` : error;
     return { ...common, bindingError: error, summary: `pread (${why})` };
   }
-  const binding = bindingVersion();
+  const version = bindingVersion();
   if (disabledByEnv) {
-    return { ...common, binding, summary: `pread (${NO_MMAP_VARIABLE}=${process.env[NO_MMAP_VARIABLE] ?? ""})` };
+    return { ...common, binding: version, summary: `pread (${NO_MMAP_VARIABLE}=${process.env[NO_MMAP_VARIABLE] ?? ""})` };
+  }
+  if (bindingPatched) {
+    const guard = common.guarded ? ", SIGBUS guard" : "";
+    return { ...common, binding: version, summary: `mmap (${version} with corestack's patch: 64-bit offsets${guard})` };
   }
   const limit = `${Math.round((maxMappedOffset + 1) / 2 ** 30)} GiB`;
-  return { ...common, binding, summary: `mmap (${binding}; file offsets past ${limit} read on demand)` };
+  return {
+    ...common,
+    binding: version,
+    summary: `mmap (${version} without corestack's patch: file offsets past ${limit} read on demand, no SIGBUS guard)`,
+  };
 }
 
 /**

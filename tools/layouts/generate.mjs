@@ -392,6 +392,11 @@ export function readingModels(version, layout) {
         kind: "pep393",
         length: at("PyASCIIObject", "length"),
         state: at("PyASCIIObject", "state"),
+        stateBits: {
+          kind: layout.PyASCIIObject_state.kind,
+          compact: layout.PyASCIIObject_state.compact,
+          ascii: layout.PyASCIIObject_state.ascii,
+        },
         asciiData: at("sizeof", "PyASCIIObject"),
         compactData: at("sizeof", "PyCompactUnicodeObject"),
         data: at("PyUnicodeObject", "data"),

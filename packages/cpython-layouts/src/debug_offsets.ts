@@ -414,6 +414,7 @@ export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): 
       kind: "pep393",
       length: field("PyASCIIObject", "length"),
       state: field("PyASCIIObject", "state"),
+      stateBits: { kind: base.PyASCIIObject_state.kind, compact: base.PyASCIIObject_state.compact, ascii: base.PyASCIIObject_state.ascii },
       asciiData: field("sizeof", "PyASCIIObject"),
       compactData: field("sizeof", "PyCompactUnicodeObject"),
       data: field("PyUnicodeObject", "data"),

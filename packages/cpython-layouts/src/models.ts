@@ -241,6 +241,12 @@ export type TextModel =
       readonly length: number;
       /** `PyASCIIObject.state`. */
       readonly state: number;
+      /** Where `kind`, `compact` and `ascii` are in `state`. */
+      readonly stateBits: {
+        readonly kind: { readonly bit: number; readonly width: number };
+        readonly compact: { readonly bit: number; readonly width: number };
+        readonly ascii: { readonly bit: number; readonly width: number };
+      };
       /** `sizeof(PyASCIIObject)`: where an ASCII compact string's characters start. */
       readonly asciiData: number;
       /** `sizeof(PyCompactUnicodeObject)`: where another compact string's characters start. */

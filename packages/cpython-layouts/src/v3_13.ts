@@ -278,6 +278,11 @@ export const v3_13 = {
       kind: "pep393",
       length: 16,
       state: 32,
+      stateBits: {
+        kind: { bit: 2, width: 3 },
+        compact: { bit: 5, width: 1 },
+        ascii: { bit: 6, width: 1 },
+      },
       asciiData: 40,
       compactData: 56,
       data: 56,

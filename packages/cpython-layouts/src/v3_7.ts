@@ -123,6 +123,11 @@ export const v3_7 = {
       kind: "pep393",
       length: 16,
       state: 32,
+      stateBits: {
+        kind: { bit: 2, width: 3 },
+        compact: { bit: 5, width: 1 },
+        ascii: { bit: 6, width: 1 },
+      },
       asciiData: 48,
       compactData: 72,
       data: 72,

@@ -1,0 +1,98 @@
+import type { AnyPythonLayout } from "@corestack/cpython-layouts";
+import { WalkError } from "./_reader.js";
+import type { PythonThread } from "./analyse.js";
+import { isCollecting } from "./_runtime.js";
+import type { PythonTarget } from "./python_target.js";
+import type { ObjectReader } from "./read_objects.js";
+import { readThreadNames } from "./thread_names.js";
+
+// Every interpreter's thread states, with what they say of themselves (ids, name, GIL, GC), before
+// any frame is read. Private to this package.
+
+/** A thread found in a thread list; its frames are read later. @internal */
+export type FoundThread = Omit<PythonThread, "frames" | "error">;
+
+/**
+ * Walks every interpreter's thread list, each thread state once in all (a list that loops, or
+ * reaches another interpreter's threads, ends with a warning), up to `maxThreads` together.
+ * @internal
+ */
+export function enumerateThreads(
+  target: PythonTarget,
+  objects: ObjectReader<AnyPythonLayout>,
+  context: { readonly runtime: bigint | undefined; readonly interpreters: readonly bigint[]; readonly gilHolder: { holder: bigint | undefined }; readonly maxThreads: number },
+  warnings: string[],
+): FoundThread[] {
+  const { runtime, interpreters, gilHolder, maxThreads } = context;
+  const layout = objects.layout;
+  const reader = objects.reader;
+  const allThreads = new Set<bigint>();
+  const threadsByFsBase = new Map<bigint, number>();
+  for (const thread of target.threads()) {
+    const fs = thread.registers.fs_base;
+    if (fs !== undefined && fs !== 0n) threadsByFsBase.set(fs, thread.tid);
+  }
+  const found: FoundThread[] = [];
+  for (const interp of interpreters) {
+    let interpreterId = 0;
+    if (layout.PyInterpreterState.id !== undefined) {
+      try {
+        interpreterId = Number(reader.i64(interp + BigInt(layout.PyInterpreterState.id), "interpreter id"));
+      } catch (error) {
+        if (!(error instanceof WalkError)) throw error;
+      }
+    }
+    const gcCollecting = isCollecting(target, reader, layout, runtime, interp);
+    let tstate: bigint;
+    try {
+      tstate = reader.ptr(interp + BigInt(layout.models.threadList.head), "thread list");
+    } catch (error) {
+      if (!(error instanceof WalkError)) throw error;
+      warnings.push(`interpreter ${interpreterId} at 0x${interp.toString(16)}: ${error.message}`);
+      continue;
+    }
+    const names = readThreadNames(objects, interp, warnings);
+    const seen = new Set<bigint>();
+    while (tstate !== 0n && !seen.has(tstate) && allThreads.size < maxThreads) {
+      if (allThreads.has(tstate)) {
+        warnings.push(`the thread list of interpreter ${interpreterId} reaches thread state 0x${tstate.toString(16)} of another interpreter`);
+        break;
+      }
+      seen.add(tstate);
+      allThreads.add(tstate);
+      let ident: bigint;
+      let next: bigint;
+      try {
+        ident = reader.u64(tstate + BigInt(layout.PyThreadState.thread_id), "thread id");
+        next = reader.ptr(tstate + BigInt(layout.PyThreadState.next), "next thread");
+      } catch (error) {
+        if (!(error instanceof WalkError)) throw error;
+        warnings.push(`thread list of interpreter ${interpreterId} ends early: ${error.message}`);
+        break;
+      }
+      let tid: number | null = threadsByFsBase.get(ident) ?? null;
+      if (layout.PyThreadState.native_thread_id !== undefined) {
+        try {
+          const native = Number(reader.i64(tstate + BigInt(layout.PyThreadState.native_thread_id), "native thread id"));
+          if (native > 0) tid = native;
+        } catch (error) {
+          if (!(error instanceof WalkError)) throw error;
+        }
+      }
+      const held = gilHolder.holder === undefined ? "unknown" : gilHolder.holder === tstate ? "held" : "none";
+      found.push({
+        tid,
+        ident,
+        name: names.get(ident) ?? null,
+        address: tstate,
+        interpreter: interpreterId,
+        gil: held,
+        gc: gcCollecting === true && held === "held",
+      });
+      tstate = next;
+    }
+    if (tstate !== 0n && seen.has(tstate)) warnings.push(`the thread list of interpreter ${interpreterId} loops back to 0x${tstate.toString(16)}`);
+    else if (tstate !== 0n && allThreads.size >= maxThreads) warnings.push(`interpreter ${interpreterId}: more than ${maxThreads} threads, the rest not read`);
+  }
+  return found;
+}

@@ -93,10 +93,9 @@ function image(options: { hexversion: number; shimOwner: number; freeThreaded?: 
     m.u64(runtime + BigInt(memberAt(from)), BigInt(value));
   }
   // Sections corestack maps no field from (set_object, gen_object, …) still carry their size.
-  for (const [section, members] of Object.entries(L._Py_DebugOffsets)) {
-    if (typeof members === "object" && members["size"] !== undefined && !DEBUG_OFFSETS_FIELDS.some((entry) => entry.from === `${section}.size`)) {
-      m.u64(runtime + BigInt(members["size"]), 4096n);
-    }
+  for (const [section, members] of Object.entries(L._Py_DebugOffsets as DebugOffsetsLayout)) {
+    const size = typeof members === "object" ? members["size"] : undefined;
+    if (size !== undefined && !DEBUG_OFFSETS_FIELDS.some((entry) => entry.from === `${section}.size`)) m.u64(runtime + BigInt(size), 4096n);
   }
   if (options.freeThreaded) m.u64(runtime + BigInt(memberAt("free_threaded")), 1n);
   // No interpreters.main: it is not in _Py_DebugOffsets (a table reader would find the main one there).

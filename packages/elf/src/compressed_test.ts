@@ -8,7 +8,6 @@ import { bufferSource } from "./byte_source.js";
 import { ELFCOMPRESS_ZLIB, SHF_COMPRESSED, SHT_PROGBITS } from "./constants.js";
 import { MAX_DECOMPRESSED_SIZE, sectionContents } from "./compressed.js";
 import { ElfFile } from "./elf_file.js";
-import { ElfFormatError } from "./elf_format_error.js";
 import { ByteWriter, buildElf } from "./_test_elf_builder.js";
 import { expectFormatError, hasTool } from "../test/_expect.js";
 

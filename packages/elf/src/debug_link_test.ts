@@ -9,7 +9,6 @@ import { bufferSource } from "./byte_source.js";
 import { SHT_PROGBITS } from "./constants.js";
 import { debugAltLink, debugLink, debugLinkCrc32 } from "./debug_link.js";
 import { ElfFile } from "./elf_file.js";
-import { ElfFormatError } from "./elf_format_error.js";
 import { ByteWriter, buildElf } from "./_test_elf_builder.js";
 import { expectFormatError, hasTool } from "../test/_expect.js";
 

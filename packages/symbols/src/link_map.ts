@@ -1,4 +1,4 @@
-import { AT_PHDR, AT_PHNUM, DT_DEBUG, DT_NULL, MemoryError, PT_DYNAMIC, PT_PHDR, type Memory } from "@corestack/elf";
+import { DT_DEBUG, DT_NULL, MemoryError, PT_DYNAMIC, PT_PHDR, type Memory } from "@corestack/elf";
 
 /** One entry of the dynamic linker's `link_map` list. */
 export interface LinkMapEntry {

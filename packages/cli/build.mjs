@@ -1,41 +1,88 @@
 #!/usr/bin/env node
-// Bundles the `corestack` command into one ESM file, dist/corestack.mjs: the published `bin`.
+// Bundles the `corestack` command: dist/corestack.cjs (the published `bin`, the launcher) and
+// dist/corestack_bundle.js (the CLI itself), both read by `node` at every start.
 //
 // Runs after `tsc -b` (which type-checks and emits dist/*.js and .d.ts) and bundles that output:
-// dist/main.js and the @corestack/* workspace packages it imports (their dist/, through their
-// `exports`). The @corestack/* packages are not published to npm, so the published CLI must carry
-// them; bundling also makes start-up faster (one file to resolve and read instead of ~70 ES modules;
-// numbers in README.md, "Performance"). `@riaskov/mmap-io` (the native binding) stays external and
-// is a real dependency of this package: @corestack/mmap loads it lazily with `createRequire`, which
-// resolves it from dist/ to this package's node_modules.
+// - dist/corestack_bundle.js: dist/main.js and the @corestack/* workspace packages it imports
+//   (their dist/, through their `exports`). The @corestack/* packages are not published to npm, so
+//   the published CLI must carry them; bundling also makes start-up faster (one file to read
+//   instead of ~70 ES modules). It is one function expression, a script rather than an ES module,
+//   because only a script takes V8's code cache on every supported Node (`vm.Script`, Node 20 too):
+//   esbuild's CommonJS output (`import` → `require`) inside `(function (require, module, exports,
+//   __filename, __dirname, __corestackUrl) { … })`, with `import.meta.url` → `__corestackUrl`.
+// - dist/corestack.cjs: dist/launcher.js, which runs the bundle with the code cache kept in the
+//   user's cache directory (src/code_cache.ts); CommonJS, because Node 20 starts a CommonJS entry
+//   sooner than an ES module. Numbers in README.md, "Performance".
+// `@riaskov/mmap-io` (the native binding) stays external and is a real dependency of this package:
+// @corestack/mmap loads it lazily with `createRequire`, which resolves it from dist/ to this
+// package's node_modules.
 //
 // Usage: node build.mjs [--metafile]   (part of `pnpm build`; --metafile prints what is inside)
 import { build } from "esbuild";
-import { chmodSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
-const outfile = here("dist/corestack.mjs");
+const launcherFile = here("dist/corestack.cjs");
+const bundleFile = here("dist/corestack_bundle.js");
+/** The parameters of the bundle's function, in the order launcher.ts passes them. */
+const PARAMETERS = "require, module, exports, __filename, __dirname, __corestackUrl";
 
-const result = await build({
-  entryPoints: [here("dist/main.js")],
-  outfile,
+const common = {
   bundle: true,
   platform: "node",
-  format: "esm",
   target: "node20",
-  // The binding is native (compiled at install); everything else is ours and goes in.
-  external: ["@riaskov/mmap-io"],
-  // Names and line structure stay readable: `--verbose` prints stack traces from this file.
+  // Names and line structure stay readable: `--verbose` prints stack traces from these files.
   minify: false,
   legalComments: "none",
-  // dist/main.js starts with `#!/usr/bin/env node`; esbuild keeps an entry's hashbang.
-  metafile: process.argv.includes("--metafile"),
   logLevel: "warning",
+};
+
+const result = await build({
+  ...common,
+  entryPoints: [here("dist/main.js")],
+  outfile: bundleFile,
+  format: "cjs",
+  charset: "ascii",
+  // The binding is native (compiled at install); everything else is ours and goes in.
+  external: ["@riaskov/mmap-io"],
+  define: { "import.meta.url": "__corestackUrl" },
+  // The function's first line is the file's first line: stack traces keep the file's line numbers.
+  banner: { js: `(function (${PARAMETERS}) {` },
+  footer: { js: "})" },
+  metafile: process.argv.includes("--metafile"),
+  write: false,
 });
-chmodSync(outfile, 0o755);
+// esbuild keeps the entry's hashbang (dist/main.js starts with `#!/usr/bin/env node`) above the
+// banner: it goes, the bundle is no program of its own.
+let text = result.outputFiles[0].text.replace(/^#![^\n]*\n/, "");
+if (!text.startsWith(`(function (${PARAMETERS}) {`)) throw new Error(`${bundleFile}: expected the bundle to start with its function`);
+// ASCII only, so that the launcher reads it as Latin-1 (a one-byte string, decoded ~4 times faster
+// than UTF-8): esbuild escapes non-ASCII characters in code (`charset: "ascii"`), not in the
+// comments it keeps, where an escape changes nothing.
+const lines = text.split("\n");
+for (const [index, line] of lines.entries()) {
+  if (!/[^\x00-\x7f]/.test(line)) continue;
+  if (!/^\s*(\*|\/\/|\/\*)/.test(line)) throw new Error(`${bundleFile}:${index + 1}: a non-ASCII character outside a comment: ${line}`);
+  lines[index] = line.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+text = lines.join("\n");
+writeFileSync(bundleFile, text);
+
+await build({
+  ...common,
+  stdin: {
+    contents: 'import { BUNDLE_FILE, launch } from "./dist/launcher.js";\nlaunch(`${__dirname}/${BUNDLE_FILE}`, process.argv.slice(2), process.env);\n',
+    resolveDir: here("."),
+    sourcefile: "corestack.cjs",
+  },
+  outfile: launcherFile,
+  format: "cjs",
+  banner: { js: "#!/usr/bin/env node" },
+});
+chmodSync(launcherFile, 0o755);
 if (result.metafile) {
   const inputs = Object.entries(result.metafile.inputs).sort((a, b) => b[1].bytes - a[1].bytes);
   for (const [path, { bytes }] of inputs) console.log(`${String(bytes).padStart(8)}  ${path}`);
-  console.log(`${inputs.length} modules in ${outfile}`);
+  console.log(`${inputs.length} modules in ${bundleFile}`);
 }

@@ -101,4 +101,18 @@ export declare function runCli(options: {
   extraArgs?: string[];
 }): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean; elapsedMs: number }>;
 export declare function formatSummary(summary: FuzzSummary): string;
+/** A frame's name pointer in a core: where it is (file offset), what type its str has, and the name. */
+export interface NameSite {
+  readonly field: "co_name" | "co_filename";
+  /** File offset of the code object's pointer to the name. */
+  readonly pointer: number;
+  /** The str (2.7: byte string) type's address, "0x…". */
+  readonly type: string;
+  readonly text: string;
+}
+export declare function nameSites(
+  corePath: string,
+  shape: unknown,
+  options?: { readonly root?: string },
+): Promise<{ version: { major: number; minor: number } | null; sites: NameSite[] }>;
 export declare function signature(reason: string): string;

@@ -144,6 +144,7 @@ export function inputRandom(seed, index) {
 const PT_LOAD = 1;
 const PT_NOTE = 4;
 const PF_W = 2;
+const NT_FILE = 0x46494c45;
 const EHDR_SIZE = 64;
 const PHDR_SIZE = 56;
 
@@ -261,6 +262,78 @@ export async function hotReads(corePath, options = {}) {
   return result;
 }
 
+/**
+ * Where the names of a core's frames are: for each frame the analysis reads, the file offset of
+ * its code object's `co_name` and `co_filename` pointers, found by what they point to (a string
+ * object holding exactly the frame's function or file name, ASCII), not by a layout table — so
+ * that it holds whatever the layout package looks like. Name mutations replace such a pointer
+ * with one to a string object of their own (see "Grafts" below).
+ * @param {string} corePath
+ * @param {CoreShape} shape
+ * @param {{ root?: string }} [options]
+ * @returns {Promise<{ version: { major: number; minor: number } | null; sites: { field: "co_name" | "co_filename"; pointer: number; type: string; text: string }[] }>}
+ */
+export async function nameSites(corePath, shape, options = {}) {
+  const root = options.root ?? REPO_ROOT;
+  const module = (name) => import(pathToFileURL(path.join(root, "packages", name, "dist", "mod.js")).href);
+  let elf, mmap, symbols, cpython;
+  try {
+    [elf, mmap, symbols, cpython] = await Promise.all([module("elf"), module("mmap"), module("symbols"), module("cpython")]);
+  } catch {
+    return { version: null, sites: [] };
+  }
+  const sites = [];
+  let version = null;
+  try {
+    const core = new elf.CoreFile(mmap.openFile(corePath));
+    const target = new symbols.CoreTarget(core, {});
+    const analysis = cpython.analyse(target);
+    version = { major: analysis.version.major, minor: analysis.version.minor };
+    const read = (address, length) => {
+      try {
+        return Buffer.from(target.read(address, length));
+      } catch {
+        return undefined;
+      }
+    };
+    const fileOffset = (address) => {
+      const load = shape.loads.find((s) => s.vaddr <= address && address + 8n <= s.vaddr + BigInt(s.filesz));
+      return load ? load.offset + Number(address - load.vaddr) : undefined;
+    };
+    // Where the characters of a str object start: 2.7 PyStringObject.ob_sval; 3.x compact ASCII data.
+    const dataAt = version.major === 2 ? 36 : version.minor <= 11 ? 48 : 40;
+    const holds = (object, text) => {
+      const length = read(object + 16n, 8);
+      if (!length || length.readBigInt64LE(0) !== BigInt(text.length)) return false;
+      const data = read(object + BigInt(dataAt), text.length);
+      return data !== undefined && data.toString("latin1") === text;
+    };
+    const seen = new Set();
+    for (const thread of analysis.threads) {
+      for (const frame of thread.frames) {
+        if (seen.has(frame.code)) continue;
+        seen.add(frame.code);
+        const words = read(frame.code, 256);
+        if (!words) continue;
+        for (const [field, text] of [["co_name", frame.function], ["co_filename", frame.file]]) {
+          if (!/^[\x20-\x7e]+$/.test(text)) continue;
+          for (let at = 16; at + 8 <= words.length; at += 8) {
+            const object = words.readBigUInt64LE(at);
+            if (object < 0x1000n || !holds(object, text)) continue;
+            const pointer = fileOffset(frame.code + BigInt(at));
+            const type = read(object + 8n, 8);
+            if (pointer !== undefined && type) sites.push({ field, pointer, type: hex(type.readBigUInt64LE(0)), text });
+            break; // the first match: co_name comes before co_qualname
+          }
+        }
+      }
+    }
+  } catch {
+    // the sites found so far
+  }
+  return { version, sites };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Mutations
 //
@@ -280,6 +353,16 @@ export async function hotReads(corePath, options = {}) {
 //                                         (an address in PT_LOAD index) | { self: delta } (the word's
 //                                         own address + delta) | { near: delta } (the old value + delta)
 //   { kind: "zero", at, length }          zeroed bytes (a page)
+//   { kind: "name", at: { area: "name", field, index }, text: { form, seed } }
+//                                         a frame's co_name/co_filename pointer (site `index` of
+//                                         nameSites(), wrapped) set to a string object of its own,
+//                                         grafted into the core (a new PT_LOAD): format characters,
+//                                         lone surrogates, controls, escape look-alikes, long names,
+//                                         a lying length, or (2.7) bytes that are not UTF-8
+//   { kind: "mappings", extra, order, paths, place, first, seed }
+//                                         the NT_FILE note blown up with `extra` more entries (the
+//                                         notes copied to the end of the file, the PT_NOTE header
+//                                         pointed at them)
 // `via` says how the position was chosen ("hot": a read of the analysis; "writable"; "any").
 
 const INTERESTING_32 = [0, 1, 2, 4, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
@@ -298,11 +381,11 @@ const hex = (value) => `0x${BigInt.asUintN(64, BigInt(value)).toString(16)}`;
  * @param {{ load: number; offset: number; length: number }[]} hot
  * @returns {object[]}
  */
-export function drawMutations(random, shape, hot) {
+export function drawMutations(random, shape, hot, sites = []) {
   const count = random.weighted({ 1: 50, 2: 30, 3: 12, 4: 8 });
   const mutations = [];
   for (let i = 0; i < Number(count); i++) {
-    const mutation = drawOne(random, shape, hot);
+    const mutation = drawOne(random, shape, hot, sites);
     if (mutation.kind === "truncate") {
       mutations.push(mutation);
       break; // one truncation, applied last
@@ -312,7 +395,7 @@ export function drawMutations(random, shape, hot) {
   return mutations;
 }
 
-function drawOne(random, shape, hot) {
+function drawOne(random, shape, hot, sites) {
   const kind = random.weighted({
     truncate: 10,
     header: 14, // ELF header and program headers
@@ -320,7 +403,25 @@ function drawOne(random, shape, hot) {
     hot: hot.length > 0 ? 40 : 0,
     writable: 16,
     load: 6,
+    name: sites.length > 0 ? 14 : 0,
+    mappings: shape.notes.some((n) => n.type === NT_FILE && n.name === "CORE") ? 3 : 0,
   });
+  if (kind === "name") {
+    const field = random.chance(0.6) ? "co_name" : "co_filename";
+    const form = random.weighted({ cf: 5, surrogate: 4, controls: 3, lookalike: 3, long: 4, liar: 2, bytes: 2 });
+    return { kind: "name", at: { area: "name", field, index: random.int(1 << 16) }, text: { form, seed: random.int(2 ** 31) } };
+  }
+  if (kind === "mappings") {
+    return {
+      kind: "mappings",
+      extra: random.pick([1000, 30_000, 70_000, 262_145, 600_000]),
+      order: random.pick(["ascending", "descending", "random"]),
+      paths: random.pick(["one-char", "same", "python", "empty", "distinct"]),
+      place: random.pick(["fresh", "overlap"]),
+      first: random.chance(0.5) ? "real" : "extra",
+      seed: random.int(2 ** 31),
+    };
+  }
   if (kind === "truncate") {
     const where = random.weighted({ anywhere: 5, headers: 2, segment: 3 });
     if (where === "anywhere") return { kind: "truncate", at: { area: "file", fraction: Number(random.next().toFixed(6)) } };
@@ -446,17 +547,224 @@ function addressOf(shape, fileOffset) {
   return undefined;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Grafts: names and mappings that do not fit in place
+//
+// A name mutation builds a string object of its own (CPython's own layout of a compact `str`, or
+// 2.7's byte string: fixed ABI, written here without the layout package) and a mapping blow-up a
+// bigger NT_FILE note; both go at the end of the file, after which a copy of the program header
+// table with the new PT_LOAD headers (and the PT_NOTE header moved to the new notes) is written,
+// and e_phoff/e_phnum point at it. The file is restored by cutting it back to its size.
+
+/** Format characters (Unicode Cf): bidi controls and isolates, zero-width ones, BOM, soft hyphen, Arabic letter mark, a tag. */
+const CF_POOL = [0x202e, 0x202c, 0x202d, 0x202a, 0x2066, 0x2067, 0x2068, 0x2069, 0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0xfeff, 0x00ad, 0x061c, 0x180e, 0x2060, 0xe0001, 0xe0041, 0xe007f];
+const SURROGATE_POOL = [0xdc80, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xdcff];
+const CONTROL_POOL = [0x00, 0x07, 0x08, 0x09, 0x0a, 0x0d, 0x1b, 0x7f, 0x85, 0x9b, 0x9d, 0x2028, 0x2029, 0x22, 0x5c];
+const LOOKALIKES = ["\\x1b", "\\udc80", '", line 1, in forged', "\\…[+5 characters]", "\\\\", '\\"', "\\U0010ffff", "\\xff"];
+
+/** The code points (or, for `bytes`, the raw bytes) of a grafted name, and a length field that may lie. */
+function graftedText(form, seed, original, major) {
+  const random = makeRandom(seed);
+  let points = [...original].map((ch) => ch.codePointAt(0));
+  const insert = (pool, n) => {
+    for (let i = 0; i < n; i++) {
+      const at = random.int(points.length + 1);
+      const value = random.pick(pool);
+      // A surrogate pair's two code points, one after the other: two lone surrogates in a str.
+      const values = pool === SURROGATE_POOL && random.chance(0.3) ? [0xd83d, 0xde00] : [value];
+      points.splice(at, 0, ...values);
+    }
+  };
+  let length;
+  let raw;
+  switch (form) {
+    case "cf":
+      insert(CF_POOL, 1 + random.int(4));
+      break;
+    case "surrogate":
+      insert(SURROGATE_POOL, 1 + random.int(3));
+      break;
+    case "controls":
+      insert(CONTROL_POOL, 1 + random.int(4));
+      break;
+    case "lookalike": {
+      const text = random.pick(LOOKALIKES);
+      points.splice(random.int(points.length + 1), 0, ...[...text].map((ch) => ch.codePointAt(0)));
+      break;
+    }
+    case "long": {
+      const n = random.pick([4095, 4096, 4097, 65_536, 65_537, 100_000, 1 << 20]);
+      const filler = random.pick([0x78, 0xe9, 0x95a2, 0x20bb7, 0x202e, 0xdc80]);
+      const wide = random.chance(0.3) ? filler : 0x78;
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = i === n >> 1 ? wide : points[i % Math.max(1, points.length)] ?? 0x78;
+      points = out;
+      break;
+    }
+    case "liar":
+      length = random.pick([4097, 65_537, 1 << 20, 2 ** 31, 2 ** 40 - 1, 2 ** 40, 2 ** 40 + 1, 2 ** 62, -1, -(2 ** 40)]);
+      break;
+    case "bytes": {
+      raw = Buffer.from(original, "latin1");
+      const bytes = [...raw];
+      for (let i = 0, n = 1 + random.int(4); i < n; i++) bytes.splice(random.int(bytes.length + 1), 0, 0x80 + random.int(0x80));
+      raw = Buffer.from(bytes);
+      if (major !== 2) points = bytes; // 3.x: the same values as latin-1 characters
+      break;
+    }
+    default:
+      throw new RangeError(`Unknown name form ${JSON.stringify(form)}`);
+  }
+  return { points, raw: major === 2 ? (raw ?? utf8Loose(points)) : undefined, length };
+}
+
+/** UTF-8 of code points, surrogates included (encoded as three bytes each, which is not valid UTF-8: Python 2 names are bytes). */
+function utf8Loose(points) {
+  const out = [];
+  for (const p of points) {
+    if (p < 0x80) out.push(p);
+    else if (p < 0x800) out.push(0xc0 | (p >> 6), 0x80 | (p & 63));
+    else if (p < 0x10000) out.push(0xe0 | (p >> 12), 0x80 | ((p >> 6) & 63), 0x80 | (p & 63));
+    else out.push(0xf0 | (p >> 18), 0x80 | ((p >> 12) & 63), 0x80 | ((p >> 6) & 63), 0x80 | (p & 63));
+  }
+  return Buffer.from(out);
+}
+
+/**
+ * A string object as CPython lays it out: a compact `str` (3.3+: PyASCIIObject / PyCompactUnicodeObject,
+ * 48/72-byte headers up to 3.11, 40/56 from 3.12) or a 2.7 byte string (PyStringObject, characters at 36).
+ */
+function stringObject(text, version, type) {
+  const align = (n) => (n + 7) & ~7;
+  if (version.major === 2) {
+    const bytes = text.raw;
+    const object = Buffer.alloc(align(36 + bytes.length + 1));
+    object.writeBigUInt64LE(1n << 20n, 0);
+    object.writeBigUInt64LE(type, 8);
+    object.writeBigInt64LE(BigInt(text.length ?? bytes.length), 16);
+    object.writeBigInt64LE(-1n, 24);
+    bytes.copy(object, 36);
+    return object;
+  }
+  let max = 0;
+  for (const p of text.points) if (p > max) max = p;
+  const kind = max < 0x100 ? 1 : max < 0x10000 ? 2 : 4;
+  const ascii = max < 0x80;
+  const old = version.minor <= 11;
+  const header = ascii ? (old ? 48 : 40) : old ? 72 : 56;
+  const object = Buffer.alloc(align(header + (text.points.length + 1) * kind));
+  object.writeBigUInt64LE(1n << 20n, 0);
+  object.writeBigUInt64LE(type, 8);
+  object.writeBigInt64LE(BigInt(text.length ?? text.points.length), 16);
+  object.writeBigInt64LE(-1n, 24);
+  object.writeUInt32LE((kind << 2) | (1 << 5) | (ascii ? 1 << 6 : 0) | (old ? 1 << 7 : 0), 32);
+  text.points.forEach((p, i) => {
+    if (kind === 1) object[header + i] = p;
+    else if (kind === 2) object.writeUInt16LE(p, header + i * 2);
+    else object.writeUInt32LE(p, header + i * 4);
+  });
+  return object;
+}
+
+/** Reads the NT_FILE entries of a descriptor (64-bit little-endian), for a blow-up to keep them. */
+function fileNoteEntries(desc) {
+  if (desc.length < 16) return { pageSize: 4096n, entries: [] };
+  const count = Number(desc.readBigUInt64LE(0));
+  const pageSize = desc.readBigUInt64LE(8);
+  if (!Number.isSafeInteger(count) || 16 + count * 24 > desc.length) return { pageSize, entries: [] };
+  const entries = [];
+  let nameAt = 16 + count * 24;
+  for (let i = 0; i < count; i++) {
+    let end = desc.indexOf(0, nameAt);
+    if (end < 0) end = desc.length;
+    entries.push({
+      start: desc.readBigUInt64LE(16 + i * 24),
+      end: desc.readBigUInt64LE(24 + i * 24),
+      page: desc.readBigUInt64LE(32 + i * 24),
+      path: desc.subarray(nameAt, end),
+    });
+    nameAt = end + 1;
+  }
+  return { pageSize, entries };
+}
+
+/** The NT_FILE descriptor of a mapping blow-up. */
+function blownFileNote(m, desc, shape) {
+  const random = makeRandom(m.seed);
+  const { pageSize, entries } = fileNoteEntries(desc);
+  const extra = new Array(m.extra);
+  const loads = shape.loads;
+  for (let i = 0; i < m.extra; i++) {
+    const k = m.order === "ascending" ? i : m.order === "descending" ? m.extra - i : random.int(m.extra * 4);
+    let start;
+    if (m.place === "overlap" && loads.length > 0) {
+      const load = loads[k % loads.length];
+      start = (load.vaddr & ~0xfffn) + BigInt((k % 64) * 0x1000);
+    } else start = 0x6000_0000_0000n + BigInt(k) * 0x2000n;
+    let name;
+    if (m.paths === "one-char") name = String.fromCharCode(0x61 + (i % 26));
+    else if (m.paths === "same") name = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+    else if (m.paths === "python") name = `/nonexistent/${i % 5000}/libpython3.12.so.1.0`;
+    else if (m.paths === "empty") name = "";
+    else name = `/nonexistent/lib${i}.so`;
+    extra[i] = { start, end: start + 0x1000n, page: BigInt(i % 4), path: Buffer.from(name) };
+  }
+  const all = m.first === "real" ? [...entries, ...extra] : [...extra, ...entries];
+  const namesLength = all.reduce((sum, e) => sum + e.path.length + 1, 0);
+  const out = Buffer.alloc(16 + all.length * 24 + namesLength);
+  out.writeBigUInt64LE(BigInt(all.length), 0);
+  out.writeBigUInt64LE(pageSize, 8);
+  let nameAt = 16 + all.length * 24;
+  all.forEach((e, i) => {
+    out.writeBigUInt64LE(e.start, 16 + i * 24);
+    out.writeBigUInt64LE(e.end, 24 + i * 24);
+    out.writeBigUInt64LE(e.page, 32 + i * 24);
+    e.path.copy(out, nameAt);
+    nameAt += e.path.length + 1;
+  });
+  return out;
+}
+
+/** One note record (4-byte aligned, as Linux writes core notes). */
+function noteRecord(name, type, desc) {
+  const nameBytes = Buffer.from(`${name}\0`, "latin1");
+  const header = Buffer.alloc(12);
+  header.writeUInt32LE(nameBytes.length, 0);
+  header.writeUInt32LE(desc.length, 4);
+  header.writeUInt32LE(type, 8);
+  const pad = (b) => Buffer.concat([b, Buffer.alloc((4 - (b.length % 4)) % 4)]);
+  return Buffer.concat([header, pad(nameBytes), pad(desc)]);
+}
+
+/** Room for the grafts of one input: four names of up to 4 MiB (a million UCS-4 characters). */
+const GRAFT_SPACE = 24 << 20;
+
+/** Where grafted objects go: an address range no PT_LOAD of the core covers, below 2^47. */
+function graftBase(shape, size) {
+  const free = (start) => shape.loads.every((s) => start + BigInt(size) <= s.vaddr || start >= s.vaddr + s.memsz);
+  if (free(0x100000n)) return 0x100000n; // below every program (which start at 4 MiB or far higher)
+  let top = 0n;
+  for (const s of shape.loads) if (s.vaddr + s.memsz > top && s.vaddr + s.memsz < 1n << 46n) top = s.vaddr + s.memsz;
+  return ((top >> 20n) + 16n) << 20n;
+}
+
 /**
  * Applies mutations to a file that is a copy of the core `shape` describes.
  * @param {number} fd open for reading and writing.
  * @param {CoreShape} shape
  * @param {object[]} mutations
- * @returns {{ undo: { offset: number; bytes: Buffer }[]; truncatedTo: number | undefined }}
+ * @param {{ python?: { major: number; minor: number } | null; sites?: { field: string; pointer: number; type: string; text: string }[] }} [context]
+ *   the case's name sites (name mutations without them do nothing).
+ * @returns {{ undo: { offset: number; bytes: Buffer }[]; truncatedTo: number | undefined; grown: boolean }}
  */
-export function applyMutations(fd, shape, mutations) {
+export function applyMutations(fd, shape, mutations, context = {}) {
   /** @type {{ offset: number; bytes: Buffer }[]} */
   const undo = [];
   let truncatedTo;
+  /** @type {{ vaddr: bigint; data: Buffer }[]} */
+  const grafts = [];
+  /** @type {{ segment: Segment; bytes: Buffer } | undefined} */
+  let notes;
   const write = (offset, bytes) => {
     const length = Math.max(0, Math.min(bytes.length, shape.size - offset));
     if (length === 0) return;
@@ -471,7 +779,8 @@ export function applyMutations(fd, shape, mutations) {
     return b.readBigUInt64LE(0);
   };
   for (const m of mutations) {
-    const offset = resolvePosition(shape, m.at);
+    // Name sites and the NT_FILE note are found by what they are, not by a structural position.
+    const offset = m.kind === "name" || m.kind === "mappings" ? 0 : resolvePosition(shape, m.at);
     switch (m.kind) {
       case "truncate":
         truncatedTo = truncatedTo === undefined ? offset : Math.min(truncatedTo, offset);
@@ -496,6 +805,34 @@ export function applyMutations(fd, shape, mutations) {
       case "zero":
         write(offset, Buffer.alloc(m.length));
         break;
+      case "name": {
+        const candidates = (context.sites ?? []).filter((site) => site.field === m.at.field);
+        if (candidates.length === 0 || !context.python) break;
+        const site = candidates[m.at.index % candidates.length];
+        const object = stringObject(graftedText(m.text.form, m.text.seed, site.text, context.python.major), context.python, BigInt(site.type));
+        const used = grafts.reduce((sum, g) => sum + g.data.length + 4096, 0);
+        const vaddr = graftBase(shape, GRAFT_SPACE) + BigInt(used - (used % 4096));
+        grafts.push({ vaddr, data: object });
+        const b = Buffer.alloc(8);
+        b.writeBigUInt64LE(vaddr);
+        write(site.pointer, b);
+        break;
+      }
+      case "mappings": {
+        const note = shape.notes.find((n) => n.type === NT_FILE && n.name === "CORE");
+        const segment = note && shape.segments.find((s) => s.type === PT_NOTE && s.offset <= note.offset && note.offset < s.offset + s.filesz);
+        if (!note || !segment || notes) break;
+        const block = Buffer.alloc(Math.max(0, Math.min(segment.filesz, shape.size - segment.offset)));
+        fs.readSync(fd, block, 0, block.length, segment.offset);
+        const at = note.offset - segment.offset;
+        const namesz = block.readUInt32LE(at);
+        const descsz = block.readUInt32LE(at + 4);
+        const descAt = at + 12 + ((namesz + 3) & ~3);
+        const desc = block.subarray(descAt, Math.min(block.length, descAt + descsz));
+        const record = noteRecord("CORE", NT_FILE, blownFileNote(m, desc, shape));
+        notes = { segment, bytes: Buffer.concat([block.subarray(0, at), record, block.subarray(at + note.size)]) };
+        break;
+      }
       case "word": {
         let value;
         const v = m.value;
@@ -515,8 +852,48 @@ export function applyMutations(fd, shape, mutations) {
         throw new RangeError(`Unknown mutation kind ${JSON.stringify(m.kind)}`);
     }
   }
+  const grown = grafts.length > 0 || notes !== undefined;
+  if (grown) appendSegments(fd, shape, grafts, notes, write);
   if (truncatedTo !== undefined) fs.ftruncateSync(fd, truncatedTo);
-  return { undo, truncatedTo };
+  return { undo, truncatedTo, grown };
+}
+
+/** Writes grafts and new notes after the end of the file, then the new program header table, and points the ELF header at it. */
+function appendSegments(fd, shape, grafts, notes, write) {
+  const align = (n) => Math.ceil(n / 8) * 8;
+  let position = align(shape.size);
+  const table = Buffer.alloc(shape.phnum * PHDR_SIZE);
+  fs.readSync(fd, table, 0, table.length, shape.phoff);
+  if (notes) {
+    fs.writeSync(fd, notes.bytes, 0, notes.bytes.length, position);
+    const at = notes.segment.index * PHDR_SIZE;
+    table.writeBigUInt64LE(BigInt(position), at + 8);
+    table.writeBigUInt64LE(BigInt(notes.bytes.length), at + 32);
+    table.writeBigUInt64LE(BigInt(notes.bytes.length), at + 40);
+    position = align(position + notes.bytes.length);
+  }
+  const added = [];
+  for (const graft of grafts) {
+    fs.writeSync(fd, graft.data, 0, graft.data.length, position);
+    const header = Buffer.alloc(PHDR_SIZE);
+    header.writeUInt32LE(PT_LOAD, 0);
+    header.writeUInt32LE(6, 4); // PF_R | PF_W
+    header.writeBigUInt64LE(BigInt(position), 8);
+    header.writeBigUInt64LE(graft.vaddr, 16);
+    header.writeBigUInt64LE(BigInt(graft.data.length), 32);
+    header.writeBigUInt64LE(BigInt(graft.data.length), 40);
+    header.writeBigUInt64LE(4096n, 48);
+    added.push(header);
+    position = align(position + graft.data.length);
+  }
+  const newTable = Buffer.concat([table, ...added]);
+  fs.writeSync(fd, newTable, 0, newTable.length, position);
+  const phoff = Buffer.alloc(8);
+  phoff.writeBigUInt64LE(BigInt(position));
+  write(32, phoff);
+  const phnum = Buffer.alloc(2);
+  phnum.writeUInt16LE(Math.min(0xfffe, shape.phnum + added.length));
+  write(56, phnum);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -524,6 +901,15 @@ export function applyMutations(fd, shape, mutations) {
 
 const STACK_LINE = /^\s+at\s.+(?::\d+:\d+\)?|\(native\)|\(<anonymous>\))$/;
 const THREADS_LINE = /^corestack: \d+ of \d+ threads could not be read completely: /;
+/** Exit 1 when the interpreter was found but no thread could be read. */
+const NO_THREAD_LINE = /^corestack: no Python thread could be read \(the core has \d+ threads; the warnings say why\)$/;
+/**
+ * Characters that must never reach a terminal raw: C0 controls but the newline, DEL, C1 controls,
+ * format characters (bidi controls, BOM, zero-width, tags), line and paragraph separators.
+ */
+const UNSAFE_OUTPUT = /[\x00-\x09\x0b-\x1f\x7f-\x9f\p{Cf}\u2028\u2029]/u;
+/** The longest name an escaped, cut name can be: 4 096 characters, each at most a 10-character escape, and the mark. */
+const MAX_SHOWN_NAME = 4096 * 10 + 64;
 /** After THREADS_LINE, one line per incomplete thread: "  thread TID: why". */
 const THREAD_ERROR_LINE = /^ {2}thread \S+: ./;
 
@@ -580,7 +966,15 @@ export function reportProblems(text, status) {
   if (json.schema !== 1) problems.push("schema is not 1");
   if (!Array.isArray(json.threads)) return [...problems, "threads is not an array"];
   let broken = 0;
+  const unsafe = UNSAFE_OUTPUT.exec(text);
+  if (unsafe) problems.push(`raw U+${unsafe[0].codePointAt(0).toString(16).padStart(4, "0")} in the JSON text`);
+  const checkName = (what, name) => {
+    if (typeof name !== "string") return;
+    if (/\p{Cs}/u.test(name)) problems.push(`${what} holds a lone surrogate (not in escaped form)`);
+    if (name.length > MAX_SHOWN_NAME) problems.push(`${what} has ${name.length} characters, more than a cut name has`);
+  };
   for (const thread of json.threads) {
+    checkName(`thread ${thread.tid}: name`, thread.name);
     if (thread.error !== undefined) {
       broken++;
       if (typeof thread.error !== "string" || thread.error === "") problems.push(`thread ${thread.tid}: error is not a message`);
@@ -592,6 +986,8 @@ export function reportProblems(text, status) {
     for (const frame of thread.frames) {
       if (frame.kind !== "python") continue;
       if (typeof frame.file !== "string" || typeof frame.function !== "string") problems.push(`thread ${thread.tid}: a frame without file or function`);
+      checkName(`thread ${thread.tid}: a file`, frame.file);
+      checkName(`thread ${thread.tid}: a function`, frame.function);
       if (!Number.isSafeInteger(frame.line) || frame.line < 0) problems.push(`thread ${thread.tid}: frame ${frame.function} has line ${frame.line}`);
       if (frame.column !== undefined && (!Number.isSafeInteger(frame.column) || frame.column < 0)) {
         problems.push(`thread ${thread.tid}: frame ${frame.function} has column ${frame.column}`);
@@ -599,7 +995,8 @@ export function reportProblems(text, status) {
     }
   }
   if (status === 0 && broken > 0) problems.push(`exit 0 but ${broken} threads have an error`);
-  if (status === 1 && broken === 0) problems.push("exit 1 but no thread has an error");
+  if (status === 0 && json.threads.length === 0 && json.python !== null) problems.push("exit 0 but no thread was read");
+  if (status === 1 && broken === 0 && json.threads.length > 0) problems.push("exit 1 but no thread has an error");
   return problems;
 }
 
@@ -619,14 +1016,27 @@ export function classify(result, mode) {
   if (status === 4) return { class: "crash", reason: `exit 4: ${lines.find((l) => l.startsWith("corestack:")) ?? lines[0] ?? ""}` };
   if (status === 0 || status === 1) {
     const unexpected = lines.filter(
-      (line) => !line.startsWith("warning: ") && !(status === 1 && (THREADS_LINE.test(line) || THREAD_ERROR_LINE.test(line))),
+      (line) =>
+        !line.startsWith("warning: ") && !(status === 1 && (THREADS_LINE.test(line) || THREAD_ERROR_LINE.test(line) || NO_THREAD_LINE.test(line))),
     );
     if (unexpected.length > 0) return { class: "crash", reason: `unexpected stderr with exit ${status}: ${unexpected[0]}` };
-    if (status === 1 && !lines.some((line) => THREADS_LINE.test(line))) return { class: "crash", reason: "exit 1 without naming the incomplete threads" };
+    if (status === 1 && !lines.some((line) => THREADS_LINE.test(line) || NO_THREAD_LINE.test(line))) {
+      return { class: "crash", reason: "exit 1 without naming the incomplete threads" };
+    }
+    const unsafe = UNSAFE_OUTPUT.exec(result.stderr);
+    if (unsafe) return { class: "crash", reason: `raw U+${unsafe[0].codePointAt(0).toString(16).padStart(4, "0")} on stderr` };
     if (mode === "json") {
       const problems = reportProblems(result.stdout, status);
       if (problems.length > 0) return { class: "crash", reason: `lying or invalid output: ${problems[0]}` };
-    } else if (result.stdout.trim() === "") return { class: "crash", reason: `exit ${status} with empty output` };
+    } else {
+      if (result.stdout.trim() === "") return { class: "crash", reason: `exit ${status} with empty output` };
+      const raw = UNSAFE_OUTPUT.exec(result.stdout);
+      if (raw) return { class: "crash", reason: `unsafe text output: raw U+${raw[0].codePointAt(0).toString(16).padStart(4, "0")}` };
+      const none = result.stdout.includes("\nNo Python thread could be read");
+      if (status === 0 && (none || !result.stdout.includes("Traceback for thread "))) return { class: "crash", reason: "lying output: exit 0 but no thread was read" };
+      const long = result.stdout.split("\n").find((line) => line.length > 3 * MAX_SHOWN_NAME);
+      if (long) return { class: "crash", reason: `a text line of ${long.length} characters: a name not cut` };
+    }
     return { class: "analysed", reason: "" };
   }
   if (status === 2 || status === 3) {
@@ -636,6 +1046,8 @@ export function classify(result, mode) {
       return { class: "crash", reason: `unclean refusal (exit ${status}): ${JSON.stringify(body.slice(0, 3))}` };
     }
     if (result.stdout !== "") return { class: "crash", reason: `refusal (exit ${status}) with output on stdout` };
+    const unsafe = UNSAFE_OUTPUT.exec(result.stderr);
+    if (unsafe) return { class: "crash", reason: `raw U+${unsafe[0].codePointAt(0).toString(16).padStart(4, "0")} on stderr` };
     return { class: "refusal", reason: errors[0] };
   }
   return { class: "crash", reason: `undocumented exit code ${status}: ${lines[0] ?? ""}` };
@@ -676,7 +1088,8 @@ export async function prepareCases(wanted, options = {}) {
     }
     const made = await maker.makeCore(interpreter, c.scenario);
     const shape = coreShape(made.core);
-    prepared.push({ ...c, key: `${interpreter.id}/${c.scenario}`, core: made.core, shape, hot: [] });
+    const { version: python, sites } = await nameSites(made.core, shape);
+    prepared.push({ ...c, key: `${interpreter.id}/${c.scenario}`, core: made.core, shape, hot: [], python, sites });
   }
   return prepared;
 }
@@ -710,6 +1123,7 @@ class Scratch {
     }
     const fd = fs.openSync(file, "r+");
     try {
+      if (applied.grown) fs.ftruncateSync(fd, c.shape.size);
       for (const { offset, bytes } of applied.undo.reverse()) fs.writeSync(fd, bytes, 0, bytes.length, offset);
     } finally {
       fs.closeSync(fd);
@@ -730,7 +1144,7 @@ async function runInput(scratch, worker, c, input, options) {
   const fd = fs.openSync(file, "r+");
   let applied;
   try {
-    applied = applyMutations(fd, c.shape, input.mutations);
+    applied = applyMutations(fd, c.shape, input.mutations, c);
   } finally {
     fs.closeSync(fd);
   }
@@ -785,7 +1199,7 @@ export async function runBatch(options = {}) {
   const cases = await prepareCases(options.cases ?? DEFAULT_CASES, { log });
   if (cases.length === 0) throw new Error("No fuzz case could be prepared");
   if (options.hot !== false) for (const c of cases) c.hot = await hotReads(c.core);
-  log(`cases: ${cases.map((c) => `${c.key} (${c.hot.length} hot reads)`).join(", ")}`);
+  log(`cases: ${cases.map((c) => `${c.key} (${c.hot.length} hot reads, ${c.sites.length} name sites)`).join(", ")}`);
   const scratch = new Scratch(fs.mkdtempSync(path.join(os.tmpdir(), "corestack-fuzz-")));
   /** @type {any[]} */
   const results = [];
@@ -798,7 +1212,7 @@ export async function runBatch(options = {}) {
       const random = inputRandom(seed, index);
       const c = cases[random.int(cases.length)];
       const mode = random.chance(textShare) ? "text" : "json";
-      const input = { index, mode, mutations: drawMutations(random, c.shape, c.hot) };
+      const input = { index, mode, mutations: drawMutations(random, c.shape, c.hot, c.sites) };
       const outcome = await runInput(scratch, id, c, input, { cli, timeoutMs });
       const record = { index, case: c.key, mode, mutations: input.mutations, ...outcome };
       results.push(record);

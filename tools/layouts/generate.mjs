@@ -485,7 +485,89 @@ export function readingModels(version, layout) {
   }
   // 2.7's Thread keeps its name in the private, so mangled, __name.
   const threadName = version.major === 2 ? "_Thread__name" : "_name";
-  return { threadList, runtime, frames, code, gil, gc, text, ints, dicts, managedDict, threadName };
+  const threadGil = has("PyThreadState", "gil_requested")
+    ? { kind: "gil_requested", gil_requested: at("PyThreadState", "gil_requested") }
+    : { kind: "none" };
+  const argumentsModel = {
+    co_argcount: at("PyCodeObject", "co_argcount"),
+    ...(has("PyCodeObject", "co_kwonlyargcount") ? { co_kwonlyargcount: at("PyCodeObject", "co_kwonlyargcount") } : {}),
+    co_flags: at("PyCodeObject", "co_flags"),
+    CO_VARARGS: at("constants", "CO_VARARGS"),
+    CO_VARKEYWORDS: at("constants", "CO_VARKEYWORDS"),
+  };
+  const locals = has("PyFrameObject", "f_localsplus")
+    ? {
+        kind: "frame_object",
+        f_localsplus: at("PyFrameObject", "f_localsplus"),
+        co_nlocals: at("PyCodeObject", "co_nlocals"),
+        co_varnames: at("PyCodeObject", "co_varnames"),
+        co_cellvars: at("PyCodeObject", "co_cellvars"),
+        co_freevars: at("PyCodeObject", "co_freevars"),
+        arguments: argumentsModel,
+        cell_ob_ref: at("PyCellObject", "ob_ref"),
+      }
+    : {
+        kind: "localsplus",
+        localsplus: at("_PyInterpreterFrame", "localsplus"),
+        co_nlocalsplus: at("PyCodeObject", "co_nlocalsplus"),
+        co_localsplusnames: at("PyCodeObject", "co_localsplusnames"),
+        co_localspluskinds: at("PyCodeObject", "co_localspluskinds"),
+        arguments: argumentsModel,
+        CO_FAST_CELL: at("constants", "CO_FAST_CELL"),
+        CO_FAST_FREE: at("constants", "CO_FAST_FREE"),
+        ...(has("constants", "CO_FAST_HIDDEN") ? { CO_FAST_HIDDEN: at("constants", "CO_FAST_HIDDEN") } : {}),
+        // 3.14 made localsplus _PyStackRefs, as it did f_executable.
+        reference: has("constants", "Py_TAG_BITS") ? { kind: "tagged", tagBits: at("constants", "Py_TAG_BITS") } : { kind: "object" },
+        cell_ob_ref: at("PyCellObject", "ob_ref"),
+      };
+  const handledException = has("PyThreadState", "exc_info")
+    ? {
+        kind: "stack_items",
+        exc_info: at("PyThreadState", "exc_info"),
+        exc_value: at("_PyErr_StackItem", "exc_value"),
+        previous_item: at("_PyErr_StackItem", "previous_item"),
+      }
+    : { kind: "thread_state", exc_value: at("PyThreadState", "exc_value") };
+  const raisedException = has("PyThreadState", "current_exception")
+    ? { kind: "current_exception", current_exception: at("PyThreadState", "current_exception") }
+    : { kind: "curexc", curexc_type: at("PyThreadState", "curexc_type"), curexc_value: at("PyThreadState", "curexc_value") };
+  const exceptionObject = has("PyBaseExceptionObject", "cause")
+    ? {
+        kind: "chained",
+        args: at("PyBaseExceptionObject", "args"),
+        cause: at("PyBaseExceptionObject", "cause"),
+        context: at("PyBaseExceptionObject", "context"),
+        suppress_context: at("PyBaseExceptionObject", "suppress_context"),
+      }
+    : { kind: "args", args: at("PyBaseExceptionObject", "args") };
+  const sets = {
+    used: at("PySetObject", "used"),
+    mask: at("PySetObject", "mask"),
+    table: at("PySetObject", "table"),
+    entry: { size: at("sizeof", "setentry"), key: at("setentry", "key") },
+  };
+  // The headers do not say how repr() prints; 3.0 changed it (str/bytes, no L suffix, {1} sets).
+  const reprStyle = version.major === 2 ? "python2" : "python3";
+  return {
+    threadList,
+    runtime,
+    frames,
+    code,
+    gil,
+    gc,
+    threadGil,
+    text,
+    ints,
+    dicts,
+    managedDict,
+    threadName,
+    locals,
+    handledException,
+    raisedException,
+    exceptionObject,
+    sets,
+    reprStyle,
+  };
 }
 
 /**

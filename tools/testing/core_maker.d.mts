@@ -41,6 +41,25 @@ export interface TruthFrame {
    * the process. null before 3.11.
    */
   readonly column: number | null;
+  /**
+   * Format 2: the frame's bound arguments, name → `_truth.safe_repr(value)` (the bounded repr
+   * corestack prints); absent in format 1.
+   */
+  readonly arguments?: Readonly<Record<string, string>>;
+  /** Format 2: its other bound variables (cells and free variables by content), name → repr. */
+  readonly locals?: Readonly<Record<string, string>>;
+}
+
+/** An exception as the truth records it (format 2): `str()` from its args, and its chain. */
+export interface TruthException {
+  /** Its type's `tp_name`. */
+  readonly type: string;
+  /** `str(exception)` as `BaseException` makes it from `args` (a `KeyError`: its key's repr). */
+  readonly message: string;
+  /** The message is a string argument's text (corestack escapes it like a name), not a repr. */
+  readonly text?: boolean;
+  readonly cause?: TruthException;
+  readonly context?: TruthException;
 }
 
 export interface TruthThread {
@@ -55,11 +74,26 @@ export interface TruthThread {
   readonly crashing: boolean;
   /** Outermost first, most recent call last. For the crashing thread the last is crash()/hang(). */
   readonly frames: readonly TruthFrame[];
+  /** Format 2: the interpreter the thread state belongs to (0: the main one). */
+  readonly interpreter?: number;
+  /**
+   * Format 2: "held" for the crashing thread (it ends the process from a C call that keeps the
+   * GIL), "waiting" for a thread that declared `_truth.wants_gil()`, else "none".
+   */
+  readonly gil?: "held" | "waiting" | "none";
+  /** Format 2: the crashing thread called `crash(collecting=True)` (from inside a collection). */
+  readonly gc?: boolean;
+  /**
+   * Format 2: the exception the thread was handling (`sys.exc_info()`, recorded by the thread
+   * itself in `ready()` or `crash()`), null for none; absent when the thread never recorded it.
+   */
+  readonly handling?: TruthException | null;
 }
 
 /** The truth.json a scenario writes right before it aborts (tools/testing/scenarios/_truth.py). */
 export interface Truth {
-  readonly format: 1;
+  /** 1, or 2 (with variables, exceptions, GIL, GC and interpreter per thread: see TruthThread). */
+  readonly format: 1 | 2;
   readonly scenario: string | null;
   /** sys.version_info as "X.Y.Z". */
   readonly python_version: string;

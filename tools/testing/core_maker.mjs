@@ -1130,7 +1130,9 @@ export function truthProblems(truth, scenario, interpreter) {
   }
   const tids = truth.threads.map((thread) => thread.tid);
   if (tids.some((tid) => !Number.isInteger(tid) || tid <= 0)) problems.push(`missing OS thread ids: ${JSON.stringify(tids)}`);
-  if (new Set(tids).size !== tids.length) problems.push(`duplicate OS thread ids: ${JSON.stringify(tids)}`);
+  // A thread that entered a subinterpreter has a thread state in each: one OS thread id per interpreter.
+  const keys = truth.threads.map((thread) => `${thread.tid}/${thread.interpreter ?? 0}`);
+  if (new Set(keys).size !== keys.length) problems.push(`duplicate OS thread ids: ${JSON.stringify(tids)}`);
   const mains = truth.threads.filter((thread) => thread.main);
   if (mains.length !== 1) problems.push(`${mains.length} main threads`);
   else if (mains[0].tid !== truth.pid) problems.push(`main thread tid ${mains[0].tid} is not the pid ${truth.pid}`);

@@ -56,6 +56,7 @@ export type {
   NativeTruth,
   Scenario,
   Truth,
+  TruthException,
   TruthFrame,
   TruthThread,
 } from "./core_maker.mjs";

@@ -1,10 +1,11 @@
 import { resolve } from "node:path";
 import { type ByteSource, CoreFile, ElfFormatError } from "@corestack/elf";
-import { MmapError, mmapStatus, onRefusedFile, openFile } from "@corestack/mmap";
+import { type MappedFile, MmapError, mmapStatus, onRefusedFile, openFile } from "@corestack/mmap";
 import { CliError, EXIT } from "./cli_error.js";
 import { describeCore } from "./core_report.js";
+import { compressionOf, decompressCore } from "./decompress.js";
 import { detectExecutable } from "./detect_executable.js";
-import type { Report } from "./report.js";
+import type { Report, ThreadReport } from "./report.js";
 import { analysePython } from "./python_report.js";
 
 /** Options of {@link runCore}, from the command line. */
@@ -16,6 +17,8 @@ export interface CoreOptions {
   readonly verbose: boolean;
   /** Read each frame's source line (text output); `--json` has no use for them. */
   readonly sourceLines?: boolean;
+  /** Read each frame's variables and their values (`--locals`). */
+  readonly locals?: boolean;
   /** Receives warnings and verbose notes (written to stderr by the caller). */
   readonly note: (message: string) => void;
 }
@@ -48,6 +51,24 @@ function checkExecutable(path: string): void {
   }
 }
 
+/**
+ * The threads with the one that received the fatal signal first, marked `crashed`; unchanged when
+ * no thread did (a core made on demand) or it runs no Python (a native thread).
+ */
+function crashedFirst(threads: readonly ThreadReport[], tid: number | null): readonly ThreadReport[] {
+  if (tid === null) return threads;
+  // A thread running in a subinterpreter has a thread state in each interpreter it entered, all
+  // with its tid: the one it ran in holds that interpreter's GIL (it was calling abort(), or
+  // faulting, with it); else the first.
+  const held = threads.findIndex((thread) => thread.tid === tid && thread.gil === "held");
+  const at = held >= 0 ? held : threads.findIndex((thread) => thread.tid === tid);
+  if (at < 0) return threads;
+  // `crashed` before the frames, where a reader of the JSON looks first.
+  const { frames, error, ...head } = threads[at]!;
+  const crashed: ThreadReport = { ...head, crashed: true, frames, ...(error !== undefined ? { error } : {}) };
+  return [crashed, ...threads.slice(0, at), ...threads.slice(at + 1)];
+}
+
 /** A sentence when the core file is shorter than its program headers say, else undefined. */
 function truncation(core: CoreFile): string | undefined {
   const size = core.elf.source.size;
@@ -57,8 +78,15 @@ function truncation(core: CoreFile): string | undefined {
   return `the core file is truncated: it has ${size} bytes, its program headers describe ${needed}; the memory past its end is missing`;
 }
 
-function openCore(path: string): CoreFile {
-  const source = openInput(path);
+function openCore(path: string, note: (message: string) => void): CoreFile {
+  let source: ByteSource = openInput(path);
+  // A compressed core (gzip, zstd, lz4, xz: by its first bytes, whatever its name) is
+  // decompressed once into an unnamed temporary file, which is then read like any core.
+  const compression = compressionOf(source.bytes(0, Math.min(6, source.size)));
+  if (compression === "bzip2") {
+    throw new CliError(`${path} is a bzip2-compressed file, which corestack does not decompress: bunzip2 it first`, { exitCode: EXIT.input });
+  }
+  if (compression !== undefined) source = decompressCore(source as MappedFile, path, compression, { note });
   try {
     return new CoreFile(source);
   } catch (error) {
@@ -108,7 +136,7 @@ export function runCore(options: CoreOptions): { report: Report; complete: boole
 }
 
 function runCoreFiles(options: CoreOptions): { report: Report; complete: boolean } {
-  const core = openCore(options.core);
+  const core = openCore(options.core, options.note);
   // After the first open, so the status says what the core is actually read with.
   if (options.verbose) options.note(`reading files with ${mmapStatus().summary}`);
   for (const warning of core.warnings) options.note(`warning: ${warning}`);
@@ -146,7 +174,7 @@ function analyseCore(core: CoreFile, options: CoreOptions): { report: Report; co
       process: processInfo,
     },
     python: python.version ? { version: python.version } : null,
-    threads: python.threads,
+    threads: crashedFirst(python.threads, processInfo.signal?.tid ?? null),
     warnings: python.warnings,
   };
   return { report, complete: python.threads.every((t) => t.error === undefined) };

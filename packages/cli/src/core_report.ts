@@ -1,5 +1,5 @@
 import type { CoreFile } from "@corestack/elf";
-import { signalName } from "./signals.js";
+import { signalCodeName, signalName } from "./signals.js";
 
 /** What the core says about the process, as printed in text and JSON. */
 export interface CoreInfo {
@@ -20,8 +20,18 @@ export interface CoreInfo {
   readonly signal: {
     readonly number: number;
     readonly name: string;
+    /** `si_code` (`NT_SIGINFO`), or null without that note. */
     readonly code: number | null;
+    /** The fault address of SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, in hex. */
     readonly address: string | null;
+    /** The name of `si_code` (`SEGV_MAPERR`, `SI_TKILL`), when known. */
+    readonly codeName?: string | null;
+    /** What `si_code` means (`address not mapped to object`), when known. */
+    readonly codeMeaning?: string | null;
+    /** The process that sent it (`si_pid`), for a signal sent by a process (`si_code` ≤ 0). */
+    readonly senderPid?: number | null;
+    /** The thread that received it: the core's first `NT_PRSTATUS` note, which the kernel writes first. */
+    readonly tid?: number | null;
   } | null;
   readonly threadCount: number;
 }
@@ -57,6 +67,10 @@ export function describeCore(core: CoreFile): CoreInfo {
           name: signalName(signo),
           code: core.signal?.code ?? null,
           address: core.signal?.address !== undefined ? `0x${core.signal.address.toString(16)}` : null,
+          codeName: core.signal === undefined ? null : (signalCodeName(signo, core.signal.code)?.name ?? null),
+          codeMeaning: core.signal === undefined ? null : (signalCodeName(signo, core.signal.code)?.meaning ?? null),
+          senderPid: core.signal?.senderPid ?? null,
+          tid: core.threads[0]?.tid ?? null,
         }
       : null,
     threadCount: core.threads.length,

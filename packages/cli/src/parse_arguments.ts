@@ -14,6 +14,8 @@ export type Command =
       readonly verbose: boolean;
       readonly libSearchPath: readonly string[];
       readonly libSearchRoot: string | undefined;
+      /** `--locals`: each frame's arguments and local variables. */
+      readonly locals: boolean;
     };
 
 /**
@@ -35,6 +37,7 @@ export function parseArguments(argv: readonly string[]): Command {
       strict: true,
       options: {
         json: { type: "boolean" },
+        locals: { type: "boolean" },
         "no-color": { type: "boolean" },
         color: { type: "boolean" },
         verbose: { type: "boolean", short: "v" },
@@ -65,5 +68,6 @@ export function parseArguments(argv: readonly string[]): Command {
     verbose: values.verbose === true,
     libSearchPath: (values["lib-search-path"] ?? []).flatMap((p) => p.split(":")).filter((p) => p !== ""),
     libSearchRoot: values["lib-search-root"],
+    locals: values.locals === true,
   };
 }

@@ -1,9 +1,9 @@
 import { readFileSync, statSync } from "node:fs";
 import { AT_ENTRY, type CoreFile } from "@corestack/elf";
-import { type PythonThread, PythonError, analyse, isPythonModule } from "@corestack/cpython";
+import { type PythonException, type PythonThread, PythonError, analyse, isPythonModule, unescapeName } from "@corestack/cpython";
 import { CoreTarget } from "@corestack/symbols";
 import { CliError, EXIT } from "./cli_error.js";
-import type { PythonFrameReport, ThreadReport } from "./report.js";
+import type { ExceptionReport, PythonFrameReport, ThreadReport } from "./report.js";
 
 /** What the Python analysis adds to a report. */
 export interface PythonPart {
@@ -19,9 +19,22 @@ export interface PythonOptions {
   readonly libSearchRoot: string | undefined;
   readonly note: (message: string) => void;
   /** `debug-offsets` reads the layout from `_Py_DebugOffsets` only (3.13+); set by `CORESTACK_LAYOUT_SOURCE`. */
-  readonly layoutSource?: "auto" | "debug-offsets";
+  readonly layoutSource?: "auto" | "debug-offsets" | "no-table";
   /** Read each frame's source line (default true); off for `--json`. */
   readonly sourceLines?: boolean;
+  /** Read each frame's variables and their values (`--locals`). */
+  readonly locals?: boolean;
+}
+
+/** An exception of the analysis as the report shows it: its address in hex. */
+function exceptionReport(exception: PythonException): ExceptionReport {
+  return {
+    type: exception.type,
+    message: exception.message,
+    address: `0x${exception.address.toString(16)}`,
+    ...(exception.cause ? { cause: exceptionReport(exception.cause) } : {}),
+    ...(exception.context ? { context: exceptionReport(exception.context) } : {}),
+  };
 }
 
 /**
@@ -33,8 +46,10 @@ const MAX_NAMED_FILES = 8;
 /** Reads source lines, each file once, for the text output. */
 function sourceLines(): (file: string, line: number) => string | undefined {
   const files = new Map<string, string[] | null>();
-  return (file, line) => {
-    if (!file.startsWith("/")) return undefined;
+  return (name, line) => {
+    // The name is in escaped form: a path only when it is whole (not cut, nothing lost).
+    const file = unescapeName(name);
+    if (file === undefined || !file.startsWith("/")) return undefined;
     let lines = files.get(file);
     if (lines === undefined) {
       try {
@@ -92,14 +107,14 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
   if (options.executable !== undefined) {
     // The module map tries the executable first, and moves on when its build-id is not the core's.
     const entry = core.auxvValue(AT_ENTRY);
-    const main = entry === undefined ? undefined : target.modules().find((m) => m.contains(entry));
+    const main = entry === undefined ? undefined : target.moduleAt(entry);
     if (main?.elf && main.resolvedPath !== options.executable && main.path !== options.executable) {
       warn(`${options.executable} is not the executable the process ran (${main.path}); using ${main.resolvedPath} instead`);
     }
   }
   let analysis;
   try {
-    analysis = analyse(target, { layoutSource: options.layoutSource ?? "auto" });
+    analysis = analyse(target, { layoutSource: options.layoutSource ?? "auto", locals: options.locals === true });
   } catch (error) {
     if (PythonError.isInstance(error)) {
       // Some of its files are missing (libpython, when only the executable was found): that is why.
@@ -122,6 +137,14 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
         line: frame.line,
         ...(frame.column !== undefined ? { column: frame.column } : {}),
         ...(source !== undefined ? { source } : {}),
+        // Object.fromEntries: a variable named __proto__ is an own property, not the prototype.
+        ...(frame.locals
+          ? {
+              arguments: Object.fromEntries(frame.locals.filter((v) => v.argument).map((v) => [v.name, v.value])),
+              locals: Object.fromEntries(frame.locals.filter((v) => !v.argument).map((v) => [v.name, v.value])),
+            }
+          : {}),
+        ...(frame.localsError !== undefined ? { localsError: frame.localsError } : {}),
       };
     });
     return {
@@ -130,6 +153,14 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
       interpreter: thread.interpreter,
       gil: thread.gil,
       gc: thread.gc,
+      ...(thread.exceptions
+        ? {
+            exceptions: {
+              ...(thread.exceptions.handling ? { handling: exceptionReport(thread.exceptions.handling) } : {}),
+              ...(thread.exceptions.raised ? { raised: exceptionReport(thread.exceptions.raised) } : {}),
+            },
+          }
+        : {}),
       frames,
       ...(thread.error ? { error: `${thread.error.message} (at 0x${thread.error.address.toString(16)})` } : {}),
     };

@@ -1,10 +1,17 @@
 import type { Report } from "./report.js";
 
+/** Escaped in the document besides what `JSON.stringify` escapes. */
+const UNSAFE = /[\u007f-\u009f\u2028\u2029\p{Cf}]/gu;
+
 /**
  * Renders a report as one JSON document (schema 1, documented in the cli README). Strings from
- * the analysed process are escaped: C0 controls and lone surrogates by `JSON.stringify`, and DEL,
- * C1 controls (U+0080–U+009F: CSI starts terminal sequences too) and U+2028/U+2029 here, as
- * `\\uXXXX`, so that printing the document on a terminal is safe. It parses back to the same strings.
+ * the analysed process are escaped: C0 controls by `JSON.stringify`, and DEL, C1 controls
+ * (U+0080–U+009F: CSI starts terminal sequences too), format characters (Unicode category Cf:
+ * bidi controls, U+FEFF, zero-width characters, tags) and U+2028/U+2029 here, as `\\uXXXX` (a
+ * surrogate pair of them above U+FFFF), so that printing the document on a terminal is safe. It
+ * parses back to the same strings. Names are in the analysis' escaped form (a backslash doubled,
+ * lone surrogates and bytes that are not UTF-8 as `\\uDCxx` / `\\xHH` text, long names cut with
+ * a mark), the same as in the text output.
  * @param report the analysis.
  * @returns the JSON text with a trailing newline.
  * @example
@@ -18,7 +25,10 @@ export function renderJson(report: Report): string {
     frames: thread.frames.map(({ source: _source, ...frame }) => frame),
   }));
   // These characters can only be inside strings, where an escape means the same character.
-  // eslint-disable-next-line no-control-regex
-  const text = JSON.stringify({ ...report, threads }, null, 2).replace(/[\u007f-\u009f\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const text = JSON.stringify({ ...report, threads }, null, 2).replace(UNSAFE, (ch) => {
+    let escaped = "";
+    for (let i = 0; i < ch.length; i++) escaped += `\\u${ch.charCodeAt(i).toString(16).padStart(4, "0")}`;
+    return escaped;
+  });
   return text + "\n";
 }

@@ -1,5 +1,6 @@
 import type { Report } from "./report.js";
-import { type Palette, printable } from "./terminal.js";
+import { type Palette, printable, quoted } from "./terminal.js";
+import { frameVariables, interpreterStatus, threadDetails } from "./render_details.js";
 
 const SIGNAL_TEXT: Record<string, string> = {
   SIGSEGV: "a segmentation fault",
@@ -41,9 +42,10 @@ export function renderText(report: Report, colors: Palette): string {
     out.push("The core file was generated on demand (no fatal signal)");
   }
   if (report.python) out.push(`Python version: ${report.python.version}`);
+  if (report.python && report.threads.length === 0) out.push("", colors.red("No Python thread could be read (the warnings say why)."));
   for (const thread of report.threads) {
     const name = thread.name ? ` (${printable(thread.name)})` : "";
-    const status: string[] = [];
+    const status: string[] = interpreterStatus(report, thread);
     if (thread.gil === "held") status.push("Has the GIL");
     else if (thread.gil === "waiting") status.push("Waiting for the GIL");
     else if (thread.gil === "dropping") status.push("Dropping the GIL");
@@ -51,11 +53,15 @@ export function renderText(report: Report, colors: Palette): string {
     const statusText = status.length > 0 ? ` [${status.join(", ")}]` : "";
     out.push("");
     out.push(colors.bold(`Traceback for thread ${thread.tid ?? "?"}${name}${statusText} (most recent call last):`));
+    out.push(...threadDetails(report, thread, colors));
+    // The walk starts at the innermost frame: when it stops early, the frames missing are the
+    // oldest ones, printed first ("most recent call last"), so the mark goes where they would be.
+    if (thread.error) out.push(colors.red(`    [stack incomplete: older frames missing: ${printable(thread.error)}]`));
     for (const frame of thread.frames) {
-      out.push(`    ${colors.dim("(Python)")} File "${colors.cyan(printable(frame.file))}", line ${frame.line}, in ${colors.yellow(printable(frame.function))}`);
+      out.push(`    ${colors.dim("(Python)")} File "${colors.cyan(quoted(frame.file))}", line ${frame.line}, in ${colors.yellow(printable(frame.function))}`);
       if (frame.source) out.push(`        ${printable(frame.source)}`);
+      out.push(...frameVariables(frame, colors));
     }
-    if (thread.error) out.push(colors.red(`    [stack incomplete: ${printable(thread.error)}]`));
   }
   return out.join("\n") + "\n";
 }

@@ -69,12 +69,19 @@ export function run(argv: readonly string[], io: RunIo): number {
       libSearchRoot: command.libSearchRoot,
       verbose: command.verbose,
       sourceLines: !command.json,
+      locals: command.locals,
       note,
     });
     for (const line of pending) io.stderr(line);
     if (unshown > 0) io.stderr(`warning: ${unshown} more warnings not shown (--verbose shows them all)\n`);
     const color = command.color ?? colorWanted({ isTTY: io.stdoutIsTTY }, io.env);
     io.stdout(command.json ? renderJson(report) : renderText(report, palette(color)));
+    // A Python process always has a thread: none read means the analysis failed, whatever the
+    // warnings say (a core whose segments are all misplaced reads nothing), and is not a success.
+    if (report.python !== null && report.threads.length === 0) {
+      io.stderr(`corestack: no Python thread could be read (the core has ${report.source.process.threadCount} threads; the warnings say why)\n`);
+      return EXIT.partial;
+    }
     if (!complete) {
       const broken = report.threads.filter((t) => t.error !== undefined);
       io.stderr(`corestack: ${broken.length} of ${report.threads.length} threads could not be read completely: ${broken.map((t) => t.tid).join(", ")}\n`);

@@ -1,21 +1,46 @@
+/** What {@link printable} escapes: controls (Cc), format characters (Cf), line and paragraph separators, lone surrogates. */
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
 /**
- * Makes text from an analysed process safe to print: control characters (C0, DEL, C1, including
- * ESC that starts ANSI sequences) become visible escapes, and lone surrogates become U+FFFD.
+ * Makes text from an analysed process safe to print: characters a terminal acts on or that hide or
+ * reorder text become visible escapes, in the escape syntax of names (see `@corestack/cpython`'s
+ * `names.ts`): tab and newline `\t` and `\n`; other C0 controls and DEL `\xHH` (below 0x80:
+ * `\x80`–`\xff` are bytes that are not UTF-8, never characters); C1 controls (U+0080–U+009F,
+ * CSI starts terminal sequences too), format characters (Unicode category Cf: bidi controls like
+ * U+202E that make `/tmp/\u202egpj.exe` look like `/tmp/exe.jpg`, U+FEFF, zero-width joiners,
+ * tags), U+2028/U+2029 and lone surrogates `\uHHHH` (`\UHHHHHHHH` above U+FFFF).
+ * Backslashes are left alone: a name from the analysis has its own doubled already.
  * @param text a name, path, or value read from a core.
  * @returns printable text.
  * @example
  * ```ts
  * printable("evil\x1b[2Jname"); // "evil\\x1b[2Jname"
+ * printable("/tmp/\u202egpj.exe"); // "/tmp/\\u202egpj.exe"
  * ```
  */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udfff]/gu, (ch) => {
+  return text.replace(UNSAFE, (ch) => {
+    if (ch === "\t") return "\\t";
+    if (ch === "\n") return "\\n";
     const code = ch.codePointAt(0)!;
-    if (code >= 0xd800 && code <= 0xdfff) return "\ufffd";
-    if (code === 0x2028 || code === 0x2029) return `\\u${code.toString(16)}`;
-    return `\\x${code.toString(16).padStart(2, "0")}`;
-  }).replace(/\t/g, "\\t").replace(/\n/g, "\\n");
+    if (code < 0x80) return `\\x${code.toString(16).padStart(2, "0")}`;
+    if (code <= 0xffff) return `\\u${code.toString(16).padStart(4, "0")}`;
+    return `\\U${code.toString(16).padStart(8, "0")}`;
+  });
+}
+
+/**
+ * A name shown between double quotes (a frame's file): {@link printable}, and `"` as `\"`, so that
+ * a name cannot end the quotes and forge the rest of a frame line (`", line 1, in f`).
+ * @param name a name in escaped form.
+ * @returns the text to put between the quotes.
+ * @example
+ * ```ts
+ * quoted('a.py", line 1, in f'); // 'a.py\\", line 1, in f'
+ * ```
+ */
+export function quoted(name: string): string {
+  return printable(name).replace(/"/g, '\\"');
 }
 
 /** ANSI styles used in text output; all identity functions when colour is off. */

@@ -10,6 +10,7 @@ Arguments:
 
 Options:
   --json                    print one JSON document (schema 1) instead of text
+  --locals                  show each frame's arguments and local variables, with their values
   --lib-search-path A:B     directories to search for the executable and shared libraries
   --lib-search-root DIR     a directory tree to search for them by file name
   --color                   always colour the output (also: FORCE_COLOR=1)
@@ -20,7 +21,7 @@ Options:
 
 Exit codes:
   0  analysed; every thread read
-  1  analysed, but some threads could not be read completely (said on stderr)
+  1  analysed, but some threads could not be read completely, or none at all (said on stderr)
   2  usage error
   3  input unusable: not a core file, truncated, not a Python process, a missing file,
      or an unsupported Python version

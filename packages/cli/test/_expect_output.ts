@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { expect } from "vitest";
 import { type Interpreter, coreAvailability, findInterpreters } from "../../../tools/testing/cores.js";
-import { CLI } from "./_cli.js";
+import { ENTRY, NODE } from "./_cli.js";
 
 /** What one run of the built CLI did. */
 export interface TimedRun {
@@ -25,7 +25,7 @@ export function corestackTimed(
   options: { readonly env?: Record<string, string>; readonly timeoutMs?: number } = {},
 ): TimedRun {
   const started = performance.now();
-  const result = spawnSync(process.execPath, [CLI, ...args], {
+  const result = spawnSync(NODE, [ENTRY, ...args], {
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1", ...options.env },
     maxBuffer: 256 << 20,

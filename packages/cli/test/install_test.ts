@@ -1,7 +1,8 @@
-// The CLI as users install it: `pnpm pack` of packages/cli (the bundled dist/corestack.mjs, see
-// build.mjs), then `npm install -g --prefix <tmp> <tarball>`, which fetches `@riaskov/mmap-io`
-// from the npm registry and compiles its addon. Needs the registry (skipped with a message when it
-// cannot be reached) and `pnpm build` (run by `pnpm test`). Takes ~15 s, most of it npm.
+// The CLI as users install it: `pnpm pack` of packages/cli (the launcher dist/corestack.cjs and the
+// bundle dist/corestack_bundle.js, see build.mjs), then `npm install -g --prefix <tmp> <tarball>`,
+// which fetches `@riaskov/mmap-io` from the npm registry and compiles its addon. Needs the registry
+// (skipped with a message when it cannot be reached) and `pnpm build` (run by `pnpm test`). Takes
+// ~15 s, most of it npm.
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,16 +13,22 @@ import { coreAvailability, findInterpreters, makeCore } from "../../../tools/tes
 import { corestack } from "./_cli.js";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
-const BUNDLE = join(PACKAGE_DIR, "dist", "corestack.mjs");
+const BUNDLE = join(PACKAGE_DIR, "dist", "corestack.cjs");
 const packageJson = JSON.parse(readFileSync(join(PACKAGE_DIR, "package.json"), "utf8")) as { name: string; version: string };
 /** node, npm and pnpm for the child processes: the node running the tests first. */
 const PATH = [dirname(process.execPath), process.env.PATH ?? ""].join(delimiter);
 
+/** The installed command, and its code cache directory (XDG_CACHE_HOME) inside the test's temporary directory. */
+let bin = "";
+let cacheHome: string | undefined;
+
 function run(command: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}): SpawnSyncReturns<string> {
+  // Only the installed command: node-gyp (npm install) keeps Node's headers under XDG_CACHE_HOME too.
+  const cache = command === bin && cacheHome !== undefined ? { XDG_CACHE_HOME: cacheHome } : {};
   return spawnSync(command, args, {
     cwd: options.cwd ?? PACKAGE_DIR,
     encoding: "utf8",
-    env: { ...process.env, PATH, NO_COLOR: "1", ...options.env },
+    env: { ...process.env, PATH, NO_COLOR: "1", ...cache, ...options.env },
     timeout: options.timeout ?? 60_000,
     maxBuffer: 64 << 20,
   });
@@ -45,7 +52,6 @@ describe.skipIf(skip !== undefined)("the packed CLI installed with npm install -
   let temporary: string;
   let tarball: string;
   let prefix: string;
-  let bin: string;
   let installed: string;
 
   beforeAll(() => {
@@ -66,6 +72,7 @@ describe.skipIf(skip !== undefined)("the packed CLI installed with npm install -
     });
     expect(install.status, output(install)).toBe(0);
     bin = join(prefix, "bin", "corestack");
+    cacheHome = join(temporary, "cache");
     installed = join(prefix, "lib", "node_modules", ...packageJson.name.split("/"));
   }, 300_000);
 
@@ -73,14 +80,14 @@ describe.skipIf(skip !== undefined)("the packed CLI installed with npm install -
     if (temporary) rmSync(temporary, { recursive: true, force: true });
   });
 
-  it("packs only the bundle, package.json and README.md, with no workspace: specifiers left", () => {
+  it("packs only the launcher, the bundle, package.json and README.md, with no workspace: specifiers left", () => {
     const listing = run("tar", ["-tzf", tarball]);
     expect(listing.status, output(listing)).toBe(0);
-    expect(listing.stdout.trim().split("\n").sort()).toEqual(["package/README.md", "package/dist/corestack.mjs", "package/package.json"]);
+    expect(listing.stdout.trim().split("\n").sort()).toEqual(["package/README.md", "package/dist/corestack.cjs", "package/dist/corestack_bundle.js", "package/package.json"]);
     const manifest = run("tar", ["-xzOf", tarball, "package/package.json"]);
     expect(manifest.stdout).not.toContain("workspace:");
     const bundled = JSON.parse(manifest.stdout) as { bin: Record<string, string>; dependencies?: object; optionalDependencies?: Record<string, string> };
-    expect(bundled.bin).toEqual({ corestack: "./dist/corestack.mjs" });
+    expect(bundled.bin).toEqual({ corestack: "./dist/corestack.cjs" });
     expect(bundled.dependencies ?? {}).toEqual({});
     expect(Object.keys(bundled.optionalDependencies ?? {})).toEqual(["@riaskov/mmap-io"]);
   });
@@ -129,6 +136,16 @@ describe.skipIf(skip !== undefined)("the packed CLI installed with npm install -
       expect(result.stdout).toContain("Traceback for thread");
       expect(result.stdout).toBe(expected);
       expect(loadsAddon(result.stderr), "mmap_io.node was not loaded").toBe(true);
+    });
+
+    it("keeps V8's code cache of the bundle in XDG_CACHE_HOME after a core run, and prints the same with it", () => {
+      const directory = join(cacheHome!, "corestack", "code-cache");
+      const files = readdirSync(directory).filter((name) => name.endsWith(".bin"));
+      expect(files, directory).toHaveLength(1);
+      expect(readFileSync(join(directory, files[0]!), "latin1")).toMatch(/^corestack-code-cache 1 /);
+      const again = run(bin, ["core", core]);
+      expect(again.status, output(again)).toBe(0);
+      expect(again.stdout).toBe(expected);
     });
 
     it("prints the same with --json as the workspace build", () => {

@@ -26,7 +26,8 @@ describe.skipIf(!availability.ok)("interpreter matrix: corestack core --json equ
       for (const scenario of scenariosFor(interpreter).filter((s) => s.mode === "crash")) {
         it(`${scenario.name}`, async () => {
           const c = await makeCore(interpreter, scenario);
-          const { status, stdout, stderr } = corestack(["core", c.core, "--json"]);
+          // --locals: every frame's variables are compared with the reprs the program recorded.
+          const { status, stdout, stderr } = corestack(["core", c.core, "--json", "--locals"]);
           expect(stderr, stderr).toBe("");
           expect(status).toBe(0);
           expectMatchesTruth(c, JSON.parse(stdout));

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CoreCase, makeCore } from "../../../tools/testing/cores.js";
-import { CLI } from "./_cli.js";
+import { BUNDLED_CLI, ENTRY, NODE } from "./_cli.js";
 import { interpreterFor, skipReason } from "./_expect_output.js";
 import { type RelocatedCore, relocatedCore } from "./_relocated_python.js";
 
@@ -48,15 +48,20 @@ function unescape(text: string): string {
  * Runs the built CLI under `strace -f` and returns its opens (in order), its execve calls and its output.
  * A call that strace split (`<unfinished …>` / `<… resumed>`) is joined back by thread id.
  */
-function traced(args: readonly string[], log: string): { opens: OpenCall[]; execs: string[]; status: number; stderr: string } {
-  const run = spawnSync(STRACE, ["-f", "-qq", "-s", "4096", "-e", "trace=open,openat,openat2,creat,execve,execveat", "-o", log, process.execPath, CLI, ...args], {
+function traced(
+  args: readonly string[],
+  log: string,
+  options: { entry?: string; env?: Record<string, string> } = {},
+): { opens: OpenCall[]; renames: [string, string][]; execs: string[]; status: number; stderr: string } {
+  const run = spawnSync(STRACE, ["-f", "-qq", "-s", "4096", "-e", "trace=open,openat,openat2,creat,execve,execveat,rename,renameat,renameat2", "-o", log, NODE, options.entry ?? ENTRY, ...args], {
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
     maxBuffer: 64 << 20,
     timeout: 60_000,
   });
   const pending = new Map<string, string>();
   const opens: OpenCall[] = [];
+  const renames: [string, string][] = [];
   const execs: string[] = [];
   for (const raw of readFileSync(log, "utf8").split("\n")) {
     const match = /^(\d+)\s+(.*)$/.exec(raw);
@@ -77,13 +82,18 @@ function traced(args: readonly string[], log: string): { opens: OpenCall[]; exec
       execs.push(unescape(exec[1]!));
       continue;
     }
+    const rename = /^rename(?:at2?)?\((?:AT_FDCWD, )?"((?:[^"\\]|\\.)*)", (?:AT_FDCWD, )?"((?:[^"\\]|\\.)*)".*\)\s*=\s*0/.exec(line);
+    if (rename) {
+      renames.push([unescape(rename[1]!), unescape(rename[2]!)]);
+      continue;
+    }
     const open = /^(open|openat2?|creat)\((?:AT_FDCWD|\d+)?(?:, )?"((?:[^"\\]|\\.)*)",? ?([^)]*)\)\s*=\s*(-?\d+)/.exec(line);
     if (open) {
       const flags = open[1] === "creat" ? "O_CREAT|O_WRONLY|O_TRUNC" : open[3]!;
       opens.push({ path: unescape(open[2]!), flags, result: Number(open[4]) });
     }
   }
-  return { opens, execs, status: run.status ?? -1, stderr: run.stderr };
+  return { opens, renames, execs, status: run.status ?? -1, stderr: run.stderr };
 }
 
 /**
@@ -185,7 +195,7 @@ describe.skipIf(!straceWorks || !python312)("corestack opens each file it reads 
       const made = core();
       const { opens, execs, status, stderr } = traced(["core", made.core, ...(json ? ["--json"] : [])], join(scratch, `strace-${name.replace(/\W+/g, "_")}-${json}.log`));
       expect(status, stderr).toBe(0);
-      expect(execs, "corestack must not run any program").toEqual([process.execPath]);
+      expect(execs, "corestack must not run any program").toEqual([NODE]);
       const mapped = mappedFiles(made.core);
       const ours = corestackOpens(opens, made.core, mapped);
       expectEachOpenedOnceReadOnly(ours);
@@ -201,11 +211,47 @@ describe.skipIf(!straceWorks || !python312)("corestack opens each file it reads 
     }
   }
 
+  it("the published command (dist/corestack.cjs): its code cache is its own file, read once before the core, written only when missing, through a temporary file renamed into place; nothing else is written", () => {
+    const home = join(scratch, "cache-home");
+    const directory = join(home, "corestack", "code-cache");
+    const writing = /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND/;
+    for (const phase of ["cold", "warm"] as const) {
+      const { opens, renames, execs, status, stderr } = traced(["core", made.core], join(scratch, `strace-cache-${phase}.log`), {
+        entry: BUNDLED_CLI,
+        env: { XDG_CACHE_HOME: home },
+      });
+      expect(status, stderr).toBe(0);
+      expect(execs).toEqual([NODE]);
+      const coreAt = opens.findIndex((call) => real(call.path) === real(made.core));
+      const cacheOpens = opens.filter((call) => call.path.startsWith(`${directory}/`));
+      const reads = cacheOpens.filter((call) => !writing.test(call.flags));
+      expect(reads.map((call) => call.path), phase).toHaveLength(1);
+      expect(reads[0]!.path).toMatch(/\.bin$/);
+      expect(opens.indexOf(reads[0]!), "the cache is read before the core is opened").toBeLessThan(coreAt);
+      const writes = cacheOpens.filter((call) => writing.test(call.flags));
+      if (phase === "cold") {
+        expect(reads[0]!.result, "no cache yet").toBeLessThan(0);
+        expect(writes).toHaveLength(1);
+        expect(writes[0]!.flags, "a new temporary file, never an existing one").toMatch(/O_CREAT/);
+        expect(writes[0]!.flags).toMatch(/O_EXCL/);
+        expect(writes[0]!.path).toMatch(/\.tmp$/);
+        expect(renames).toEqual([[writes[0]!.path, reads[0]!.path]]);
+      } else {
+        expect(reads[0]!.result, "the cache written by the cold run").toBeGreaterThanOrEqual(0);
+        expect(writes).toEqual([]);
+        expect(renames).toEqual([]);
+      }
+      // Outside the cache directory, nothing at all is opened for writing.
+      expect(opens.filter((call) => writing.test(call.flags) && !call.path.startsWith(`${directory}/`)).map((call) => `${call.path} ${call.flags}`)).toEqual([]);
+      expectEachOpenedOnceReadOnly(corestackOpens(opens, made.core, mappedFiles(made.core)));
+    }
+  });
+
   it.skipIf(!python312?.libpython)("a relocated interpreter found with --lib-search-root: still once each", async () => {
     const moved: RelocatedCore = await relocatedCore(python312!, "threads");
     const { opens, execs, status, stderr } = traced(["core", moved.core, "--lib-search-root", moved.movedTo], join(scratch, "strace-relocated.log"));
     expect(status, stderr).toBe(0);
-    expect(execs).toEqual([process.execPath]);
+    expect(execs).toEqual([NODE]);
     const first = opens.findIndex((call) => real(call.path) === real(moved.core));
     expect(first).toBeGreaterThanOrEqual(0);
     // The recorded paths (gone) and their counterparts under B are the candidates.

@@ -388,6 +388,8 @@ export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): 
     return value;
   };
   const owners = base.constants;
+  // 3.15 added `holds_gil` and `gil_requested` to thread_state; earlier structs do not have them.
+  const gilRequested = lookup(decoded, "thread_state.gil_requested");
   const models: PythonLayoutFromDebugOffsets["models"] = {
     threadList: { kind: "threads_head", head: field("PyInterpreterState", "threads_head") },
     runtime: { kind: "runtime", interpreters_head: field("_PyRuntimeState", "interpreters_head"), debugOffsets: true },
@@ -410,6 +412,7 @@ export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): 
       last_holder: field("_gil_runtime_state", "last_holder"),
     },
     gc: { kind: "interpreter", collecting: field("PyInterpreterState", "gc") + field("_gc_runtime_state", "collecting") },
+    threadGil: gilRequested === undefined ? { kind: "none" } : { kind: "gil_requested", gil_requested: gilRequested },
     text: {
       kind: "pep393",
       length: field("PyASCIIObject", "length"),

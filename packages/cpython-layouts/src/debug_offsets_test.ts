@@ -106,7 +106,7 @@ function expectAgreesWithTable(layout: PythonLayoutFromDebugOffsets): void {
   // The reading models are the table's, but for interpreters.main, which the debug offsets lack.
   // The objects' models (ints, dicts, attributes, thread names) need what only a table has.
   const { interpreters_main: _main, ...runtime } = v3_13.models.runtime;
-  const { ints: _i, dicts: _d, managedDict: _m, threadName: _t, ...reading } = v3_13.models;
+  const { ints: _i, dicts: _d, managedDict: _m, threadName: _t, locals: _l, handledException: _h, raisedException: _r, exceptionObject: _e, sets: _s, reprStyle: _p, ...reading } = v3_13.models;
   expect(layout.models).toEqual({ ...reading, runtime });
 }
 
@@ -209,7 +209,7 @@ describe("debug offsets of the versions after 3.13", () => {
           expect(got[group]?.[field], `${version}: ${group}.${field}`).toBe(groups[group]?.[field]);
         }
         const { interpreters_main: _main, ...runtime } = table.models.runtime;
-        const { ints: _i, dicts: _d, managedDict: _m, threadName: _t, ...reading } = table.models;
+        const { ints: _i, dicts: _d, managedDict: _m, threadName: _t, locals: _l, handledException: _h, raisedException: _r, exceptionObject: _e, sets: _s, reprStyle: _p, ...reading } = table.models;
         expect(layout.models).toEqual({ ...reading, runtime });
         expect(layout.constants).toEqual(
           Object.fromEntries(Object.entries(table.constants).filter(([name]) => name.startsWith("FRAME_OWNED_BY_"))),

@@ -79,6 +79,8 @@ export interface SizeofTable {
   readonly digit: number;
   /** `sizeof(PyFloatObject)`. */
   readonly PyFloatObject: number;
+  /** `sizeof(setentry)`: one slot of a set's table. */
+  readonly setentry: number;
   /** `sizeof(PyDictObject)`. */
   readonly PyDictObject: number;
   /** `sizeof(PyDictEntry)` (2.7): one slot of `ma_table`. */
@@ -197,12 +199,26 @@ export interface PyThreadStateLayout {
   readonly interp: number;
   /** `_status` bitfield struct (3.12+). */
   readonly _status?: number;
+  /** `int gil_requested` (3.15+): non-zero while the thread waits for the GIL. */
+  readonly gil_requested?: number;
   /** `PyFrameObject *frame`, the running frame (≤ 3.10). */
   readonly frame?: number;
   /** `_PyCFrame *cframe` (3.11–3.12); its `current_frame` is the running frame. */
   readonly cframe?: number;
   /** `_PyInterpreterFrame *current_frame` (3.13+). */
   readonly current_frame?: number;
+  /** `PyObject *curexc_type`: the type of the exception raised and not caught yet (≤ 3.11). */
+  readonly curexc_type?: number;
+  /** `PyObject *curexc_value`: its value, maybe not normalised (≤ 3.11). */
+  readonly curexc_value?: number;
+  /** `PyObject *current_exception`: the exception raised and not caught yet (3.12+). */
+  readonly current_exception?: number;
+  /** `PyObject *exc_type`: the type of the exception being handled (2.7, 3.6). */
+  readonly exc_type?: number;
+  /** `PyObject *exc_value`: the exception being handled (2.7, 3.6). */
+  readonly exc_value?: number;
+  /** `_PyErr_StackItem *exc_info`: the top of the stack of exceptions being handled (3.7+). */
+  readonly exc_info?: number;
   /**
    * `thread_id`: `pthread_self()` of the thread (`long` in 2.7/3.6, `unsigned long` after). On
    * x86-64 glibc this equals the thread's `fs_base`, not the OS thread id.
@@ -212,6 +228,16 @@ export interface PyThreadStateLayout {
   readonly native_thread_id?: number;
   /** `_PyStackChunk *datastack_chunk` (3.11+): where thread-owned frames are allocated. */
   readonly datastack_chunk?: number;
+}
+
+/** `_PyErr_StackItem` (3.7+): one exception being handled, in a thread or a suspended generator. */
+export interface PyErrStackItemLayout {
+  /** `PyObject *exc_type` (3.7–3.10). */
+  readonly exc_type?: number;
+  /** `PyObject *exc_value`: the exception, or NULL or `None` when this item handles none. */
+  readonly exc_value: number;
+  /** `struct _err_stackitem *previous_item`: the item below, or NULL. */
+  readonly previous_item: number;
 }
 
 /** `_PyCFrame` (3.11–3.12). */
@@ -425,6 +451,46 @@ export interface PyFloatObjectLayout {
   readonly ob_fval: number;
 }
 
+/** `PyCellObject`: a variable shared between a function and its inner functions. */
+export interface PyCellObjectLayout {
+  /** `PyObject *ob_ref`: the content, or NULL while unbound. */
+  readonly ob_ref: number;
+}
+
+/** `PySetObject`: `set` and `frozenset`. */
+export interface PySetObjectLayout {
+  /** `Py_ssize_t fill`: active and deleted slots. */
+  readonly fill: number;
+  /** `Py_ssize_t used`: active slots (the items). */
+  readonly used: number;
+  /** `Py_ssize_t mask`: slots minus one, a power of 2 minus one. */
+  readonly mask: number;
+  /** `setentry *table`. */
+  readonly table: number;
+}
+
+/** `setentry`: one slot of a set's table. */
+export interface SetEntryLayout {
+  /** `PyObject *key`: NULL when empty, the dummy object when deleted. */
+  readonly key: number;
+  /** `Py_hash_t hash` (2.7: `long`). */
+  readonly hash: number;
+}
+
+/** `PyBaseExceptionObject`: the fields every exception has. */
+export interface PyBaseExceptionObjectLayout {
+  /** `PyObject *args`: the constructor's arguments, a tuple. */
+  readonly args: number;
+  /** `PyObject *traceback` (3.x). */
+  readonly traceback?: number;
+  /** `PyObject *context`: `__context__`, the exception being handled when this one was raised (3.x). */
+  readonly context?: number;
+  /** `PyObject *cause`: `__cause__`, set by `raise … from …` (3.x). */
+  readonly cause?: number;
+  /** `char suppress_context`: `__suppress_context__` (3.x). */
+  readonly suppress_context?: number;
+}
+
 /** `PyDictObject`: the object; its storage is {@link DictKeysObjectLayout} (3.x) or `ma_table` (2.7). */
 export interface PyDictObjectLayout {
   /** `Py_ssize_t ma_fill` (2.7). */
@@ -534,6 +600,18 @@ export interface ConstantsTable {
   readonly FRAME_OWNED_BY_INTERPRETER?: number;
   /** Low bits of a `_PyStackRef` that are tags, not address (3.14+: `f_executable`, `localsplus`). */
   readonly Py_TAG_BITS?: number;
+  /** `co_flags` bit: the code takes `*args`. */
+  readonly CO_VARARGS: number;
+  /** `co_flags` bit: the code takes `**kwargs`. */
+  readonly CO_VARKEYWORDS: number;
+  /** `co_localspluskinds` bit (3.12+): a variable of an inlined comprehension. */
+  readonly CO_FAST_HIDDEN?: number;
+  /** `co_localspluskinds` bit (3.11+): a local variable. */
+  readonly CO_FAST_LOCAL?: number;
+  /** `co_localspluskinds` bit (3.11+): a cell variable (its slot holds a cell). */
+  readonly CO_FAST_CELL?: number;
+  /** `co_localspluskinds` bit (3.11+): a free variable (its slot holds an enclosing function's cell). */
+  readonly CO_FAST_FREE?: number;
   /** `DictKeysKind` of keys objects with `PyDictKeyEntry` entries (3.11+). */
   readonly DICT_KEYS_GENERAL?: number;
   /** `DictKeysKind` of combined keys objects with `PyDictUnicodeEntry` entries (3.11+). */
@@ -693,6 +771,16 @@ export interface PythonLayout extends PythonLayoutBase {
   readonly models: ReadingModels & ObjectModels;
   /** `PyFrameObject` (≤ 3.10; later versions still have frame objects, not measured). */
   readonly PyFrameObject?: PyFrameObjectLayout;
+  /** `_PyErr_StackItem` (3.7+). */
+  readonly _PyErr_StackItem?: PyErrStackItemLayout;
+  /** `PyCellObject`. */
+  readonly PyCellObject: PyCellObjectLayout;
+  /** `PySetObject`. */
+  readonly PySetObject: PySetObjectLayout;
+  /** `setentry`. */
+  readonly setentry: SetEntryLayout;
+  /** `PyBaseExceptionObject`. */
+  readonly PyBaseExceptionObject: PyBaseExceptionObjectLayout;
   /** `_PyCFrame` (3.11–3.12). */
   readonly _PyCFrame?: PyCFrameLayout;
   /** `_PyInterpreterFrame` (3.11+). */
@@ -851,6 +939,16 @@ export interface PythonLayoutFromDebugOffsets {
   readonly PyDictValues?: undefined;
   /** Not described by the debug offsets. */
   readonly PyModuleObject?: undefined;
+  /** Not described by the debug offsets. */
+  readonly _PyErr_StackItem?: undefined;
+  /** Not described by the debug offsets. */
+  readonly PyCellObject?: undefined;
+  /** Not described by the debug offsets (3.14+ carries part of it, unused). */
+  readonly PySetObject?: undefined;
+  /** Not described by the debug offsets. */
+  readonly setentry?: undefined;
+  /** Not described by the debug offsets. */
+  readonly PyBaseExceptionObject?: undefined;
 }
 
 /**

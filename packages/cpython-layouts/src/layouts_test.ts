@@ -57,6 +57,11 @@ const ORDERED: Array<[group: string, fields: string[]]> = [
   ["PyDictKeyEntry", ["me_hash", "me_key", "me_value"]],
   ["PyDictUnicodeEntry", ["me_key", "me_value"]],
   ["PyDictValues", ["capacity", "size", "embedded", "valid", "values"]],
+  ["PyThreadState", ["interp", "curexc_type", "curexc_value", "exc_type", "exc_value", "thread_id"]],
+  ["PyThreadState", ["interp", "_status", "gil_requested", "current_frame", "current_exception", "exc_info", "thread_id"]],
+  ["_PyErr_StackItem", ["exc_type", "exc_value", "previous_item"]],
+  ["PySetObject", ["fill", "used", "mask", "table"]],
+  ["PyBaseExceptionObject", ["args", "traceback", "context", "cause", "suppress_context"]],
 ];
 
 /** Pointer members: 8-byte aligned. */
@@ -81,6 +86,11 @@ const POINTERS: Array<[group: string, fields: string[]]> = [
   ["PyDictUnicodeEntry", ["me_key", "me_value"]],
   ["PyDictValues", ["values"]],
   ["_dictkeysobject", ["dk_indices"]],
+  ["PyThreadState", ["curexc_type", "curexc_value", "current_exception", "exc_type", "exc_value", "exc_info"]],
+  ["_PyErr_StackItem", ["exc_type", "exc_value", "previous_item"]],
+  ["PyCellObject", ["ob_ref"]],
+  ["PySetObject", ["table"]],
+  ["PyBaseExceptionObject", ["args", "traceback", "context", "cause"]],
 ];
 
 describe("layouts", () => {
@@ -299,6 +309,72 @@ describe("layouts", () => {
     const collecting = offset("_gc_runtime_state", "collecting") ?? 0;
     if (gc.kind === "interpreter") expect(gc.collecting).toBe((offset("PyInterpreterState", "gc") ?? NaN) + collecting);
     if (gc.kind === "runtime") expect(gc.collecting).toBe((offset("_PyRuntimeState", "gc") ?? NaN) + collecting);
+    if (m.threadGil.kind === "gil_requested") expect(m.threadGil.gil_requested).toBe(offset("PyThreadState", "gil_requested"));
+    else expect(offset("PyThreadState", "gil_requested")).toBeUndefined();
+    // Objects: locals, exceptions, sets.
+    const c = layout.constants;
+    const locals = m.locals;
+    const args = locals.arguments;
+    expect([args.co_argcount, args.co_kwonlyargcount, args.co_flags, args.CO_VARARGS, args.CO_VARKEYWORDS]).toEqual([
+      offset("PyCodeObject", "co_argcount"),
+      offset("PyCodeObject", "co_kwonlyargcount"),
+      offset("PyCodeObject", "co_flags"),
+      c.CO_VARARGS,
+      c.CO_VARKEYWORDS,
+    ]);
+    expect(locals.cell_ob_ref).toBe(offset("PyCellObject", "ob_ref"));
+    if (locals.kind === "frame_object") {
+      expect([locals.f_localsplus, locals.co_nlocals, locals.co_varnames, locals.co_cellvars, locals.co_freevars]).toEqual([
+        offset("PyFrameObject", "f_localsplus"),
+        offset("PyCodeObject", "co_nlocals"),
+        offset("PyCodeObject", "co_varnames"),
+        offset("PyCodeObject", "co_cellvars"),
+        offset("PyCodeObject", "co_freevars"),
+      ]);
+    } else {
+      expect([locals.localsplus, locals.co_nlocalsplus, locals.co_localsplusnames, locals.co_localspluskinds]).toEqual([
+        offset("_PyInterpreterFrame", "localsplus"),
+        offset("PyCodeObject", "co_nlocalsplus"),
+        offset("PyCodeObject", "co_localsplusnames"),
+        offset("PyCodeObject", "co_localspluskinds"),
+      ]);
+      expect([locals.CO_FAST_CELL, locals.CO_FAST_FREE, locals.CO_FAST_HIDDEN]).toEqual([c.CO_FAST_CELL, c.CO_FAST_FREE, c.CO_FAST_HIDDEN]);
+      // localsplus and f_executable became _PyStackRefs together (3.14).
+      expect(locals.reference).toEqual(f.kind === "interpreter_frame" && f.reference.kind === "tagged" ? f.reference : { kind: "object" });
+    }
+    const handled = m.handledException;
+    if (handled.kind === "thread_state") {
+      expect(handled.exc_value).toBe(offset("PyThreadState", "exc_value"));
+    } else {
+      expect([handled.exc_info, handled.exc_value, handled.previous_item]).toEqual([
+        offset("PyThreadState", "exc_info"),
+        offset("_PyErr_StackItem", "exc_value"),
+        offset("_PyErr_StackItem", "previous_item"),
+      ]);
+    }
+    const raised = m.raisedException;
+    if (raised.kind === "curexc") {
+      expect([raised.curexc_type, raised.curexc_value]).toEqual([offset("PyThreadState", "curexc_type"), offset("PyThreadState", "curexc_value")]);
+    } else {
+      expect(raised.current_exception).toBe(offset("PyThreadState", "current_exception"));
+    }
+    const exception = m.exceptionObject;
+    expect(exception.args).toBe(offset("PyBaseExceptionObject", "args"));
+    if (exception.kind === "chained") {
+      expect([exception.cause, exception.context, exception.suppress_context]).toEqual([
+        offset("PyBaseExceptionObject", "cause"),
+        offset("PyBaseExceptionObject", "context"),
+        offset("PyBaseExceptionObject", "suppress_context"),
+      ]);
+    }
+    expect([m.sets.used, m.sets.mask, m.sets.table, m.sets.entry.size, m.sets.entry.key]).toEqual([
+      offset("PySetObject", "used"),
+      offset("PySetObject", "mask"),
+      offset("PySetObject", "table"),
+      layout.sizeof.setentry,
+      offset("setentry", "key"),
+    ]);
+    expect(m.reprStyle).toBe(layout.version.major === 2 ? "python2" : "python3");
   });
 
   test("the reading models tell the versions apart as their headers do", () => {
@@ -310,6 +386,22 @@ describe("layouts", () => {
         return [key, [l.models.threadList.kind, l.models.runtime.kind, f.kind, start, reference, l.models.code.kind, l.models.gil.kind, l.models.gc.kind].join(" ")];
       }),
     );
+    const objectKinds = Object.fromEntries(
+      entries.map(([key, l]) => {
+        const m = l.models;
+        const reference = m.locals.kind === "localsplus" ? m.locals.reference.kind : "-";
+        return [key, [m.threadGil.kind, m.locals.kind, reference, m.handledException.kind, m.raisedException.kind, m.exceptionObject.kind, m.reprStyle].join(" ")];
+      }),
+    );
+    expect(objectKinds["2.7"]).toBe("none frame_object - thread_state curexc args python2");
+    expect(objectKinds["3.6"]).toBe("none frame_object - thread_state curexc chained python3");
+    expect(objectKinds["3.7"]).toBe("none frame_object - stack_items curexc chained python3");
+    expect(objectKinds["3.10"]).toBe("none frame_object - stack_items curexc chained python3");
+    expect(objectKinds["3.11"]).toBe("none localsplus object stack_items curexc chained python3");
+    expect(objectKinds["3.12"]).toBe("none localsplus object stack_items current_exception chained python3");
+    expect(objectKinds["3.13"]).toBe("none localsplus object stack_items current_exception chained python3");
+    expect(objectKinds["3.14"]).toBe("none localsplus tagged stack_items current_exception chained python3");
+    expect(objectKinds["3.15"]).toBe("gil_requested localsplus tagged stack_items current_exception chained python3");
     expect(kinds["2.7"]).toBe("tstate_head static frame_object frame - lnotab static static");
     expect(kinds["3.6"]).toBe("tstate_head static frame_object frame - lnotab static static");
     expect(kinds["3.7"]).toBe("tstate_head runtime frame_object frame - lnotab runtime runtime");

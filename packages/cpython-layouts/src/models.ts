@@ -196,6 +196,22 @@ export type GcModel =
       readonly collecting: number;
     };
 
+/** Whether a thread state says that its thread waits for the GIL. */
+export type ThreadGilModel =
+  | {
+      /**
+       * ≤ 3.14: nothing in a thread state says it waits (which thread holds the GIL is in the GIL
+       * state, {@link GilModel}); telling a waiting thread from a running one needs native stacks.
+       */
+      readonly kind: "none";
+    }
+  | {
+      /** 3.15+: `PyThreadState.gil_requested` (`int`), non-zero while the thread waits in `take_gil()`. */
+      readonly kind: "gil_requested";
+      /** `PyThreadState.gil_requested`. */
+      readonly gil_requested: number;
+    };
+
 /** The discriminants of a version: see the module documentation. */
 export interface ReadingModels {
   /** Where an interpreter's thread list starts. */
@@ -210,6 +226,8 @@ export interface ReadingModels {
   readonly gil: GilModel;
   /** Where the collector's state is. */
   readonly gc: GcModel;
+  /** Whether a thread state says it waits for the GIL. */
+  readonly threadGil: ThreadGilModel;
   /** How strings and bytes are read. */
   readonly text: TextModel;
 }
@@ -424,6 +442,147 @@ export type ManagedDictModel =
       readonly ht_cached_keys: number;
     };
 
+/** How many of a code object's first local variables are its arguments. */
+export interface ArgumentsModel {
+  /** `PyCodeObject.co_argcount` (`int`): positional arguments, positional-only ones included. */
+  readonly co_argcount: number;
+  /** `PyCodeObject.co_kwonlyargcount` (`int`, 3.x); 2.7 has no keyword-only arguments. */
+  readonly co_kwonlyargcount?: number;
+  /** `PyCodeObject.co_flags` (`int`). */
+  readonly co_flags: number;
+  /** `CO_VARARGS`: a `*args` argument follows the others. */
+  readonly CO_VARARGS: number;
+  /** `CO_VARKEYWORDS`: a `**kwargs` argument follows `*args`. */
+  readonly CO_VARKEYWORDS: number;
+}
+
+/** Where a frame keeps its local variables, and how they are named. */
+export type LocalsModel =
+  | {
+      /**
+       * ≤ 3.10: `PyFrameObject.f_localsplus` holds `co_nlocals` locals (named by `co_varnames`),
+       * then one cell per `co_cellvars` name, then one per `co_freevars` name. An argument that is
+       * also a cell is NULL in its slot once the frame runs; its cell holds the value.
+       */
+      readonly kind: "frame_object";
+      /** `PyFrameObject.f_localsplus`. */
+      readonly f_localsplus: number;
+      /** `PyCodeObject.co_nlocals` (`int`). */
+      readonly co_nlocals: number;
+      /** `PyCodeObject.co_varnames` (tuple of `str`). */
+      readonly co_varnames: number;
+      /** `PyCodeObject.co_cellvars` (tuple of `str`). */
+      readonly co_cellvars: number;
+      /** `PyCodeObject.co_freevars` (tuple of `str`). */
+      readonly co_freevars: number;
+      /** Which locals are arguments. */
+      readonly arguments: ArgumentsModel;
+      /** `PyCellObject.ob_ref`: a cell's content. */
+      readonly cell_ob_ref: number;
+    }
+  | {
+      /**
+       * 3.11+: `_PyInterpreterFrame.localsplus` holds `co_nlocalsplus` variables named by
+       * `co_localsplusnames`, of the kinds (`CO_FAST_*` bits) in `co_localspluskinds`: the
+       * arguments first; a cell or free variable holds a cell (once the frame's first instructions
+       * made it); from 3.14 each slot is a tagged `_PyStackRef`.
+       */
+      readonly kind: "localsplus";
+      /** `_PyInterpreterFrame.localsplus`. */
+      readonly localsplus: number;
+      /** `PyCodeObject.co_nlocalsplus` (`int`). */
+      readonly co_nlocalsplus: number;
+      /** `PyCodeObject.co_localsplusnames` (tuple of `str`). */
+      readonly co_localsplusnames: number;
+      /** `PyCodeObject.co_localspluskinds` (`bytes`, one kind per variable). */
+      readonly co_localspluskinds: number;
+      /** Which variables are arguments. */
+      readonly arguments: ArgumentsModel;
+      /** `CO_FAST_CELL`: the variable is a cell of this frame. */
+      readonly CO_FAST_CELL: number;
+      /** `CO_FAST_FREE`: the variable is a cell of an enclosing function. */
+      readonly CO_FAST_FREE: number;
+      /** `CO_FAST_HIDDEN` (3.12+): a variable of an inlined comprehension. */
+      readonly CO_FAST_HIDDEN?: number;
+      /** What a slot holds: an object pointer, or (3.14+) a `_PyStackRef` whose low bits are tags. */
+      readonly reference: { readonly kind: "object" } | { readonly kind: "tagged"; readonly tagBits: number };
+      /** `PyCellObject.ob_ref`: a cell's content. */
+      readonly cell_ob_ref: number;
+    };
+
+/** The exception a thread is handling (what `sys.exc_info()` gives in that thread). */
+export type HandledExceptionModel =
+  | {
+      /** 2.7, 3.6: `PyThreadState.exc_value` (with `exc_type` and `exc_traceback` beside it). */
+      readonly kind: "thread_state";
+      /** `PyThreadState.exc_value`. */
+      readonly exc_value: number;
+    }
+  | {
+      /**
+       * 3.7+: `PyThreadState.exc_info` points at a stack of `_PyErr_StackItem`s (a running
+       * generator pushes its own); the exception handled is the first `exc_value` that is neither
+       * NULL nor `None`, from the top down (`_PyErr_GetTopmostException`).
+       */
+      readonly kind: "stack_items";
+      /** `PyThreadState.exc_info`. */
+      readonly exc_info: number;
+      /** `_PyErr_StackItem.exc_value`. */
+      readonly exc_value: number;
+      /** `_PyErr_StackItem.previous_item`. */
+      readonly previous_item: number;
+    };
+
+/** The exception raised and not caught yet (propagating, or set by C code). */
+export type RaisedExceptionModel =
+  | {
+      /** ≤ 3.11: `curexc_type` and `curexc_value`; the value may be unnormalised (not an instance, or NULL). */
+      readonly kind: "curexc";
+      /** `PyThreadState.curexc_type`. */
+      readonly curexc_type: number;
+      /** `PyThreadState.curexc_value`. */
+      readonly curexc_value: number;
+    }
+  | {
+      /** 3.12+: `PyThreadState.current_exception`, always an exception instance. */
+      readonly kind: "current_exception";
+      /** `PyThreadState.current_exception`. */
+      readonly current_exception: number;
+    };
+
+/** How an exception object is read. */
+export type ExceptionObjectModel =
+  | {
+      /** 2.7: `args`; no chaining. */
+      readonly kind: "args";
+      /** `PyBaseExceptionObject.args`. */
+      readonly args: number;
+    }
+  | {
+      /** 3.x: `args`, and the chain: `__cause__`, `__context__`, `__suppress_context__`. */
+      readonly kind: "chained";
+      /** `PyBaseExceptionObject.args`. */
+      readonly args: number;
+      /** `PyBaseExceptionObject.cause`. */
+      readonly cause: number;
+      /** `PyBaseExceptionObject.context`. */
+      readonly context: number;
+      /** `PyBaseExceptionObject.suppress_context` (`char`). */
+      readonly suppress_context: number;
+    };
+
+/** How `set` and `frozenset` objects are read: an open-addressing table of `mask + 1` entries. */
+export interface SetModel {
+  /** `PySetObject.used`: the items. */
+  readonly used: number;
+  /** `PySetObject.mask`: the table's slots minus one. */
+  readonly mask: number;
+  /** `PySetObject.table`. */
+  readonly table: number;
+  /** `setentry`: its `sizeof` and where its key is (NULL: empty; the dummy object: deleted). */
+  readonly entry: { readonly size: number; readonly key: number };
+}
+
 /** What a generated table adds to {@link ReadingModels}: how objects beyond the frames are read. */
 export interface ObjectModels {
   /** `int` objects. */
@@ -434,4 +593,20 @@ export interface ObjectModels {
   readonly managedDict: ManagedDictModel;
   /** The `threading.Thread` attribute holding its name: `_Thread__name` (2.7, mangled) or `_name`. */
   readonly threadName: "_Thread__name" | "_name";
+  /** Frames' local variables. */
+  readonly locals: LocalsModel;
+  /** The exception each thread handles. */
+  readonly handledException: HandledExceptionModel;
+  /** The exception each thread raised and has not caught. */
+  readonly raisedException: RaisedExceptionModel;
+  /** Exception objects. */
+  readonly exceptionObject: ExceptionObjectModel;
+  /** `set` and `frozenset` objects. */
+  readonly sets: SetModel;
+  /**
+   * How the interpreter's `repr()` prints: `python2` (`u'…'` unicode, `'…'` byte strings, `10L`
+   * longs, `set([1])`, every non-ASCII character escaped) or `python3` (`'…'` str, `b'…'` bytes,
+   * `{1}`, printable characters as they are).
+   */
+  readonly reprStyle: "python2" | "python3";
 }

@@ -117,9 +117,16 @@ export function walkFrames(
   objects: ObjectReader,
   layout: AnyPythonLayout,
   tstate: bigint,
-  options: { budget: WalkBudget; cut: Cut | undefined },
+  options: {
+    budget: WalkBudget;
+    cut: Cut | undefined;
+    /** Adds what a frame's variables hold (`--locals`), given the frame and its code object. */
+    locals?: ((frame: bigint, code: bigint) => Pick<PythonFrame, "locals" | "localsError">) | undefined;
+  },
 ): { frames: PythonFrame[]; error?: { message: string; address: bigint } } {
-  const { budget, cut } = options;
+  const { budget, cut, locals } = options;
+  // Lines are shared between frames (budget.lines); a frame with variables is its own object.
+  const withLocals = (decoded: PythonFrame, frame: bigint, code: bigint): PythonFrame => (locals ? { ...decoded, ...locals(frame, code) } : decoded);
   const frames: PythonFrame[] = [];
   // The chain was followed already (chaseFrames), by the same pointers: it ends at 0, at an
   // unreadable pointer met again here, or at its cut (a loop, a limit, a frame of another
@@ -152,7 +159,7 @@ export function walkFrames(
         const code = reader.ptr(frame + BigInt(model.f_code), "f_code");
         const info = readCode(objects, code);
         const lasti = reader.i32(frame + BigInt(model.f_lasti), "f_lasti");
-        frames.push(line(code, info, lasti));
+        frames.push(withLocals(line(code, info, lasti), frame, code));
         frame = nextFrame(reader, layout, frame);
       }
     } else {
@@ -177,7 +184,7 @@ export function walkFrames(
         const instr = reader.ptr(frame + BigInt(model.instruction), "instruction pointer");
         const start = code + BigInt(model.co_code_adaptive);
         const lasti = Number((instr - start) / 2n);
-        frames.push(line(code, info, lasti));
+        frames.push(withLocals(line(code, info, lasti), frame, code));
         frame = next;
       }
     }

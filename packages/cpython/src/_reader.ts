@@ -45,6 +45,9 @@ export class Reader {
   ptr(address: bigint, what: string): bigint {
     return this.#view(address, 8, what).getBigUint64(0, true);
   }
+  f64(address: bigint, what: string): number {
+    return this.#view(address, 8, what).getFloat64(0, true);
+  }
   u64(address: bigint, what: string): bigint {
     return this.#view(address, 8, what).getBigUint64(0, true);
   }

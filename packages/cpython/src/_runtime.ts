@@ -93,42 +93,56 @@ export function findInterpreters(
   return result;
 }
 
-/** The thread state holding the GIL, 0 when none does, undefined when it cannot be told. @internal */
-export function findGilHolder(
+/**
+ * Per interpreter, the thread state holding its GIL: 0 when none does, undefined when it cannot be
+ * told. Up to 3.11 every interpreter shares one GIL; from 3.12 each interpreter's `ceval.gil`
+ * points at the GIL it uses: the main interpreter's, or its own (an isolated subinterpreter).
+ * @internal
+ */
+export function findGilHolders(
   target: PythonTarget,
   reader: Reader,
   layout: AnyPythonLayout,
   runtime: bigint | undefined,
   interpreters: readonly bigint[],
-): { holder: bigint | undefined } {
-  try {
-    const gil = layout.models.gil;
-    switch (gil.kind) {
-      case "static": {
-        const current = pythonSymbol(target, "_PyThreadState_Current");
-        return { holder: current ? reader.ptr(current.address, "_PyThreadState_Current") : undefined };
-      }
-      case "runtime":
-        if (runtime === undefined) return { holder: undefined };
-        return { holder: reader.ptr(runtime + BigInt(gil.tstate_current), "gilstate.tstate_current") };
-      case "interpreter": {
-        // The GIL belongs to the main interpreter (interp->ceval.gil points to it). Without
-        // interpreters.main (not in _Py_DebugOffsets): the main interpreter is the last of the list,
-        // new ones are pushed at its head.
-        const model = layout.models.runtime;
-        if (runtime === undefined || model.kind !== "runtime") return { holder: undefined };
-        const main = model.interpreters_main !== undefined ? reader.ptr(runtime + BigInt(model.interpreters_main), "interpreters.main") : interpreters.at(-1);
-        if (main === undefined) return { holder: undefined };
-        const state = reader.ptr(main + BigInt(gil.ceval_gil), "ceval.gil");
-        const locked = reader.i32(state + BigInt(gil.locked), "gil.locked");
-        const holder = reader.ptr(state + BigInt(gil.last_holder), "gil.last_holder");
-        return { holder: locked !== 0 ? holder : 0n };
-      }
+): Map<bigint, bigint | undefined> {
+  const holders = new Map<bigint, bigint | undefined>();
+  const gil = layout.models.gil;
+  const read = (what: () => bigint | undefined): bigint | undefined => {
+    try {
+      return what();
+    } catch (error) {
+      if (!(error instanceof WalkError)) throw error;
+      return undefined;
     }
-  } catch (error) {
-    if (!(error instanceof WalkError)) throw error;
-    return { holder: undefined };
+  };
+  switch (gil.kind) {
+    case "static": {
+      const current = pythonSymbol(target, "_PyThreadState_Current");
+      const holder = read(() => (current ? reader.ptr(current.address, "_PyThreadState_Current") : undefined));
+      for (const interp of interpreters) holders.set(interp, holder);
+      break;
+    }
+    case "runtime": {
+      const holder = read(() => (runtime === undefined ? undefined : reader.ptr(runtime + BigInt(gil.tstate_current), "gilstate.tstate_current")));
+      for (const interp of interpreters) holders.set(interp, holder);
+      break;
+    }
+    case "interpreter":
+      for (const interp of interpreters) {
+        holders.set(
+          interp,
+          read(() => {
+            const state = reader.ptr(interp + BigInt(gil.ceval_gil), "ceval.gil");
+            const locked = reader.i32(state + BigInt(gil.locked), "gil.locked");
+            const holder = reader.ptr(state + BigInt(gil.last_holder), "gil.last_holder");
+            return locked !== 0 ? holder : 0n;
+          }),
+        );
+      }
+      break;
   }
+  return holders;
 }
 
 /** Whether the interpreter was running a collection, undefined when it cannot be told. @internal */

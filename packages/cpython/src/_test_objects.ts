@@ -265,6 +265,125 @@ export class TestObjects {
     return dict;
   }
 
+  /** `None`. */
+  none(): bigint {
+    return this.object(this.type("NoneType"), this.layout.sizeof.PyObject);
+  }
+
+  /** `True` or `False` (an int of type `bool`). */
+  bool(value: boolean): bigint {
+    const L = this.layout;
+    const m = this.memory;
+    if (this.#is2) {
+      const o = this.object(this.type("bool"), L.sizeof.PyIntObject!);
+      m.u64(o + BigInt(L.PyIntObject!.ob_ival), value ? 1n : 0n);
+      return o;
+    }
+    const o = this.int(value ? 1n : 0n);
+    m.u64(o + BigInt(L.PyObject.ob_type), this.type("bool"));
+    return o;
+  }
+
+  /** A `float`. */
+  float(value: number): bigint {
+    const L = this.layout;
+    const o = this.object(this.type("float"), L.sizeof.PyFloatObject);
+    const bytes = new Uint8Array(8);
+    new DataView(bytes.buffer).setFloat64(0, value, true);
+    this.memory.set(o + BigInt(L.PyFloatObject.ob_fval), bytes);
+    return o;
+  }
+
+  /** A `str` of any characters (3.x: the PEP 393 kind they need, compact; 2.7: a `unicode`). */
+  text(text: string): bigint {
+    const L = this.layout;
+    const m = this.memory;
+    const points = [...text].map((ch) => ch.codePointAt(0)!);
+    const max = Math.max(0, ...points);
+    if (this.#is2) {
+      const width = L.models.text.kind === "string_and_unicode" ? L.models.text.unicodeWidth : 4;
+      const o = this.object(this.type("unicode"), L.sizeof.PyUnicodeObject);
+      const data = m.alloc(Math.max(1, points.length) * width);
+      points.forEach((point, i) => (width === 2 ? m.set(data + BigInt(i * 2), new Uint8Array([point & 0xff, point >> 8])) : m.u32(data + BigInt(i * 4), point)));
+      m.u64(o + BigInt(L.PyUnicodeObject.length!), BigInt(points.length));
+      m.u64(o + BigInt(L.PyUnicodeObject.str!), data);
+      return o;
+    }
+    if (max < 0x80) return this.str(text);
+    const kind = max < 0x100 ? 1 : max < 0x10000 ? 2 : 4;
+    const A = L.PyASCIIObject!;
+    const s = L.PyASCIIObject_state!;
+    const header = L.sizeof.PyCompactUnicodeObject!;
+    const o = this.object(this.type("str"), header + (points.length + 1) * kind);
+    m.u64(o + BigInt(A.length), BigInt(points.length));
+    m.u32(o + BigInt(A.state), (kind << s.kind.bit) | (1 << s.compact.bit));
+    points.forEach((point, i) => {
+      const at = o + BigInt(header + i * kind);
+      if (kind === 1) m.u8(at, point);
+      else if (kind === 2) m.set(at, new Uint8Array([point & 0xff, point >> 8]));
+      else m.u32(at, point);
+    });
+    return o;
+  }
+
+  /** A `tuple` of `items`. */
+  tuple(items: readonly bigint[]): bigint {
+    const L = this.layout;
+    const o = this.object(this.type("tuple"), L.PyTupleObject.ob_item + Math.max(1, items.length) * 8);
+    this.memory.u64(o + BigInt(L.PyVarObject.ob_size), BigInt(items.length));
+    items.forEach((item, i) => this.memory.u64(o + BigInt(L.PyTupleObject.ob_item + i * 8), item));
+    return o;
+  }
+
+  /** A `list` of `items` (what `items` holds may be changed after, through the returned array address). */
+  list(items: readonly bigint[]): { list: bigint; items: bigint } {
+    const L = this.layout;
+    const o = this.object(this.type("list"), L.sizeof.PyListObject);
+    const array = this.memory.alloc(Math.max(1, items.length) * 8);
+    items.forEach((item, i) => this.memory.u64(array + BigInt(i * 8), item));
+    this.memory.u64(o + BigInt(L.PyVarObject.ob_size), BigInt(items.length));
+    this.memory.u64(o + BigInt(L.PyListObject.ob_item), array);
+    return { list: o, items: array };
+  }
+
+  /**
+   * A `set` (or `frozenset`) of `items`, spread over its table, with `deleted` slots holding the
+   * dummy key (3.x: an object of type `<dummy key> type`; 2.7: the str `"<dummy key>"`).
+   */
+  set(items: readonly bigint[], options: { frozen?: boolean; deleted?: number } = {}): bigint {
+    const L = this.layout;
+    const m = this.memory;
+    const S = L.PySetObject;
+    const o = this.object(this.type(options.frozen ? "frozenset" : "set"), S.table + 64);
+    let slots = 8;
+    const deleted = options.deleted ?? 0;
+    while (slots < (items.length + deleted) * 2) slots *= 2;
+    const size = L.sizeof.setentry;
+    const table = m.alloc(slots * size);
+    const dummy = this.#is2 ? this.str("<dummy key>") : this.object(this.type("<dummy key> type"), L.sizeof.PyObject);
+    const keys = [...Array.from({ length: deleted }, () => dummy), ...items];
+    keys.forEach((key, i) => m.u64(table + BigInt(((i * 3 + 1) % slots) * size + L.setentry.key), key));
+    m.u64(o + BigInt(S.fill), BigInt(keys.length));
+    m.u64(o + BigInt(S.used), BigInt(items.length));
+    m.u64(o + BigInt(S.mask), BigInt(slots - 1));
+    m.u64(o + BigInt(S.table), table);
+    return o;
+  }
+
+  /** An exception of a built-in type `name` (2.7: named `exceptions.<name>`) with `args`. */
+  exception(name: string, args: readonly bigint[], chain: { cause?: bigint; context?: bigint; suppress?: boolean } = {}): bigint {
+    const L = this.layout;
+    const m = this.memory;
+    const E = L.PyBaseExceptionObject;
+    const type = this.type(this.#is2 ? `exceptions.${name}` : name, { flags: BigInt(L.constants.Py_TPFLAGS_BASE_EXC_SUBCLASS) });
+    const o = this.object(type, (E.suppress_context ?? E.args) + 16);
+    m.u64(o + BigInt(E.args), this.tuple(args));
+    if (chain.cause !== undefined && E.cause !== undefined) m.u64(o + BigInt(E.cause), chain.cause);
+    if (chain.context !== undefined && E.context !== undefined) m.u64(o + BigInt(E.context), chain.context);
+    if (chain.suppress && E.suppress_context !== undefined) m.u8(o + BigInt(E.suppress_context), 1);
+    return o;
+  }
+
   /** A module object whose `__dict__` is `dict`. */
   module(dict: bigint): bigint {
     const L = this.layout;

@@ -1,5 +1,5 @@
 import type { AnyPythonLayout } from "@corestack/cpython-layouts";
-import { WalkError } from "./_reader.js";
+import { type Reader, WalkError } from "./_reader.js";
 import type { PythonThread } from "./analyse.js";
 import { isCollecting } from "./_runtime.js";
 import type { PythonTarget } from "./python_target.js";
@@ -20,10 +20,16 @@ export type FoundThread = Omit<PythonThread, "frames" | "error">;
 export function enumerateThreads(
   target: PythonTarget,
   objects: ObjectReader<AnyPythonLayout>,
-  context: { readonly runtime: bigint | undefined; readonly interpreters: readonly bigint[]; readonly gilHolder: { holder: bigint | undefined }; readonly maxThreads: number },
+  context: {
+    readonly runtime: bigint | undefined;
+    readonly interpreters: readonly bigint[];
+    /** Per interpreter, the thread state holding its GIL (see findGilHolders). */
+    readonly gilHolders: ReadonlyMap<bigint, bigint | undefined>;
+    readonly maxThreads: number;
+  },
   warnings: string[],
 ): FoundThread[] {
-  const { runtime, interpreters, gilHolder, maxThreads } = context;
+  const { runtime, interpreters, gilHolders, maxThreads } = context;
   const layout = objects.layout;
   const reader = objects.reader;
   const allThreads = new Set<bigint>();
@@ -52,6 +58,7 @@ export function enumerateThreads(
       continue;
     }
     const names = readThreadNames(objects, interp, warnings);
+    const gilHolder = gilHolders.get(interp);
     const seen = new Set<bigint>();
     while (tstate !== 0n && !seen.has(tstate) && allThreads.size < maxThreads) {
       if (allThreads.has(tstate)) {
@@ -79,7 +86,7 @@ export function enumerateThreads(
           if (!(error instanceof WalkError)) throw error;
         }
       }
-      const held = gilHolder.holder === undefined ? "unknown" : gilHolder.holder === tstate ? "held" : "none";
+      const held = gilStatus(reader, layout, tstate, gilHolder);
       found.push({
         tid,
         ident,
@@ -95,4 +102,22 @@ export function enumerateThreads(
     else if (tstate !== 0n && allThreads.size >= maxThreads) warnings.push(`interpreter ${interpreterId}: more than ${maxThreads} threads, the rest not read`);
   }
   return found;
+}
+
+/**
+ * Whether a thread holds its interpreter's GIL, waits for it (3.15+: the thread state's
+ * `gil_requested`), or neither; "unknown" when the GIL state cannot be read. Before 3.15 nothing in
+ * memory tells a waiting thread from one running without the GIL: both are "none".
+ */
+function gilStatus(reader: Reader, layout: AnyPythonLayout, tstate: bigint, holder: bigint | undefined): PythonThread["gil"] {
+  if (holder === tstate) return "held";
+  const model = layout.models.threadGil;
+  if (model.kind === "gil_requested") {
+    try {
+      if (reader.i32(tstate + BigInt(model.gil_requested), "gil_requested") !== 0) return "waiting";
+    } catch (error) {
+      if (!(error instanceof WalkError)) throw error;
+    }
+  }
+  return holder === undefined ? "unknown" : "none";
 }

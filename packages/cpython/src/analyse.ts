@@ -5,9 +5,14 @@ import { Reader } from "./_reader.js";
 import { type DetectedVersion, detectVersion } from "./detect_version.js";
 import { pythonSymbol } from "./_python_symbol.js";
 import { chooseLayout } from "./_layout_choice.js";
-import { findGilHolder, findInterpreters, findRuntime } from "./_runtime.js";
+import { findGilHolders, findInterpreters, findRuntime } from "./_runtime.js";
 import { enumerateThreads } from "./_threads.js";
 import { type WalkBudget, chaseFrames, walkFrames } from "./_frame_chains.js";
+import { WalkError } from "./_reader.js";
+import { hasObjectInternals } from "./read_objects.js";
+import { MAX_REPR_WORK, ReprReader } from "./repr.js";
+import { readLocals } from "./_frame_locals.js";
+import { MAX_EXCEPTION_ITEMS, readThreadExceptions } from "./_exceptions.js";
 
 /** One Python frame. */
 export interface PythonFrame {
@@ -25,6 +30,46 @@ export interface PythonFrame {
   readonly endColumn?: number;
   /** Address of the code object. */
   readonly code: bigint;
+  /**
+   * With `locals`: the frame's bound variables, arguments first (cells and free variables by
+   * their contents), each value a bounded repr; absent for a frame whose variables could not be read.
+   */
+  readonly locals?: readonly LocalVariable[];
+  /** With `locals`: why the frame's variables could not be read. */
+  readonly localsError?: string;
+}
+
+/** One variable of a frame. */
+export interface LocalVariable {
+  /** The variable's name, escaped like every name. */
+  readonly name: string;
+  /**
+   * Its value, as the interpreter's `repr()` prints it for `None`, `bool`, `int`, `float`, `str`,
+   * `bytes` (2.7: `str`, `unicode`), `tuple`, `list`, `dict`, `set` and `frozenset`, bounded
+   * (`...` marks what is left out); any other object `<TYPE object at 0xADDR>`; memory that
+   * cannot be read `<unreadable object at 0xADDR>`.
+   */
+  readonly value: string;
+  /** Whether it is one of the function's arguments (`*args` and `**kwargs` included). */
+  readonly argument: boolean;
+}
+
+/** An exception object held by a thread. */
+export interface PythonException {
+  /** Its type's `tp_name`. */
+  readonly type: string;
+  /**
+   * `str(exception)` as `BaseException` makes it from `args`: the text of one string argument
+   * (escaped like a name), else the repr of the argument (of the tuple, for several); a
+   * `KeyError`'s is its key's repr. Types with their own `__str__` are shown the same way.
+   */
+  readonly message: string;
+  /** Address of the exception object. */
+  readonly address: bigint;
+  /** `__cause__` (`raise … from …`), when set. */
+  readonly cause?: PythonException;
+  /** `__context__` (raised while handling it), when set, not suppressed, and there is no cause. */
+  readonly context?: PythonException;
 }
 
 /** One Python thread (a `PyThreadState`). */
@@ -39,10 +84,20 @@ export interface PythonThread {
   readonly address: bigint;
   /** Interpreter id (0 for the main interpreter). */
   readonly interpreter: number;
-  /** Whether this thread held the GIL. "none": it did not; telling waiting from running needs native stacks. */
-  readonly gil: "held" | "none" | "unknown";
+  /**
+   * Whether this thread held its interpreter's GIL, or waited for it ("waiting": 3.15+, whose
+   * thread states say so). "none": neither, or (before 3.15) not held; telling waiting from
+   * running there needs native stacks. "unknown": the GIL state could not be read.
+   */
+  readonly gil: "held" | "waiting" | "none" | "unknown";
   /** Whether this thread was running a garbage collection. */
   readonly gc: boolean;
+  /**
+   * The exception the thread was handling (what `sys.exc_info()` gave in it) and one it raised
+   * and had not caught; absent when it held neither, or the layout does not describe exceptions
+   * (read from `_Py_DebugOffsets` alone).
+   */
+  readonly exceptions?: { readonly handling?: PythonException; readonly raised?: PythonException };
   /** Outermost first (most recent call last). */
   readonly frames: readonly PythonFrame[];
   /** Why the stack ends early, when it does: the frames before it are real, nothing after is shown. */
@@ -76,6 +131,10 @@ export interface AnalyseOptions {
   readonly maxTotalFrames?: number;
   /** Most line-table bytes decoded, all frames together (default {@link MAX_LINE_TABLE_WORK}). */
   readonly maxLineTableWork?: number;
+  /** Read every frame's variables and their values (`--locals`; default false). */
+  readonly locals?: boolean;
+  /** Most work for values' reprs, all frames together (default {@link MAX_REPR_WORK}). */
+  readonly maxReprWork?: number;
 }
 
 /**
@@ -122,11 +181,11 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
   const { layout, source } = chooseLayout(reader, version, runtime, { ...options, debugBuild }, warnings);
   const objects = new ObjectReader(reader, layout);
   const interpreters = findInterpreters(target, reader, layout, runtime, warnings);
-  const gilHolder = findGilHolder(target, reader, layout, runtime, interpreters);
+  const gilHolders = findGilHolders(target, reader, layout, runtime, interpreters);
   // First every interpreter's thread list, then every thread's frame chain (addresses only: see
   // chaseFrames), then the frames themselves: a frame two chains reach is known before either
   // thread's stack is printed.
-  const found = enumerateThreads(target, objects, { runtime, interpreters, gilHolder, maxThreads: options.maxThreads ?? 100_000 }, warnings);
+  const found = enumerateThreads(target, objects, { runtime, interpreters, gilHolders, maxThreads: options.maxThreads ?? 100_000 }, warnings);
   // Shared by every thread and interpreter: what bounds the whole analysis, not one list.
   const budget: WalkBudget = {
     frames: options.maxTotalFrames ?? MAX_TOTAL_FRAMES,
@@ -139,9 +198,43 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
       `the frame limit of all threads together (${options.maxTotalFrames ?? MAX_TOTAL_FRAMES}) was reached: the threads after thread ${found[found.length - cuts.unread - 1]?.tid ?? "?"} are not read`,
     );
   }
+  // Values and exceptions are objects of every type: only a generated table describes them.
+  const reprs = hasObjectInternals(objects) ? new ReprReader(objects, { maxWork: options.maxReprWork ?? MAX_REPR_WORK }) : undefined;
+  if (options.locals && reprs === undefined) {
+    warnings.push(`the values of local variables are not shown: the layout from ${source} does not describe objects (a generated table does)`);
+  }
+  const locals =
+    options.locals && reprs !== undefined
+      ? (frame: bigint, code: bigint) => {
+          try {
+            return { locals: readLocals(reprs, frame, code) };
+          } catch (error) {
+            if (!(error instanceof WalkError)) throw error;
+            return { localsError: error.message };
+          }
+        }
+      : undefined;
+  // One budget of stack items for all threads, and one warning for all the threads whose
+  // exceptions cannot be read (a crafted core can make that every one of 100 000 threads).
+  const exceptionItems = { items: MAX_EXCEPTION_ITEMS };
+  let unreadableExceptions = 0;
   const threads: PythonThread[] = found.slice(0, found.length - cuts.unread).map((thread, index) => {
-    const walked = walkFrames(reader, objects, layout, thread.address, { budget, cut: cuts.cuts[index] });
-    return { ...thread, frames: walked.frames, ...(walked.error ? { error: walked.error } : {}) };
+    const walked = walkFrames(reader, objects, layout, thread.address, { budget, cut: cuts.cuts[index], locals });
+    let exceptions: PythonThread["exceptions"];
+    if (reprs !== undefined) {
+      try {
+        const held = readThreadExceptions(reprs, thread.address, exceptionItems);
+        if (held.handling !== undefined || held.raised !== undefined) exceptions = held;
+      } catch (error) {
+        if (!(error instanceof WalkError)) throw error;
+        if (unreadableExceptions++ === 0) warnings.push(`thread ${thread.tid ?? "?"}: its exceptions cannot be read: ${error.message}`);
+      }
+    }
+    return { ...thread, ...(exceptions ? { exceptions } : {}), frames: walked.frames, ...(walked.error ? { error: walked.error } : {}) };
   });
+  if (unreadableExceptions > 1) warnings.push(`the exceptions of ${unreadableExceptions - 1} more threads cannot be read either`);
+  if (reprs?.exhausted) {
+    warnings.push(`the limit of work for values (${options.maxReprWork ?? MAX_REPR_WORK}) was reached: later values are not read`);
+  }
   return { version, layoutSource: source, threads, warnings };
 }

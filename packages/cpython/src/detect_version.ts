@@ -27,7 +27,8 @@ function fromHex(hex: number, from: DetectedVersion["from"]): DetectedVersion {
 
 /**
  * Finds the CPython version of a target without running anything: `Py_Version` (3.11+), the
- * `_Py_DebugOffsets` header of `_PyRuntime` (3.13+), the version string `Py_GetVersion()` keeps
+ * `_Py_DebugOffsets` header of `_PyRuntime` (3.13+; found by its symbol or, in a stripped
+ * program, by its `.PyRuntime` section), the version string `Py_GetVersion()` keeps
  * in memory (found through the full symbol table), or the file name of libpython/the executable.
  *
  * @param target the process.
@@ -48,10 +49,12 @@ export function detectVersion(target: PythonTarget): DetectedVersion | undefined
       // fall through to the other sources
     }
   }
-  const runtime = pythonSymbol(target, "_PyRuntime");
-  if (runtime) {
+  // The symbol, else the section of the same name: an executable that links libpython statically
+  // and was stripped has no symbol left, but its section headers still name `.PyRuntime`.
+  const runtime = pythonSymbol(target, "_PyRuntime")?.address ?? runtimeSection(target);
+  if (runtime !== undefined) {
     try {
-      const b = target.read(runtime.address, 16);
+      const b = target.read(runtime, 16);
       if (new TextDecoder().decode(b.subarray(0, 8)) === "xdebugpy") {
         const hex = Number(new DataView(b.buffer, b.byteOffset, 16).getBigUint64(8, true) & 0xffffffffn);
         if (hex >>> 24 === 3) return fromHex(hex, "debug offsets");
@@ -70,11 +73,69 @@ export function detectVersion(target: PythonTarget): DetectedVersion | undefined
   }
   if (!named) return undefined;
   const { major, minor } = named;
-  const micro = versionBufferMicro(target, major, minor);
+  const micro = versionBufferMicro(target, major, minor) ?? scannedVersionMicro(named.module, target, major, minor);
   if (micro !== undefined) {
     return { major, minor, micro, hex: undefined, text: `${major}.${minor}.${micro}`, from: "version string" };
   }
   return { major, minor, micro: undefined, hex: undefined, text: `${major}.${minor}`, from: "file name" };
+}
+
+/**
+ * Most bytes of a module's `.data` and `.bss` searched for the version buffer when no symbol names
+ * it. libpython's are 0.1–2 MiB (2.7–3.13, pyenv builds); a static interpreter's a few MiB.
+ */
+export const MAX_VERSION_SCAN_BYTES = 16 << 20;
+const SCAN_CHUNK = 64 * 1024;
+
+/**
+ * The micro version from the buffer `Py_GetVersion()` fills, found without its symbol (a stripped
+ * libpython or executable): the module's `.data` and `.bss` are searched for "X.Y.Z (" with the
+ * major and minor version its file name gave, at an 8-byte aligned address after a NUL (the
+ * buffer is a static array of its own: `static char version[250]`).
+ */
+function scannedVersionMicro(module: TargetModule, target: PythonTarget, major: number, minor: number): number | undefined {
+  const pattern = new RegExp(`\\x00${major}\\.${minor}\\.(\\d{1,3})[a-z0-9+]* \\(`, "g");
+  let budget = MAX_VERSION_SCAN_BYTES;
+  for (const name of [".bss", ".data"]) {
+    const section = module.sectionAddress?.(name);
+    if (!section) continue;
+    const end = section.address + BigInt(Math.min(section.size, budget));
+    budget -= Math.min(section.size, budget);
+    // Chunks overlap by 64 bytes so that a buffer across their border is seen whole.
+    for (let address = section.address; address < end; address += BigInt(SCAN_CHUNK)) {
+      const length = Number(end - address < BigInt(SCAN_CHUNK + 64) ? end - address : BigInt(SCAN_CHUNK + 64));
+      let bytes: Uint8Array;
+      try {
+        bytes = target.read(address, length);
+      } catch {
+        // Not dumped (a page never written): nothing of the buffer there.
+        continue;
+      }
+      // A NUL first: a buffer at the chunk's start has the byte before it outside the chunk. Match
+      // index i is then the buffer's offset in the chunk.
+      const text = `\0${latin1(bytes)}`;
+      for (const match of text.matchAll(pattern)) {
+        const at = address + BigInt(match.index);
+        if (at % 8n === 0n) return Number(match[1]);
+      }
+    }
+  }
+  return undefined;
+}
+
+function latin1(bytes: Uint8Array): string {
+  let text = "";
+  for (let index = 0; index < bytes.length; index += 8192) text += String.fromCharCode(...bytes.subarray(index, index + 8192));
+  return text;
+}
+
+/** The address of a module's `.PyRuntime` section (3.7+ put `_PyRuntime` there), if any. */
+function runtimeSection(target: PythonTarget): bigint | undefined {
+  for (const module of target.modules()) {
+    const section = module.sectionAddress?.(".PyRuntime");
+    if (section) return section.address;
+  }
+  return undefined;
 }
 
 /**

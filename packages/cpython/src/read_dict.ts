@@ -21,6 +21,19 @@ export interface DictItem {
 export interface DictReadOptions {
   /** Most items to accept (default {@link MAX_DICT_ENTRIES}); more is an error. */
   readonly maxEntries?: number;
+  /**
+   * Read only the first this many items (in iteration order) and stop; the count is still checked
+   * against `maxEntries`. For a repr, which shows the first few items of any dict.
+   */
+  readonly first?: number;
+  /** Told the number of entries each memory read decodes (deleted ones included): the work done. */
+  readonly onEntries?: (count: number) => void;
+}
+
+/** How much of a dict to read: the first `take` items; `onEntries` counts the entries decoded. */
+interface Scan {
+  readonly take: number;
+  readonly onEntries?: ((count: number) => void) | undefined;
 }
 
 interface TypeInfo {
@@ -83,10 +96,11 @@ export class DictReader {
     const model = L.models.dicts;
     const used = r.i64(dict + BigInt(model.ma_used), what);
     if (used < 0n || used > BigInt(max)) throw new WalkError(`${what} at 0x${dict.toString(16)} has an implausible ${used} items`, dict);
-    if (model.kind === "table") return this.#table27(dict, Number(used), what, max);
+    const scan = { take: Math.min(options.first ?? max, max), onEntries: options.onEntries };
+    if (model.kind === "table") return this.#table27(dict, Number(used), what, max, scan);
     const keys = r.ptr(dict + BigInt(model.ma_keys), what);
     const values = r.ptr(dict + BigInt(model.ma_values), what);
-    return this.#keysItems(keys, values === 0n ? undefined : this.#splitValues(values, what), what, max);
+    return this.#keysItems(keys, values === 0n ? undefined : this.#splitValues(values, what), what, max, scan);
   }
 
   /**
@@ -214,7 +228,7 @@ export class DictReader {
   }
 
   /** 2.7: `ma_mask + 1` slots of `PyDictEntry`; a slot is an item when both key and value are set. */
-  #table27(dict: bigint, used: number, what: string, max: number): DictItem[] {
+  #table27(dict: bigint, used: number, what: string, max: number, scan: Scan = { take: max }): DictItem[] {
     const L = this.objects.layout;
     const r = this.objects.reader;
     const model = L.models.dicts;
@@ -226,11 +240,11 @@ export class DictReader {
     }
     const table = r.ptr(dict + BigInt(model.ma_table), what);
     const E = model.entry;
-    return this.#entries(table, Number(mask) + 1, E.size, E.me_key, E.me_value, undefined, used, what);
+    return this.#entries(table, Number(mask) + 1, E.size, E.me_key, E.me_value, undefined, Math.min(used, scan.take), what, scan.onEntries);
   }
 
   /** 3.6+: the entries of a keys object, values from them or from a split table. */
-  #keysItems(keys: bigint, values: SplitValues | undefined, what: string, max: number): DictItem[] {
+  #keysItems(keys: bigint, values: SplitValues | undefined, what: string, max: number, scan: Scan = { take: max }): DictItem[] {
     const r = this.objects.reader;
     const K = this.#keysModel().keys;
     const at = `${what} keys at 0x${keys.toString(16)}`;
@@ -266,7 +280,7 @@ export class DictReader {
     const size = entry.size;
     let count = Number(nentries);
     if (values?.capacity !== undefined) count = Math.min(count, values.capacity);
-    return this.#entries(first, count, size, entry.me_key, entry.me_value, values?.array, max, what);
+    return this.#entries(first, count, size, entry.me_key, entry.me_value, values?.array, Math.min(max, scan.take), what, scan.onEntries);
   }
 
   /**
@@ -282,11 +296,15 @@ export class DictReader {
     values: bigint | undefined,
     limit: number,
     what: string,
+    onEntries?: (count: number) => void,
   ): DictItem[] {
     const r = this.objects.reader;
     const items: DictItem[] = [];
-    for (let start = 0; start < count && items.length < limit; start += CHUNK_ENTRIES) {
-      const n = Math.min(CHUNK_ENTRIES, count - start);
+    // A few items wanted (a repr): read a few entries at a time rather than a whole chunk.
+    const chunk = limit < 64 ? 64 : CHUNK_ENTRIES;
+    for (let start = 0; start < count && items.length < limit; start += chunk) {
+      const n = Math.min(chunk, count - start);
+      onEntries?.(n);
       const bytes = r.bytes(first + BigInt(start * size), n * size, `${what} entries`);
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const split = values === undefined ? undefined : r.bytes(values + BigInt(start * 8), n * 8, `${what} values`);

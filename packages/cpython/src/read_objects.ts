@@ -1,8 +1,13 @@
 import type { AnyPythonLayout, PythonLayout } from "@corestack/cpython-layouts";
 import { type Reader, WalkError } from "./_reader.js";
+import { MAX_NAME_CHARACTERS, escapeCodePoints, escapeUtf8 } from "./names.js";
 
-/** Longest string read from the target, in characters (names and paths are far shorter). */
-export const MAX_STRING_LENGTH = 1 << 16;
+/**
+ * Longest string believed, in characters: a length beyond it is corruption (2^40 characters would
+ * need a terabyte and more). A string up to it is read only as far as {@link MAX_NAME_CHARACTERS}
+ * (the rest is cut with a mark), and its last code unit must be in memory.
+ */
+export const MAX_STRING_LENGTH = 2 ** 40;
 /** Longest bytes object read (line tables), in bytes. */
 export const MAX_BYTES_LENGTH = 1 << 22;
 /**
@@ -61,7 +66,11 @@ export class ObjectReader<Layout extends AnyPythonLayout = AnyPythonLayout> {
     if (name !== expected) throw new WalkError(`${what} at 0x${object.toString(16)} is a '${name.slice(0, 40)}', not a '${expected}'`, object);
   }
 
-  /** A `str` (3.x unicode, or 2.7 byte string / unicode) as a JavaScript string. */
+  /**
+   * A `str` (3.x unicode, or 2.7 byte string / unicode) in escaped form (see `names.ts`): a
+   * backslash is `\\`, what no JavaScript string can hold (a lone surrogate, a byte that is not
+   * UTF-8) an escape, and a name over {@link MAX_NAME_CHARACTERS} is cut with a mark.
+   */
   string(object: bigint, what: string): string {
     const known = this.#strings.get(object);
     if (known !== undefined) return known;
@@ -75,41 +84,54 @@ export class ObjectReader<Layout extends AnyPythonLayout = AnyPythonLayout> {
   }
 
   #string(object: bigint, what: string): string {
-    const L = this.layout;
+    const T = this.layout.models.text;
     const type = this.typeName(object);
-    if (L.version.major === 2) {
-      if (type === "str") return new TextDecoder("utf-8").decode(this.#varBytes(object, L.PyStringObject!.ob_sval, what));
+    if (T.kind === "string_and_unicode") {
+      if (type === "str") {
+        const length = this.#length(this.reader.i64(object + BigInt(this.layout.PyVarObject.ob_size), what), what, object);
+        return escapeUtf8(this.#shown(object + BigInt(T.ob_sval), length, 1, what), length);
+      }
       if (type === "unicode") {
-        const length = this.#length(this.reader.i64(object + BigInt(L.PyUnicodeObject.length!), what), what, object);
-        const width = L.sizeof.Py_UNICODE ?? 4;
-        const data = this.reader.ptr(object + BigInt(L.PyUnicodeObject.str!), what);
-        return decodeWide(this.reader.bytes(data, length * width, what), width);
+        const length = this.#length(this.reader.i64(object + BigInt(T.unicode_length), what), what, object);
+        const width = T.unicodeWidth === 2 ? 2 : 4;
+        const data = this.reader.ptr(object + BigInt(T.unicode_str), what);
+        // A narrow (UCS-2) build keeps characters above U+FFFF as surrogate pairs.
+        return escapeCodePoints(this.#shown(data, length, width, what), width, { length, pairs: width === 2 });
       }
       throw new WalkError(`${what} at 0x${object.toString(16)} is a '${type.slice(0, 40)}', not a string`, object);
     }
     if (type !== "str") throw new WalkError(`${what} at 0x${object.toString(16)} is a '${type.slice(0, 40)}', not a 'str'`, object);
-    const A = L.PyASCIIObject!;
-    const bits = L.PyASCIIObject_state!;
-    const state = this.reader.u32(object + BigInt(A.state), what);
+    const bits = T.stateBits;
+    const state = this.reader.u32(object + BigInt(T.state), what);
     const field = (f: { bit: number; width: number }) => (state >>> f.bit) & ((1 << f.width) - 1);
-    const kind = field(bits.kind);
+    const kind = field(bits.kind) as 1 | 2 | 4;
     const compact = field(bits.compact) === 1;
     const ascii = field(bits.ascii) === 1;
-    const length = this.#length(this.reader.i64(object + BigInt(A.length), what), what, object);
+    const length = this.#length(this.reader.i64(object + BigInt(T.length), what), what, object);
     if (kind !== 1 && kind !== 2 && kind !== 4) throw new WalkError(`${what} at 0x${object.toString(16)} has string kind ${kind}`, object);
     if (ascii && kind !== 1) throw new WalkError(`${what} at 0x${object.toString(16)} claims ASCII with kind ${kind}`, object);
     let data: bigint;
-    if (compact) data = object + BigInt(ascii ? L.sizeof.PyASCIIObject! : L.sizeof.PyCompactUnicodeObject!);
-    else data = this.reader.ptr(object + BigInt(L.PyUnicodeObject.data!), what);
+    if (compact) data = object + BigInt(ascii ? T.asciiData : T.compactData);
+    else data = this.reader.ptr(object + BigInt(T.data), what);
     if (length === 0) return "";
-    const bytes = this.reader.bytes(data, length * kind, what);
-    if (kind === 1) {
-      if (ascii) {
-        for (const b of bytes) if (b >= 0x80) throw new WalkError(`${what} at 0x${object.toString(16)} claims ASCII but has byte 0x${b.toString(16)}`, object);
-      }
-      return latin1(bytes);
+    const bytes = this.#shown(data, length, kind, what);
+    if (ascii) {
+      for (const b of bytes) if (b >= 0x80) throw new WalkError(`${what} at 0x${object.toString(16)} claims ASCII but has byte 0x${b.toString(16)}`, object);
     }
-    return decodeWide(bytes, kind);
+    return escapeCodePoints(bytes, kind, { length });
+  }
+
+  /**
+   * The code units of a string shown: at most {@link MAX_NAME_CHARACTERS} of its `length`. The
+   * string's last byte must be in memory too (one more read): a corrupt length of a few million
+   * is an unreadable string, not a name cut short.
+   */
+  #shown(data: bigint, length: number, width: 1 | 2 | 4, what: string): Uint8Array {
+    if (length === 0) return new Uint8Array(0);
+    const shown = Math.min(length, MAX_NAME_CHARACTERS);
+    const bytes = this.reader.bytes(data, shown * width, what);
+    if (shown < length) this.reader.bytes(data + BigInt(length) * BigInt(width) - 1n, 1, what);
+    return bytes;
   }
 
   /** The contents of a `bytes` object (2.7: `str`). */
@@ -119,16 +141,16 @@ export class ObjectReader<Layout extends AnyPythonLayout = AnyPythonLayout> {
     if (this.#bytesLeft <= 0) {
       throw new WalkError(`the bytes limit of all objects together was reached at ${what} 0x${object.toString(16)}`, object);
     }
-    const L = this.layout;
-    const expected = L.version.major === 2 ? "str" : "bytes";
-    this.expectType(object, expected, what);
-    const bytes = this.#varBytes(object, L.version.major === 2 ? L.PyStringObject!.ob_sval : L.PyBytesObject!.ob_sval, what, MAX_BYTES_LENGTH);
+    const T = this.layout.models.text;
+    // 2.7's byte string is `str`; 3.x's is `bytes`.
+    this.expectType(object, T.kind === "string_and_unicode" ? "str" : "bytes", what);
+    const bytes = this.#varBytes(object, T.ob_sval, what, MAX_BYTES_LENGTH);
     this.#bytesLeft -= Math.max(1, bytes.length);
     this.#bytes.set(object, bytes);
     return bytes;
   }
 
-  #varBytes(object: bigint, dataOffset: number, what: string, max = MAX_STRING_LENGTH): Uint8Array {
+  #varBytes(object: bigint, dataOffset: number, what: string, max: number): Uint8Array {
     const size = this.reader.i64(object + BigInt(this.layout.PyVarObject.ob_size), what);
     const length = this.#length(size, what, object, max);
     if (length === 0) return new Uint8Array(0);
@@ -154,22 +176,4 @@ export class ObjectReader<Layout extends AnyPythonLayout = AnyPythonLayout> {
  */
 export function hasObjectInternals(objects: ObjectReader): objects is ObjectReader<PythonLayout> {
   return objects.layout.PyModuleObject !== undefined;
-}
-
-function latin1(bytes: Uint8Array): string {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 4096) text += String.fromCharCode(...bytes.subarray(i, i + 4096));
-  return text;
-}
-
-function decodeWide(bytes: Uint8Array, width: number): string {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const points: number[] = [];
-  for (let i = 0; i + width <= bytes.length; i += width) {
-    const point = width === 2 ? view.getUint16(i, true) : view.getUint32(i, true);
-    points.push(point > 0x10ffff ? 0xfffd : point);
-  }
-  let text = "";
-  for (let i = 0; i < points.length; i += 4096) text += String.fromCodePoint(...points.slice(i, i + 4096));
-  return text;
 }

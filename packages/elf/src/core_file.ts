@@ -1,5 +1,5 @@
 import type { ByteSource } from "./byte_source.js";
-import { AT_EXECFN, ET_CORE, NT_AUXV, NT_FILE, NT_PRPSINFO, NT_PRSTATUS, NT_SIGINFO, PT_LOAD, PT_NOTE, fileTypeName } from "./constants.js";
+import { AT_EXECFN, ET_CORE, NT_AUXV, NT_FILE, NT_PRPSINFO, NT_PRSTATUS, NT_SIGINFO, PT_LOAD, PT_NOTE, fileTypeName, machineName } from "./constants.js";
 import {
   type AuxvEntry,
   type FileMapping,
@@ -7,10 +7,12 @@ import {
   type PrStatus,
   type SigInfo,
   decodeAuxv,
+  MAX_FILE_MAPPINGS,
   decodeFileNote,
   decodePrPsInfo,
   decodePrStatus,
   decodeSigInfo,
+  fileNoteCount,
 } from "./core_notes.js";
 import { ElfFile } from "./elf_file.js";
 import { ElfFormatError, hex } from "./elf_format_error.js";
@@ -68,6 +70,14 @@ export class CoreFile implements Memory {
    * @throws {ElfFormatError} when the file is not an ELF core, or its headers are truncated.
    */
   constructor(source: ByteSource) {
+    if (source.size === 0) {
+      // Said apart from "fewer than the 16-byte identification": /proc and /sys files have
+      // contents, but a size of 0 (/proc/cpuinfo), and an empty file is no truncated core.
+      throw new ElfFormatError("Not a core file: its size is 0 bytes (an empty file, or a /proc or /sys file, which has no size)", {
+        offset: 0,
+        code: "truncated",
+      });
+    }
     const elf = new ElfFile(source);
     if (elf.header.e_type !== ET_CORE) {
       throw new ElfFormatError(`Not a core file: ELF type is ${fileTypeName(elf.header.e_type)}, not ET_CORE`, {
@@ -115,12 +125,16 @@ export class CoreFile implements Memory {
     let auxv: AuxvEntry[] = [];
     let mappings: FileMapping[] = [];
     let ignoredThreads = 0;
+    /** NT_PRSTATUS notes met, decoded or not, and why the first that did not decode did not. */
+    let threadNotes = 0;
+    let threadProblem: string | undefined;
     for (const note of notes) {
       if (note.name !== "CORE" && note.name !== "LINUX") continue;
       const at = { ...layout, offset: note.offset };
       // A note that does not decode is a warning: the other notes (other threads) still count.
       try {
         if (note.name === "CORE" && note.type === NT_PRSTATUS) {
+          threadNotes += 1;
           if (threads.length >= MAX_THREADS) {
             if (ignoredThreads++ === 0) warnings.push(`More than ${MAX_THREADS} NT_PRSTATUS notes: the rest are ignored`);
             continue;
@@ -130,13 +144,30 @@ export class CoreFile implements Memory {
         else if (note.name === "CORE" && note.type === NT_SIGINFO && !signal) signal = decodeSigInfo(note.desc, at);
         else if (note.name === "CORE" && note.type === NT_AUXV && auxv.length === 0) auxv = decodeAuxv(note.desc, at);
         else if (note.name === "CORE" && note.type === NT_FILE && mappings.length === 0) {
-          mappings = decodeFileNote(note.desc, at).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+          const count = fileNoteCount(note.desc, at);
+          mappings = decodeFileNote(note.desc, { ...at, maxMappings: MAX_FILE_MAPPINGS });
+          if (count !== undefined && count > BigInt(MAX_FILE_MAPPINGS)) {
+            warnings.push(
+              `NT_FILE note at offset ${hex(note.offset)} lists ${count} mappings, more than the ${MAX_FILE_MAPPINGS} a process can have: only the first ${MAX_FILE_MAPPINGS} are used`,
+            );
+          }
+          // The kernel writes them in address order: sorting is for crafted notes only.
+          if (!sortedByStart(mappings)) mappings = sortByStart(mappings);
         }
         // Other note types (NT_PRFPREG, NT_X86_XSTATE, 0x205 on kernel 6.x, …) are kept in `notes` and skipped here.
       } catch (error) {
         if (!ElfFormatError.isInstance(error)) throw error;
         warnings.push(error.message);
+        if (note.name === "CORE" && note.type === NT_PRSTATUS) threadProblem ??= error.message;
       }
+    }
+    if (threads.length === 0 && threadProblem !== undefined) {
+      // Not "no NT_PRSTATUS note": there are some, and why none decodes is the message (often an
+      // e_machine that does not match the notes: x86-64 notes under EM_AARCH64).
+      throw new ElfFormatError(
+        `None of its ${threadNotes} NT_PRSTATUS notes can be decoded for ${machineName(layout.machine)} (the ELF header's e_machine): ${threadProblem}`,
+        { offset: 18, code: "bad-value" },
+      );
     }
     this.notes = notes;
     this.warnings = warnings;
@@ -261,6 +292,22 @@ export class CoreFile implements Memory {
     }
     return new TextDecoder().decode(parts.length === 1 ? parts[0] : concatBytes(parts));
   }
+}
+
+/**
+ * Mappings in address order: by a number key (exact below 2^53, which every user-space address
+ * is), the bigints compared only where keys tie; a quarter of a million bigint comparisons per
+ * level of the sort was most of a crafted note's cost.
+ */
+function sortByStart(mappings: FileMapping[]): FileMapping[] {
+  const keyed = mappings.map((mapping) => ({ key: Number(mapping.start), mapping }));
+  keyed.sort((a, b) => a.key - b.key || (a.mapping.start < b.mapping.start ? -1 : a.mapping.start > b.mapping.start ? 1 : 0));
+  return keyed.map((k) => k.mapping);
+}
+
+function sortedByStart(mappings: readonly FileMapping[]): boolean {
+  for (let i = 1; i < mappings.length; i++) if (mappings[i - 1]!.start > mappings[i]!.start) return false;
+  return true;
 }
 
 function concatBytes(parts: Uint8Array[]): Uint8Array {

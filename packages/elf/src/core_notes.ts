@@ -227,10 +227,42 @@ export function decodeAuxv(desc: Uint8Array, layout: Pick<Layout, "is64" | "litt
   return entries;
 }
 
+const utf8 = new TextDecoder();
+
+/** A path of the note: ASCII (nearly every path) without a decoder call, else UTF-8. */
+function pathText(desc: Uint8Array, start: number, end: number): string {
+  const bytes = desc.subarray(start, end);
+  if (bytes.length > 256) return utf8.decode(bytes);
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return utf8.decode(bytes);
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
+}
+
+/**
+ * The most `NT_FILE` entries decoded. A real process has a few hundred to ten thousand mappings
+ * (Linux caps them at `vm.max_map_count`, 65 530 by default; databases raise it to 262 144); a
+ * crafted 95 MB note can hold 3.5 million, each a mapping to sort, group and search.
+ */
+export const MAX_FILE_MAPPINGS = 1 << 18;
+
+/**
+ * The number of entries an `NT_FILE` descriptor claims (its first word), as a bigint: compare it
+ * with {@link MAX_FILE_MAPPINGS} before decoding.
+ * @param desc the descriptor bytes.
+ * @param layout word size and byte order.
+ * @returns the count, or undefined when the descriptor is too short to hold it.
+ */
+export function fileNoteCount(desc: Uint8Array, layout: Pick<Layout, "is64" | "littleEndian">): bigint | undefined {
+  const word = layout.is64 ? 8 : 4;
+  if (desc.length < word) return undefined;
+  const v = view(desc);
+  return layout.is64 ? v.getBigUint64(0, layout.littleEndian) : BigInt(v.getUint32(0, layout.littleEndian));
+}
+
 /**
  * Decodes an `NT_FILE` descriptor: the file-backed mappings of the process.
  * @param desc the descriptor bytes.
- * @param layout word size, byte order, and the note's offset for messages.
+ * @param layout word size, byte order, the note's offset for messages, and the most entries
+ *   decoded (`maxMappings`, default {@link MAX_FILE_MAPPINGS}: the first ones; the caller says so).
  * @returns the mappings in note order, with byte file offsets.
  * @throws {ElfFormatError} when the counts do not fit the descriptor.
  * @example
@@ -238,7 +270,10 @@ export function decodeAuxv(desc: Uint8Array, layout: Pick<Layout, "is64" | "litt
  * for (const m of decodeFileNote(note.desc, layout)) console.log(m.start, m.path);
  * ```
  */
-export function decodeFileNote(desc: Uint8Array, layout: Pick<Layout, "is64" | "littleEndian"> & { offset?: number }): FileMapping[] {
+export function decodeFileNote(
+  desc: Uint8Array,
+  layout: Pick<Layout, "is64" | "littleEndian"> & { offset?: number; maxMappings?: number },
+): FileMapping[] {
   const word = layout.is64 ? 8 : 4;
   const offset = layout.offset ?? 0;
   need(desc, 2 * word, "NT_FILE", offset);
@@ -253,15 +288,15 @@ export function decodeFileNote(desc: Uint8Array, layout: Pick<Layout, "is64" | "
       code: "bad-value",
     });
   }
-  const n = Number(count);
-  const namesAt = 2 * word + n * 3 * word;
+  const namesAt = 2 * word + Number(count) * 3 * word;
+  const n = Math.min(Number(count), layout.maxMappings ?? MAX_FILE_MAPPINGS);
   const result: FileMapping[] = [];
   let nameAt = namesAt;
   for (let i = 0; i < n; i++) {
     const at = 2 * word + i * 3 * word;
     let end = desc.indexOf(0, nameAt);
     if (end < 0) end = desc.length;
-    const path = cString(desc.subarray(nameAt, end));
+    const path = pathText(desc, nameAt, end);
     nameAt = end + 1;
     result.push({ start: read(at), end: read(at + word), fileOffset: read(at + 2 * word) * pageSize, path });
   }

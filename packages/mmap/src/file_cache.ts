@@ -241,6 +241,70 @@ export class FileCache {
   }
 
   /**
+   * Takes an already-open descriptor and returns it as a {@linkcode MappedFile} of this cache: for
+   * a file that has no path to open, such as an unlinked temporary file (corestack decompresses a
+   * compressed core into one). One `fstat`, then the same mapping as {@linkcode FileCache.open}
+   * (or the pread backend); the descriptor is not opened again. `name` stands for the path in
+   * messages and in the SIGBUS guard's report, and is not looked up: opening `name` later opens
+   * whatever file it names, not this one.
+   *
+   * @param fd An open descriptor, readable. When this returns, the file owns it (a mapped file
+   *   closes it at once); when it throws, the caller still does.
+   * @param name What to call the file in messages (`"core.zst (decompressed)"`).
+   * @param options Backend, window size and page cache settings.
+   * @returns The open file.
+   * @throws {MmapError} `NOT_A_FILE` when `fd` is not a regular file; `MAP_FAILED` or
+   *   `BINDING_UNAVAILABLE` as {@linkcode FileCache.open}.
+   * @throws {RangeError} For invalid options, or a file whose size is not a safe integer.
+   * @example
+   * ```ts
+   * import { openSync, unlinkSync, writeFileSync } from "node:fs";
+   * import { FileCache } from "@corestack/mmap";
+   *
+   * writeFileSync("/tmp/scratch", "bytes");
+   * const fd = openSync("/tmp/scratch", "r");
+   * unlinkSync("/tmp/scratch"); // the descriptor keeps the file
+   * const files = new FileCache();
+   * console.log(files.openDescriptor(fd, "scratch").bytes(0, 5)); // "bytes"
+   * files.closeAll();
+   * ```
+   */
+  openDescriptor(fd: number, name: string, options: OpenFileOptions = {}): MappedFile {
+    if (!Number.isInteger(fd) || fd < 0) throw new TypeError(`Invalid file descriptor ${String(fd)}`);
+    if (typeof name !== "string" || name === "") throw new TypeError(`Invalid name ${String(name)}: expected a file name`);
+    const settings = resolveSettings(options);
+    const stat = fstatSync(fd, { bigint: true });
+    if (!stat.isFile()) throw refuse(new MmapError(`Cannot map ${name}: not a regular file`, { code: "NOT_A_FILE", path: name }));
+    if (stat.size > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`Cannot map ${name}: its size ${stat.size} is not a safe integer`);
+    const size = Number(stat.size);
+    const identityKey = `${settings.key}\0${stat.dev}:${stat.ino}`;
+    const same = this.#byIdentity.get(identityKey);
+    if (same !== undefined) {
+      // Open already (another descriptor of the same file): one object per file.
+      closeSync(fd);
+      return same;
+    }
+    let file: MappedFile | undefined;
+    const forget = (): void => {
+      if (file !== undefined) this.#forget(file);
+    };
+    const pread = (): PreadFile => new PreadFile(name, fd, size, { pageSize: settings.pageSize, maxPages: settings.maxPages }, true, forget);
+    if (settings.binding === undefined) {
+      file = pread();
+    } else {
+      try {
+        file = new MmapFile(name, fd, size, settings.binding, settings, forget);
+      } catch (error) {
+        if (settings.requested !== "auto" || !MmapError.isInstance(error) || error.code !== "MAP_FAILED") throw error;
+        file = pread();
+      }
+    }
+    // Kept by identity only (closeAll() closes it); no path names it.
+    this.#byIdentity.set(identityKey, file);
+    return file;
+  }
+
+  /**
    * Closes every file of this cache (see {@linkcode MappedFile.close}).
    *
    * @returns Nothing.

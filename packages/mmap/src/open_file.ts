@@ -31,6 +31,32 @@ export function openFile(path: string, options?: OpenFileOptions): MappedFile {
 }
 
 /**
+ * Takes an open descriptor as a {@linkcode MappedFile} of the process-wide
+ * {@linkcode FileCache} (see {@linkcode FileCache.openDescriptor}): for a file without a path,
+ * such as an unlinked temporary file. {@linkcode closeAllFiles} closes it too.
+ *
+ * @param fd An open, readable descriptor of a regular file; the returned file owns it.
+ * @param name What to call the file in messages.
+ * @param options Backend, window size and page cache settings ({@linkcode OpenFileOptions}).
+ * @returns The open file.
+ * @throws {MmapError} `NOT_A_FILE`, `MAP_FAILED` or `BINDING_UNAVAILABLE`.
+ * @throws {RangeError} For invalid options.
+ * @example
+ * ```ts
+ * import { openSync } from "node:fs";
+ * import { closeAllFiles, openFileDescriptor } from "@corestack/mmap";
+ *
+ * const file = openFileDescriptor(openSync("/usr/bin/env", "r"), "env");
+ * console.log(file.bytes(0, 4)); // Uint8Array [127, 69, 76, 70]
+ * closeAllFiles();
+ * ```
+ */
+export function openFileDescriptor(fd: number, name: string, options?: OpenFileOptions): MappedFile {
+  shared ??= new FileCache();
+  return shared.openDescriptor(fd, name, options);
+}
+
+/**
  * Closes every file opened with {@linkcode openFile}.
  *
  * @returns Nothing.

@@ -68,6 +68,8 @@ export class CoreTarget implements Target {
   /** Address ranges the core's `PT_LOAD` headers say were dumped, but the (truncated) file lacks: disjoint, in address order. */
   readonly #lost: Piece[];
   readonly #options: CoreTargetOptions;
+  /** The modules a `findSymbol` filter prefers, and all of them in that order, per filter. */
+  readonly #preferred = new WeakMap<(module: Module) => boolean, { preferred: Module[]; all: Module[] }>();
 
   /**
    * @param core the parsed core.
@@ -100,10 +102,16 @@ export class CoreTarget implements Target {
     // A core may list a million mappings and segments: every lookup per read is a binary search.
     this.#modulesByPath = new Map();
     for (const module of this.#modules) if (!this.#modulesByPath.has(module.path)) this.#modulesByPath.set(module.path, module);
+    // core.mappings are in address order already: the modules' mappings, taken from them in that
+    // order, need no sort of their own (each module's own list is that order too). Linear, after
+    // the core's one O(n log n) sort (none for a kernel's note, already sorted).
     this.#mappings = disjointPieces(core.mappings);
-    this.#moduleMappings = disjointPieces(
-      this.#modules.flatMap((module) => module.mappings.map((m) => ({ ...m, module }))).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)),
-    );
+    const modulePieces: (FileMapping & { readonly module: Module })[] = [];
+    for (const mapping of core.mappings) {
+      const module = this.#modulesByPath.get(mapping.path);
+      if (module !== undefined) modulePieces.push({ ...mapping, module });
+    }
+    this.#moduleMappings = disjointPieces(modulePieces);
     const size = core.elf.source.size;
     this.#lost = disjointPieces(
       core.elf.programHeaders
@@ -200,9 +208,18 @@ export class CoreTarget implements Target {
 
   findSymbol(name: string, options: { prefer?: (module: Module) => boolean; only?: boolean } = {}): ResolvedSymbol | undefined {
     const prefer = options.prefer;
-    const ordered = prefer
-      ? [...this.#modules.filter(prefer), ...(options.only ? [] : this.#modules.filter((m) => !prefer(m)))]
-      : this.#modules;
+    let ordered: readonly Module[] = this.#modules;
+    if (prefer) {
+      // Asked a few times per analysis with the same filter: split the modules once for it.
+      let split = this.#preferred.get(prefer);
+      if (split === undefined) {
+        const preferred: Module[] = [];
+        const rest: Module[] = [];
+        for (const module of this.#modules) (prefer(module) ? preferred : rest).push(module);
+        this.#preferred.set(prefer, (split = { preferred, all: [...preferred, ...rest] }));
+      }
+      ordered = options.only ? split.preferred : split.all;
+    }
     for (const module of ordered) {
       const found = module.symbol(name);
       if (found) return found;

@@ -46,6 +46,8 @@ export class Module {
   #elf: ElfFile | undefined;
   #resolvedPath: string | undefined;
   #error: SymbolsError | undefined;
+  /** Not looked for: past {@link MAX_MISSING_MODULES}; the error is made when asked for. */
+  #notLookedFor = false;
   #bias: bigint | undefined;
   /** null: looked for, not there. */
   #image: ElfFile | null | undefined;
@@ -123,10 +125,9 @@ export class Module {
     this.#loaded = true;
     const missing = this.#init.missing;
     if (missing !== undefined && missing.count >= MAX_MISSING_MODULES) {
-      this.#error = new SymbolsError(`Cannot find ${this.path}: not looked for, after ${MAX_MISSING_MODULES} files of the process were not found`, {
-        code: "file-not-found",
-        path: this.path,
-      });
+      // Made when asked for (see `error`): a crafted core has 262 144 modules, and an error
+      // object (with its stack) each is a second of work nobody reads.
+      this.#notLookedFor = true;
       return;
     }
     const tried: string[] = [];
@@ -136,8 +137,10 @@ export class Module {
       let source: ByteSource;
       try {
         source = this.#init.open(candidate);
-      } catch {
-        tried.push(candidate);
+      } catch (error) {
+        // Not there is the common case, said by the path alone; any other reason is named.
+        const why = openFailure(error);
+        tried.push(why === undefined ? candidate : `${candidate} (${why})`);
         continue;
       }
       let elf: ElfFile;
@@ -189,6 +192,12 @@ export class Module {
   /** Why the file could not be used, when it could not. */
   get error(): SymbolsError | undefined {
     this.#load();
+    if (this.#notLookedFor && this.#error === undefined) {
+      this.#error = new SymbolsError(`Cannot find ${this.path}: not looked for, after ${MAX_MISSING_MODULES} files of the process were not found`, {
+        code: "file-not-found",
+        path: this.path,
+      });
+    }
     return this.#error;
   }
 
@@ -276,6 +285,21 @@ export class Module {
     const start = symbol.st_value + bias;
     return { name: symbol.name, address: start, size: symbol.st_size, module: this, offset: address - start };
   }
+}
+
+/**
+ * Why a file could not be opened, in a few words, or undefined when it is simply not there.
+ * Permission problems especially: "Cannot find /usr/lib/libpython3.12.so: tried …" without
+ * them sends the user looking for a file that is there.
+ */
+function openFailure(error: unknown): string | undefined {
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "EISDIR" || code === "NOT_A_FILE") return "not a regular file";
+  if (code === "ELOOP") return "too many symbolic links";
+  // Node's system errors start with their code ("EIO: i/o error, open '…'").
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!.slice(0, 200);
 }
 
 /**

@@ -15,7 +15,7 @@ class Node(object):
 
 
 def on_collected(reference):
-    _truth.crash()
+    _truth.crash(collecting=True)
 
 
 def collect_now():

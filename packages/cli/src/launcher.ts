@@ -1,0 +1,74 @@
+// The published `corestack` command (`dist/corestack.cjs`, bundled from this file by build.mjs): it
+// runs the bundled CLI (`dist/corestack_bundle.js`, everything of main.ts) through V8's code cache
+// (code_cache.ts), so that a run after the first neither parses nor compiles the CLI's code.
+// It is CommonJS, the one file of the package that is: Node 20 starts a CommonJS entry ~8 ms
+// sooner than an ES module one (README.md, "Performance").
+//
+// The bundle is one JavaScript function expression (a script, not an ES module: only scripts take
+// a code cache on every Node this package supports — `vm.Script`'s `cachedData`), called with the
+// CommonJS-style `require` of the bundle's directory and the bundle's URL (its `import.meta.url`).
+// Everything here must stay cheap: it runs before every command.
+import { isAscii } from "node:buffer";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Script } from "node:vm";
+import { CODE_CACHE_MODE, type CodeCache, type CodeCacheKey, codeCacheDirectory, codeCacheFile, checksumFunction, encodeCodeCache, readCodeCache, writeCodeCache } from "./code_cache.js";
+
+/** The bundle's file name, beside this launcher. */
+export const BUNDLE_FILE = "corestack_bundle.js";
+
+/** The bundle's function: CommonJS-style arguments, then the bundle's `import.meta.url`. */
+type BundleMain = (require: NodeJS.Require, module: { exports: unknown }, exports: unknown, filename: string, directory: string, url: string) => void;
+
+/** Options that make any command line print the usage or the version and analyse nothing. */
+const NO_ANALYSIS = ["--help", "-h", "--version", "-V"];
+
+/** The {@link CODE_CACHE_MODE} bit of a `core` command line, or 0 for any other command. */
+function commandMode(argv: readonly string[]): number {
+  if (!argv.includes("core") || argv.some((argument) => NO_ANALYSIS.includes(argument))) return 0;
+  return argv.includes("--json") ? CODE_CACHE_MODE.json : CODE_CACHE_MODE.text;
+}
+
+/**
+ * Runs the bundle at `bundle` with the code cache of `env`'s cache directory; writes the cache
+ * after a `core` run when it was missing, stale, rejected by V8 or made by runs of another output
+ * mode. The command's own exit code is left in `process.exitCode`.
+ * @param bundle absolute path of `corestack_bundle.js`.
+ * @param argv the command's arguments (after the program name).
+ * @param env the environment (cache directory; `CORESTACK_CODE_CACHE=0` turns the cache off).
+ */
+export function launch(bundle: string, argv: readonly string[], env: Readonly<Record<string, string | undefined>>): void {
+  const sourceBytes = readFileSync(bundle);
+  // build.mjs writes ASCII: Latin-1 decodes it to the same one-byte string, faster than UTF-8.
+  const source = sourceBytes.toString(isAscii(sourceBytes) ? "latin1" : "utf8");
+  const directory = codeCacheDirectory(env);
+  const checksum = directory === undefined ? undefined : checksumFunction();
+  let file: string | undefined;
+  let key: CodeCacheKey | undefined;
+  let cache: CodeCache | undefined;
+  if (directory !== undefined && checksum !== undefined) {
+    file = codeCacheFile(directory, bundle, process.version, process.arch);
+    key = { node: process.version, v8: process.versions.v8, arch: process.arch, sourceLength: sourceBytes.length, sourceChecksum: checksum(sourceBytes) };
+    cache = readCodeCache(file, key, checksum);
+  }
+  const script = new Script(source, { filename: bundle, ...(cache === undefined ? {} : { cachedData: cache.data }) });
+  const main = script.runInThisContext() as BundleMain;
+  const module = { exports: {} };
+  main(createRequire(bundle), module, module.exports, bundle, dirname(bundle), pathToFileURL(bundle).href);
+
+  // Only after an analysis (exit 0 or 1): it is what compiled the code worth keeping.
+  const mode = commandMode(argv);
+  const exitCode = Number(process.exitCode ?? 0);
+  if (file === undefined || key === undefined || checksum === undefined || mode === 0 || (exitCode !== 0 && exitCode !== 1)) return;
+  const usable = cache !== undefined && script.cachedDataRejected !== true;
+  if (usable && (cache!.modes & mode) === mode) return;
+  try {
+    // The data holds every function compiled so far, those taken from the old cache included.
+    const data = script.createCachedData();
+    writeCodeCache(file, encodeCodeCache(key, (usable ? cache!.modes : 0) | mode, data, checksum));
+  } catch {
+    // The cache only saves time: a failure here changes nothing else.
+  }
+}

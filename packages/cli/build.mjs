@@ -17,9 +17,14 @@
 // @corestack/mmap loads it lazily with `createRequire`, which resolves it from dist/ to this
 // package's node_modules.
 //
+// @corestack/unwind (--native) is imported by main.ts with a dynamic `import()`: esbuild cannot
+// split a CommonJS bundle, so it is in the bundle, wrapped in lazy initialisers (`__esm`) that run
+// only when --native reaches that `import()`.
+//
 // Usage: node build.mjs [--metafile]   (part of `pnpm build`; --metafile prints what is inside)
 import { build } from "esbuild";
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -68,6 +73,10 @@ for (const [index, line] of lines.entries()) {
 }
 text = lines.join("\n");
 writeFileSync(bundleFile, text);
+// The demangler of @corestack/unwind (--native) is WebAssembly, which no bundle holds: its file
+// goes next to the bundle, where main.ts finds it (and passes it to `Demangler.load({ wasm })`).
+const wasm = createRequire(here("../unwind/package.json")).resolve("gecko-profiler-demangle/index_bg.wasm");
+copyFileSync(wasm, here("dist/index_bg.wasm"));
 
 await build({
   ...common,

@@ -5,6 +5,7 @@ import { CliError, EXIT } from "./cli_error.js";
 import { describeCore } from "./core_report.js";
 import { compressionOf, decompressCore } from "./decompress.js";
 import { detectExecutable } from "./detect_executable.js";
+import type { NativeOptions } from "./native_report.js";
 import type { Report, ThreadReport } from "./report.js";
 import { analysePython } from "./python_report.js";
 
@@ -19,6 +20,8 @@ export interface CoreOptions {
   readonly sourceLines?: boolean;
   /** Read each frame's variables and their values (`--locals`). */
   readonly locals?: boolean;
+  /** `--native` and kin: the mode and the unwinder's module. */
+  readonly native?: NativeOptions | undefined;
   /** Receives warnings and verbose notes (written to stderr by the caller). */
   readonly note: (message: string) => void;
 }

@@ -4,9 +4,10 @@
 // Output goes straight to file descriptors 1 and 2 with `writeSync`, not through
 // `process.stdout`/`process.stderr`: those getters load Node's stream modules (and `net`, `tty`),
 // ~2 ms of every start for one synchronous write (README.md, "Performance").
-import { fstatSync, writeSync } from "node:fs";
+import { existsSync, fstatSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
-import { run } from "./run.js";
+import { fileURLToPath } from "node:url";
+import { run, wantsNative } from "./run.js";
 
 /** Sleeps `milliseconds` (a blocking wait: the process has nothing else to do meanwhile). */
 function sleep(milliseconds: number): void {
@@ -56,7 +57,8 @@ function isTerminal(fd: number): boolean {
   }
 }
 
-process.exitCode = run(process.argv.slice(2), {
+const argv = process.argv.slice(2);
+const io = {
   stdout: writer(1),
   stderr: writer(2),
   // Asked only when the colour depends on it (text output, no --color/--no-color, no NO_COLOR/FORCE_COLOR).
@@ -64,4 +66,21 @@ process.exitCode = run(process.argv.slice(2), {
     return isTerminal(1);
   },
   env: process.env,
-});
+};
+if (wantsNative(argv)) {
+  // --native and kin only: the unwinder is loaded (and, in the bundle, initialised) here, never by
+  // a default run. The demangler's .wasm is next to this file (build.mjs copies it to dist/); from
+  // the sources it is resolved from its package.
+  const wasm = new URL("index_bg.wasm", import.meta.url);
+  import("@corestack/unwind").then(
+    (unwind) => {
+      process.exitCode = run(argv, io, { unwind, wasm: wasm.protocol === "file:" && existsSync(wasm) ? fileURLToPath(wasm) : undefined });
+    },
+    (error: unknown) => {
+      io.stderr(`corestack: internal error: the native unwinder did not load: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 4;
+    },
+  );
+} else {
+  process.exitCode = run(argv, io);
+}

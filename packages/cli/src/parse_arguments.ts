@@ -16,7 +16,18 @@ export type Command =
       readonly libSearchRoot: string | undefined;
       /** `--locals`: each frame's arguments and local variables. */
       readonly locals: boolean;
+      /**
+       * `--native` (threads with a Python state), `--native-all` (every thread), `--native-last`
+       * (native frames only after the last Python frame); undefined without any of them.
+       */
+      readonly native: NativeMode | undefined;
     };
+
+/** Which threads get native frames, and whether only those after the last Python frame. */
+export interface NativeMode {
+  readonly threads: "python" | "all";
+  readonly last: boolean;
+}
 
 /**
  * Parses `corestack`'s arguments.
@@ -38,6 +49,9 @@ export function parseArguments(argv: readonly string[]): Command {
       options: {
         json: { type: "boolean" },
         locals: { type: "boolean" },
+        native: { type: "boolean" },
+        "native-all": { type: "boolean" },
+        "native-last": { type: "boolean" },
         "no-color": { type: "boolean" },
         color: { type: "boolean" },
         verbose: { type: "boolean", short: "v" },
@@ -69,5 +83,9 @@ export function parseArguments(argv: readonly string[]): Command {
     libSearchPath: (values["lib-search-path"] ?? []).flatMap((p) => p.split(":")).filter((p) => p !== ""),
     libSearchRoot: values["lib-search-root"],
     locals: values.locals === true,
+    native:
+      values.native || values["native-all"] || values["native-last"]
+        ? { threads: values["native-all"] ? "all" : "python", last: values["native-last"] === true }
+        : undefined,
   };
 }

@@ -3,6 +3,7 @@ import { AT_ENTRY, type CoreFile } from "@corestack/elf";
 import { type PythonException, type PythonThread, PythonError, analyse, isPythonModule, unescapeName } from "@corestack/cpython";
 import { CoreTarget } from "@corestack/symbols";
 import { CliError, EXIT } from "./cli_error.js";
+import { type NativeOptions, addNativeFrames } from "./native_report.js";
 import type { ExceptionReport, PythonFrameReport, ThreadReport } from "./report.js";
 
 /** What the Python analysis adds to a report. */
@@ -24,6 +25,8 @@ export interface PythonOptions {
   readonly sourceLines?: boolean;
   /** Read each frame's variables and their values (`--locals`). */
   readonly locals?: boolean;
+  /** `--native`, `--native-all`, `--native-last`: add native frames (the unwinder's module is in it). */
+  readonly native?: NativeOptions | undefined;
 }
 
 /** An exception of the analysis as the report shows it: its address in hex. */
@@ -165,5 +168,8 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
       ...(thread.error ? { error: `${thread.error.message} (at 0x${thread.error.address.toString(16)})` } : {}),
     };
   });
+  if (options.native) {
+    return { version: analysis.version.text, threads: addNativeFrames(target, analysis.version, analysis.threads, threads, options.native, warn), warnings };
+  }
   return { version: analysis.version.text, threads, warnings };
 }

@@ -17,9 +17,11 @@ import { type Palette, printable } from "./terminal.js";
  * ```
  */
 export function interpreterStatus(report: Report, thread: ThreadReport): string[] {
-  const first = report.threads[0]?.interpreter;
-  const several = report.threads.some((other) => other.interpreter !== first);
-  return several ? [`In interpreter ${thread.interpreter}`] : [];
+  // Threads without a Python state (--native-all, interpreter null) run in no interpreter.
+  const interpreters = report.threads.filter((other) => other.interpreter !== null);
+  const first = interpreters[0]?.interpreter;
+  const several = interpreters.some((other) => other.interpreter !== first);
+  return several && thread.interpreter !== null ? [`In interpreter ${thread.interpreter}`] : [];
 }
 
 /** `ValueError: text`, or `ValueError` without a message. */

@@ -22,7 +22,11 @@ const UNSAFE = /[\u007f-\u009f\u2028\u2029\p{Cf}]/gu;
 export function renderJson(report: Report): string {
   const threads = report.threads.map((thread) => ({
     ...thread,
-    frames: thread.frames.map(({ source: _source, ...frame }) => frame),
+    frames: thread.frames.map((frame) => {
+      if (frame.kind !== "python") return frame;
+      const { source: _source, ...rest } = frame;
+      return rest;
+    }),
   }));
   // These characters can only be inside strings, where an escape means the same character.
   const text = JSON.stringify({ ...report, threads }, null, 2).replace(UNSAFE, (ch) => {

@@ -1,4 +1,4 @@
-import type { Report } from "./report.js";
+import type { NativeFrameReport, Report } from "./report.js";
 import { type Palette, printable, quoted } from "./terminal.js";
 import { frameVariables, interpreterStatus, threadDetails } from "./render_details.js";
 
@@ -8,6 +8,13 @@ const SIGNAL_TEXT: Record<string, string> = {
   SIGILL: "an illegal instruction",
   SIGFPE: "a floating point exception",
 };
+
+/** A native frame in pystack's shape: `(C) File "FILE", line N, in FUNCTION (MODULE)`, without file and line when unknown. */
+function nativeFrameLine(frame: NativeFrameReport, colors: Palette): string {
+  const module = frame.module === null ? "??" : frame.module.slice(frame.module.lastIndexOf("/") + 1);
+  const where = frame.file !== undefined && frame.line !== undefined ? `File "${colors.cyan(quoted(frame.file))}", line ${frame.line}, ` : "";
+  return `    ${colors.dim("(C)")} ${where}in ${colors.yellow(printable(frame.function))} (${printable(module)})`;
+}
 
 /**
  * Renders a report as pystack-shaped text.
@@ -57,7 +64,13 @@ export function renderText(report: Report, colors: Palette): string {
     // The walk starts at the innermost frame: when it stops early, the frames missing are the
     // oldest ones, printed first ("most recent call last"), so the mark goes where they would be.
     if (thread.error) out.push(colors.red(`    [stack incomplete: older frames missing: ${printable(thread.error)}]`));
+    if (thread.nativeEnd) out.push(colors.red(`    [native stack incomplete: ${printable(thread.nativeEnd)}]`));
+    if (thread.nativeError) out.push(colors.red(`    [native and Python frames could not be merged: ${printable(thread.nativeError)}]`));
     for (const frame of thread.frames) {
+      if (frame.kind === "native") {
+        out.push(nativeFrameLine(frame, colors));
+        continue;
+      }
       out.push(`    ${colors.dim("(Python)")} File "${colors.cyan(quoted(frame.file))}", line ${frame.line}, in ${colors.yellow(printable(frame.function))}`);
       if (frame.source) out.push(`        ${printable(frame.source)}`);
       out.push(...frameVariables(frame, colors));

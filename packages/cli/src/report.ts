@@ -25,6 +25,26 @@ export interface PythonFrameReport {
   readonly localsError?: string;
 }
 
+/**
+ * A native frame in the report (`--native`, `--native-all`, `--native-last`), as gdb's `bt` names
+ * it (`@corestack/unwind`). Its strings come from the process's files, unescaped: the renderers
+ * escape them.
+ */
+export interface NativeFrameReport {
+  readonly kind: "native";
+  /** The function (C++ and Rust demangled, without parameters); `"??"` when nothing names it. */
+  readonly function: string;
+  /** The file name of the image holding the pc (`[vdso]` for the vDSO); null when none does. */
+  readonly module: string | null;
+  /** The pc, in hex: frame 0's, else the return address (the interrupted instruction after a signal). */
+  readonly address: string;
+  /** The source file, when the debugging information says it. */
+  readonly file?: string;
+  readonly line?: number;
+  /** Present (true) on a call inlined into the frame after it (inner frames first in the native stack). */
+  readonly inlined?: true;
+}
+
 /** An exception a thread held, in the report. */
 export interface ExceptionReport {
   /** Its type's `tp_name`. */
@@ -44,11 +64,19 @@ export interface ThreadReport {
   readonly tid: number | null;
   /** The `threading` name, escaped like a frame's names. */
   readonly name: string | null;
-  readonly interpreter: number;
+  /** The interpreter's id; null for a thread without a Python thread state (`--native-all`). */
+  readonly interpreter: number | null;
   readonly gil: "held" | "waiting" | "dropping" | "none" | "unknown";
   readonly gc: boolean;
-  /** Outermost first (most recent call last). */
-  readonly frames: readonly PythonFrameReport[];
+  /**
+   * Outermost first (most recent call last). With `--native`, native frames too, each
+   * evaluation-loop frame replaced by the Python frames it ran.
+   */
+  readonly frames: readonly (PythonFrameReport | NativeFrameReport)[];
+  /** With `--native`: why the native and Python frames could not be merged (then native frames come first, then the Python frames). */
+  readonly nativeError?: string;
+  /** With `--native`: why the native stack ends early (a frame that cannot be unwound), when it does. */
+  readonly nativeEnd?: string;
   /** Why the stack is incomplete, when it is. */
   readonly error?: string;
   /** Present (true) on the thread that received the fatal signal: it is listed first. */

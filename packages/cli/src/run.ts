@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { CliError, EXIT } from "./cli_error.js";
 import { runCore } from "./core_command.js";
+import type { UnwindModule } from "./native_report.js";
 import { parseArguments } from "./parse_arguments.js";
 import { renderJson } from "./render_json.js";
 import { renderText } from "./render_text.js";
@@ -24,6 +25,38 @@ function version(): string {
   }
 }
 
+/** What `--native` runs with: `@corestack/unwind`, loaded by the caller, and the demangler's `.wasm` file. */
+export interface NativeSupport {
+  readonly unwind: UnwindModule;
+  /** The demangler's WebAssembly file; undefined: resolved from `gecko-profiler-demangle`. */
+  readonly wasm?: string | undefined;
+}
+
+/**
+ * Whether a command line asks for native frames (`--native`, `--native-all`, `--native-last` on a
+ * valid `core` command): then the caller loads `@corestack/unwind` and passes it to {@link run}.
+ * @param argv arguments after the program name.
+ * @returns true when {@link run} will need it.
+ * @example
+ * ```ts
+ * wantsNative(["core", "core", "--native"]); // true
+ * ```
+ */
+export function wantsNative(argv: readonly string[]): boolean {
+  try {
+    const command = parseArguments(argv);
+    return command.kind === "core" && command.native !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** The unwinder's module; its absence under `--native` is a bug of the caller (an internal error). */
+function nativeSupport(native: NativeSupport | undefined): NativeSupport {
+  if (native === undefined) throw new Error("--native without @corestack/unwind loaded (run() needs it as its third argument)");
+  return native;
+}
+
 /** The most warnings printed without `--verbose`; the rest are counted in one line. */
 export const MAX_WARNINGS = 100;
 
@@ -32,13 +65,14 @@ export const MAX_WARNINGS = 100;
  * exit code (a stack trace only for an internal error, with `--verbose`).
  * @param argv arguments after the program name.
  * @param io output streams and environment.
+ * @param native `@corestack/unwind` and the demangler's file, for `--native` (see {@link wantsNative}).
  * @returns the exit code.
  * @example
  * ```ts
  * const code = run(["core", "core"], { stdout: console.log, stderr: console.error, stdoutIsTTY: false, env: {} });
  * ```
  */
-export function run(argv: readonly string[], io: RunIo): number {
+export function run(argv: readonly string[], io: RunIo, native?: NativeSupport): number {
   const verbose = argv.includes("--verbose") || argv.includes("-v");
   try {
     const command = parseArguments(argv);
@@ -70,6 +104,9 @@ export function run(argv: readonly string[], io: RunIo): number {
       verbose: command.verbose,
       sourceLines: !command.json,
       locals: command.locals,
+      ...(command.native !== undefined
+        ? { native: { mode: command.native, unwind: nativeSupport(native).unwind, wasm: native?.wasm } }
+        : {}),
       note,
     });
     for (const line of pending) io.stderr(line);

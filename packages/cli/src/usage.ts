@@ -11,6 +11,10 @@ Arguments:
 Options:
   --json                    print one JSON document (schema 1) instead of text
   --locals                  show each frame's arguments and local variables, with their values
+  --native                  show native (C) frames too, in the threads with a Python state: each
+                            frame of the evaluation loop is replaced by the Python frames it ran
+  --native-all              the same, for every thread (those without Python too)
+  --native-last             native frames only after (inner to) the last Python frame
   --lib-search-path A:B     directories to search for the executable and shared libraries
   --lib-search-root DIR     a directory tree to search for them by file name
   --color                   always colour the output (also: FORCE_COLOR=1)

@@ -165,11 +165,20 @@ export function walkFrames(
     } else {
       const reference = model.reference;
       const untag = reference.kind === "tagged" ? ~BigInt(reference.tagBits) : ~0n;
+      // 3.11: `is_entry` marks the first frame of each evaluation-loop call; from 3.12 the loop
+      // pushes a shim frame (owned by the C stack / the interpreter, or without code) before it,
+      // so the Python frame met just before a shim is an entry frame.
+      const isEntry = layout._PyInterpreterFrame?.is_entry;
+      const markEntry = () => {
+        const last = frames[frames.length - 1];
+        if (last !== undefined && last.entry !== true) frames[frames.length - 1] = { ...last, entry: true };
+      };
       while (frame !== 0n) {
         enter(frame);
         const owner = reader.u8(frame + BigInt(model.owner), "frame owner");
         const next = nextFrame(reader, layout, frame);
         if (model.skipOwners.includes(owner)) {
+          markEntry();
           frame = next;
           continue;
         }
@@ -177,6 +186,7 @@ export function walkFrames(
         // 3.13+: the executable is a code object or None; None frames are not Python frames
         // (anything else fails readCode's type check).
         if (reference.kind !== "code" && objects.typeName(code) === "NoneType") {
+          markEntry();
           frame = next;
           continue;
         }
@@ -184,7 +194,9 @@ export function walkFrames(
         const instr = reader.ptr(frame + BigInt(model.instruction), "instruction pointer");
         const start = code + BigInt(model.co_code_adaptive);
         const lasti = Number((instr - start) / 2n);
-        frames.push(withLocals(line(code, info, lasti), frame, code));
+        const decoded = withLocals(line(code, info, lasti), frame, code);
+        const entry = isEntry !== undefined && reader.u8(frame + BigInt(isEntry), "is_entry") !== 0;
+        frames.push(entry ? { ...decoded, entry: true } : decoded);
         frame = next;
       }
     }

@@ -37,6 +37,14 @@ export interface PythonFrame {
   readonly locals?: readonly LocalVariable[];
   /** With `locals`: why the frame's variables could not be read. */
   readonly localsError?: string;
+  /**
+   * 3.11+: present (true) on the first frame a call of the evaluation loop
+   * (`_PyEval_EvalFrameDefault`) ran — 3.11's `is_entry`, from 3.12 a frame whose previous frame
+   * is the loop's C-stack shim. The frames from one entry frame (excluded) to the next (included),
+   * innermost to outermost, are the frames of one native call of the loop. Absent ≤ 3.10, where
+   * each frame is its own call.
+   */
+  readonly entry?: true;
 }
 
 /** One variable of a frame. */

@@ -23,6 +23,9 @@ export const DEFAULT_CASES = Object.freeze([
   { interpreter: "debian-3.11", version: "3.11", scenario: "nested" },
   { interpreter: "pyenv-3.12.1", version: "3.12", scenario: "threads" },
   { interpreter: "pyenv-3.13.0", version: "3.13", scenario: "recursion" },
+  // Debian's builds (tools/testing/debian_pythons.mjs): static libpython, stripped, tagged frames.
+  { interpreter: "debian-3.14.10", version: "3.14", scenario: "threads" },
+  { interpreter: "debian-3.15.2", version: "3.15", scenario: "nested" },
 ]);
 
 /** The four classes of an input. */

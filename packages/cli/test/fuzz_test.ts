@@ -85,7 +85,7 @@ function i32(value: number): Uint8Array {
 // 1. The CI batch: a fixed seed, every input analysed or refused cleanly.
 
 describe.skipIf(!availability.ok || interpreters.length === 0)("fuzz: fixed-seed batch of mutated real cores", () => {
-  it("100 mutants of five real cores: 0 crashes, 0 hangs", { timeout: 600_000 }, async () => {
+  it("100 mutants of seven real cores (2.7 to 3.15): 0 crashes, 0 hangs", { timeout: 600_000 }, async () => {
     const batch = await runBatch({ seed: 20261126, runs: 100, workers: 2, cli: CLI, save: false, timeoutMs: 20_000 });
     const bad = batch.results.filter((r) => r.class === "crash" || r.class === "hang");
     const report = bad.map((r) => `input ${r.index} (${r.case}, ${r.mode}): ${r.class}: ${r.reason}\n  mutations ${JSON.stringify(r.mutations)}\n  ${r.stderr.split("\n").slice(0, 6).join("\n  ")}`);

@@ -224,6 +224,17 @@ describe("analyse() on a hand-built 3.12 image", () => {
     expect(() => analyse(memory)).toThrowError(expect.objectContaining({ code: "unsupported-version" }));
   });
 
+  it("refuses a debug build (Py_DEBUG) that has no _Py_DebugOffsets, naming it", () => {
+    const { memory } = image({ frames: [] });
+    expect(() => analyse(memory)).not.toThrow();
+    // _Py_NegativeRefcount exists in Py_DEBUG (Py_REF_DEBUG) builds only.
+    memory.symbol("_Py_NegativeRefcount", memory.alloc(16));
+    expect(() => analyse(memory)).toThrowError(
+      /^Python 3\.12\.\d+ is a debug build \(Py_DEBUG\): its struct layout differs from the release headers corestack's tables describe, and it has no _Py_DebugOffsets to read it from$/,
+    );
+    expect(() => analyse(memory)).toThrowError(expect.objectContaining({ code: "unsupported-version" }));
+  });
+
   it("throws PythonError(not-python) when nothing looks like CPython", () => {
     const memory = new TestMemory();
     (memory.modules() as { path: string }[]).length = 0;

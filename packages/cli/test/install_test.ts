@@ -80,10 +80,16 @@ describe.skipIf(skip !== undefined)("the packed CLI installed with npm install -
     if (temporary) rmSync(temporary, { recursive: true, force: true });
   });
 
-  it("packs only the launcher, the bundle, package.json and README.md, with no workspace: specifiers left", () => {
+  it("packs only the launcher, the bundle, the demangler's wasm (for --native), package.json and README.md, with no workspace: specifiers left", () => {
     const listing = run("tar", ["-tzf", tarball]);
     expect(listing.status, output(listing)).toBe(0);
-    expect(listing.stdout.trim().split("\n").sort()).toEqual(["package/README.md", "package/dist/corestack.cjs", "package/dist/corestack_bundle.js", "package/package.json"]);
+    expect(listing.stdout.trim().split("\n").sort()).toEqual([
+      "package/README.md",
+      "package/dist/corestack.cjs",
+      "package/dist/corestack_bundle.js",
+      "package/dist/index_bg.wasm",
+      "package/package.json",
+    ]);
     const manifest = run("tar", ["-xzOf", tarball, "package/package.json"]);
     expect(manifest.stdout).not.toContain("workspace:");
     const bundled = JSON.parse(manifest.stdout) as { bin: Record<string, string>; dependencies?: object; optionalDependencies?: Record<string, string> };

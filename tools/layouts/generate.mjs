@@ -597,7 +597,7 @@ const HEX_KEYS = new Set(FIELDS.filter((field) => field.kind === "constant" && f
  * @param {string} indent
  * @returns {string}
  */
-function renderValue(value, indent, key = "") {
+function renderValue(value, indent, key = "", previous = undefined) {
   if (typeof value === "number") return HEX_KEYS.has(key) ? `0x${value.toString(16)}` : String(value);
   if (typeof value === "string" || typeof value === "boolean") return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map((item) => renderValue(item, indent, key)).join(", ")}]`;
@@ -607,7 +607,30 @@ function renderValue(value, indent, key = "") {
     return `{ ${entries.map(([k, v]) => `${renderKey(k)}: ${renderValue(v, indent, k)}`).join(", ")} }`;
   }
   const inner = indent + "  ";
-  return `{\n${entries.map(([k, v]) => `${inner}${renderKey(k)}: ${renderValue(v, inner, k)},\n`).join("")}${indent}}`;
+  const before = /** @type {Record<string, unknown> | undefined} */ (previous?.value);
+  return `{\n${entries
+    .map(([k, v]) => {
+      const was = before?.[k];
+      // A nested object of more than two members that the previous table has unchanged at the
+      // same place is written as a reference to it, as whole groups are.
+      if (previous !== undefined && isSharable(v) && sameGroup(v, was)) {
+        previous.used.add(previous.table);
+        return `${inner}${renderKey(k)}: ${previous.path}${pathPart(k)},\n`;
+      }
+      const below = previous === undefined ? undefined : { ...previous, value: was, path: `${previous.path}${pathPart(k)}` };
+      return `${inner}${renderKey(k)}: ${renderValue(v, inner, k, below)},\n`;
+    })
+    .join("")}${indent}}`;
+}
+
+/** Whether a nested value is worth a reference: an object (not an array) of more than two members. */
+function isSharable(/** @type {unknown} */ value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length > 2;
+}
+
+/** `.key`, or `["key"]` for a key that is not an identifier. */
+function pathPart(/** @type {string} */ key) {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 }
 
 /** @param {string} key */
@@ -694,6 +717,7 @@ export function renderLayout(layout, previous) {
   /** @type {string[]} */
   const summary = [];
   let body;
+  let referenced = false;
   if (previous === undefined) {
     summary.push("// The oldest table: every group is written out.");
     body = renderValue(layout, "");
@@ -709,12 +733,14 @@ export function renderLayout(layout, previous) {
         ? `// Every other group is ${since}'s own object (\`${previousName}.<group>\`).`
         : `// No group is shared with ${since}.`,
     );
+    const used = new Set();
     const entries = Object.entries(layout).map(([key, value]) =>
       shared.includes(key)
-        ? `  ${renderKey(key)}: ${previousName}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`},\n`
-        : `  ${renderKey(key)}: ${renderValue(value, "  ", key)},\n`,
+        ? `  ${renderKey(key)}: ${previousName}${pathPart(key)},\n`
+        : `  ${renderKey(key)}: ${renderValue(value, "  ", key, { value: previous[key], path: `${previousName}${pathPart(key)}`, table: previousName, used })},\n`,
     );
     body = `{\n${entries.join("")}}`;
+    referenced = shared.length > 0 || used.size > 0;
   }
   const previousVersion = /** @type {Version | undefined} */ (previous?.["version"]);
   return [
@@ -722,7 +748,7 @@ export function renderLayout(layout, previous) {
     "// Regenerate with `node tools/layouts/generate.mjs --python PATH`; see the package README.",
     ...summary,
     'import type { PythonLayout } from "./layout.js";',
-    ...(previousVersion !== undefined && shared.length > 0
+    ...(previousVersion !== undefined && referenced
       ? [`import { ${tableName(previousVersion)} } from "./${tableName(previousVersion)}.js";`]
       : []),
     "",
@@ -833,7 +859,7 @@ export function parseTable(text, tables, file) {
   const tokens =
     text
       .slice(head.index + head[0].length)
-      .match(/"(?:[^"\\]|\\.)*"|-?0x[0-9a-f]+|-?\d+|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*|\["(?:[^"\\]|\\.)*"\])?|[{}:,;]|\S/g) ?? [];
+      .match(/"(?:[^"\\]|\\.)*"|-?0x[0-9a-f]+|-?\d+|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*|\["(?:[^"\\]|\\.)*"\])*|[{}:,;]|\S/g) ?? [];
   let index = 0;
   const fail = (/** @type {string} */ what) => new Error(`${file}: ${what} at token ${index} ("${tokens[index]}")`);
   /** @returns {unknown} */
@@ -868,15 +894,20 @@ export function parseTable(text, tables, file) {
     if (token.startsWith('"')) return JSON.parse(token);
     if (/^-?0x/.test(token)) return (token.startsWith("-") ? -1 : 1) * Number.parseInt(token.replace("-", ""), 16);
     if (/^-?\d+$/.test(token)) return Number(token);
-    const reference = /^(v\d+_\d+)(?:\.([A-Za-z_$][\w$]*)|\[("(?:[^"\\]|\\.)*")\])$/.exec(token);
+    const reference = /^(v\d+_\d+)((?:\.[A-Za-z_$][\w$]*|\["(?:[^"\\]|\\.)*"\])+)$/.exec(token);
     if (reference !== null) {
-      const table = tables.get(/** @type {string} */ (reference[1]));
-      const group = reference[2] ?? JSON.parse(/** @type {string} */ (reference[3]));
-      if (table === undefined || !(group in table)) throw fail(`unknown reference`);
+      /** @type {unknown} */
+      let target = tables.get(/** @type {string} */ (reference[1]));
+      for (const part of /** @type {string} */ (reference[2]).match(/\.[A-Za-z_$][\w$]*|\["(?:[^"\\]|\\.)*"\]/g) ?? []) {
+        const key = part.startsWith(".") ? part.slice(1) : JSON.parse(part.slice(1, -1));
+        if (typeof target !== "object" || target === null || !(key in target)) throw fail(`unknown reference`);
+        target = /** @type {Record<string, unknown>} */ (target)[key];
+      }
+      if (target === undefined) throw fail(`unknown reference`);
       if (!new RegExp(`^import \\{ ${reference[1]} \\} from "\\./${reference[1]}\\.js";$`, "m").test(text)) {
         throw fail(`${reference[1]} is not imported`);
       }
-      return table[group];
+      return target;
     }
     index -= 1;
     throw fail("unexpected token");

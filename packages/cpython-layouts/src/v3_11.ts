@@ -198,20 +198,7 @@ export const v3_11 = {
     gil: { kind: "runtime", tstate_current: 576 },
     gc: { kind: "interpreter", collecting: 848 },
     threadGil: { kind: "none" },
-    text: {
-      kind: "pep393",
-      length: 16,
-      state: 32,
-      stateBits: {
-        kind: { bit: 2, width: 3 },
-        compact: { bit: 5, width: 1 },
-        ascii: { bit: 6, width: 1 },
-      },
-      asciiData: 48,
-      compactData: 72,
-      data: 72,
-      ob_sval: 32,
-    },
+    text: v3_10.models.text,
     ints: { kind: "ob_size", ob_digit: 24 },
     dicts: {
       kind: "keys",
@@ -284,12 +271,7 @@ export const v3_11 = {
       context: 48,
       suppress_context: 64,
     },
-    sets: {
-      used: 24,
-      mask: 32,
-      table: 40,
-      entry: { size: 16, key: 0 },
-    },
+    sets: v3_10.models.sets,
     reprStyle: "python3",
   },
 } as const satisfies PythonLayout;

@@ -169,12 +169,7 @@ export const v3_12 = {
   },
   models: {
     threadList: { kind: "threads_head", head: 72 },
-    runtime: {
-      kind: "runtime",
-      interpreters_head: 40,
-      interpreters_main: 48,
-      debugOffsets: false,
-    },
+    runtime: v3_11.models.runtime,
     frames: {
       kind: "interpreter_frame",
       start: {
@@ -203,11 +198,7 @@ export const v3_12 = {
       kind: "pep393",
       length: 16,
       state: 32,
-      stateBits: {
-        kind: { bit: 2, width: 3 },
-        compact: { bit: 5, width: 1 },
-        ascii: { bit: 6, width: 1 },
-      },
+      stateBits: v3_11.models.text.stateBits,
       asciiData: 40,
       compactData: 56,
       data: 56,
@@ -219,33 +210,7 @@ export const v3_12 = {
       ob_digit: 24,
       nonSizeBits: 3,
     },
-    dicts: {
-      kind: "keys",
-      ma_used: 16,
-      ma_keys: 32,
-      ma_values: 40,
-      keys: {
-        kind: "dk_log2",
-        dk_log2_size: 8,
-        dk_log2_index_bytes: 9,
-        dk_kind: 10,
-        dk_nentries: 24,
-        dk_indices: 32,
-        general: 0,
-        unicodeKinds: [1, 2],
-        generalEntry: {
-          size: 24,
-          me_key: 8,
-          me_value: 16,
-        },
-        unicodeEntry: {
-          size: 16,
-          me_key: 0,
-          me_value: 8,
-        },
-      },
-      values: { kind: "dict_values", values: 0 },
-    },
+    dicts: v3_11.models.dicts,
     managedDict: {
       kind: "dict_or_values",
       flag: 16,
@@ -279,19 +244,8 @@ export const v3_12 = {
       previous_item: 8,
     },
     raisedException: { kind: "current_exception", current_exception: 96 },
-    exceptionObject: {
-      kind: "chained",
-      args: 24,
-      cause: 56,
-      context: 48,
-      suppress_context: 64,
-    },
-    sets: {
-      used: 24,
-      mask: 32,
-      table: 40,
-      entry: { size: 16, key: 0 },
-    },
+    exceptionObject: v3_11.models.exceptionObject,
+    sets: v3_11.models.sets,
     reprStyle: "python3",
   },
 } as const satisfies PythonLayout;

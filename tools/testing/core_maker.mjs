@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { which } from "./_which.mjs";
 import {
   DEBIAN_PYTHON_MINORS,
   DebianPythonsError,
@@ -70,21 +71,6 @@ export function cacheRoot() {
 /** Removes every cached core, truth, interpreter probe and native build. */
 export function clearCoreCache() {
   fs.rmSync(cacheRoot(), { recursive: true, force: true });
-}
-
-/** @param {string} name */
-function which(name) {
-  for (const directory of (process.env["PATH"] ?? "").split(path.delimiter)) {
-    if (!directory) continue;
-    const candidate = path.join(directory, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
 }
 
 /** @param {string} file */

@@ -26,6 +26,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { which } from "./_which.mjs";
 
 /** The versions provided by default, and the Debian suites each is taken from (first wins). */
 export const DEBIAN_PYTHON_MINORS = Object.freeze(["3.13", "3.14", "3.15"]);
@@ -246,21 +247,6 @@ function run(command, args, options = {}) {
 /** @param {string} text */
 function tail(text, lines = 12) {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
-}
-
-/** @param {string} name */
-function which(name) {
-  for (const directory of (process.env["PATH"] ?? "").split(path.delimiter)) {
-    if (!directory) continue;
-    const candidate = path.join(directory, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
 }
 
 const NETWORK_TROUBLE =

@@ -10,26 +10,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CoreUnavailableError, cacheRoot, interpreterFromPath } from "./core_maker.mjs";
+import { which } from "./_which.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const EMBED_SOURCE = path.join(HERE, "native", "embed_python.c");
 /** Bump when a change here changes what is built. */
 const VARIANTS_VERSION = 1;
-
-/** @param {string} name */
-function which(name) {
-  for (const directory of (process.env["PATH"] ?? "").split(path.delimiter)) {
-    if (!directory) continue;
-    const candidate = path.join(directory, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 /** @param {string} file */
 function stamp(file) {

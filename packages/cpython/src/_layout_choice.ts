@@ -15,7 +15,7 @@ export function chooseLayout(
   reader: Reader,
   version: DetectedVersion,
   runtime: bigint | undefined,
-  options: AnalyseOptions & { readonly debugBuild: boolean },
+  options: AnalyseOptions & { readonly isDebugBuild: () => boolean },
   warnings: string[],
 ): { layout: AnyPythonLayout; source: "table" | "debug offsets" } {
   let fromDebug: AnyPythonLayout | undefined;
@@ -58,7 +58,7 @@ export function chooseLayout(
         );
         return { layout: fromDebug, source: "debug offsets" };
       }
-    } else if (options.debugBuild) {
+    } else if (options.isDebugBuild()) {
       // Before 3.13 a debug build (Py_DEBUG, with Py_TRACE_REFS up to 3.7) has other object and
       // frame layouts than the release headers, and nothing in memory describes them.
       throw new PythonError(

@@ -6,7 +6,7 @@ import type { PythonTarget } from "./python_target.js";
  * them; in every module otherwise (an interpreter embedded in a program of another name). A miss
  * then never opens and parses every other library of the process. @internal
  */
-export function pythonSymbol(target: PythonTarget, name: string): ReturnType<PythonTarget["findSymbol"]> {
+export function pythonSymbol(target: PythonTarget, name: string, options: { exported?: boolean } = {}): ReturnType<PythonTarget["findSymbol"]> {
   const hasPython = target.modules().some(isPythonModule);
-  return target.findSymbol(name, { prefer: isPythonModule, only: hasPython });
+  return target.findSymbol(name, { prefer: isPythonModule, only: hasPython, ...options });
 }

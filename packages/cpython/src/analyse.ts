@@ -185,8 +185,9 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
   const reader = new Reader(target);
   const runtime = findRuntime(target);
   // Py_DEBUG builds (and only they: Py_REF_DEBUG) define _Py_NegativeRefcount.
-  const debugBuild = pythonSymbol(target, "_Py_NegativeRefcount") !== undefined;
-  const { layout, source } = chooseLayout(reader, version, runtime, { ...options, debugBuild }, warnings);
+  // Asked only when no debug offsets can tell; exported (PyAPI_FUNC), so `.dynsym` is enough.
+  const isDebugBuild = () => pythonSymbol(target, "_Py_NegativeRefcount", { exported: true }) !== undefined;
+  const { layout, source } = chooseLayout(reader, version, runtime, { ...options, isDebugBuild }, warnings);
   const objects = new ObjectReader(reader, layout);
   const interpreters = findInterpreters(target, reader, layout, runtime, warnings);
   const gilHolders = findGilHolders(target, reader, layout, runtime, interpreters);

@@ -11,11 +11,12 @@ export interface PythonTarget {
    */
   read(address: bigint, length: number): Uint8Array;
   /**
-   * A symbol's run-time address by name, searching the modules `prefer` accepts first.
+   * A symbol's run-time address by name, searching the modules `prefer` accepts first (only
+   * them with `only`; only exported symbols, `.dynsym`, with `exported`).
    */
   findSymbol(
     name: string,
-    options?: { prefer?: (module: TargetModule) => boolean; only?: boolean },
+    options?: { prefer?: (module: TargetModule) => boolean; only?: boolean; exported?: boolean },
   ): { readonly address: bigint; readonly size: bigint; readonly module: TargetModule } | undefined;
   /** Loaded modules, for version detection from file names and for `.PyRuntime` sections. */
   modules(): readonly TargetModule[];

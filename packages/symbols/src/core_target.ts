@@ -30,7 +30,7 @@ export interface Target extends Memory {
   /**
    * The address of a symbol by name, searching the modules `prefer` accepts first, then the rest.
    */
-  findSymbol(name: string, options?: { prefer?: (module: Module) => boolean; only?: boolean }): ResolvedSymbol | undefined;
+  findSymbol(name: string, options?: { prefer?: (module: Module) => boolean; only?: boolean; exported?: boolean }): ResolvedSymbol | undefined;
   /** The symbol containing (or nearest before) an address. */
   symbolAt(address: bigint): (ResolvedSymbol & { offset: bigint }) | undefined;
 }
@@ -206,7 +206,7 @@ export class CoreTarget implements Target {
     return { entries, problems };
   }
 
-  findSymbol(name: string, options: { prefer?: (module: Module) => boolean; only?: boolean } = {}): ResolvedSymbol | undefined {
+  findSymbol(name: string, options: { prefer?: (module: Module) => boolean; only?: boolean; exported?: boolean } = {}): ResolvedSymbol | undefined {
     const prefer = options.prefer;
     let ordered: readonly Module[] = this.#modules;
     if (prefer) {
@@ -221,7 +221,7 @@ export class CoreTarget implements Target {
       ordered = options.only ? split.preferred : split.all;
     }
     for (const module of ordered) {
-      const found = module.symbol(name);
+      const found = module.symbol(name, options.exported);
       if (found) return found;
     }
     return undefined;

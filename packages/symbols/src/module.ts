@@ -260,13 +260,16 @@ export class Module {
   /**
    * A symbol of this file by name, at its run-time address.
    * @param name the symbol name, without version.
+   * @param exported look in `.dynsym` only (through its hash section: a miss reads a few pages,
+   *   where a `.symtab` miss builds that table's whole name index).
    * @returns the symbol, or undefined when absent or the file is missing.
    */
-  symbol(name: string): ResolvedSymbol | undefined {
+  symbol(name: string, exported = false): ResolvedSymbol | undefined {
     const elf = this.elf;
     const bias = this.bias;
     if (!elf || bias === undefined) return undefined;
-    const symbol = ElfSymbols.of(elf).byName(name);
+    const symbols = ElfSymbols.of(elf);
+    const symbol = exported ? symbols.dynsym?.byName(name) : symbols.byName(name);
     if (!symbol || symbol.st_shndx === 0) return undefined;
     return { name: symbol.name, address: symbol.st_value + bias, size: symbol.st_size, module: this };
   }

@@ -195,7 +195,6 @@ export class Lzma2Decoder {
     this.#code = ((input[1]! << 24) | (input[2]! << 16) | (input[3]! << 8) | input[4]!) >>> 0;
     this.#range = 0xffffffff;
     this.#inPos = 5;
-    const probabilities = this.#probabilities;
     let dictionary = this.#dictionary;
     let size = this.#size;
     const lc = this.#lc;

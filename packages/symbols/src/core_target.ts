@@ -67,7 +67,6 @@ export class CoreTarget implements Target {
   readonly #moduleMappings: (Piece & { readonly module: Module })[];
   /** Address ranges the core's `PT_LOAD` headers say were dumped, but the (truncated) file lacks: disjoint, in address order. */
   readonly #lost: Piece[];
-  readonly #options: CoreTargetOptions;
   /** The modules a `findSymbol` filter prefers, and all of them in that order, per filter. */
   readonly #preferred = new WeakMap<(module: Module) => boolean, { preferred: Module[]; all: Module[] }>();
 
@@ -77,7 +76,6 @@ export class CoreTarget implements Target {
    */
   constructor(core: CoreFile, options: CoreTargetOptions = {}) {
     this.core = core;
-    this.#options = options;
     const locate = fileLocator(options);
     const open = options.open ?? ((path: string) => openFile(path));
     const warn = options.warn ?? (() => {});

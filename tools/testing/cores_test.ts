@@ -176,9 +176,9 @@ describe.skipIf(!available.ok)("makeCore() on representative interpreters", () =
     }
   }
 
-  it("makeCore() returns the cached case the second time", { timeout: GENERATION_TIMEOUT }, async () => {
+  it("makeCore() returns the cached case the second time", { timeout: GENERATION_TIMEOUT }, async (context) => {
     const interpreter = interpreters.at(-1);
-    if (!interpreter) return;
+    if (!interpreter) return context.skip("no interpreter found");
     const first = await makeCore(interpreter, "simple");
     const modified = fs.statSync(first.core).mtimeMs;
     const started = Date.now();
@@ -188,9 +188,9 @@ describe.skipIf(!available.ok)("makeCore() on representative interpreters", () =
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
-  it("makeCore() rejects a scenario the interpreter cannot run", async () => {
+  it("makeCore() rejects a scenario the interpreter cannot run", async (context) => {
     const python27 = interpreterFor("2.7");
-    if (!python27) return;
+    if (!python27) return context.skip("no Python 2.7 found");
     await expect(makeCore(python27, "coroutines")).rejects.toThrow(RangeError);
   });
 });
@@ -233,9 +233,9 @@ describe.skipIf(!gcore.ok)("makeGcore()", () => {
 
 describe.skipIf(process.platform !== "linux")("startLive()", () => {
   for (const scenario of ["idle", "simple"]) {
-    it(`startLive() holds a ${scenario} process still with its truth written`, { timeout: GENERATION_TIMEOUT }, async () => {
+    it(`startLive() holds a ${scenario} process still with its truth written`, { timeout: GENERATION_TIMEOUT }, async (context) => {
       const interpreter = interpreters.at(-1);
-      if (!interpreter) return;
+      if (!interpreter) return context.skip("no interpreter found");
       const live = await startLive(interpreter, scenario);
       try {
         expect(live.truth.pid).toBe(live.pid);

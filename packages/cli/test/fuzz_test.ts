@@ -405,9 +405,9 @@ describe.skipIf(!availability.ok || !py312)("never hang: files named by the core
     rmSync(fifo);
   });
 
-  it("a CORE argument that is a FIFO is refused, not waited on", () => {
+  it("a CORE argument that is a FIFO is refused, not waited on", (context) => {
     const fifo = join(scratch, "core-fifo");
-    if (spawnSync("mkfifo", [fifo]).status !== 0) return;
+    if (spawnSync("mkfifo", [fifo]).status !== 0) return context.skip("mkfifo failed");
     const result = run(["core", fifo], 20_000);
     expect(result.timedOut, "time limit").toBe(false);
     expect(result.status, result.stderr).toBe(3);
@@ -415,7 +415,7 @@ describe.skipIf(!availability.ok || !py312)("never hang: files named by the core
     rmSync(fifo);
   });
 
-  it("a mapped file path in NT_FILE that names a FIFO is not waited on", () => {
+  it("a mapped file path in NT_FILE that names a FIFO is not waited on", (context) => {
     // Rewrite the path of the libpython (or executable) mapping, in place, to a FIFO's path of the same length.
     const bytes = readFileSync(c.core);
     const paths = [c.interpreter.libpython, c.executable].filter((p): p is string => typeof p === "string");
@@ -425,8 +425,8 @@ describe.skipIf(!availability.ok || !py312)("never hang: files named by the core
     const { original, at } = hit!;
     const fifoDir = mkdtempSync(join(scratch, "f"));
     const fifo = (fifoDir + "/" + "p".repeat(original.length)).slice(0, original.length - 1);
-    if (!fifo.startsWith(fifoDir + "/") || fifo.length <= fifoDir.length + 1) return; // the temporary directory's name is too long
-    if (spawnSync("mkfifo", [fifo]).status !== 0) return;
+    if (!fifo.startsWith(fifoDir + "/") || fifo.length <= fifoDir.length + 1) return context.skip("the temporary directory's name is longer than the mapped path");
+    if (spawnSync("mkfifo", [fifo]).status !== 0) return context.skip("mkfifo failed");
     const path = patched(c.core, "fifo_mapping.core", [{ offset: at, bytes: new TextEncoder().encode(fifo) }]);
     const result = run(["core", path, "--json"], 20_000);
     expect(result.timedOut, "time limit").toBe(false);

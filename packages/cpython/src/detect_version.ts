@@ -1,5 +1,6 @@
 import type { PythonTarget, TargetModule } from "./python_target.js";
 import { pythonSymbol } from "./_python_symbol.js";
+import { isMemoryError } from "./_reader.js";
 
 /** A CPython version found in a target. */
 export interface DetectedVersion {
@@ -45,8 +46,9 @@ export function detectVersion(target: PythonTarget): DetectedVersion | undefined
       const b = target.read(pyVersion.address, 4);
       const hex = new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
       if (hex >>> 24 === 3) return fromHex(hex, "Py_Version");
-    } catch {
-      // fall through to the other sources
+    } catch (error) {
+      // Not dumped: fall through to the other sources. Anything else is a bug.
+      if (!isMemoryError(error)) throw error;
     }
   }
   // The symbol, else the section of the same name: an executable that links libpython statically
@@ -59,8 +61,9 @@ export function detectVersion(target: PythonTarget): DetectedVersion | undefined
         const hex = Number(new DataView(b.buffer, b.byteOffset, 16).getBigUint64(8, true) & 0xffffffffn);
         if (hex >>> 24 === 3) return fromHex(hex, "debug offsets");
       }
-    } catch {
-      // fall through
+    } catch (error) {
+      // Not dumped: fall through to the other sources.
+      if (!isMemoryError(error)) throw error;
     }
   }
   let named: { major: number; minor: number; module: TargetModule } | undefined;
@@ -107,8 +110,9 @@ function scannedVersionMicro(module: TargetModule, target: PythonTarget, major: 
       let bytes: Uint8Array;
       try {
         bytes = target.read(address, length);
-      } catch {
+      } catch (error) {
         // Not dumped (a page never written): nothing of the buffer there.
+        if (!isMemoryError(error)) throw error;
         continue;
       }
       // A NUL first: a buffer at the chunk's start has the byte before it outside the chunk. Match
@@ -152,8 +156,9 @@ function versionBufferMicro(target: PythonTarget, major: number, minor: number):
       const bytes = target.read(symbol.address, Math.min(32, Number(symbol.size)));
       const match = /^(\d+)\.(\d+)\.(\d+)/.exec(new TextDecoder().decode(bytes));
       if (match && Number(match[1]) === major && Number(match[2]) === minor) return Number(match[3]);
-    } catch {
-      // not in memory: the caller falls back to the file name
+    } catch (error) {
+      // Not in memory: the caller falls back to the file name.
+      if (!isMemoryError(error)) throw error;
     }
   }
   return undefined;

@@ -55,9 +55,9 @@ describe.skipIf(!hasReadelf)("buildId() on real files", () => {
     expect(Object.getPrototypeOf(id)).toBe(Uint8Array.prototype);
   });
 
-  it("elfNotes() reads the 8-byte-aligned .note.gnu.property before the build-id (readNotes alignment fix)", () => {
+  it("elfNotes() reads the 8-byte-aligned .note.gnu.property before the build-id (readNotes alignment fix)", (context) => {
     const libc = FILES.find((p) => p.endsWith("libc.so.6"));
-    if (!libc) return;
+    if (!libc) return context.skip("no libc.so.6 among the system's files");
     const notes = [...elfNotes(new ElfFile(bufferSource(readFileSync(libc))))];
     expect(notes.map((n) => [n.name, n.type, n.desc.length])).toEqual([
       ["GNU", 5, 16],

@@ -296,10 +296,10 @@ describe.skipIf(!available)("ElfFile against readelf --wide", () => {
         expect(index).toBe(expected.count);
       });
 
-      it(`SymbolTable.byName() on .${which} finds the defined symbols readelf lists`, () => {
+      it(`SymbolTable.byName() on .${which} finds the defined symbols readelf lists`, (context) => {
         const expected = readelf.symbolTables.get(`.${which}`);
         const table = ElfSymbols.of(elf)[which];
-        if (!expected || !table) return;
+        if (!expected || !table) return context.skip(`no .${which} in this file`);
         const defined = expected.symbols.filter((s) => s.ndx !== "UND" && s.name !== "" && s.num !== 0 && s.type !== "SECTION");
         const counts = new Map<string, number>();
         for (const symbol of defined) counts.set(symbol.name, (counts.get(symbol.name) ?? 0) + 1);

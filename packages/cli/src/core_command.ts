@@ -34,8 +34,8 @@ function openInput(path: string, what = ""): ByteSource {
     const code = (error as { code?: string }).code;
     if (code === "ENOENT") throw new CliError(`No such file: ${path}${what}`, { exitCode: EXIT.input, cause: error });
     if (code === "EACCES") throw new CliError(`Permission denied: ${path}${what}`, { exitCode: EXIT.input, cause: error });
-    if (code === "EISDIR" || code === "NOT_A_FILE") throw new CliError(`Not a regular file: ${path}${what}`, { exitCode: EXIT.input, cause: error });
-    if (MmapError.isInstance(error) && error.code === "KERNEL_FILE") {
+    if (code === "EISDIR" || code === "not-a-file") throw new CliError(`Not a regular file: ${path}${what}`, { exitCode: EXIT.input, cause: error });
+    if (MmapError.isInstance(error) && error.code === "kernel-file") {
       throw new CliError(`Not a regular file: ${path}${what} (a file of ${error.fileSystem ?? "a kernel file system"}, whose size is not its length)`, {
         exitCode: EXIT.input,
         cause: error,
@@ -116,7 +116,7 @@ export function runCore(options: CoreOptions): { report: Report; complete: boole
   const named = new Set([resolve(options.core), ...(options.executable === undefined ? [] : [resolve(options.executable)])]);
   const skipped: string[] = [];
   const stop = onRefusedFile((error) => {
-    if (error.code !== "KERNEL_FILE" || named.has(error.path)) return;
+    if (error.code !== "kernel-file" || named.has(error.path)) return;
     const fileSystem = error.fileSystem ?? "a kernel file system";
     const warning = `${error.path} is not used: a file of ${fileSystem}, whose size is not its length`;
     if (skipped.includes(warning)) return;
@@ -129,7 +129,7 @@ export function runCore(options: CoreOptions): { report: Report; complete: boole
   } catch (error) {
     // A file that shrank while it was read (pread backend; the mmap backend's SIGBUS guard exits
     // with the same line): the input is unusable, not a bug.
-    if (MmapError.isInstance(error) && error.code === "SHORT_READ") {
+    if (MmapError.isInstance(error) && error.code === "short-read") {
       throw new CliError(error.message, { exitCode: EXIT.input, cause: error });
     }
     throw error;

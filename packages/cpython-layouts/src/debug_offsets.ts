@@ -88,15 +88,15 @@ interface Decoded {
  * of that version (`layouts["3.13"]._Py_DebugOffsets`, only that member of the table). A 3.x
  * newer than every table is read with the newest struct layout known, if what it reads is
  * consistent: every section's `size` is set and every member lies inside it; otherwise the
- * struct evidently changed, and the version is refused (`unsupported_version`).
+ * struct evidently changed, and the version is refused (`unsupported-version`).
  *
  * @param bytes at least the first `sizeof(_Py_DebugOffsets)` bytes of `_PyRuntime`
  *   (`layouts["3.13"].sizeof._Py_DebugOffsets`, 584 for 3.13).
  * @param littleEndian byte order of the target; `true` for x86-64 and aarch64.
  * @returns every member's value.
- * @throws {LayoutFormatError} `truncated`, `bad_cookie`, `unsupported_version` (no struct layout
+ * @throws {LayoutFormatError} `truncated`, `bad-cookie`, `unsupported-version` (no struct layout
  *   for the version, or a newer version whose struct evidently differs from the newest known), or
- *   `implausible_offset` (a value outside its section's `size`, or over 16 MiB).
+ *   `implausible-offset` (a value outside its section's `size`, or over 16 MiB).
  * @throws {TypeError} when `bytes` is not a `Uint8Array`.
  *
  * @example
@@ -121,7 +121,7 @@ function decode(bytes: Uint8Array, littleEndian: boolean): Decoded {
   if (cookie !== DEBUG_OFFSETS_COOKIE) {
     throw new LayoutFormatError(
       `Cannot read _Py_DebugOffsets at offset 0x0: cookie is ${JSON.stringify(cookie)}, not "${DEBUG_OFFSETS_COOKIE}"`,
-      { offset: COOKIE_OFFSET, code: "bad_cookie" },
+      { offset: COOKIE_OFFSET, code: "bad-cookie" },
     );
   }
   const rawVersion = view.getBigUint64(VERSION_OFFSET, littleEndian);
@@ -131,23 +131,23 @@ function decode(bytes: Uint8Array, littleEndian: boolean): Decoded {
     throw new LayoutFormatError(
       `Cannot read _Py_DebugOffsets: version 0x${rawVersion.toString(16)} at offset 0x${VERSION_OFFSET.toString(16)} ` +
         `is not a version with a known _Py_DebugOffsets layout`,
-      { offset: VERSION_OFFSET, code: "unsupported_version" },
+      { offset: VERSION_OFFSET, code: "unsupported-version" },
     );
   }
   const { struct, exact } = chosen;
   const assumed = `_Py_DebugOffsets of CPython ${formatVersionHex(version)} with the struct layout of ` +
     `${struct.version.major}.${struct.version.minor}, the newest known`;
   // A newer version read with an assumed struct layout: any implausible value means the layout differs.
-  const fail = (message: string, offset: number, code: "implausible_offset"): never => {
+  const fail = (message: string, offset: number, code: "implausible-offset"): never => {
     if (exact) throw new LayoutFormatError(`Cannot read _Py_DebugOffsets.${message}`, { offset, code });
-    throw new LayoutFormatError(`Cannot read ${assumed}: ${message}; its layout differs`, { offset, code: "unsupported_version" });
+    throw new LayoutFormatError(`Cannot read ${assumed}: ${message}; its layout differs`, { offset, code: "unsupported-version" });
   };
   requireBytes(bytes, struct.size, exact ? `_Py_DebugOffsets of ${formatVersionHex(version)}` : assumed);
 
   const read = (offset: number, name: string): number => {
     const value = view.getBigUint64(offset, littleEndian);
     if (value > BigInt(MAX_OFFSET)) {
-      fail(`${name} at offset 0x${offset.toString(16)}: 0x${value.toString(16)} is too large`, offset, "implausible_offset");
+      fail(`${name} at offset 0x${offset.toString(16)}: 0x${value.toString(16)} is too large`, offset, "implausible-offset");
     }
     return Number(value);
   };
@@ -164,14 +164,14 @@ function decode(bytes: Uint8Array, littleEndian: boolean): Decoded {
     const size = section["size"];
     if (!exact && size === 0) {
       const offset = at["size"] ?? 0;
-      fail(`${member}.size at offset 0x${offset.toString(16)}: 0 is not the size of a struct`, offset, "implausible_offset");
+      fail(`${member}.size at offset 0x${offset.toString(16)}: 0 is not the size of a struct`, offset, "implausible-offset");
     }
     if (size !== undefined && size > 0) {
       for (const [field, value] of Object.entries(section)) {
         // `*_size` members (`asciiobject_size`, 3.15's `gc.generation_stats_size`) are sizes, not offsets.
         if (field !== "size" && !field.endsWith("_size") && value >= size) {
           const offset = at[field] ?? 0;
-          fail(`${member}.${field} at offset 0x${offset.toString(16)}: ${value} is not inside the ${size}-byte struct`, offset, "implausible_offset");
+          fail(`${member}.${field} at offset 0x${offset.toString(16)}: ${value} is not inside the ${size}-byte struct`, offset, "implausible-offset");
         }
       }
     }
@@ -297,7 +297,7 @@ export const DEBUG_OFFSETS_FIELDS: ReadonlyArray<{
  *   `Py_GIL_DISABLED` build, `inconsistent` when two members that describe one field disagree
  *   (`tuple_object.ob_size` and `list_object.ob_size`) or a member disagrees with the documented
  *   base (`pyobject.ob_type` is not 8); for a version newer than every table, any such
- *   disagreement is `unsupported_version`: its struct layout evidently differs.
+ *   disagreement is `unsupported-version`: its struct layout evidently differs.
  * @throws {TypeError} when `bytes` is not a `Uint8Array`.
  *
  * @example
@@ -315,19 +315,19 @@ export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): 
   const pythonVersion = { major: version >>> 24, minor: (version >>> 16) & 0xff };
   const structLayout = struct.layout;
   const structName = `${struct.version.major}.${struct.version.minor}`;
-  const fail = (message: string, offset: number, code: "implausible_offset" | "inconsistent"): never => {
+  const fail = (message: string, offset: number, code: "implausible-offset" | "inconsistent"): never => {
     if (exact) throw new LayoutFormatError(`Cannot use _Py_DebugOffsets.${message}`, { offset, code });
     throw new LayoutFormatError(
       `Cannot use _Py_DebugOffsets of CPython ${formatVersionHex(version)} with the struct layout of ${structName}, ` +
         `the newest known: ${message}; its layout differs`,
-      { offset, code: "unsupported_version" },
+      { offset, code: "unsupported-version" },
     );
   };
   if (typeof decoded["free_threaded"] === "number" && decoded["free_threaded"] !== 0) {
     throw new LayoutFormatError(
       `Cannot use _Py_DebugOffsets of ${formatVersionHex(version)}: a free-threaded build (free_threaded at offset ` +
         `0x${offsetOf(structLayout, "free_threaded").toString(16)}), whose object layout corestack does not know`,
-      { offset: offsetOf(structLayout, "free_threaded"), code: "free_threaded" },
+      { offset: offsetOf(structLayout, "free_threaded"), code: "free-threaded" },
     );
   }
 
@@ -360,7 +360,7 @@ export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): 
     if (value === undefined) {
       throw new LayoutFormatError(
         `Cannot use _Py_DebugOffsets of ${formatVersionHex(version)}: the struct layout of ${structName} has no ${from}`,
-        { offset: 0, code: "unsupported_version" },
+        { offset: 0, code: "unsupported-version" },
       );
     }
     if (relativeTo !== undefined) {
@@ -368,7 +368,7 @@ export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): 
       value -= origin;
       if (value < 0) {
         const offset = offsetOf(structLayout, from);
-        fail(`${from} at offset 0x${offset.toString(16)}: it is before ${relativeTo}`, offset, "implausible_offset");
+        fail(`${from} at offset 0x${offset.toString(16)}: it is before ${relativeTo}`, offset, "implausible-offset");
       }
     }
     assign(group, field, value, from);

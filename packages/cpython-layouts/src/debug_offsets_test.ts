@@ -379,17 +379,17 @@ describe("debug offsets", () => {
         ["a value too large for an offset", setU64(v314, "gc.collecting", 1n << 40n)],
       ];
       for (const [what, refused] of refusals) {
-        expect(codeOf(() => decodeDebugOffsets(refused)), `${name}: ${what}`).toBe("unsupported_version");
+        expect(codeOf(() => decodeDebugOffsets(refused)), `${name}: ${what}`).toBe("unsupported-version");
         expect(() => layoutFromDebugOffsets(refused), `${name}: ${what}`).toThrow(
           /^Cannot read _Py_DebugOffsets of CPython 3\.14\.0 with the struct layout of 3\.13, the newest known: .*; its layout differs$/,
         );
       }
       // Consistent sizes, but a member contradicts the documented base: the struct moved too.
       const contradicting = setU64(v314, "pyobject.ob_type", 0n);
-      expect(codeOf(() => layoutFromDebugOffsets(contradicting)), name).toBe("unsupported_version");
+      expect(codeOf(() => layoutFromDebugOffsets(contradicting)), name).toBe("unsupported-version");
       expect(() => layoutFromDebugOffsets(contradicting)).toThrow(/3\.14\.0 with the struct layout of 3\.13.*pyobject\.ob_type.*its layout differs/);
       // The same defects in a 3.13 (its own struct layout) keep their own codes.
-      expect(codeOf(() => decodeDebugOffsets(setU64(bytes, "code_object.size", 64n)))).toBe("implausible_offset");
+      expect(codeOf(() => decodeDebugOffsets(setU64(bytes, "code_object.size", 64n)))).toBe("implausible-offset");
       expect(codeOf(() => layoutFromDebugOffsets(setU64(bytes, "pyobject.ob_type", 0n)))).toBe("inconsistent");
     }
     });
@@ -398,7 +398,7 @@ describe("debug offsets", () => {
   test("decodeDebugOffsets() rejects a wrong cookie", () => {
     const bytes = synthesize();
     bytes[0] = 0x58;
-    expect(codeOf(() => decodeDebugOffsets(bytes))).toBe("bad_cookie");
+    expect(codeOf(() => decodeDebugOffsets(bytes))).toBe("bad-cookie");
     expect(() => decodeDebugOffsets(bytes)).toThrow(/cookie is "Xdebugpy", not "xdebugpy"/);
   });
 
@@ -411,7 +411,7 @@ describe("debug offsets", () => {
   test("decodeDebugOffsets() rejects versions without a known _Py_DebugOffsets layout", async () => {
     // 3.12 had none; 4.0 is not a 3.x newer than the tables; the upper half of the version must be 0.
     for (const version of [0x030c01f0n, 0x030600f0n, 0x040000f0n, 0x1_030d00f0n]) {
-      expect(codeOf(() => decodeDebugOffsets(setU64(synthesize(), "version", version)))).toBe("unsupported_version");
+      expect(codeOf(() => decodeDebugOffsets(setU64(synthesize(), "version", version)))).toBe("unsupported-version");
     }
     expect(() => decodeDebugOffsets(setU64(synthesize(), "version", 0x030c01f0n))).toThrow(/version 0x30c01f0/);
     // A 3.x newer than every table decodes with the newest struct layout, its sizes being consistent.
@@ -427,17 +427,17 @@ describe("debug offsets", () => {
 
   test("decodeDebugOffsets() rejects offsets outside their struct", () => {
     const outside = setU64(synthesize(), "thread_state.native_thread_id", 4096n);
-    expect(codeOf(() => decodeDebugOffsets(outside))).toBe("implausible_offset");
+    expect(codeOf(() => decodeDebugOffsets(outside))).toBe("implausible-offset");
     expect(() => decodeDebugOffsets(outside)).toThrow(/thread_state\.native_thread_id at offset 0xc8: 4096 is not inside the 304-byte struct/);
     const huge = setU64(synthesize(), "runtime_state.size", 1n << 40n);
-    expect(codeOf(() => decodeDebugOffsets(huge))).toBe("implausible_offset");
+    expect(codeOf(() => decodeDebugOffsets(huge))).toBe("implausible-offset");
   });
 
   test("layoutFromDebugOffsets() rejects free-threaded builds and inconsistent members", () => {
-    expect(codeOf(() => layoutFromDebugOffsets(setU64(synthesize(), "free_threaded", 1n)))).toBe("free_threaded");
+    expect(codeOf(() => layoutFromDebugOffsets(setU64(synthesize(), "free_threaded", 1n)))).toBe("free-threaded");
     expect(codeOf(() => layoutFromDebugOffsets(setU64(synthesize(), "list_object.ob_size", 8n)))).toBe("inconsistent");
     const lockedFirst = setU64(synthesize(), "interpreter_state.gil_runtime_state_locked", 8n);
-    expect(codeOf(() => layoutFromDebugOffsets(lockedFirst))).toBe("implausible_offset");
+    expect(codeOf(() => layoutFromDebugOffsets(lockedFirst))).toBe("implausible-offset");
   });
 
   test("decodeDebugOffsets() needs a Uint8Array", () => {

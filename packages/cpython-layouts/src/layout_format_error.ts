@@ -5,13 +5,13 @@ export type LayoutFormatErrorCode =
   /** Fewer bytes than the struct needs. */
   | "truncated"
   /** `_Py_DebugOffsets.cookie` is not `"xdebugpy"`. */
-  | "bad_cookie"
+  | "bad-cookie"
   /** The version field names a version without a known `_Py_DebugOffsets` layout. */
-  | "unsupported_version"
+  | "unsupported-version"
   /** A free-threaded (`Py_GIL_DISABLED`) build, whose object layout differs. */
-  | "free_threaded"
+  | "free-threaded"
   /** An offset outside its struct, or too large to be an offset. */
-  | "implausible_offset"
+  | "implausible-offset"
   /** Two fields that describe the same member disagree. */
   | "inconsistent";
 
@@ -26,7 +26,7 @@ export type LayoutFormatErrorCode =
  * try {
  *   layoutFromDebugOffsets(new Uint8Array(600));
  * } catch (error) {
- *   if (LayoutFormatError.isInstance(error)) console.log(error.code, error.offset); // "bad_cookie" 0
+ *   if (LayoutFormatError.isInstance(error)) console.log(error.code, error.offset); // "bad-cookie" 0
  * }
  * ```
  */

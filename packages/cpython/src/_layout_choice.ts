@@ -32,7 +32,7 @@ export function chooseLayout(
       }
     } catch (error) {
       if (!(error instanceof WalkError) && !LayoutFormatError.isInstance(error)) throw error;
-      if (LayoutFormatError.isInstance(error) && error.code === "free_threaded") {
+      if (LayoutFormatError.isInstance(error) && error.code === "free-threaded") {
         // Objects and thread states of a free-threaded build have other headers: no table fits.
         throw new PythonError(
           `Python ${version.text} is a free-threaded build (Py_GIL_DISABLED, _Py_DebugOffsets.free_threaded set): corestack does not read free-threaded interpreters yet`,

@@ -38,8 +38,8 @@ function mapRange(binding: Binding, path: string, fileSize: number, fd: number, 
     throw new MmapError(
       `Cannot map ${length} bytes at offset 0x${offset.toString(16)} of ${path}: ${text}${errno === undefined ? "" : errnoName(errno)}`,
       errno === undefined
-        ? { code: "MAP_FAILED", path, offset, cause: error }
-        : { code: "MAP_FAILED", path, offset, errno, cause: error },
+        ? { code: "map-failed", path, offset, cause: error }
+        : { code: "map-failed", path, offset, errno, cause: error },
     );
   }
   // A plain Uint8Array (not a Buffer) over the mapping: its subarrays are plain Uint8Arrays too.
@@ -79,7 +79,7 @@ export class MmapFile implements MappedFile {
    * @param fd An open read-only descriptor of `path`. When the constructor returns, the file owns
    *   it; when it throws, the caller still does.
    * @param onClose Called once by `close()`.
-   * @throws {MmapError} `MAP_FAILED` when the first mapping fails.
+   * @throws {MmapError} `map-failed` when the first mapping fails.
    */
   constructor(path: string, fd: number, size: number, binding: Binding, settings: MmapSettings, onClose?: () => void) {
     this.path = path;

@@ -114,13 +114,13 @@ export class PreadFile implements MappedFile {
       return new MmapError(
         `${this.path} changed while it was read (it is now shorter): it had ${this.size} bytes when opened, ` +
           `${now} now; reading offset 0x${offset.toString(16)} failed`,
-        { code: "SHORT_READ", path: this.path, offset },
+        { code: "short-read", path: this.path, offset },
       );
     }
     // The size did not change: the file system reports a size the file does not have.
     return new MmapError(
       `${this.path} is shorter than its size says: fstat gives ${now} bytes, reading offset 0x${offset.toString(16)} finds its end`,
-      { code: "SHORT_READ", path: this.path, offset },
+      { code: "short-read", path: this.path, offset },
     );
   }
 

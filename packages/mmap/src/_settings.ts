@@ -64,7 +64,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  *
  * @throws {RangeError} For an invalid size or count.
  * @throws {TypeError} For an unknown backend.
- * @throws {MmapError} `BINDING_UNAVAILABLE` when `backend: "mmap"` and the binding cannot load.
+ * @throws {MmapError} `binding-unavailable` when `backend: "mmap"` and the binding cannot load.
  */
 export function resolveSettings(input: SettingsInput): Settings {
   const requested = input.backend ?? "auto";
@@ -79,7 +79,7 @@ export function resolveSettings(input: SettingsInput): Settings {
     binding = loadBinding();
     if (binding === undefined && requested === "mmap") {
       throw new MmapError(`Cannot use the mmap backend: ${bindingError() ?? `cannot load ${BINDING_PACKAGE}`}`, {
-        code: "BINDING_UNAVAILABLE",
+        code: "binding-unavailable",
         path: "",
       });
     }

@@ -52,7 +52,7 @@ const refusedListeners = new Set<RefusedFileListener>();
 
 /**
  * Calls `listener` with the `MmapError` of every file that {@linkcode openFile} or a
- * {@linkcode FileCache} refuses to open (`NOT_A_FILE`: a directory, FIFO or device; `KERNEL_FILE`:
+ * {@linkcode FileCache} refuses to open (`not-a-file`: a directory, FIFO or device; `kernel-file`:
  * a file of sysfs, procfs…), right before that error is thrown, including to callers that catch
  * it and try another file. A way to warn about a candidate skipped deep in a search.
  *
@@ -99,7 +99,7 @@ export interface OpenFileOptions {
    * `"auto"` (default): `"mmap"` when the native binding loads and the environment variable
    * `CORESTACK_NO_MMAP` is not set (to anything but `""` or `"0"`), else `"pread"`; also
    * `"pread"` for a file whose first mapping fails (a file system without mmap).
-   * `"mmap"`: mmap or throw `MmapError` (`BINDING_UNAVAILABLE`); ignores `CORESTACK_NO_MMAP`.
+   * `"mmap"`: mmap or throw `MmapError` (`binding-unavailable`); ignores `CORESTACK_NO_MMAP`.
    * `"pread"`: the read-on-demand fallback.
    */
   readonly backend?: "auto" | Backend;
@@ -158,9 +158,9 @@ export class FileCache {
    * @param options Backend, window size and page cache settings.
    * @returns The open file.
    * @throws {Error} Node's `fs` error (`ENOENT`, `EACCES`…) when the file cannot be opened.
-   * @throws {MmapError} `NOT_A_FILE` for a directory, pipe or device; `KERNEL_FILE` for a file of
-   *   sysfs, procfs or another kernel file system (its size is not its length); `MAP_FAILED` when
-   *   mapping fails with `backend: "mmap"`; `BINDING_UNAVAILABLE` when `backend: "mmap"` cannot load.
+   * @throws {MmapError} `not-a-file` for a directory, pipe or device; `kernel-file` for a file of
+   *   sysfs, procfs or another kernel file system (its size is not its length); `map-failed` when
+   *   mapping fails with `backend: "mmap"`; `binding-unavailable` when `backend: "mmap"` cannot load.
    * @throws {RangeError} For invalid options.
    * @example
    * ```ts
@@ -183,14 +183,14 @@ export class FileCache {
     // Never open what is not a regular file: a FIFO would block the open forever, and opening a
     // device can act on it (paths come from the analysed core). O_NONBLOCK covers a swap in between.
     if (!statSync(absolute).isFile()) {
-      throw refuse(new MmapError(`Cannot map ${absolute}: not a regular file`, { code: "NOT_A_FILE", path: absolute }));
+      throw refuse(new MmapError(`Cannot map ${absolute}: not a regular file`, { code: "not-a-file", path: absolute }));
     }
     const fd = openSync(absolute, constants.O_RDONLY | constants.O_NONBLOCK); // + O_CLOEXEC (libuv)
     let owned = false;
     try {
       const stat = fstatSync(fd, { bigint: true });
       if (!stat.isFile()) {
-        throw refuse(new MmapError(`Cannot map ${absolute}: not a regular file`, { code: "NOT_A_FILE", path: absolute }));
+        throw refuse(new MmapError(`Cannot map ${absolute}: not a regular file`, { code: "not-a-file", path: absolute }));
       }
       // A regular file of sysfs or procfs: its size is made up (4096, or 0) and reading it can act
       // on a device. (One statfs, only for file systems without a block device.)
@@ -198,7 +198,7 @@ export class FileCache {
       if (kernel !== undefined) {
         throw refuse(
           new MmapError(`Cannot map ${absolute}: a file of ${kernel}, whose size (${stat.size} bytes) is not its length`, {
-            code: "KERNEL_FILE",
+            code: "kernel-file",
             path: absolute,
             fileSystem: kernel,
           }),
@@ -226,7 +226,7 @@ export class FileCache {
         try {
           file = new MmapFile(absolute, fd, size, settings.binding, settings, forget);
         } catch (error) {
-          if (settings.requested !== "auto" || !MmapError.isInstance(error) || error.code !== "MAP_FAILED") throw error;
+          if (settings.requested !== "auto" || !MmapError.isInstance(error) || error.code !== "map-failed") throw error;
           file = pread();
         }
       }
@@ -253,8 +253,8 @@ export class FileCache {
    * @param name What to call the file in messages (`"core.zst (decompressed)"`).
    * @param options Backend, window size and page cache settings.
    * @returns The open file.
-   * @throws {MmapError} `NOT_A_FILE` when `fd` is not a regular file; `MAP_FAILED` or
-   *   `BINDING_UNAVAILABLE` as {@linkcode FileCache.open}.
+   * @throws {MmapError} `not-a-file` when `fd` is not a regular file; `map-failed` or
+   *   `binding-unavailable` as {@linkcode FileCache.open}.
    * @throws {RangeError} For invalid options, or a file whose size is not a safe integer.
    * @example
    * ```ts
@@ -274,7 +274,7 @@ export class FileCache {
     if (typeof name !== "string" || name === "") throw new TypeError(`Invalid name ${String(name)}: expected a file name`);
     const settings = resolveSettings(options);
     const stat = fstatSync(fd, { bigint: true });
-    if (!stat.isFile()) throw refuse(new MmapError(`Cannot map ${name}: not a regular file`, { code: "NOT_A_FILE", path: name }));
+    if (!stat.isFile()) throw refuse(new MmapError(`Cannot map ${name}: not a regular file`, { code: "not-a-file", path: name }));
     if (stat.size > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`Cannot map ${name}: its size ${stat.size} is not a safe integer`);
     const size = Number(stat.size);
     const identityKey = `${settings.key}\0${stat.dev}:${stat.ino}`;
@@ -295,7 +295,7 @@ export class FileCache {
       try {
         file = new MmapFile(name, fd, size, settings.binding, settings, forget);
       } catch (error) {
-        if (settings.requested !== "auto" || !MmapError.isInstance(error) || error.code !== "MAP_FAILED") throw error;
+        if (settings.requested !== "auto" || !MmapError.isInstance(error) || error.code !== "map-failed") throw error;
         file = pread();
       }
     }

@@ -146,7 +146,7 @@ describe("FileCache.open() with the pread backend", () => {
     expect(Buffer.compare(early, expected.subarray(0, 64))).toBe(0);
   });
 
-  test("bytes() throws MmapError SHORT_READ when the file shrank after open", () => {
+  test("bytes() throws MmapError short-read when the file shrank after open", () => {
     const path = join(directory.path, "shrinking.bin");
     writeRandomFile(path, 256 * KiB, 3);
     const file = cache().open(path, { backend: "pread" });
@@ -157,7 +157,7 @@ describe("FileCache.open() with the pread backend", () => {
     } catch (error) {
       caught = error;
     }
-    expect(MmapError.isInstance(caught) && caught.code).toBe("SHORT_READ");
+    expect(MmapError.isInstance(caught) && caught.code).toBe("short-read");
   });
 });
 
@@ -193,12 +193,12 @@ describe("FileCache", () => {
     expect(cache().open(oneMiB)).not.toBe(cache().open(oneMiB));
   });
 
-  test("open() throws Node's ENOENT for a missing file and MmapError NOT_A_FILE for a device", () => {
+  test("open() throws Node's ENOENT for a missing file and MmapError not-a-file for a device", () => {
     const files = cache();
     expect(() => files.open(join(directory.path, "missing"))).toThrow(expect.objectContaining({ code: "ENOENT" }));
-    expect(() => files.open(directory.path)).toThrow(expect.objectContaining({ code: "NOT_A_FILE" }));
+    expect(() => files.open(directory.path)).toThrow(expect.objectContaining({ code: "not-a-file" }));
     expect(() => files.open("")).toThrow(TypeError);
-    expect(() => files.open("/dev/null")).toThrow(expect.objectContaining({ code: "NOT_A_FILE" }));
+    expect(() => files.open("/dev/null")).toThrow(expect.objectContaining({ code: "not-a-file" }));
     expect(openDescriptors(directory.path)).toBe(0);
   });
 });

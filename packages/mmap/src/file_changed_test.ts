@@ -90,7 +90,7 @@ describe("a mapped file that shrinks (patched binding: SIGBUS guard)", () => {
 });
 
 describe("a file that shrinks under the pread backend", () => {
-  test("the read that comes back empty throws MmapError SHORT_READ naming the file and both sizes", () => {
+  test("the read that comes back empty throws MmapError short-read naming the file and both sizes", () => {
     const path = join(directory.path, "pread-shrinks.bin");
     const bytes = writeRandomFile(path, MiB, 6);
     const file = files.open(path, { backend: "pread" });
@@ -102,7 +102,7 @@ describe("a file that shrinks under the pread backend", () => {
     } catch (error) {
       caught = error;
     }
-    expect(MmapError.isInstance(caught) && caught.code).toBe("SHORT_READ");
+    expect(MmapError.isInstance(caught) && caught.code).toBe("short-read");
     expect((caught as MmapError).message).toBe(
       `${path} changed while it was read (it is now shorter): it had ${MiB} bytes when opened, 70000 now; reading offset 0x70000 failed`,
     );
@@ -116,7 +116,7 @@ describe("a file that shrinks under the pread backend", () => {
 
 describe("files of kernel file systems are refused at open, whatever the backend", () => {
   const sysfs = "/sys/kernel/mm/transparent_hugepage/enabled";
-  test.each(["auto", "mmap", "pread"] as const)("backend %s: a sysfs and a procfs file throw KERNEL_FILE", (backend) => {
+  test.each(["auto", "mmap", "pread"] as const)("backend %s: a sysfs and a procfs file throw kernel-file", (backend) => {
     const files = new FileCache();
     const refused: MmapError[] = [];
     const stop = onRefusedFile((error) => refused.push(error));
@@ -124,7 +124,7 @@ describe("files of kernel file systems are refused at open, whatever the backend
       const procfs = "/proc/self/status";
       expect(readFileSync(procfs).length).toBeGreaterThan(0); // it holds bytes; its size says 0
       expect(() => files.open(procfs, { backend })).toThrow(
-        expect.objectContaining({ code: "KERNEL_FILE", fileSystem: "procfs", path: procfs }),
+        expect.objectContaining({ code: "kernel-file", fileSystem: "procfs", path: procfs }),
       );
       if (existsSync(sysfs)) {
         expect(() => files.open(sysfs, { backend })).toThrow(`Cannot map ${sysfs}: a file of sysfs, whose size (4096 bytes) is not its length`);
@@ -142,7 +142,7 @@ describe("files of kernel file systems are refused at open, whatever the backend
     expect(() => files.open(directory.path)).toThrow(MmapError);
     stop();
     expect(() => files.open("/proc/self/status")).toThrow(MmapError);
-    expect(heard).toEqual(["NOT_A_FILE"]);
+    expect(heard).toEqual(["not-a-file"]);
   });
 });
 

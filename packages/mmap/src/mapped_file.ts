@@ -57,8 +57,8 @@ export interface MappedFile extends ByteSource {
    * @returns A view of the bytes (a copy only in the cases listed on {@linkcode MappedFile}).
    * @throws {RangeError} When the range is outside the file or not made of integers.
    * @throws {TypeError} When the file is closed.
-   * @throws {MmapError} When a window cannot be mapped (`MAP_FAILED`) or the file shrank under
-   *   the `"pread"` backend (`SHORT_READ`).
+   * @throws {MmapError} When a window cannot be mapped (`map-failed`) or the file shrank under
+   *   the `"pread"` backend (`short-read`).
    */
   bytes(offset: number, length: number): Uint8Array;
   /**

@@ -3,22 +3,22 @@ const MARKER = Symbol.for("corestack.error.MmapError");
 /**
  * Why {@linkcode MmapError} was thrown.
  *
- * - `BINDING_UNAVAILABLE`: `backend: "mmap"` was asked for but the native binding cannot load.
- * - `NOT_A_FILE`: the path is not a regular file (a directory, a pipe, a device).
- * - `MAP_FAILED`: the `mmap` system call failed (`errno` says why).
- * - `KERNEL_FILE`: a file of sysfs, procfs or another kernel file system, whose size is not its
+ * - `binding-unavailable`: `backend: "mmap"` was asked for but the native binding cannot load.
+ * - `not-a-file`: the path is not a regular file (a directory, a pipe, a device).
+ * - `map-failed`: the `mmap` system call failed (`errno` says why).
+ * - `kernel-file`: a file of sysfs, procfs or another kernel file system, whose size is not its
  *   length (`fileSystem` says which); never read.
- * - `SHORT_READ`: `pread` hit the end of the file before the size seen at open: the file shrank
+ * - `short-read`: `pread` hit the end of the file before the size seen at open: the file shrank
  *   while it was read (or, when its size did not change, its size is not its length).
  *
  * @example
  * ```ts
  * import type { MmapErrorCode } from "@corestack/mmap";
  *
- * const code: MmapErrorCode = "MAP_FAILED";
+ * const code: MmapErrorCode = "map-failed";
  * ```
  */
-export type MmapErrorCode = "BINDING_UNAVAILABLE" | "NOT_A_FILE" | "KERNEL_FILE" | "MAP_FAILED" | "SHORT_READ";
+export type MmapErrorCode = "binding-unavailable" | "not-a-file" | "kernel-file" | "map-failed" | "short-read";
 
 /** The fields of an {@linkcode MmapError} besides its message. */
 interface MmapErrorInit {
@@ -45,7 +45,7 @@ interface MmapErrorInit {
  * try {
  *   openFile("/etc", { backend: "mmap" });
  * } catch (error) {
- *   if (MmapError.isInstance(error)) console.error(error.code, error.path); // NOT_A_FILE /etc
+ *   if (MmapError.isInstance(error)) console.error(error.code, error.path); // not-a-file /etc
  * }
  * ```
  */
@@ -58,7 +58,7 @@ export class MmapError extends Error {
   readonly offset: number | undefined;
   /** The system error number, when the system reported one. */
   readonly errno: number | undefined;
-  /** `KERNEL_FILE`: the kernel file system the file is in (`sysfs`, `procfs`…). */
+  /** `kernel-file`: the kernel file system the file is in (`sysfs`, `procfs`…). */
   readonly fileSystem: string | undefined;
   /** Marks instances across copies of this package; see {@linkcode MmapError.isInstance}. */
   readonly [MARKER] = true;

@@ -46,12 +46,12 @@ test("FileCache.open() falls back to pread when the binding cannot load", () => 
   expect(Buffer.from(file.bytes(0, 8)).toString()).toBe("fallback");
 });
 
-test("FileCache.open() with backend mmap throws MmapError BINDING_UNAVAILABLE", () => {
+test("FileCache.open() with backend mmap throws MmapError binding-unavailable", () => {
   let caught: unknown;
   try {
     files.open(path, { backend: "mmap" });
   } catch (error) {
     caught = error;
   }
-  expect(MmapError.isInstance(caught) && caught.code).toBe("BINDING_UNAVAILABLE");
+  expect(MmapError.isInstance(caught) && caught.code).toBe("binding-unavailable");
 });

@@ -12,7 +12,7 @@ let shared: FileCache | undefined;
  * @param options Backend, window size and page cache settings ({@linkcode OpenFileOptions}).
  * @returns The open file.
  * @throws {Error} Node's `fs` error (`ENOENT`, `EACCES`…) when the file cannot be opened.
- * @throws {MmapError} `NOT_A_FILE`, `MAP_FAILED` or `BINDING_UNAVAILABLE` (see
+ * @throws {MmapError} `not-a-file`, `map-failed` or `binding-unavailable` (see
  *   {@linkcode FileCache.open}).
  * @throws {RangeError} For invalid options.
  * @example
@@ -39,7 +39,7 @@ export function openFile(path: string, options?: OpenFileOptions): MappedFile {
  * @param name What to call the file in messages.
  * @param options Backend, window size and page cache settings ({@linkcode OpenFileOptions}).
  * @returns The open file.
- * @throws {MmapError} `NOT_A_FILE`, `MAP_FAILED` or `BINDING_UNAVAILABLE`.
+ * @throws {MmapError} `not-a-file`, `map-failed` or `binding-unavailable`.
  * @throws {RangeError} For invalid options.
  * @example
  * ```ts

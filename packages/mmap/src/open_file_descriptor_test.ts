@@ -69,7 +69,7 @@ describe("openFileDescriptor()", () => {
     files.closeAll();
   });
 
-  test("a descriptor of a directory is refused with NOT_A_FILE, and stays the caller's", () => {
+  test("a descriptor of a directory is refused with not-a-file, and stays the caller's", () => {
     const path = join(directory.path, "a-directory");
     mkdirSync(path);
     const fd = openSync(path, "r");
@@ -82,7 +82,7 @@ describe("openFileDescriptor()", () => {
         }
         return undefined;
       })();
-      expect(MmapError.isInstance(error) && error.code).toBe("NOT_A_FILE");
+      expect(MmapError.isInstance(error) && error.code).toBe("not-a-file");
       expect(fstatSync(fd).isDirectory()).toBe(true);
     } finally {
       closeSync(fd);

@@ -299,7 +299,7 @@ function openFailure(error: unknown): string | undefined {
   const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
   if (code === "ENOENT" || code === "ENOTDIR") return undefined;
   if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "EISDIR" || code === "NOT_A_FILE") return "not a regular file";
+  if (code === "EISDIR" || code === "not-a-file") return "not a regular file";
   if (code === "ELOOP") return "too many symbolic links";
   // Node's system errors start with their code ("EIO: i/o error, open '…'").
   return (error instanceof Error ? error.message : String(error)).split("\n")[0]!.slice(0, 200);

@@ -1,4 +1,4 @@
-import { bytesSource } from "./byte_source.js";
+import { bufferSource } from "./byte_source.js";
 import { CallFrameInfo, type FrameDescriptionEntry } from "./call_frame_info.js";
 import { DwarfFormatError } from "./dwarf_format_error.js";
 
@@ -60,14 +60,14 @@ export function exerciseCallFrameInfo(input: CfiExerciseInput): CfiExerciseResul
   const objects: CallFrameInfo[] = [];
   if (input.eh_frame) {
     const ehFrameAddress = input.ehFrameAddress ?? 0n;
-    const eh_frame = bytesSource(input.eh_frame);
+    const eh_frame = bufferSource(input.eh_frame);
     objects.push(CallFrameInfo.fromEhFrame({ eh_frame, ehFrameAddress, littleEndian, addressSize }));
     if (input.eh_frame_hdr) {
-      const eh_frame_hdr = bytesSource(input.eh_frame_hdr);
+      const eh_frame_hdr = bufferSource(input.eh_frame_hdr);
       objects.push(CallFrameInfo.fromEhFrame({ eh_frame, ehFrameAddress, eh_frame_hdr, ehFrameHdrAddress: input.ehFrameHdrAddress ?? 0n, littleEndian, addressSize }));
     }
   }
-  if (input.debug_frame) objects.push(CallFrameInfo.fromDebugFrame({ debug_frame: bytesSource(input.debug_frame), littleEndian, addressSize }));
+  if (input.debug_frame) objects.push(CallFrameInfo.fromDebugFrame({ debug_frame: bufferSource(input.debug_frame), littleEndian, addressSize }));
   const maxFdes = input.maxFdes ?? 64;
   const maxPcs = input.maxPcs ?? 512;
   for (const cfi of objects) {

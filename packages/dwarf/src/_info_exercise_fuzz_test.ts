@@ -2,14 +2,14 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { compileProgram, loadFile, type LoadedFile } from "../test/_info_files.js";
 import { mutate, mutations } from "../test/_mutations.js";
-import { bytesSource, type DwarfSections } from "./mod.js";
+import { bufferSource, type DwarfSections } from "./mod.js";
 import { exerciseDebugInfo } from "./_info_exercise.js";
 
 const MUTATED = [".debug_info", ".debug_abbrev", ".debug_rnglists", ".debug_ranges", ".debug_str_offsets", ".debug_addr", ".debug_aranges"];
 
 function withMutated(file: LoadedFile, name: string, bytes: Uint8Array): DwarfSections {
   const key = name.slice(1);
-  return { ...file.sections, [key]: bytesSource(bytes) } as DwarfSections;
+  return { ...file.sections, [key]: bufferSource(bytes) } as DwarfSections;
 }
 
 describe("exerciseDebugInfo() on mutated sections", () => {

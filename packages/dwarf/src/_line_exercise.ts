@@ -39,7 +39,7 @@ export interface LineExerciseResult {
  * @returns counts of what was read and of the errors met.
  * @example
  * ```ts
- * const result = exerciseLinePrograms({ littleEndian: true, debug_line: bytesSource(mutated) });
+ * const result = exerciseLinePrograms({ littleEndian: true, debug_line: bufferSource(mutated) });
  * ```
  * @internal
  */

@@ -130,7 +130,7 @@ export class AbbreviationTable {
  *   {@link DWARF_LIMITS.abbreviationAttributes} attributes (`"limit"`).
  * @example
  * ```ts
- * const table = readAbbreviations(bytesSource(abbrevBytes), 0);
+ * const table = readAbbreviations(bufferSource(abbrevBytes), 0);
  * for (const abbreviation of table) console.log(abbreviation.code, tagName(abbreviation.tag));
  * ```
  */

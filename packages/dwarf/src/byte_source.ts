@@ -24,11 +24,11 @@ export interface ByteSource {
  * @returns a source whose views share `buffer`'s memory.
  * @example
  * ```ts
- * const source = bytesSource(new Uint8Array(16));
+ * const source = bufferSource(new Uint8Array(16));
  * source.size; // 16
  * ```
  */
-export function bytesSource(buffer: Uint8Array): ByteSource {
+export function bufferSource(buffer: Uint8Array): ByteSource {
   return {
     size: buffer.length,
     bytes(offset: number, length: number): Uint8Array {

@@ -64,10 +64,10 @@ function checkAddressSize(addressSize: unknown): void {
  *
  * @example
  * ```ts
- * import { CallFrameInfo, bytesSource } from "@corestack/dwarf";
+ * import { CallFrameInfo, bufferSource } from "@corestack/dwarf";
  * const cfi = CallFrameInfo.fromEhFrame({
- *   eh_frame: bytesSource(ehFrameBytes), ehFrameAddress: 0x4e0518n,
- *   eh_frame_hdr: bytesSource(hdrBytes), ehFrameHdrAddress: 0x4cc5a4n,
+ *   eh_frame: bufferSource(ehFrameBytes), ehFrameAddress: 0x4e0518n,
+ *   eh_frame_hdr: bufferSource(hdrBytes), ehFrameHdrAddress: 0x4cc5a4n,
  *   littleEndian: true, addressSize: 8,
  * });
  * const row = cfi.rowFor(0x26006n);
@@ -106,7 +106,7 @@ export class CallFrameInfo {
    * @throws {RangeError} for an address size other than 4 or 8, or a hdr without its address.
    * @example
    * ```ts
-   * const cfi = CallFrameInfo.fromEhFrame({ eh_frame: bytesSource(bytes), ehFrameAddress: 0x2000n, littleEndian: true, addressSize: 8 });
+   * const cfi = CallFrameInfo.fromEhFrame({ eh_frame: bufferSource(bytes), ehFrameAddress: 0x2000n, littleEndian: true, addressSize: 8 });
    * ```
    */
   static fromEhFrame(options: EhFrameOptions): CallFrameInfo {
@@ -149,7 +149,7 @@ export class CallFrameInfo {
    * @throws {RangeError} for an address size other than 4 or 8.
    * @example
    * ```ts
-   * const cfi = CallFrameInfo.fromDebugFrame({ debug_frame: bytesSource(bytes), littleEndian: true, addressSize: 8 });
+   * const cfi = CallFrameInfo.fromDebugFrame({ debug_frame: bufferSource(bytes), littleEndian: true, addressSize: 8 });
    * for (const record of cfi.records()) console.log(record.kind, record.offset);
    * ```
    */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { cstr, le, sleb, uleb } from "../test/_bytes.js";
 import { CfiBuilder, ehFrameHdr } from "../test/_cfi_builder.js";
 import { expectDwarfError } from "../test/_expect.js";
-import { bytesSource } from "./byte_source.js";
+import { bufferSource } from "./byte_source.js";
 import { CallFrameInfo, type FrameDescriptionEntry, type UnwindRow } from "./call_frame_info.js";
 import { cfiSection, iterateRecords } from "./_cfi_records.js";
 import { sectionOf } from "./_reader.js";
@@ -20,9 +20,9 @@ function pcrelFde(builder: CfiBuilder, cie: number, start: bigint, range: number
 
 function ehCfi(bytes: Uint8Array, extra: { hdr?: Uint8Array; hdrAddress?: bigint; textAddress?: bigint; dataAddress?: bigint } = {}): CallFrameInfo {
   return CallFrameInfo.fromEhFrame({
-    eh_frame: bytesSource(bytes),
+    eh_frame: bufferSource(bytes),
     ehFrameAddress: EH,
-    ...(extra.hdr ? { eh_frame_hdr: bytesSource(extra.hdr), ehFrameHdrAddress: extra.hdrAddress ?? 0x8000n } : {}),
+    ...(extra.hdr ? { eh_frame_hdr: bufferSource(extra.hdr), ehFrameHdrAddress: extra.hdrAddress ?? 0x8000n } : {}),
     ...(extra.textAddress !== undefined ? { textAddress: extra.textAddress } : {}),
     ...(extra.dataAddress !== undefined ? { dataAddress: extra.dataAddress } : {}),
     littleEndian: true,
@@ -282,7 +282,7 @@ describe("malformed CFI throws DwarfFormatError", () => {
     const loop = new CfiBuilder({ eh: false });
     loop.fde({ cie: 0x1c, addresses: [...le(0, 8), ...le(1, 8)] });
     loop.fde({ cie: 0, addresses: [...le(0, 8), ...le(1, 8)] });
-    expectDwarfError(() => [...CallFrameInfo.fromDebugFrame({ debug_frame: bytesSource(loop.build()), littleEndian: true, addressSize: 8 }).records()], "bad-value", /not a CIE/);
+    expectDwarfError(() => [...CallFrameInfo.fromDebugFrame({ debug_frame: bufferSource(loop.build()), littleEndian: true, addressSize: 8 }).records()], "bad-value", /not a CIE/);
   });
 
   it("records() rejects a CIE pointer outside the section and an FDE whose range wraps", () => {
@@ -361,7 +361,7 @@ describe("limits", () => {
     const builder = new CfiBuilder({ eh: true });
     const cie = builder.cie({ augmentationData: [0x1b] });
     for (let i = 0; i < 10; i++) pcrelFde(builder, cie, BigInt(0x1000 + i * 16), 16, []);
-    const context = cfiSection(sectionOf(".eh_frame", bytesSource(builder.build()), true), { isEhFrame: true, addressSize: 8, sectionAddress: EH });
+    const context = cfiSection(sectionOf(".eh_frame", bufferSource(builder.build()), true), { isEhFrame: true, addressSize: 8, sectionAddress: EH });
     expect([...iterateRecords(context, 11)]).toHaveLength(11);
     expectDwarfError(() => [...iterateRecords(context, 5)], "limit", /cfiRecords/);
   });
@@ -378,7 +378,7 @@ describe("limits", () => {
 });
 
 describe(".debug_frame", () => {
-  const debugCfi = (bytes: Uint8Array, addressSize: 4 | 8 = 8) => CallFrameInfo.fromDebugFrame({ debug_frame: bytesSource(bytes), littleEndian: true, addressSize });
+  const debugCfi = (bytes: Uint8Array, addressSize: 4 | 8 = 8) => CallFrameInfo.fromDebugFrame({ debug_frame: bufferSource(bytes), littleEndian: true, addressSize });
 
   it("fromDebugFrame() reads version 1, 3 and 4 CIEs (v3: uleb return register; v4: address and segment sizes)", () => {
     const builder = new CfiBuilder({ eh: false });
@@ -424,7 +424,7 @@ describe(".debug_frame", () => {
       builder.cie(spec);
       expectDwarfError(() => [...debugCfi(builder.build()).records()], "unsupported");
     }
-    expect(() => CallFrameInfo.fromDebugFrame({ debug_frame: bytesSource(new Uint8Array()), littleEndian: true, addressSize: 2 as 4 })).toThrow(RangeError);
+    expect(() => CallFrameInfo.fromDebugFrame({ debug_frame: bufferSource(new Uint8Array()), littleEndian: true, addressSize: 2 as 4 })).toThrow(RangeError);
   });
 });
 

@@ -93,9 +93,9 @@ class Entry implements DebugInfoEntry {
  *
  * @example
  * ```ts
- * import { DebugInfo, bytesSource } from "@corestack/dwarf";
+ * import { DebugInfo, bufferSource } from "@corestack/dwarf";
  *
- * const info = new DebugInfo({ littleEndian: true, debug_info: bytesSource(infoBytes), debug_abbrev: bytesSource(abbrevBytes), debug_str: bytesSource(strBytes) });
+ * const info = new DebugInfo({ littleEndian: true, debug_info: bufferSource(infoBytes), debug_abbrev: bufferSource(abbrevBytes), debug_str: bufferSource(strBytes) });
  * const found = info.functionsAt(0x1234n);
  * for (const frame of found?.frames ?? []) console.log(frame.name, frame.callLine);
  * ```

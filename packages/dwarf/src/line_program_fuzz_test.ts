@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bytesSource } from "./byte_source.js";
+import { bufferSource } from "./byte_source.js";
 import type { DwarfSections } from "./dwarf_sections.js";
 import { exerciseLinePrograms } from "./_line_exercise.js";
 import { compileSource, openElf, sectionBytes } from "../test/_files.js";
@@ -66,8 +66,8 @@ describe("line programs under mutation", () => {
         const input = inputs[which]!;
         const sections: DwarfSections = {
           littleEndian: true,
-          debug_line: bytesSource(mutate(input.line, changes)),
-          debug_line_str: input.lineStr === undefined ? undefined : bytesSource(onLineStr ? mutate(input.lineStr, changes) : input.lineStr),
+          debug_line: bufferSource(mutate(input.line, changes)),
+          debug_line_str: input.lineStr === undefined ? undefined : bufferSource(onLineStr ? mutate(input.lineStr, changes) : input.lineStr),
         };
         const started = performance.now();
         const result = exerciseLinePrograms(sections, { maxRows: 20_000, limits: { lineOpcodes: 2_000_000 } });
@@ -86,7 +86,7 @@ describe("line programs under mutation", () => {
 
   it("exerciseLinePrograms() reads the unmutated inputs without errors", () => {
     for (const input of inputs) {
-      const result = exerciseLinePrograms({ littleEndian: true, debug_line: bytesSource(input.line), debug_line_str: input.lineStr && bytesSource(input.lineStr) });
+      const result = exerciseLinePrograms({ littleEndian: true, debug_line: bufferSource(input.line), debug_line_str: input.lineStr && bufferSource(input.lineStr) });
       expect(result.messages, input.name).toEqual({});
       expect(result.rows, input.name).toBeGreaterThan(0);
       expect(result.located, input.name).toBeGreaterThan(0);

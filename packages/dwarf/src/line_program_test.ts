@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bytesSource } from "./byte_source.js";
+import { bufferSource } from "./byte_source.js";
 import type { DwarfSections } from "./dwarf_sections.js";
 import { DWARF_LIMITS } from "./limits.js";
 import { DW_LNCT_LLVM_source, DW_LNCT_MD5, DW_LNCT_directory_index, DW_LNCT_path, DW_LNCT_size, DW_LNCT_timestamp, lineContentTypeName, lineExtendedOpcodeName, lineStandardOpcodeName } from "./line_constants.js";
@@ -14,9 +14,9 @@ const FORM = { string: 0x08, line_strp: 0x1f, strp: 0x0e, udata: 0x0f, data1: 0x
 function sections(bytes: readonly number[], extra: Partial<Record<"debug_line_str" | "debug_str", readonly number[]>> = {}): DwarfSections {
   return {
     littleEndian: true,
-    debug_line: bytesSource(Uint8Array.from(bytes)),
-    debug_line_str: extra.debug_line_str ? bytesSource(Uint8Array.from(extra.debug_line_str)) : undefined,
-    debug_str: extra.debug_str ? bytesSource(Uint8Array.from(extra.debug_str)) : undefined,
+    debug_line: bufferSource(Uint8Array.from(bytes)),
+    debug_line_str: extra.debug_line_str ? bufferSource(Uint8Array.from(extra.debug_line_str)) : undefined,
+    debug_str: extra.debug_str ? bufferSource(Uint8Array.from(extra.debug_str)) : undefined,
   };
 }
 
@@ -301,7 +301,7 @@ describe("LineProgram limits", () => {
     const bytes = new Uint8Array(header.length + count).fill(0x06);
     bytes.set(header);
     new DataView(bytes.buffer).setBigUint64(4, BigInt(bytes.length - 12), true);
-    const program = LineProgram.at({ littleEndian: true, debug_line: bytesSource(bytes) }, 0);
+    const program = LineProgram.at({ littleEndian: true, debug_line: bufferSource(bytes) }, 0);
     expectDwarfError(() => [...program.rows()], "limit", new RegExp(`limit of ${DWARF_LIMITS.lineOpcodes} \\(lineOpcodes\\)`));
   }, 120_000);
 

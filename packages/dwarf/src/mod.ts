@@ -7,10 +7,10 @@
  * ```ts
  * import { readFileSync } from "node:fs";
  * import { ElfFile, bufferSource, sectionContents } from "@corestack/elf";
- * import { CallFrameInfo, DebugInfo, LineTable, bytesSource } from "@corestack/dwarf";
+ * import { CallFrameInfo, DebugInfo, LineTable, bufferSource } from "@corestack/dwarf";
  *
  * const elf = new ElfFile(bufferSource(readFileSync("libpython3.12.so.1.0")));
- * const bytes = (name: string) => bytesSource(sectionContents(elf, elf.section(name)!));
+ * const bytes = (name: string) => bufferSource(sectionContents(elf, elf.section(name)!));
  * const sections = { littleEndian: true, debug_info: bytes(".debug_info"), debug_abbrev: bytes(".debug_abbrev"),
  *   debug_str: bytes(".debug_str"), debug_line_str: bytes(".debug_line_str"), debug_rnglists: bytes(".debug_rnglists"),
  *   debug_line: bytes(".debug_line") };

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { bytesSource } from "../src/byte_source.js";
+import { bufferSource } from "../src/byte_source.js";
 import { CallFrameInfo } from "../src/call_frame_info.js";
 import { compile, openElf, scratchDirectory, sectionBytes, writeFiles } from "./_files.js";
 
@@ -104,15 +104,15 @@ export function loadFileCfi(path: string): FileCfi {
     littleEndian,
     ehFrame: eh_frame
       ? CallFrameInfo.fromEhFrame({
-          eh_frame: bytesSource(eh_frame),
+          eh_frame: bufferSource(eh_frame),
           ehFrameAddress,
-          ...(eh_frame_hdr ? { eh_frame_hdr: bytesSource(eh_frame_hdr), ehFrameHdrAddress } : {}),
+          ...(eh_frame_hdr ? { eh_frame_hdr: bufferSource(eh_frame_hdr), ehFrameHdrAddress } : {}),
           littleEndian,
           addressSize,
         })
       : undefined,
-    ehFrameIndexOnly: eh_frame ? CallFrameInfo.fromEhFrame({ eh_frame: bytesSource(eh_frame), ehFrameAddress, littleEndian, addressSize }) : undefined,
-    debugFrame: debug_frame ? CallFrameInfo.fromDebugFrame({ debug_frame: bytesSource(debug_frame), littleEndian, addressSize }) : undefined,
+    ehFrameIndexOnly: eh_frame ? CallFrameInfo.fromEhFrame({ eh_frame: bufferSource(eh_frame), ehFrameAddress, littleEndian, addressSize }) : undefined,
+    debugFrame: debug_frame ? CallFrameInfo.fromDebugFrame({ debug_frame: bufferSource(debug_frame), littleEndian, addressSize }) : undefined,
     bytes: {
       ...(eh_frame ? { eh_frame } : {}),
       ...(eh_frame_hdr ? { eh_frame_hdr } : {}),

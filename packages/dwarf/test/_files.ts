@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ElfFile, bufferSource, sectionContents } from "@corestack/elf";
 import { afterAll } from "vitest";
-import { bytesSource } from "../src/byte_source.js";
 import type { DwarfSections } from "../src/dwarf_sections.js";
 
 /** Whether a tool runs on this machine (tests that need it skip otherwise). */
@@ -120,7 +119,7 @@ export function loadDwarf(path: string, keys: readonly DwarfSectionKey[] = DWARF
     const bytes = sectionBytes(elf, `.${key}`);
     if (bytes === undefined) continue;
     raw.set(`.${key}`, bytes);
-    sections[key] = bytesSource(bytes);
+    sections[key] = bufferSource(bytes);
   }
   const text = elf.section(".text");
   if (text === undefined) throw new Error(`${path} has no .text`);

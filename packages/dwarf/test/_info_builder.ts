@@ -1,5 +1,5 @@
 // Test helper: builds .debug_abbrev and .debug_info units by hand (little-endian).
-import { bytesSource, type DwarfSections } from "../src/mod.js";
+import { bufferSource, type DwarfSections } from "../src/mod.js";
 import { Bytes } from "./_bytes.js";
 
 /** One abbreviation: code, tag, children, [name, form, implicit const?][]. */
@@ -35,7 +35,7 @@ export function unit(options: { version: number; format64?: boolean; addressSize
 /** Sections from byte builders. */
 export function sections(parts: { [K in Exclude<keyof DwarfSections, "littleEndian">]?: Bytes | Uint8Array }): DwarfSections {
   const result: Record<string, unknown> = { littleEndian: true };
-  for (const [key, value] of Object.entries(parts)) result[key] = bytesSource(value instanceof Bytes ? value.bytes() : value);
+  for (const [key, value] of Object.entries(parts)) result[key] = bufferSource(value instanceof Bytes ? value.bytes() : value);
   return result as unknown as DwarfSections;
 }
 

@@ -1,5 +1,5 @@
 import {
-  CallFrameInfo, DebugInfo, DwarfFormatError, LineProgram, bytesSource, type DwarfSections, type FunctionsAt, type UnitHeader, type UnitSummary, type UnwindRow,
+  CallFrameInfo, DebugInfo, DwarfFormatError, LineProgram, bufferSource, type DwarfSections, type FunctionsAt, type UnitHeader, type UnitSummary, type UnwindRow,
 } from "@corestack/dwarf";
 import { type ByteSource, type ElfFile, ElfFormatError, ElfSymbols, SHT_NOBITS, sectionContents } from "@corestack/elf";
 import { type UnitScan, scanUnit } from "./_call_sites.js";
@@ -91,9 +91,9 @@ export class ImageInfo {
       const hdr = elf.section(".eh_frame_hdr");
       const useHdr = hdr !== undefined && hdr.sh_type !== SHT_NOBITS && hdr.sh_size > 0;
       this.#ehFrame = CallFrameInfo.fromEhFrame({
-        eh_frame: bytesSource(elf.sectionBytes(section)),
+        eh_frame: bufferSource(elf.sectionBytes(section)),
         ehFrameAddress: section.sh_addr,
-        eh_frame_hdr: useHdr ? bytesSource(elf.sectionBytes(hdr)) : undefined,
+        eh_frame_hdr: useHdr ? bufferSource(elf.sectionBytes(hdr)) : undefined,
         ehFrameHdrAddress: useHdr ? hdr.sh_addr : undefined,
         littleEndian: elf.littleEndian,
         addressSize: elf.is64 ? 8 : 4,
@@ -114,7 +114,7 @@ export class ImageInfo {
     if (!elf || !hasBytes(elf, ".debug_frame")) return undefined;
     try {
       this.#debugFrame = CallFrameInfo.fromDebugFrame({
-        debug_frame: bytesSource(sectionContents(elf, elf.section(".debug_frame")!)),
+        debug_frame: bufferSource(sectionContents(elf, elf.section(".debug_frame")!)),
         littleEndian: elf.littleEndian,
         addressSize: elf.is64 ? 8 : 4,
       });
@@ -156,7 +156,7 @@ export class ImageInfo {
       const section = elf.section(`.${key}`);
       if (!section || section.sh_type === SHT_NOBITS || section.sh_size === 0) continue;
       try {
-        sections[key] = bytesSource(sectionContents(elf, section));
+        sections[key] = bufferSource(sectionContents(elf, section));
       } catch (error) {
         if (!ElfFormatError.isInstance(error)) throw error;
         this.problem(`${this.image.path}: .${key} cannot be read: ${error.message}`);

@@ -1,6 +1,6 @@
 // Test support: hand-built .debug_frame bytes (CIE version 1, 64-bit addresses, little-endian)
 // and a memory of a few byte ranges, for the unwinder's tests on synthetic CFI.
-import { CallFrameInfo, bytesSource } from "@corestack/dwarf";
+import { CallFrameInfo, bufferSource } from "@corestack/dwarf";
 import { type Memory, MemoryError } from "@corestack/elf";
 
 export function uleb(value: number | bigint): number[] {
@@ -55,7 +55,7 @@ export function debugFrame(options: { returnAddressRegister: number; initial: re
     const body = [...le(0, 4), ...le(fde.start, 8), ...le(fde.end - fde.start, 8), ...fde.instructions];
     bytes.push(...le(body.length, 4), ...body);
   }
-  return CallFrameInfo.fromDebugFrame({ debug_frame: bytesSource(Uint8Array.from(bytes)), littleEndian: true, addressSize: 8 });
+  return CallFrameInfo.fromDebugFrame({ debug_frame: bufferSource(Uint8Array.from(bytes)), littleEndian: true, addressSize: 8 });
 }
 
 /** Memory made of byte ranges; anything else is a `MemoryError`. */

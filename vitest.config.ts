@@ -7,8 +7,8 @@ const ROOT = fileURLToPath(new URL(".", import.meta.url));
 /** Every test file of the workspace: beside the code, in a package's `test/`, and in `tools/`. */
 const ALL_TESTS = ["packages/*/src/**/*_test.ts", "packages/*/test/**/*_test.ts", "tools/**/*_test.ts"];
 
-/** A test that imports from the repository's `tools/` uses real cores, real interpreters or a fuzzer. */
-const USES_TOOLS = /["'](?:\.\.\/)+tools\//;
+/** A test that imports from the repository's `tools/` uses real cores, real interpreters or a fuzzer (but for the hand-built images of `tools/testing/builders.ts`). */
+const USES_TOOLS = /["'](?:\.\.\/)+tools\/(?!testing\/builders\.js)/;
 
 /**
  * The fast tier (project "unit", `pnpm test:unit`): the tests beside the code,

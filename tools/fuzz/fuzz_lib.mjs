@@ -37,7 +37,7 @@ export const CLASSES = Object.freeze(["analysed", "refusal", "crash", "hang"]);
 /**
  * The built CLI entry the tests use: the `CLI` constant of packages/cli/test/_cli.ts (read as
  * text, so that this plain .mjs follows it when the entry changes), else the bundled
- * dist/corestack.mjs when present, else dist/main.js.
+ * published launcher dist/corestack.cjs when present, else dist/main.js.
  * @param {string} [root] the repository root.
  * @returns {string} an absolute path.
  */
@@ -50,7 +50,7 @@ export function defaultCli(root = REPO_ROOT) {
   } catch {
     // fall through
   }
-  const bundled = path.join(root, "packages", "cli", "dist", "corestack.mjs");
+  const bundled = path.join(root, "packages", "cli", "dist", "corestack.cjs");
   return fs.existsSync(bundled) ? bundled : path.join(root, "packages", "cli", "dist", "main.js");
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
-import { AT_ENTRY, type CoreFile } from "@corestack/elf";
+import { type CoreFile } from "@corestack/elf";
+import { AT_ENTRY } from "@corestack/elf/constants";
 import { type PythonException, type PythonThread, PythonError, analyse, isPythonModule, unescapeName } from "@corestack/cpython";
 import { CoreTarget } from "@corestack/symbols";
 import { CliError, EXIT } from "./cli_error.js";

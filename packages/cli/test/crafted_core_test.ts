@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NT_FILE, NT_PRSTATUS } from "@corestack/elf";
-import { ByteWriter } from "../../elf/src/_test_elf_builder.js";
-import { buildCore, fileNote, noteImage, prStatus } from "../../elf/src/_test_core_builder.js";
+import { NT_FILE, NT_PRSTATUS } from "@corestack/elf/constants";
+import { ByteWriter } from "../../../tools/testing/builders.js";
+import { buildCore, fileNote, noteImage, prStatus } from "../../../tools/testing/builders.js";
 import { corestack } from "./_cli.js";
 import { expectOneErrorLine } from "./_expect_output.js";
 

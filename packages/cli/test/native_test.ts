@@ -5,7 +5,7 @@
 // it is installed.
 import { describe, expect, it } from "vitest";
 import { coreAvailability, findInterpreters, makeCore, type Interpreter } from "../../../tools/testing/cores.js";
-import { gdbBacktraces, gdbUnavailable } from "../../unwind/test/_gdb.js";
+import { gdbBacktraces, gdbUnavailable } from "../../../tools/testing/builders.js";
 import { corestack } from "./_cli.js";
 
 interface JsonFrame {

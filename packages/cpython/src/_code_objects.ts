@@ -1,7 +1,7 @@
 import type { ObjectReader } from "./read_objects.js";
 import { WalkError } from "./_reader.js";
 import type { PythonFrame } from "./analyse.js";
-import { linetable310Line, lnotabLine, locationTableEntry } from "./line_table.js";
+import { linetable310Line, lnotabLine, locationTableEntry } from "./_line_table.js";
 
 // Code objects: their names and line tables, and the line of an instruction. Private to this package.
 

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { findInterpreters } from "../../../tools/testing/cores.js";
-import { linetable310Line, lnotabLine, locationTableEntry } from "./line_table.js";
+import { linetable310Line, lnotabLine, locationTableEntry } from "./_line_table.js";
 
 const SCRIPT = fileURLToPath(new URL("../testdata/line_tables.py", import.meta.url));
 

@@ -18,7 +18,6 @@
  */
 export * from "./analyse.js";
 export * from "./detect_version.js";
-export * from "./line_table.js";
 export * from "./names.js";
 export * from "./python_error.js";
 export * from "./python_module.js";

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { DW_CFA_def_cfa, DW_EH_PE_pcrel, DW_EH_PE_sdata4, cfaInstructionName, pointerEncodingName } from "@corestack/dwarf";
+ * import { DW_CFA_def_cfa, DW_EH_PE_pcrel, DW_EH_PE_sdata4, cfaInstructionName, pointerEncodingName } from "@corestack/dwarf/constants";
  * cfaInstructionName(DW_CFA_def_cfa); // "DW_CFA_def_cfa"
  * pointerEncodingName(DW_EH_PE_pcrel | DW_EH_PE_sdata4); // "DW_EH_PE_pcrel|DW_EH_PE_sdata4"
  * ```

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { DW_TAG_inlined_subroutine, tagName } from "@corestack/dwarf";
+ * import { DW_TAG_inlined_subroutine, tagName } from "@corestack/dwarf/constants";
  * tagName(DW_TAG_inlined_subroutine); // "DW_TAG_inlined_subroutine"
  * ```
  * @module

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { DW_LNS_advance_pc, lineStandardOpcodeName } from "@corestack/dwarf";
+ * import { DW_LNS_advance_pc, lineStandardOpcodeName } from "@corestack/dwarf/constants";
  * lineStandardOpcodeName(DW_LNS_advance_pc); // "DW_LNS_advance_pc"
  * lineStandardOpcodeName(0x10); // "DW_LNS_0x10"
  * ```

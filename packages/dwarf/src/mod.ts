@@ -25,14 +25,11 @@
 export * from "./abbreviations.js";
 export * from "./byte_source.js";
 export * from "./call_frame_info.js";
-export * from "./cfa_constants.js";
 export * from "./debug_info.js";
-export * from "./dwarf_constants.js";
-export * from "./dwarf_format_error.js";
+export { DwarfFormatError, type DwarfFormatErrorCode } from "./dwarf_format_error.js";
 export * from "./dwarf_sections.js";
-export * from "./inline_chain.js";
-export * from "./limits.js";
-export * from "./line_constants.js";
+export type { FunctionsAt, InlineFrame, UnitSummary } from "./inline_chain.js";
+export { DWARF_LIMITS, type DwarfLimit } from "./limits.js";
 export * from "./line_program.js";
 export * from "./line_table.js";
-export * from "./range_lists.js";
+export { readRangeList, type AddressRange, type RangeListOptions } from "./range_lists.js";

@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { DebugInfo, tagName } from "../src/mod.js";
+import { tagName } from "../src/constants.js";
+import { DebugInfo } from "../src/mod.js";
 import { compareWithAddr2line, pickAddresses } from "./_info_addr2line.js";
 import { compileProgram, loadFile } from "./_info_files.js";
 

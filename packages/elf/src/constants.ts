@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { PT_LOAD, programTypeName } from "@corestack/elf";
+ * import { PT_LOAD, programTypeName } from "@corestack/elf/constants";
  * programTypeName(PT_LOAD); // "PT_LOAD"
  * ```
  * @module

@@ -16,13 +16,12 @@
 export * from "./build_id.js";
 export * from "./byte_source.js";
 export * from "./compressed.js";
-export * from "./constants.js";
 export * from "./core_file.js";
 export * from "./core_notes.js";
 export * from "./debug_link.js";
 export * from "./dynamic.js";
 export * from "./elf_file.js";
-export * from "./elf_format_error.js";
+export { ElfFormatError, type ElfFormatErrorCode } from "./elf_format_error.js";
 export * from "./elf_symbols.js";
 export * from "./memory_error.js";
 export * from "./read_notes.js";

@@ -6,28 +6,8 @@ import { performance } from "node:perf_hooks";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CoreCase, coreAvailability, findInterpreters, makeCore } from "../../../tools/testing/cores.js";
-import {
-  type ByteSource,
-  CoreFile,
-  ElfFile,
-  ElfFormatError,
-  ElfSymbols,
-  MemoryError,
-  PT_NOTE,
-  SHT_NOTE,
-  SymbolTable,
-  buildId,
-  buildIdFromImage,
-  bufferSource,
-  debugAltLink,
-  debugLink,
-  dynamicEntries,
-  elfNotes,
-  neededLibraries,
-  readNotes,
-  sectionContents,
-  soname,
-} from "../src/mod.js";
+import { type ByteSource, CoreFile, ElfFile, ElfFormatError, ElfSymbols, MemoryError, SymbolTable, buildId, buildIdFromImage, bufferSource, debugAltLink, debugLink, dynamicEntries, elfNotes, neededLibraries, readNotes, sectionContents, soname } from "../src/mod.js";
+import { PT_NOTE, SHT_NOTE } from "../src/constants.js";
 import { type CompiledFixtures, compileFixtures } from "./_fixtures.js";
 
 const SEED = 20240602;

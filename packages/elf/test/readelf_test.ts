@@ -4,27 +4,8 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  DT_NEEDED,
-  DT_SONAME,
-  ElfFile,
-  ElfSymbols,
-  PT_NOTE,
-  SHN_XINDEX,
-  SHT_NOTE,
-  type ElfSymbol,
-  type SectionHeader,
-  type SymbolTable,
-  buildId,
-  buildIdHex,
-  bufferSource,
-  dynamicEntries,
-  elfNotes,
-  neededLibraries,
-  readNotes,
-  sectionContents,
-  soname,
-} from "../src/mod.js";
+import { ElfFile, ElfSymbols, type ElfSymbol, type SectionHeader, type SymbolTable, buildId, buildIdHex, bufferSource, dynamicEntries, elfNotes, neededLibraries, readNotes, sectionContents, soname } from "../src/mod.js";
+import { DT_NEEDED, DT_SONAME, PT_NOTE, SHN_XINDEX, SHT_NOTE } from "../src/constants.js";
 import { compileFixtures, pythonFiles, systemLibraries } from "./_fixtures.js";
 import { type ReadelfOutput, type ReadelfSymbol, parseReadelf, readelfAvailable, readelfBuildId, runReadelf } from "./_readelf.js";
 

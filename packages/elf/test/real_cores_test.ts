@@ -5,21 +5,8 @@ import { readFileSync, realpathSync } from "node:fs";
 import { release } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CoreCase, type Interpreter, coreAvailability, findInterpreters, makeCore } from "../../../tools/testing/cores.js";
-import {
-  AT_EXECFN,
-  AT_PHDR,
-  AT_PHENT,
-  AT_PHNUM,
-  CoreFile,
-  ElfFile,
-  MemoryError,
-  NT_PRSTATUS,
-  PF_W,
-  PF_X,
-  PT_LOAD,
-  PT_NOTE,
-  bufferSource,
-} from "../src/mod.js";
+import { CoreFile, ElfFile, MemoryError, bufferSource } from "../src/mod.js";
+import { AT_EXECFN, AT_PHDR, AT_PHENT, AT_PHNUM, NT_PRSTATUS, PF_W, PF_X, PT_LOAD, PT_NOTE } from "../src/constants.js";
 import { type ReadelfOutput, parseReadelf, readelfAvailable, readelfFileNote, runReadelf } from "./_readelf.js";
 
 /** The interpreters issue #2 asks for, by the core maker's ids, and a newer one. */

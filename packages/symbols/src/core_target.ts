@@ -1,4 +1,5 @@
-import { AT_ENTRY, PT_LOAD, AT_PHDR, AT_PHNUM, type ByteSource, type CoreFile, type FileMapping, MemoryError, type Memory, type PrStatus } from "@corestack/elf";
+import { type ByteSource, type CoreFile, type FileMapping, MemoryError, type Memory, type PrStatus } from "@corestack/elf";
+import { AT_ENTRY, PT_LOAD, AT_PHDR, AT_PHNUM } from "@corestack/elf/constants";
 import { openFile } from "@corestack/mmap";
 import { fileLocator, type LocateOptions } from "./locate_file.js";
 import { type LinkMapEntry, readLinkMap } from "./link_map.js";

@@ -1,8 +1,9 @@
 // CoreTarget against crafted cores: the cost of a read, a module lookup and the link-map check
 // grows with the logarithm of the core's segments and mappings, not with their number.
-import { CoreFile, MemoryError, NT_FILE, NT_PRSTATUS, bufferSource } from "@corestack/elf";
+import { CoreFile, MemoryError, bufferSource } from "@corestack/elf";
+import { NT_FILE, NT_PRSTATUS } from "@corestack/elf/constants";
 import { describe, expect, it } from "vitest";
-import { buildCore, fileNote, prStatus } from "../../elf/src/_test_core_builder.js";
+import { buildCore, fileNote, prStatus } from "../../../tools/testing/builders.js";
 import { CoreTarget } from "./core_target.js";
 
 const PAGE = 0x1000n;

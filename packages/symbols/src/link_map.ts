@@ -1,4 +1,5 @@
-import { DT_DEBUG, DT_NULL, MemoryError, PT_DYNAMIC, PT_PHDR, type Memory } from "@corestack/elf";
+import { MemoryError, type Memory } from "@corestack/elf";
+import { DT_DEBUG, DT_NULL, PT_DYNAMIC, PT_PHDR } from "@corestack/elf/constants";
 
 /** One entry of the dynamic linker's `link_map` list. */
 export interface LinkMapEntry {

@@ -1,4 +1,5 @@
-import { type ByteSource, type CoreFile, ElfFile, ElfFormatError, ElfSymbols, type FileMapping, MemoryError, PT_LOAD, buildId, buildIdHex } from "@corestack/elf";
+import { type ByteSource, type CoreFile, ElfFile, ElfFormatError, ElfSymbols, type FileMapping, MemoryError, buildId, buildIdHex } from "@corestack/elf";
+import { PT_LOAD } from "@corestack/elf/constants";
 import { SymbolsError } from "./symbols_error.js";
 import type { ResolvedSymbol } from "./core_target.js";
 

@@ -1,10 +1,11 @@
 // Module against crafted cores: the core's copy of a module's first pages (read for its build-id)
 // is input like any other: malformed notes there make no exception escape, and many notes cost
 // little.
-import { CoreFile, NT_FILE, NT_PRSTATUS, bufferSource } from "@corestack/elf";
+import { CoreFile, bufferSource } from "@corestack/elf";
+import { NT_FILE, NT_PRSTATUS } from "@corestack/elf/constants";
 import { describe, expect, it } from "vitest";
-import { ByteWriter } from "../../elf/src/_test_elf_builder.js";
-import { buildCore, fileNote, noteImage, prStatus } from "../../elf/src/_test_core_builder.js";
+import { ByteWriter } from "../../../tools/testing/builders.js";
+import { buildCore, fileNote, noteImage, prStatus } from "../../../tools/testing/builders.js";
 import { CoreTarget } from "./core_target.js";
 import { MAX_MISSING_MODULES } from "./module.js";
 

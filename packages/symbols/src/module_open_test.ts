@@ -1,9 +1,10 @@
 // Why a module's file could not be used, named (issue 9, item 9): a file that is there but may not
 // be read was "Cannot find …: tried …" without a reason, sending the user looking for a file they
 // have. And the module map of a core of many mappings is built without sorting them again.
-import { CoreFile, MAX_FILE_MAPPINGS, NT_FILE, NT_PRSTATUS, bufferSource } from "@corestack/elf";
+import { CoreFile, MAX_FILE_MAPPINGS, bufferSource } from "@corestack/elf";
+import { NT_FILE, NT_PRSTATUS } from "@corestack/elf/constants";
 import { describe, expect, it } from "vitest";
-import { buildCore, fileNote, prStatus } from "../../elf/src/_test_core_builder.js";
+import { buildCore, fileNote, prStatus } from "../../../tools/testing/builders.js";
 import { CoreTarget } from "./core_target.js";
 
 const coreOf = (mappings: { start: bigint; end: bigint; pageOffset?: bigint; path: string }[]) =>

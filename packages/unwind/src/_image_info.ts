@@ -1,7 +1,8 @@
 import {
   CallFrameInfo, DebugInfo, DwarfFormatError, LineProgram, bufferSource, type DwarfSections, type FunctionsAt, type UnitHeader, type UnitSummary, type UnwindRow,
 } from "@corestack/dwarf";
-import { type ByteSource, type ElfFile, ElfFormatError, ElfSymbols, SHT_NOBITS, sectionContents } from "@corestack/elf";
+import { type ByteSource, type ElfFile, ElfFormatError, ElfSymbols, sectionContents } from "@corestack/elf";
+import { SHT_NOBITS } from "@corestack/elf/constants";
 import { type UnitScan, scanUnit } from "./_call_sites.js";
 import { MinimalSymbols } from "./_minimal_symbols.js";
 import { GdbLineTable } from "./_gdb_lines.js";

@@ -1,4 +1,5 @@
-import { type ElfFile, ElfFormatError, SHF_EXECINSTR, SHN_ABS, SHT_DYNSYM, SHT_SYMTAB, STT_FUNC, STT_GNU_IFUNC, STT_NOTYPE, SymbolTable } from "@corestack/elf";
+import { type ElfFile, ElfFormatError, SymbolTable } from "@corestack/elf";
+import { SHF_EXECINSTR, SHN_ABS, SHT_DYNSYM, SHT_SYMTAB, STT_FUNC, STT_GNU_IFUNC, STT_NOTYPE } from "@corestack/elf/constants";
 
 /** A code symbol of one file: what gdb calls a minimal symbol. @internal */
 export interface MinimalSymbol {

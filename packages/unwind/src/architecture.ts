@@ -1,4 +1,4 @@
-import { EM_AARCH64, EM_X86_64, machineName } from "@corestack/elf";
+import { EM_AARCH64, EM_X86_64, machineName } from "@corestack/elf/constants";
 
 /**
  * What the unwinder needs to know of a processor: the DWARF register numbers (the columns of call

@@ -25,13 +25,13 @@
  * @module
  */
 export * from "./apply_unwind_row.js";
-export * from "./architecture.js";
+export { AARCH64, X86_64, architectureOf, dwarfRegisters, type Architecture } from "./architecture.js";
 export * from "./debug_file.js";
 export * from "./demangle.js";
-export * from "./dwarf_expression.js";
+export { evaluateExpression, type ExpressionContext } from "./dwarf_expression.js";
 export * from "./limits.js";
 export * from "./module_image.js";
 export * from "./native_unwinder.js";
 export * from "./symbolizer.js";
-export * from "./unwind_error.js";
+export { UnwindError, type UnwindErrorCode } from "./unwind_error.js";
 export * from "./walk_stack.js";

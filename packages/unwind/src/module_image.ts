@@ -1,4 +1,5 @@
-import { AT_SYSINFO_EHDR, type CoreFile, ElfFile, ElfFormatError, MemoryError, PT_LOAD } from "@corestack/elf";
+import { type CoreFile, ElfFile, ElfFormatError, MemoryError } from "@corestack/elf";
+import { AT_SYSINFO_EHDR, PT_LOAD } from "@corestack/elf/constants";
 
 /**
  * One ELF image of the process, as the unwinder and the symbolizer see it: a module of

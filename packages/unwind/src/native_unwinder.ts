@@ -1,4 +1,5 @@
-import { AT_ENTRY, type CoreFile, ElfFormatError, ElfSymbols, type Memory } from "@corestack/elf";
+import { type CoreFile, ElfFormatError, ElfSymbols, type Memory } from "@corestack/elf";
+import { AT_ENTRY } from "@corestack/elf/constants";
 import { type Architecture, architectureOf, dwarfRegisters, unsupportedMachine } from "./architecture.js";
 import type { UnwindLimits } from "./limits.js";
 import { type ModuleImage, vdsoImage } from "./module_image.js";

@@ -1,4 +1,5 @@
-import { DwarfFormatError, DW_TAG_inlined_subroutine, type FunctionsAt } from "@corestack/dwarf";
+import { DwarfFormatError, type FunctionsAt } from "@corestack/dwarf";
+import { DW_TAG_inlined_subroutine } from "@corestack/dwarf/constants";
 import type { UnitScan } from "./_call_sites.js";
 import type { ByteSource } from "@corestack/elf";
 import { openFile } from "@corestack/mmap";

@@ -1227,7 +1227,7 @@ export async function runBatch(options = {}) {
           savedPerSignature.set(sig, saved + 1);
           fs.mkdirSync(findingsDir, { recursive: true });
           const file = path.join(findingsDir, `${outcome.class}-${c.key.replace(/[^\w.-]+/g, "_")}-s${seed}-i${index}.json`);
-          fs.writeFileSync(file, JSON.stringify(reproducer(c, input, outcome, seed), null, 1) + "\n");
+          fs.writeFileSync(file, `${JSON.stringify(reproducer(c, input, outcome, seed), null, 1)}\n`);
           record.saved = file;
           log(`  saved ${path.relative(process.cwd(), file)}`);
         }

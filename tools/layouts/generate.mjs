@@ -606,7 +606,7 @@ function renderValue(value, indent, key = "", previous = undefined) {
   if (flat && entries.length <= 2) {
     return `{ ${entries.map(([k, v]) => `${renderKey(k)}: ${renderValue(v, indent, k)}`).join(", ")} }`;
   }
-  const inner = indent + "  ";
+  const inner = `${indent}  `;
   const before = /** @type {Record<string, unknown> | undefined} */ (previous?.value);
   return `{\n${entries
     .map(([k, v]) => {
@@ -695,7 +695,7 @@ function listComment(label, names) {
     line += word;
   }
   if (names.length === 0) line += " none";
-  lines.push(line + ".");
+  lines.push(`${line}.`);
   return lines;
 }
 

@@ -945,7 +945,7 @@ const HELP = `Usage: node tools/testing/debian_pythons.mjs [--dbg] [--refresh] [
 Provides Debian's CPython builds (default: ${DEBIAN_PYTHON_MINORS.join(" ")}; from sid, 3.15 from experimental
 when it has a newer build) as runnable interpreters for corestack's core tests, in
 ${debianPythonsCacheDir()}/VERSION/
-(\$CORESTACK_PYTHONS_CACHE, else \${XDG_CACHE_HOME:-~/.cache}/corestack/pythons). apt runs with a private
+($CORESTACK_PYTHONS_CACHE, else \${XDG_CACHE_HOME:-~/.cache}/corestack/pythons). apt runs with a private
 state there; the archive and its keyring come from this machine's apt sources. Cached builds cost
 no network and no process.
 

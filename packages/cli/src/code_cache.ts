@@ -132,9 +132,9 @@ export function codeCacheDirectory(env: Readonly<Record<string, string | undefin
   if (setting === "0" || setting === "off" || setting === "false") return undefined;
   // The XDG base directory specification: a relative XDG_CACHE_HOME is invalid and ignored.
   const xdg = env.XDG_CACHE_HOME;
-  if (xdg !== undefined && xdg.startsWith("/")) return join(xdg, "corestack", "code-cache");
+  if (xdg?.startsWith("/")) return join(xdg, "corestack", "code-cache");
   const home = env.HOME;
-  if (home !== undefined && home.startsWith("/")) return join(home, ".cache", "corestack", "code-cache");
+  if (home?.startsWith("/")) return join(home, ".cache", "corestack", "code-cache");
   return undefined;
 }
 

@@ -49,7 +49,7 @@ function openInput(path: string, what = ""): ByteSource {
 function checkExecutable(path: string): void {
   const source = openInput(path, " (the EXECUTABLE argument)");
   const magic = source.size >= 4 ? source.bytes(0, 4) : undefined;
-  if (!magic || magic[0] !== 0x7f || magic[1] !== 0x45 || magic[2] !== 0x4c || magic[3] !== 0x46) {
+  if (magic?.[0] !== 0x7f || magic[1] !== 0x45 || magic[2] !== 0x4c || magic[3] !== 0x46) {
     throw new CliError(`${path} (the EXECUTABLE argument) is not an ELF file`, { exitCode: EXIT.input });
   }
 }

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
-import { type CoreFile } from "@corestack/elf";
+import type { CoreFile } from "@corestack/elf";
 import { AT_ENTRY } from "@corestack/elf/constants";
 import { type PythonException, type PythonThread, PythonError, analyse, isPythonModule, unescapeName } from "@corestack/cpython";
 import { CoreTarget } from "@corestack/symbols";

@@ -34,5 +34,5 @@ export function renderJson(report: Report): string {
     for (let i = 0; i < ch.length; i++) escaped += `\\u${ch.charCodeAt(i).toString(16).padStart(4, "0")}`;
     return escaped;
   });
-  return text + "\n";
+  return `${text}\n`;
 }

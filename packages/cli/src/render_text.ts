@@ -76,5 +76,5 @@ export function renderText(report: Report, colors: Palette): string {
       out.push(...frameVariables(frame, colors));
     }
   }
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }

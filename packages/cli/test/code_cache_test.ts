@@ -145,7 +145,10 @@ describe.skipIf(!python312)(`dist/corestack.cjs and its code cache (Node ${nodeV
       { name: "truncated to half", damage: (bytes) => bytes.subarray(0, bytes.length >> 1) },
       { name: "truncated inside the header", damage: (bytes) => bytes.subarray(0, 30) },
       { name: "empty", damage: () => Buffer.alloc(0) },
-      { name: "one bit of V8's data flipped", damage: (bytes) => ((bytes[bytes.length - 1000]! ^= 0x04), bytes) },
+      { name: "one bit of V8's data flipped", damage: (bytes) => {
+        bytes[bytes.length - 1000]! ^= 0x04;
+        return bytes;
+      } },
       { name: "made by another Node version", damage: (bytes) => Buffer.from(bytes.toString("latin1").replace(` ${nodeVersion} `, " v19.0.0 "), "latin1") },
       { name: "made by another V8", damage: (bytes) => Buffer.from(bytes.toString("latin1").replace(` ${v8Version} `, " 1.2.3 "), "latin1") },
       { name: "made for another bundle (another checksum)", damage: (bytes) => Buffer.from(bytes.toString("latin1").replace(/^((?:\S+ ){6})[0-9a-f]{16}/, "$10000000000000000"), "latin1") },

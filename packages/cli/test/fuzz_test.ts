@@ -328,7 +328,7 @@ for (const plant of PLANT_CASES) {
       const otherTid = a.threads[other]!.tid;
       const planted = runPlanted(patched(c.core, "back_join.core", [{ offset: a.offset(target().back, 8), bytes: u64(join) }]));
       expect(planted.status, planted.stderr).toBe(1);
-      expect(planted.stderr).toMatch(new RegExp(`^corestack: 2 of \\d+ threads could not be read completely: `, "m"));
+      expect(planted.stderr).toMatch(/^corestack: 2 of \d+ threads could not be read completely: /m);
       const mine = planted.report.threads.find((t) => t.tid === tid)!;
       expect(mine.frames.map(frameText)).toEqual(inner(chosen.index).map(frameText));
       expect(mine.error).toMatch(new RegExp(`^frame 0x${join.toString(16)} is also on the stack of thread ${otherTid} `));
@@ -381,7 +381,7 @@ describe.skipIf(!availability.ok || !py312)("never hang: files named by the core
     const filename = a.ptr(code + BigInt(a.layout.PyCodeObject.co_filename));
     const { data, length, lengthAt } = asciiString(a, filename);
     expect(path.length).toBeLessThanOrEqual(length);
-    const text = new TextEncoder().encode(path + "\0");
+    const text = new TextEncoder().encode(`${path}\0`);
     return patched(c.core, name, [
       { offset: lengthAt, bytes: u64(BigInt(path.length)) },
       { offset: data, bytes: text },
@@ -424,8 +424,8 @@ describe.skipIf(!availability.ok || !py312)("never hang: files named by the core
     expect(hit, `none of ${paths.join(", ")} in the core's NT_FILE note`).toBeDefined();
     const { original, at } = hit!;
     const fifoDir = mkdtempSync(join(scratch, "f"));
-    const fifo = (fifoDir + "/" + "p".repeat(original.length)).slice(0, original.length - 1);
-    if (!fifo.startsWith(fifoDir + "/") || fifo.length <= fifoDir.length + 1) return context.skip("the temporary directory's name is longer than the mapped path");
+    const fifo = (`${fifoDir}/${"p".repeat(original.length)}`).slice(0, original.length - 1);
+    if (!fifo.startsWith(`${fifoDir}/`) || fifo.length <= fifoDir.length + 1) return context.skip("the temporary directory's name is longer than the mapped path");
     if (spawnSync("mkfifo", [fifo]).status !== 0) return context.skip("mkfifo failed");
     const path = patched(c.core, "fifo_mapping.core", [{ offset: at, bytes: new TextEncoder().encode(fifo) }]);
     const result = run(["core", path, "--json"], 20_000);

@@ -23,7 +23,7 @@ interface OpenCall {
 }
 
 /** Undoes strace's C-style string escapes (`-s` keeps whole paths; non-ASCII bytes are octal). */
-function unescape(text: string): string {
+function unescapeStrace(text: string): string {
   const bytes: number[] = [];
   for (let index = 0; index < text.length; index++) {
     const char = text[index]!;
@@ -79,18 +79,18 @@ function traced(
     }
     const exec = /^execve(?:at)?\((?:\w+, )?"((?:[^"\\]|\\.)*)"/.exec(line);
     if (exec) {
-      execs.push(unescape(exec[1]!));
+      execs.push(unescapeStrace(exec[1]!));
       continue;
     }
     const rename = /^rename(?:at2?)?\((?:AT_FDCWD, )?"((?:[^"\\]|\\.)*)", (?:AT_FDCWD, )?"((?:[^"\\]|\\.)*)".*\)\s*=\s*0/.exec(line);
     if (rename) {
-      renames.push([unescape(rename[1]!), unescape(rename[2]!)]);
+      renames.push([unescapeStrace(rename[1]!), unescapeStrace(rename[2]!)]);
       continue;
     }
     const open = /^(open|openat2?|creat)\((?:AT_FDCWD|\d+)?(?:, )?"((?:[^"\\]|\\.)*)",? ?([^)]*)\)\s*=\s*(-?\d+)/.exec(line);
     if (open) {
       const flags = open[1] === "creat" ? "O_CREAT|O_WRONLY|O_TRUNC" : open[3]!;
-      opens.push({ path: unescape(open[2]!), flags, result: Number(open[4]) });
+      opens.push({ path: unescapeStrace(open[2]!), flags, result: Number(open[4]) });
     }
   }
   return { opens, renames, execs, status: run.status ?? -1, stderr: run.stderr };

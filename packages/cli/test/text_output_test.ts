@@ -158,7 +158,7 @@ describe.skipIf(!evilReady)("names from the process never reach the terminal raw
     const lines = run.stdout.split("\n");
     const at = lines.findIndex((line) => line.startsWith('    (Python) File "/dev/zero", line '));
     expect(at).toBeGreaterThan(0);
-    expect(lines[at + 1]).toMatch(/^    \(Python\) File /);
+    expect(lines[at + 1]).toMatch(/^ {4}\(Python\) File /);
   });
 
   for (const color of [false, true]) {
@@ -180,7 +180,7 @@ describe.skipIf(!evilReady)("names from the process never reach the terminal raw
       );
       expect(text).toContain(String.raw`File "<evil\x1b]0;pwned\x07\x1b[2J\ttab\x00nul>", line `);
       // The lone surrogate is shown as an escape, not as U+FFFD, which a real name may hold.
-      expect(text).toContain(String.raw`in lone\udc80surrogate` + "\n");
+      expect(text).toContain(`${String.raw`in lone\udc80surrogate`}\n`);
     });
   }
 

@@ -105,7 +105,10 @@ describe("ObjectReader.string(): names no JavaScript string can hold, 3.12", () 
     const long = objects.str("f".repeat(100_000));
     let bytesRead = 0;
     const reader = new ObjectReader(
-      new Reader({ ...objects.memory, read: (a: bigint, n: number) => ((bytesRead += n), objects.memory.read(a, n)), findSymbol: () => undefined, modules: () => [], threads: () => [] }),
+      new Reader({ ...objects.memory, read: (a: bigint, n: number) => {
+        bytesRead += n;
+        return objects.memory.read(a, n);
+      }, findSymbol: () => undefined, modules: () => [], threads: () => [] }),
       L312,
     );
     expect(reader.string(long, "co_name")).toBe(`${"f".repeat(MAX_NAME_CHARACTERS)}\\…[+${100_000 - MAX_NAME_CHARACTERS} characters]`);

@@ -90,7 +90,7 @@ class Text {
   finish(full: boolean): string {
     const text = this.#parts.join("");
     if (!full) return text;
-    return cutCodePoints(text, this.#max) + "...";
+    return `${cutCodePoints(text, this.#max)}...`;
   }
 }
 
@@ -149,7 +149,7 @@ export class ReprReader {
       if (error === FULL) return text.finish(true);
       if (error === EXHAUSTED) {
         this.#exhausted = true;
-        return text.finish(false) + "...";
+        return `${text.finish(false)}...`;
       }
       throw error;
     }

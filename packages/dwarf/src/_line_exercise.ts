@@ -3,7 +3,7 @@
 
 import { DwarfFormatError } from "./dwarf_format_error.js";
 import type { DwarfSections } from "./dwarf_sections.js";
-import { LineProgram } from "./line_program.js";
+import type { LineProgram } from "./line_program.js";
 import { LineTable } from "./line_table.js";
 import type { LineLimits } from "./_line_limits.js";
 

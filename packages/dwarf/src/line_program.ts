@@ -2,7 +2,7 @@ import type { DwarfSections } from "./dwarf_sections.js";
 import { type LineFileEntry, type LineProgramHeader, readLineHeader } from "./_line_header.js";
 import { lineContext } from "./_line_context.js";
 import { programCores } from "./_line_cores.js";
-import { LineIndex, LineIndexBuilder } from "./_line_index.js";
+import { type LineIndex, LineIndexBuilder } from "./_line_index.js";
 import { type LineLimits, type ResolvedLineLimits, resolveLineLimits } from "./_line_limits.js";
 import { LineMachine, type MachineProgram } from "./_line_machine.js";
 import { locationOf, splitAddress } from "./_line_locate.js";
@@ -204,7 +204,7 @@ export class LineProgram {
     const path = entry.path;
     if (path.startsWith("/")) return path;
     const directory = this.directory(entry.directoryIndex);
-    if (directory !== undefined && directory.startsWith("/")) return `${directory}/${path}`;
+    if (directory?.startsWith("/")) return `${directory}/${path}`;
     if (compDir === undefined) return directory === undefined ? path : `${directory}/${path}`;
     return directory === undefined ? `${compDir}/${path}` : `${compDir}/${directory}/${path}`;
   }

@@ -11,7 +11,7 @@ export interface Addr2lineFrame {
 
 /** Runs ONE addr2line process over all addresses and splits its output by address (-a). */
 export function addr2line(path: string, addresses: readonly bigint[]): Map<bigint, Addr2lineFrame[]> {
-  const input = addresses.map((address) => `0x${address.toString(16)}`).join("\n") + "\n";
+  const input = `${addresses.map((address) => `0x${address.toString(16)}`).join("\n")}\n`;
   const output = execFileSync("addr2line", ["-a", "-f", "-i", "-e", path], { input, maxBuffer: 256 << 20 }).toString();
   const result = new Map<bigint, Addr2lineFrame[]>();
   let current: Addr2lineFrame[] | undefined;

@@ -26,7 +26,7 @@ export interface Addr2lineAnswer {
 
 /** Runs ONE addr2line process for all `addresses` of `path` and parses its answers. */
 export function addr2line(path: string, addresses: readonly bigint[]): Addr2lineAnswer[] {
-  const input = addresses.map((address) => `0x${address.toString(16)}`).join("\n") + "\n";
+  const input = `${addresses.map((address) => `0x${address.toString(16)}`).join("\n")}\n`;
   const result = spawnSync("addr2line", ["-e", path], { input, encoding: "utf8", maxBuffer: 1 << 28 });
   if (result.status !== 0) throw new Error(`addr2line failed: ${result.stderr}`);
   const lines = result.stdout.split("\n").filter((line) => line !== "");

@@ -155,7 +155,10 @@ describe("sectionContents() on hand-built sections", () => {
   it("sectionContents() refuses a ch_size over 1 GiB before inflating", () => {
     let called = false;
     const elf = compressedElf(true, true, { size: BigInt(MAX_DECOMPRESSED_SIZE) + 1n }, deflated);
-    expectFormatError(() => sectionContents(elf, elf.section(".debug_info")!, { inflate: () => ((called = true), new Uint8Array(0)) }), "bad-value");
+    expectFormatError(() => sectionContents(elf, elf.section(".debug_info")!, { inflate: () => {
+      called = true;
+      return new Uint8Array(0);
+    } }), "bad-value");
     expect(called).toBe(false);
     const huge = compressedElf(true, false, { size: 0xffffffffffffffffn }, deflated);
     expectFormatError(() => sectionContents(huge, huge.section(".debug_info")!), "bad-value");

@@ -35,7 +35,7 @@ export function systemLibraries(count = 30): string[] {
     .map((name) => join(LIBRARY_DIRECTORY, name))
     .filter((path) => {
       const stat = statSync(path, { throwIfNoEntry: false });
-      return stat !== undefined && stat.isFile() && stat.size >= 10 * 1024 && stat.size <= 3 * 1024 * 1024 && isElf(path);
+      return stat?.isFile() && stat.size >= 10 * 1024 && stat.size <= 3 * 1024 * 1024 && isElf(path);
     });
   const picked = new Set<string>();
   for (let i = 0; i < count && i < candidates.length; i++) picked.add(candidates[Math.floor((i * candidates.length) / count)]!);

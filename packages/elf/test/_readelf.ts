@@ -307,7 +307,7 @@ export function parseReadelf(text: string): ReadelfOutput {
     }
 
     if (mode === "header") {
-      const match = /^  ([^:]+):\s+(.*?)\s*$/.exec(line);
+      const match = /^ {2}([^:]+):\s+(.*?)\s*$/.exec(line);
       if (match) {
         let key = match[1]!;
         if (key === "Version" && header.Version !== undefined) key = "Version (e_version)";
@@ -325,7 +325,7 @@ export function parseReadelf(text: string): ReadelfOutput {
         continue;
       }
       if (/^\s+Type\s+Offset/.test(line) || /^\s+\[Requesting program interpreter/.test(line)) continue;
-      const match = /^  (\S+(?: \S+)*?)\s+(0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+) (.)(.)(.) (0x[0-9a-f]+)$/.exec(line);
+      const match = /^ {2}(\S+(?: \S+)*?)\s+(0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+) (.)(.)(.) (0x[0-9a-f]+)$/.exec(line);
       if (!match) throw new Error(`readelf -l line not understood: ${JSON.stringify(line)}`);
       output.segments!.push({
         p_type: decodeTypeName(match[1]!, SEGMENT_TYPES, "segment"),
@@ -345,7 +345,7 @@ export function parseReadelf(text: string): ReadelfOutput {
         mode = "none";
         continue;
       }
-      const start = /^  \[\s*(\d+)\] /.exec(line);
+      const start = /^ {2}\[\s*(\d+)\] /.exec(line);
       if (!start) throw new Error(`readelf -S line not understood: ${JSON.stringify(line)}`);
       const rest = line.slice(start[0].length);
       let name: string;
@@ -420,7 +420,7 @@ export function parseReadelf(text: string): ReadelfOutput {
         mode = "none";
         continue;
       }
-      const match = /^  (\S*)\s+0x([0-9a-f]+)\t([^\t]*?)\s*(?:\t(.*))?$/.exec(line);
+      const match = /^ {2}(\S*)\s+0x([0-9a-f]+)\t([^\t]*?)\s*(?:\t(.*))?$/.exec(line);
       if (match) {
         const owner = match[1]!;
         lastNote = {
@@ -437,7 +437,6 @@ export function parseReadelf(text: string): ReadelfOutput {
       } else {
         throw new Error(`readelf -n line not understood: ${JSON.stringify(line)}`);
       }
-      continue;
     }
   }
   if (mode === "header") finishHeader();

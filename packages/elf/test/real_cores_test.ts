@@ -33,7 +33,7 @@ function noteOracle(core: string): { notes: ReadelfOutput; fileNote: ReturnType<
   const notes = parseReadelf(runReadelf(core, ["-h", "-l", "-n"]));
   const fileNote = notes.notes.find((n) => n.owner === "CORE" && n.type === 0x46494c45);
   // binutils 2.40 prints "Cannot decode 64-bit note in 32-bit build" for NT_FILE of 64-bit cores.
-  if (fileNote && fileNote.details.some((d) => d.startsWith("Cannot decode")) && hasLlvmReadelf) {
+  if (fileNote?.details.some((d) => d.startsWith("Cannot decode")) && hasLlvmReadelf) {
     const llvm = parseReadelf(runReadelf(core, ["--notes"], "llvm-readelf"));
     return { notes, fileNote: readelfFileNote(llvm), tool: "llvm-readelf" };
   }
@@ -149,7 +149,7 @@ describe.skipIf(!availability.ok || !hasReadelf)("CoreFile on real CPython cores
       const bytes = core.elf.source;
       for (const segment of core.segments) {
         if (segment.end > segment.start) {
-          const length = Number(segment.end - segment.start) > 64 ? 64 : Number(segment.end - segment.start);
+          const length = Math.min(64, Number(segment.end - segment.start));
           expect(Buffer.from(core.read(segment.end - BigInt(length), length)).equals(Buffer.from(bytes.bytes(segment.offset + Number(segment.end - segment.start) - length, length)))).toBe(true);
         } else if (segment.mappedEnd > segment.start && !core.segmentAt(segment.start)) {
           expect(() => core.read(segment.start, 1)).toThrowError(/not in the target/);

@@ -49,6 +49,8 @@ describe("CoreTarget over the most mappings a core may give", () => {
     for (let i = 0; i < count; i += 97) if (target.moduleAt(mappings[i]!.start + 8n)?.path !== mappings[i]!.path) wrong++;
     expect(wrong).toBe(0);
     expect(target.moduleAt(0x1000_0000n + 0x1800n)).toBeUndefined();
-    expect(built).toBeLessThan(3000);
+    // A guard against a quadratic pass (hours at this count), not a speed test: ~0.3 s idle, a few
+    // seconds on a loaded machine.
+    expect(built).toBeLessThan(30_000);
   });
 });

@@ -167,7 +167,13 @@ export function tailCallFrames(context: TailCallContext, calleePc: bigint, retur
       if (next === undefined) return false;
       onPath.add(pc);
       path.push({ pc, image: at.info.image });
-      const ok = next === callee ? (chains.push([...path]), true) : search(next);
+      let ok: boolean;
+      if (next === callee) {
+        chains.push([...path]);
+        ok = true;
+      } else {
+        ok = search(next);
+      }
       path.pop();
       onPath.delete(pc);
       if (!ok) return false;

@@ -64,8 +64,6 @@ export default defineConfig({
       { extends: true, test: { name: "e2e", include: ALL_TESTS, exclude: [...defaultExclude, ...UNIT_TESTS] } },
     ],
     // CI asks for a JSON report to print "N passed, N failed" (vitest prints no such line).
-    ...(process.env.CORESTACK_VITEST_JSON
-      ? { reporters: ["default", "json"], outputFile: { json: process.env.CORESTACK_VITEST_JSON } }
-      : {}),
+    ...(process.env.CORESTACK_VITEST_JSON ? { reporters: ["default", "json"], outputFile: { json: process.env.CORESTACK_VITEST_JSON } } : {}),
   },
 });

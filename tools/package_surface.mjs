@@ -103,7 +103,10 @@ function exportedNames(declarationFiles) {
       const internal = (symbol.declarations ?? []).some((declaration) => ts.getJSDocTags(declaration).some((tag) => tag.tagName.text === "internal"));
       return { name: exported.name, kind: kindOf(symbol), internal };
     });
-    result.set(file, names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+    result.set(
+      file,
+      names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    );
   }
   return result;
 }

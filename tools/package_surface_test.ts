@@ -16,7 +16,10 @@ describe("package surfaces", () => {
       expect(surfaceText(surface)).toBe(committedText(surface));
     });
     it(`${surface.name}: no export is documented @internal`, () => {
-      const internal = [...surface.entries.values()].flat().filter((n) => n.internal).map((n) => n.name);
+      const internal = [...surface.entries.values()]
+        .flat()
+        .filter((n) => n.internal)
+        .map((n) => n.name);
       expect(internal).toEqual([]);
     });
     it(`${surface.name}: no test helper, test or fuzz harness is published`, () => {

@@ -74,7 +74,9 @@ if (repeat > 0) {
   lines.push("symbol lookups by name, in order (median time, including building a table's name index):");
   first.lookups.forEach((lookup, index) => {
     const time = median(runs.map((r) => r.lookups[index]?.ms ?? 0));
-    lines.push(`  ${lookup.name.padEnd(24)} ${lookup.found ? "hit " : "miss"} ${lookup.table.padEnd(8)} ${`(${lookup.hash}, ${lookup.count} symbols)`.padEnd(22)} ${lookup.file}  ${ms(time)}`);
+    lines.push(
+      `  ${lookup.name.padEnd(24)} ${lookup.found ? "hit " : "miss"} ${lookup.table.padEnd(8)} ${`(${lookup.hash}, ${lookup.count} symbols)`.padEnd(22)} ${lookup.file}  ${ms(time)}`,
+    );
   });
   process.stdout.write(`${lines.join("\n")}\n`);
   process.exit(0);
@@ -142,15 +144,25 @@ elf.SymbolTable.prototype.byName = function (name) {
 for (const key of ["elf", "error", "resolvedPath"]) {
   const descriptor = Object.getOwnPropertyDescriptor(symbols.Module.prototype, key);
   if (!descriptor?.get) continue;
-  Object.defineProperty(symbols.Module.prototype, key, { ...descriptor, get() { return timed(FILES, () => descriptor.get.call(this)); } });
+  Object.defineProperty(symbols.Module.prototype, key, {
+    ...descriptor,
+    get() {
+      return timed(FILES, () => descriptor.get.call(this));
+    },
+  });
 }
 for (const key of ["source"]) {
   const method = symbols.Module.prototype[key];
-  if (typeof method === "function") symbols.Module.prototype[key] = function (...rest) { return timed(FILES, () => method.apply(this, rest)); };
+  if (typeof method === "function")
+    symbols.Module.prototype[key] = function (...rest) {
+      return timed(FILES, () => method.apply(this, rest));
+    };
 }
 const checkLinkMap = symbols.CoreTarget.prototype.checkLinkMap;
 if (typeof checkLinkMap === "function") {
-  symbols.CoreTarget.prototype.checkLinkMap = function (...rest) { return timed(LINK_MAP, () => checkLinkMap.apply(this, rest)); };
+  symbols.CoreTarget.prototype.checkLinkMap = function (...rest) {
+    return timed(LINK_MAP, () => checkLinkMap.apply(this, rest));
+  };
 }
 
 // ---- the run, as core_command.ts's runCore does it
@@ -189,7 +201,9 @@ if (args.includes("--emit")) {
   lines.push(`output ready at:                                     ${ms(end)}  (${python.threads.length} threads, Python ${python.version})`);
   lines.push("symbol lookups by name, in order (time includes building a table's name index):");
   for (const lookup of lookups) {
-    lines.push(`  ${lookup.name.padEnd(24)} ${lookup.found ? "hit " : "miss"} ${lookup.table.padEnd(8)} ${`(${lookup.hash}, ${lookup.count} symbols)`.padEnd(22)} ${lookup.file}  ${ms(lookup.ms)}`);
+    lines.push(
+      `  ${lookup.name.padEnd(24)} ${lookup.found ? "hit " : "miss"} ${lookup.table.padEnd(8)} ${`(${lookup.hash}, ${lookup.count} symbols)`.padEnd(22)} ${lookup.file}  ${ms(lookup.ms)}`,
+    );
   }
   process.stdout.write(`${lines.join("\n")}\n`);
 }

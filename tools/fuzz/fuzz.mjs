@@ -59,7 +59,14 @@ if (values.replay) {
     const clean = outcome.class === "analysed" || outcome.class === "refusal";
     if (!clean) bad++;
     console.log(`${file}: ${outcome.class} (exit ${outcome.status ?? outcome.signal}, ${outcome.elapsedMs} ms) ${outcome.reason}`);
-    if (!clean) console.log(outcome.stderr.split("\n").slice(0, 20).map((l) => `  | ${l}`).join("\n"));
+    if (!clean)
+      console.log(
+        outcome.stderr
+          .split("\n")
+          .slice(0, 20)
+          .map((l) => `  | ${l}`)
+          .join("\n"),
+      );
   }
   process.exit(bad > 0 ? 1 : 0);
 }

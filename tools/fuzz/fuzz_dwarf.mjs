@@ -56,7 +56,8 @@ const { results, files } = await runDwarfBatch({
   ...(values.files ? { files: values.files.split(",") } : {}),
   save: !values["no-save"],
   onResult: (r) => {
-    if (r.class === "crash" || r.class === "hang") process.stderr.write(`${r.class}: input ${r.index} (${r.target} of ${r.file}): ${r.reason}${r.saved ? ` → ${r.saved}` : ""}\n`);
+    if (r.class === "crash" || r.class === "hang")
+      process.stderr.write(`${r.class}: input ${r.index} (${r.target} of ${r.file}): ${r.reason}${r.saved ? ` → ${r.saved}` : ""}\n`);
   },
 });
 const summary = summariseDwarf(results);

@@ -65,7 +65,13 @@ async function builtPackages() {
     load("dwarf", "_info_exercise.js"),
     load("dwarf", "_line_exercise.js"),
   ]);
-  return { elf, dwarf, exerciseCallFrameInfo: cfi.exerciseCallFrameInfo, exerciseDebugInfo: info.exerciseDebugInfo, exerciseLinePrograms: line.exerciseLinePrograms };
+  return {
+    elf,
+    dwarf,
+    exerciseCallFrameInfo: cfi.exerciseCallFrameInfo,
+    exerciseDebugInfo: info.exerciseDebugInfo,
+    exerciseLinePrograms: line.exerciseLinePrograms,
+  };
 }
 
 /**
@@ -103,7 +109,8 @@ export async function loadCorpusFile(file, packages) {
     const cfi = D.CallFrameInfo.fromEhFrame({ eh_frame: E.bufferSource(sections.eh_frame), ehFrameAddress: addresses.eh_frame, ...shared });
     try {
       for (const record of cfi.records()) {
-        if (record.kind === "fde") fdes.push({ offset: record.offset, next: record.nextOffset, cie: record.cieOffset, begin: record.initialLocation, end: record.endAddress });
+        if (record.kind === "fde")
+          fdes.push({ offset: record.offset, next: record.nextOffset, cie: record.cieOffset, begin: record.initialLocation, end: record.endAddress });
       }
     } catch (error) {
       if (!D.DwarfFormatError.isInstance(error)) throw error;
@@ -114,7 +121,17 @@ export async function loadCorpusFile(file, packages) {
     const table = D.LineTable.of(dwarfSections(sections, shared.littleEndian));
     for (const program of table.programs()) programs.push({ offset: program.header.offset, end: program.header.endOffset });
   }
-  return { file, size: bytes.length, ...shared, sections, addresses, units, programs, fdes, fdesByPc: [...fdes].sort((a, b) => (a.begin < b.begin ? -1 : a.begin > b.begin ? 1 : 0)) };
+  return {
+    file,
+    size: bytes.length,
+    ...shared,
+    sections,
+    addresses,
+    units,
+    programs,
+    fdes,
+    fdesByPc: [...fdes].sort((a, b) => (a.begin < b.begin ? -1 : a.begin > b.begin ? 1 : 0)),
+  };
 }
 
 /** Up to `count` addresses spread over some ranges: starts, middles and last bytes. */
@@ -188,7 +205,8 @@ export function drawInput(corpus, seed, index) {
     const mutation = { section: region.section, at, action };
     if (action === "flip") mutation.bit = random.int(8);
     if (action === "byte") mutation.value = random.int(256);
-    if (action === "word") mutation.value = random.pick([0, 1, 0x7f, 0x80, 0xff, 0xffff, 0x7fffffff, 0x80000000, 0xfffffff0, 0xffffffff, random.int(0x100000000)]);
+    if (action === "word")
+      mutation.value = random.pick([0, 1, 0x7f, 0x80, 0xff, 0xffff, 0x7fffffff, 0x80000000, 0xfffffff0, 0xffffffff, random.int(0x100000000)]);
     if (action === "leb") mutation.length = 1 + random.int(16);
     if (action === "zero") mutation.length = 1 + random.int(256);
     mutations.push(mutation);
@@ -487,7 +505,8 @@ export function formatDwarfSummary(summary) {
   const lines = [`${summary.inputs} inputs`];
   const width = Math.max(20, ...Object.keys(summary.table).map((k) => k.length));
   lines.push(`${"file target".padEnd(width)} ${DWARF_CLASSES.map((c) => c.padStart(8)).join(" ")}`);
-  for (const [key, row] of Object.entries(summary.table).sort()) lines.push(`${key.padEnd(width)} ${DWARF_CLASSES.map((c) => String(row[c]).padStart(8)).join(" ")}`);
+  for (const [key, row] of Object.entries(summary.table).sort())
+    lines.push(`${key.padEnd(width)} ${DWARF_CLASSES.map((c) => String(row[c]).padStart(8)).join(" ")}`);
   lines.push(`${"total".padEnd(width)} ${DWARF_CLASSES.map((c) => String(summary.totals[c]).padStart(8)).join(" ")}`);
   for (const [s, n] of Object.entries(summary.signatures)) lines.push(`  ${n} × ${s}`);
   return lines.join("\n");

@@ -13,7 +13,13 @@ try {
       parentPort.postMessage(exercise(packages, corpus.get(input.file), input));
     } catch (error) {
       const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      const where = error instanceof Error ? (error.stack ?? "").split("\n").find((line) => /^\s+at /.test(line))?.trim() : undefined;
+      const where =
+        error instanceof Error
+          ? (error.stack ?? "")
+              .split("\n")
+              .find((line) => /^\s+at /.test(line))
+              ?.trim()
+          : undefined;
       parentPort.postMessage({ class: "crash", reason: text, stack: where ?? "" });
     }
   });

@@ -318,7 +318,10 @@ export async function nameSites(corePath, shape, options = {}) {
         seen.add(frame.code);
         const words = read(frame.code, 256);
         if (!words) continue;
-        for (const [field, text] of [["co_name", frame.function], ["co_filename", frame.file]]) {
+        for (const [field, text] of [
+          ["co_name", frame.function],
+          ["co_filename", frame.file],
+        ]) {
           if (!/^[\x20-\x7e]+$/.test(text)) continue;
           for (let at = 16; at + 8 <= words.length; at += 8) {
             const object = words.readBigUInt64LE(at);
@@ -370,9 +373,23 @@ export async function nameSites(corePath, shape, options = {}) {
 
 const INTERESTING_32 = [0, 1, 2, 4, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
 const INTERESTING_64 = [
-  0n, 1n, 8n, 0x1000n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, (1n << 53n) - 1n, 1n << 53n,
-  0x7fffffffffffffffn, 0x8000000000000000n, 0xffffffffffffffffn, 0xfffffffffffffff8n, 0x4141414141414141n,
-  0x00007ffff7dd0000n, 0xdead0000n,
+  0n,
+  1n,
+  8n,
+  0x1000n,
+  0x7fffffffn,
+  0x80000000n,
+  0xffffffffn,
+  0x100000000n,
+  (1n << 53n) - 1n,
+  1n << 53n,
+  0x7fffffffffffffffn,
+  0x8000000000000000n,
+  0xffffffffffffffffn,
+  0xfffffffffffffff8n,
+  0x4141414141414141n,
+  0x00007ffff7dd0000n,
+  0xdead0000n,
 ];
 
 const hex = (value) => `0x${BigInt.asUintN(64, BigInt(value)).toString(16)}`;
@@ -560,7 +577,10 @@ function addressOf(shape, fileOffset) {
 // and e_phoff/e_phnum point at it. The file is restored by cutting it back to its size.
 
 /** Format characters (Unicode Cf): bidi controls and isolates, zero-width ones, BOM, soft hyphen, Arabic letter mark, a tag. */
-const CF_POOL = [0x202e, 0x202c, 0x202d, 0x202a, 0x2066, 0x2067, 0x2068, 0x2069, 0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0xfeff, 0x00ad, 0x061c, 0x180e, 0x2060, 0xe0001, 0xe0041, 0xe007f];
+const CF_POOL = [
+  0x202e, 0x202c, 0x202d, 0x202a, 0x2066, 0x2067, 0x2068, 0x2069, 0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0xfeff, 0x00ad, 0x061c, 0x180e, 0x2060, 0xe0001,
+  0xe0041, 0xe007f,
+];
 const SURROGATE_POOL = [0xdc80, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xdcff];
 const CONTROL_POOL = [0x00, 0x07, 0x08, 0x09, 0x0a, 0x0d, 0x1b, 0x7f, 0x85, 0x9b, 0x9d, 0x2028, 0x2029, 0x22, 0x5c];
 const LOOKALIKES = ["\\x1b", "\\udc80", '", line 1, in forged', "\\…[+5 characters]", "\\\\", '\\"', "\\U0010ffff", "\\xff"];
@@ -600,7 +620,7 @@ function graftedText(form, seed, original, major) {
       const filler = random.pick([0x78, 0xe9, 0x95a2, 0x20bb7, 0x202e, 0xdc80]);
       const wide = random.chance(0.3) ? filler : 0x78;
       const out = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = i === n >> 1 ? wide : points[i % Math.max(1, points.length)] ?? 0x78;
+      for (let i = 0; i < n; i++) out[i] = i === n >> 1 ? wide : (points[i % Math.max(1, points.length)] ?? 0x78);
       points = out;
       break;
     }
@@ -1019,8 +1039,7 @@ export function classify(result, mode) {
   if (status === 4) return { class: "crash", reason: `exit 4: ${lines.find((l) => l.startsWith("corestack:")) ?? lines[0] ?? ""}` };
   if (status === 0 || status === 1) {
     const unexpected = lines.filter(
-      (line) =>
-        !line.startsWith("warning: ") && !(status === 1 && (THREADS_LINE.test(line) || THREAD_ERROR_LINE.test(line) || NO_THREAD_LINE.test(line))),
+      (line) => !line.startsWith("warning: ") && !(status === 1 && (THREADS_LINE.test(line) || THREAD_ERROR_LINE.test(line) || NO_THREAD_LINE.test(line))),
     );
     if (unexpected.length > 0) return { class: "crash", reason: `unexpected stderr with exit ${status}: ${unexpected[0]}` };
     if (status === 1 && !lines.some((line) => THREADS_LINE.test(line) || NO_THREAD_LINE.test(line))) {
@@ -1036,7 +1055,8 @@ export function classify(result, mode) {
       const raw = UNSAFE_OUTPUT.exec(result.stdout);
       if (raw) return { class: "crash", reason: `unsafe text output: raw U+${raw[0].codePointAt(0).toString(16).padStart(4, "0")}` };
       const none = result.stdout.includes("\nNo Python thread could be read");
-      if (status === 0 && (none || !result.stdout.includes("Traceback for thread "))) return { class: "crash", reason: "lying output: exit 0 but no thread was read" };
+      if (status === 0 && (none || !result.stdout.includes("Traceback for thread ")))
+        return { class: "crash", reason: "lying output: exit 0 but no thread was read" };
       const long = result.stdout.split("\n").find((line) => line.length > 3 * MAX_SHOWN_NAME);
       if (long) return { class: "crash", reason: `a text line of ${long.length} characters: a name not cut` };
     }
@@ -1083,8 +1103,7 @@ export async function prepareCases(wanted, options = {}) {
   const interpreters = maker.findInterpreters();
   const prepared = [];
   for (const c of wanted) {
-    const interpreter =
-      interpreters.find((i) => i.id === c.interpreter) ?? interpreters.find((i) => `${i.major}.${i.minor}` === c.version);
+    const interpreter = interpreters.find((i) => i.id === c.interpreter) ?? interpreters.find((i) => `${i.major}.${i.minor}` === c.version);
     if (!interpreter) {
       options.log?.(`skipping ${c.interpreter}/${c.scenario}: no Python ${c.version} on this machine`);
       continue;

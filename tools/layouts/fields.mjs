@@ -400,10 +400,7 @@ export const HEADERS = [
   ["3.7", ["internal/pystate.h"]],
   ["3.8", ["internal/pycore_pystate.h"]],
   ["3.9-3.10", ["internal/pycore_interp.h", "internal/pycore_runtime.h"]],
-  [
-    "3.11+",
-    ["internal/pycore_interp.h", "internal/pycore_runtime.h", "internal/pycore_frame.h", "internal/pycore_code.h"],
-  ],
+  ["3.11+", ["internal/pycore_interp.h", "internal/pycore_runtime.h", "internal/pycore_frame.h", "internal/pycore_code.h"]],
   ["3.10+", ["internal/pycore_moduleobject.h"]],
   ["3.11+", ["internal/pycore_dict.h", "internal/pycore_object.h"]],
 ];

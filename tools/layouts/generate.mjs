@@ -209,10 +209,7 @@ export async function probeSource(interpreter) {
         break;
       case "bits": {
         const [outer] = field.member.split(".");
-        lines.push(
-          `  { ${field.type} o; memset(&o, 0, sizeof o); o.${field.member} = ones;` +
-            ` emit_bits("${key}", &o.${outer}, sizeof o.${outer}); }`,
-        );
+        lines.push(`  { ${field.type} o; memset(&o, 0, sizeof o); o.${field.member} = ones;` + ` emit_bits("${key}", &o.${outer}, sizeof o.${outer}); }`);
         break;
       }
     }
@@ -314,14 +311,15 @@ export function readingModels(version, layout) {
   const threadList = has("PyInterpreterState", "threads_head")
     ? { kind: "threads_head", head: at("PyInterpreterState", "threads_head") }
     : { kind: "tstate_head", head: at("PyInterpreterState", "tstate_head") };
-  const runtime = "_PyRuntimeState" in layout
-    ? {
-        kind: "runtime",
-        interpreters_head: at("_PyRuntimeState", "interpreters_head"),
-        interpreters_main: at("_PyRuntimeState", "interpreters_main"),
-        debugOffsets: "_Py_DebugOffsets" in layout,
-      }
-    : { kind: "static" };
+  const runtime =
+    "_PyRuntimeState" in layout
+      ? {
+          kind: "runtime",
+          interpreters_head: at("_PyRuntimeState", "interpreters_head"),
+          interpreters_main: at("_PyRuntimeState", "interpreters_main"),
+          debugOffsets: "_Py_DebugOffsets" in layout,
+        }
+      : { kind: "static" };
   /** @type {Record<string, unknown>} */
   let frames;
   if (has("PyThreadState", "frame")) {
@@ -380,28 +378,29 @@ export function readingModels(version, layout) {
     : has("_PyRuntimeState", "gc")
       ? { kind: "runtime", collecting: at("_PyRuntimeState", "gc") + at("_gc_runtime_state", "collecting") }
       : { kind: "static" };
-  const text = version.major === 2
-    ? {
-        kind: "string_and_unicode",
-        ob_sval: at("PyStringObject", "ob_sval"),
-        unicode_length: at("PyUnicodeObject", "length"),
-        unicode_str: at("PyUnicodeObject", "str"),
-        unicodeWidth: at("sizeof", "Py_UNICODE"),
-      }
-    : {
-        kind: "pep393",
-        length: at("PyASCIIObject", "length"),
-        state: at("PyASCIIObject", "state"),
-        stateBits: {
-          kind: layout.PyASCIIObject_state.kind,
-          compact: layout.PyASCIIObject_state.compact,
-          ascii: layout.PyASCIIObject_state.ascii,
-        },
-        asciiData: at("sizeof", "PyASCIIObject"),
-        compactData: at("sizeof", "PyCompactUnicodeObject"),
-        data: at("PyUnicodeObject", "data"),
-        ob_sval: at("PyBytesObject", "ob_sval"),
-      };
+  const text =
+    version.major === 2
+      ? {
+          kind: "string_and_unicode",
+          ob_sval: at("PyStringObject", "ob_sval"),
+          unicode_length: at("PyUnicodeObject", "length"),
+          unicode_str: at("PyUnicodeObject", "str"),
+          unicodeWidth: at("sizeof", "Py_UNICODE"),
+        }
+      : {
+          kind: "pep393",
+          length: at("PyASCIIObject", "length"),
+          state: at("PyASCIIObject", "state"),
+          stateBits: {
+            kind: layout.PyASCIIObject_state.kind,
+            compact: layout.PyASCIIObject_state.compact,
+            ascii: layout.PyASCIIObject_state.ascii,
+          },
+          asciiData: at("sizeof", "PyASCIIObject"),
+          compactData: at("sizeof", "PyCompactUnicodeObject"),
+          data: at("PyUnicodeObject", "data"),
+          ob_sval: at("PyBytesObject", "ob_sval"),
+        };
   const ints = has("PyIntObject", "ob_ival")
     ? { kind: "int_and_long", ob_ival: at("PyIntObject", "ob_ival"), ob_digit: at("PyLongObject", "ob_digit") }
     : has("PyLongObject", "long_value_lv_tag")
@@ -485,9 +484,7 @@ export function readingModels(version, layout) {
   }
   // 2.7's Thread keeps its name in the private, so mangled, __name.
   const threadName = version.major === 2 ? "_Thread__name" : "_name";
-  const threadGil = has("PyThreadState", "gil_requested")
-    ? { kind: "gil_requested", gil_requested: at("PyThreadState", "gil_requested") }
-    : { kind: "none" };
+  const threadGil = has("PyThreadState", "gil_requested") ? { kind: "gil_requested", gil_requested: at("PyThreadState", "gil_requested") } : { kind: "none" };
   const argumentsModel = {
     co_argcount: at("PyCodeObject", "co_argcount"),
     ...(has("PyCodeObject", "co_kwonlyargcount") ? { co_kwonlyargcount: at("PyCodeObject", "co_kwonlyargcount") } : {}),
@@ -728,11 +725,7 @@ export function renderLayout(layout, previous) {
     summary.push(...listComment(`Changed since ${since}`, changed));
     if (added.length > 0) summary.push(...listComment(`New in ${major}.${minor}`, added));
     if (removed.length > 0) summary.push(...listComment(`Gone since ${since}`, removed));
-    summary.push(
-      shared.length > 0
-        ? `// Every other group is ${since}'s own object (\`${previousName}.<group>\`).`
-        : `// No group is shared with ${since}.`,
-    );
+    summary.push(shared.length > 0 ? `// Every other group is ${since}'s own object (\`${previousName}.<group>\`).` : `// No group is shared with ${since}.`);
     const used = new Set();
     const entries = Object.entries(layout).map(([key, value]) =>
       shared.includes(key)
@@ -748,9 +741,7 @@ export function renderLayout(layout, previous) {
     "// Regenerate with `node tools/layouts/generate.mjs --python PATH`; see the package README.",
     ...summary,
     'import type { PythonLayout } from "./layout.js";',
-    ...(previousVersion !== undefined && referenced
-      ? [`import { ${tableName(previousVersion)} } from "./${tableName(previousVersion)}.js";`]
-      : []),
+    ...(previousVersion !== undefined && referenced ? [`import { ${tableName(previousVersion)} } from "./${tableName(previousVersion)}.js";`] : []),
     "",
     "/**",
     ` * Struct layout of CPython ${major}.${minor} (64-bit, release build), measured with \`offsetof\`/\`sizeof\``,
@@ -787,7 +778,7 @@ export function renderRegistry(versions) {
     ...names.map(({ name }) => `import { ${name} } from "./${name}.js";`),
     "",
     "/**",
-    " * Every supported version's layout, keyed `\"major.minor\"`. Each table is generated from that",
+    ' * Every supported version\'s layout, keyed `"major.minor"`. Each table is generated from that',
     " * version's headers by `tools/layouts/generate.mjs`, which also writes this registry.",
     " *",
     " * @example",

@@ -220,10 +220,7 @@ export declare function scenariosFor(interpreter: Interpreter): Scenario[];
  * exactly $CORESTACK_PYTHONS.
  */
 export declare function findInterpreters(): Interpreter[];
-export declare function interpreterFromPath(
-  pythonPath: string,
-  options?: { readonly id?: string; readonly source?: Interpreter["source"] },
-): Interpreter;
+export declare function interpreterFromPath(pythonPath: string, options?: { readonly id?: string; readonly source?: Interpreter["source"] }): Interpreter;
 export declare function coreAvailability(): Availability;
 export declare function gcoreAvailability(): Availability & { readonly gdb?: string };
 export declare function makeCore(interpreter: Interpreter, scenario: string | Scenario, options?: MakeCoreOptions): Promise<CoreCase>;

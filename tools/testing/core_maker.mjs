@@ -128,7 +128,12 @@ function parseVersion(text) {
 
 /** @param {string | undefined} text */
 function parseList(text) {
-  return text ? text.split(",").map((item) => item.trim()).filter(Boolean) : [];
+  return text
+    ? text
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : [];
 }
 
 /** @param {string} file */
@@ -206,7 +211,10 @@ export function scenariosFor(interpreter) {
 function scenarioDigest(scenario) {
   const hash = createHash("sha256");
   hash.update(`corestack-core-maker ${MAKER_VERSION}\n`);
-  const helpers = fs.readdirSync(SCENARIO_DIR).filter((file) => file.startsWith("_") && file.endsWith(".py")).sort();
+  const helpers = fs
+    .readdirSync(SCENARIO_DIR)
+    .filter((file) => file.startsWith("_") && file.endsWith(".py"))
+    .sort();
   for (const file of [path.basename(scenario.file), ...helpers]) {
     hash.update(`${file}\n`);
     hash.update(fs.readFileSync(path.join(SCENARIO_DIR, file)));
@@ -390,9 +398,7 @@ export function findInterpreters() {
     found.push(id === interpreter.id ? interpreter : Object.freeze({ ...interpreter, id }));
   }
   const rank = { pyenv: 0, debian: 1, system: 1, env: 0, path: 2 };
-  return found.sort(
-    (a, b) => a.major - b.major || a.minor - b.minor || a.micro - b.micro || (rank[a.source] ?? 3) - (rank[b.source] ?? 3),
-  );
+  return found.sort((a, b) => a.major - b.major || a.minor - b.minor || a.micro - b.micro || (rank[a.source] ?? 3) - (rank[b.source] ?? 3));
 }
 
 /**
@@ -524,7 +530,10 @@ export function _coreAvailabilityFrom(facts) {
       };
     }
     if (!(blocks >= 1024 * 1024)) {
-      return { ok: false, reason: `the hard core size limit is ${hardLimit} KiB (\`ulimit -Hc\`): cores would be truncated; raise it to unlimited, ${gdbHint}.` };
+      return {
+        ok: false,
+        reason: `the hard core size limit is ${hardLimit} KiB (\`ulimit -Hc\`): cores would be truncated; raise it to unlimited, ${gdbHint}.`,
+      };
     }
   }
   const directory = pattern.includes("/") ? path.dirname(pattern) : null;
@@ -769,7 +778,10 @@ async function startHeld(interpreter, scenario, cwd, timeoutMs) {
   const pid = /** @type {number} */ (run.child.pid);
   /** @type {{ code: number | null; signal: string | null } | null} */
   let exited = null;
-  run.exit.then((exit) => (exited = exit), () => {});
+  run.exit.then(
+    (exit) => (exited = exit),
+    () => {},
+  );
   try {
     const deadline = Date.now() + timeoutMs;
     if (scenario.mode === "hang") {
@@ -966,9 +978,7 @@ async function makeCase(interpreter, scenarioOrName, options, method) {
   }
   const timeoutMs = options.timeoutMs ?? 60_000;
   const label = method === "gcore" ? `${scenario.name}-gcore` : scenario.name;
-  const dir = options.outDir
-    ? path.resolve(options.outDir)
-    : path.join(cacheRoot(), interpreter.id, `${label}-${caseKey(interpreter, scenario, method)}`);
+  const dir = options.outDir ? path.resolve(options.outDir) : path.join(cacheRoot(), interpreter.id, `${label}-${caseKey(interpreter, scenario, method)}`);
   const refresh = Boolean(options.refresh || options.outDir);
   if (!refresh) {
     const hit = readCase(dir, interpreter, scenario);
@@ -984,9 +994,7 @@ async function makeCase(interpreter, scenarioOrName, options, method) {
     const build = async (target) => {
       const startedAt = Date.now();
       const result =
-        method === "gcore"
-          ? await runGcore(interpreter, scenario, target, timeoutMs)
-          : await runKernelCore(interpreter, scenario, target, timeoutMs);
+        method === "gcore" ? await runGcore(interpreter, scenario, target, timeoutMs) : await runKernelCore(interpreter, scenario, target, timeoutMs);
       const metadata = {
         format: MAKER_VERSION,
         scenario: scenario.name,

@@ -89,7 +89,20 @@ function expectRealCore(made: CoreCase): void {
 describe("SCENARIOS", () => {
   it("SCENARIOS lists every scenario file with its header", () => {
     const names = SCENARIOS.map((scenario) => scenario.name);
-    for (const expected of ["simple", "nested", "threads", "recursion", "generators", "coroutines", "exceptions", "ctypes_callback", "unicode", "deleted_script", "command", "idle"]) {
+    for (const expected of [
+      "simple",
+      "nested",
+      "threads",
+      "recursion",
+      "generators",
+      "coroutines",
+      "exceptions",
+      "ctypes_callback",
+      "unicode",
+      "deleted_script",
+      "command",
+      "idle",
+    ]) {
       expect(names).toContain(expected);
     }
     for (const scenario of SCENARIOS) {

@@ -33,10 +33,10 @@ export const DEBIAN_PYTHON_MINORS = Object.freeze(["3.13", "3.14", "3.15"]);
 
 /** @type {Readonly<Record<string, readonly string[]>>} */
 const SUITES_BY_MINOR = Object.freeze({
-  "3.13": Object.freeze(["sid"]),
-  "3.14": Object.freeze(["sid"]),
+  3.13: Object.freeze(["sid"]),
+  3.14: Object.freeze(["sid"]),
   // experimental when it has a newer build; sid anyway for everything else (libc6, libraries).
-  "3.15": Object.freeze(["experimental", "sid"]),
+  3.15: Object.freeze(["experimental", "sid"]),
 });
 
 /** dpkg architecture → multiarch triplet and dynamic loader. */
@@ -261,7 +261,12 @@ function aptCause(output) {
     const gpg = /GPG error: \S+ \S+ \S+: (.+)$/.exec(line);
     if (gpg) return gpg[1].trim();
   }
-  return output.split("\n").find((line) => /^E: /.test(line))?.slice(3) ?? "apt-get update gave no index";
+  return (
+    output
+      .split("\n")
+      .find((line) => /^E: /.test(line))
+      ?.slice(3) ?? "apt-get update gave no index"
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -494,7 +499,8 @@ function newerArchiveKeyring(cacheDir, architecture, archive) {
   try {
     const fetched = apt.run("apt-get", ["download", "debian-archive-keyring"], download);
     const deb = fs.readdirSync(download).find((name) => name.endsWith(".deb"));
-    if (fetched.status !== 0 || !deb) throw new DebianPythonsError(`apt-get download debian-archive-keyring failed:\n${tail(fetched.output)}`, { unreachable: true });
+    if (fetched.status !== 0 || !deb)
+      throw new DebianPythonsError(`apt-get download debian-archive-keyring failed:\n${tail(fetched.output)}`, { unreachable: true });
     fs.rmSync(into, { recursive: true, force: true });
     const extracted = run("dpkg-deb", ["-x", path.join(download, deb), into]);
     if (extracted.status !== 0) throw new DebianPythonsError(`dpkg-deb -x ${deb} failed:\n${tail(extracted.output)}`);
@@ -516,7 +522,8 @@ function prepareApt(cacheDir, minors) {
   }
   const architecture = run("dpkg", ["--print-architecture"]).stdout.trim();
   const arch = /** @type {Record<string, { triplet: string; loader: string }>} */ (ARCHITECTURES)[architecture];
-  if (!arch) throw new DebianPythonsError(`architecture "${architecture}" is not supported (only ${Object.keys(ARCHITECTURES).join(", ")})`, { unreachable: true });
+  if (!arch)
+    throw new DebianPythonsError(`architecture "${architecture}" is not supported (only ${Object.keys(ARCHITECTURES).join(", ")})`, { unreachable: true });
   const archive = machineDebianArchive();
   const suites = [...new Set(["sid", ...minors.flatMap((minor) => SUITES_BY_MINOR[minor] ?? [])])];
   const apt = new PrivateApt(path.join(cacheDir, "apt"), architecture);
@@ -769,7 +776,15 @@ function provideUnlocked(context, cacheDir, minor, options) {
   const startedAt = Date.now();
   const { apt, arch } = context;
   const allowed = (SUITES_BY_MINOR[minor] ?? []).filter((suite) => context.suites.includes(suite));
-  const roots = [`python${minor}`, `python${minor}-minimal`, `libpython${minor}-minimal`, `libpython${minor}-stdlib`, `libpython${minor}`, `libpython${minor}-dev`, `python${minor}-dev`];
+  const roots = [
+    `python${minor}`,
+    `python${minor}-minimal`,
+    `libpython${minor}-minimal`,
+    `libpython${minor}-stdlib`,
+    `libpython${minor}`,
+    `libpython${minor}-dev`,
+    `python${minor}-dev`,
+  ];
   if (options.dbg) roots.push(`python${minor}-dbg`, `libpython${minor}-dbg`);
   const table = policy(apt, roots);
   /** @type {string[]} */
@@ -779,7 +794,9 @@ function provideUnlocked(context, cacheDir, minor, options) {
     const offered = (table.get(name) ?? []).find((entry) => entry.suites.some((where) => allowed.includes(where)));
     if (!offered) {
       // Not having the package is the suite's state, not a broken provider: report it like a miss.
-      throw new DebianPythonsError(`${allowed.join("/") || "no reachable suite"} offers no ${name} (suites reached: ${context.suites.join(" ")})`, { unreachable: true });
+      throw new DebianPythonsError(`${allowed.join("/") || "no reachable suite"} offers no ${name} (suites reached: ${context.suites.join(" ")})`, {
+        unreachable: true,
+      });
     }
     if (name === `python${minor}`) suite = allowed.find((where) => offered.suites.includes(where)) ?? "";
     pinned.push(`${name}=${offered.version}`);
@@ -799,7 +816,10 @@ function provideUnlocked(context, cacheDir, minor, options) {
     }
     const debs = fs.readdirSync(download).filter((name) => name.endsWith(".deb"));
     // name_version_arch.deb (the epoch's ":" is "%3a"): what was actually fetched, for the marker.
-    fetchedPackages = debs.map((deb) => deb.replace(/\.deb$/, "").split("_")).map(([name, version]) => `${name}=${decodeURIComponent(version ?? "")}`).sort();
+    fetchedPackages = debs
+      .map((deb) => deb.replace(/\.deb$/, "").split("_"))
+      .map(([name, version]) => `${name}=${decodeURIComponent(version ?? "")}`)
+      .sort();
     fs.rmSync(path.join(dir, MARKER), { force: true });
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
@@ -820,7 +840,8 @@ function provideUnlocked(context, cacheDir, minor, options) {
   let dbgPython = null;
   if (options.dbg) {
     const candidates = [`python${minor}d`, `python${minor}-dbg`].map((name) => path.join(dir, "usr", "bin", name)).filter((file) => fs.existsSync(file));
-    if (candidates.length === 0) throw new DebianPythonsError(`python${minor}-dbg installed no python${minor}d or python${minor}-dbg in ${path.join(dir, "usr", "bin")}`);
+    if (candidates.length === 0)
+      throw new DebianPythonsError(`python${minor}-dbg installed no python${minor}d or python${minor}-dbg in ${path.join(dir, "usr", "bin")}`);
     dbgPython = fs.realpathSync(/** @type {string} */ (candidates[0]));
   }
   const patchelf = findPatchelf(context, cacheDir, dir);

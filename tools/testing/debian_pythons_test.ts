@@ -166,14 +166,23 @@ describe("debianPythonsStatus() and the skip reasons (a scratch cache, no networ
     const dir = scratch({
       format: 1,
       versions: {
-        "3.13": { ok: false, unreachable: true, reason: "the Debian suites are unreachable: the download failed: Could not resolve 'deb.debian.org'\nmore", dbg: false, at },
+        "3.13": {
+          ok: false,
+          unreachable: true,
+          reason: "the Debian suites are unreachable: the download failed: Could not resolve 'deb.debian.org'\nmore",
+          dbg: false,
+          at,
+        },
         "3.15": { ok: false, unreachable: false, reason: "patchelf failed", dbg: false, at },
       },
     });
     try {
       const answer = debianPythonsStatus();
       expect(answer.ran).toBe(true);
-      expect(answer.missing["3.13"]).toEqual({ reason: `the Debian suites are unreachable: the download failed: Could not resolve 'deb.debian.org' (${at})`, failed: false });
+      expect(answer.missing["3.13"]).toEqual({
+        reason: `the Debian suites are unreachable: the download failed: Could not resolve 'deb.debian.org' (${at})`,
+        failed: false,
+      });
       expect(answer.missing["3.15"]).toEqual({ reason: `patchelf failed (${at})`, failed: true });
       expect(answer.missing["3.14"]?.reason).toContain("has not been run for 3.14");
       expect(debianPythonSkipReason("3.13")).toMatch(/^Debian 3\.13 not provided: the Debian suites are unreachable: .*Could not resolve/);

@@ -103,7 +103,9 @@ if (values.list) {
   process.stdout.write("scenarios:\n");
   for (const scenario of SCENARIOS) {
     const versions = interpreters.filter((interpreter) => scenarioApplies(scenario, interpreter)).map((i) => i.id);
-    process.stdout.write(`  ${scenario.name.padEnd(16)} python ${scenario.minPython.join(".")}+ ${scenario.mode === "hang" ? "(hangs) " : ""}${scenario.summary}\n`);
+    process.stdout.write(
+      `  ${scenario.name.padEnd(16)} python ${scenario.minPython.join(".")}+ ${scenario.mode === "hang" ? "(hangs) " : ""}${scenario.summary}\n`,
+    );
     process.stdout.write(`  ${"".padEnd(16)} here: ${versions.join(" ") || "(no interpreter)"}\n`);
   }
   process.stdout.write("interpreters:\n");

@@ -78,7 +78,8 @@ export function nodeBinary(major, options = {}) {
   const directory = path.join(nodesCacheDirectory(), version);
   const node = path.join(directory, "bin", "node");
   if (fs.existsSync(node)) return { ok: true, major, version, node, nodedir: directory, fetched: false };
-  if (options.fetch === false) return { ok: false, major, version, reason: `Node ${version} is not in ${nodesCacheDirectory()} (run: node tools/testing/node_binaries.mjs ${major})` };
+  if (options.fetch === false)
+    return { ok: false, major, version, reason: `Node ${version} is not in ${nodesCacheDirectory()} (run: node tools/testing/node_binaries.mjs ${major})` };
   const previous = failed.get(version);
   if (previous !== undefined) return { ok: false, major, version, reason: previous };
   const reason = fetchVersion(version, directory, options.log ?? (() => {}));
@@ -103,11 +104,15 @@ function fetchVersion(version, directory, log) {
     log(`fetching ${PACKAGE}@${version} from the npm registry (~50 MB)…`);
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
     const env = { ...process.env, PATH: [path.dirname(process.execPath), process.env["PATH"] ?? ""].join(path.delimiter) };
-    const pack = spawnSync(npm, ["pack", `${PACKAGE}@${version}`, "--pack-destination", temporary, "--loglevel=error", "--fetch-timeout=60000", "--fetch-retries=1"], {
-      encoding: "utf8",
-      env,
-      timeout: 600_000,
-    });
+    const pack = spawnSync(
+      npm,
+      ["pack", `${PACKAGE}@${version}`, "--pack-destination", temporary, "--loglevel=error", "--fetch-timeout=60000", "--fetch-retries=1"],
+      {
+        encoding: "utf8",
+        env,
+        timeout: 600_000,
+      },
+    );
     const tarball = fs.readdirSync(temporary).find((name) => name.endsWith(".tgz"));
     if (pack.status !== 0 || tarball === undefined) {
       const why = pack.error ? pack.error.message : `${pack.stderr || pack.stdout}`.trim().split("\n").slice(-3).join(" ");
@@ -116,7 +121,10 @@ function fetchVersion(version, directory, log) {
     const unpacked = path.join(temporary, "unpacked");
     fs.mkdirSync(unpacked);
     // bin/node and the headers (include/node: node-gyp builds addons against them); not the docs.
-    const tar = spawnSync("tar", ["-xzf", path.join(temporary, tarball), "-C", unpacked, "--strip-components=1", "package/bin/node", "package/include"], { encoding: "utf8", timeout: 300_000 });
+    const tar = spawnSync("tar", ["-xzf", path.join(temporary, tarball), "-C", unpacked, "--strip-components=1", "package/bin/node", "package/include"], {
+      encoding: "utf8",
+      timeout: 300_000,
+    });
     if (tar.status !== 0) return `cannot unpack ${tarball}: ${tar.stderr.trim()}`;
     const node = path.join(unpacked, "bin", "node");
     const reported = versionOf(node);
@@ -158,7 +166,11 @@ export function mmapBinding(binary, packageDir, options = {}) {
   // pnpm's store: .pnpm/<name@version_patch_hash=…>/node_modules/@riaskov/mmap-io; its siblings
   // (nan, node-gyp) are what the build needs.
   const storeModules = path.resolve(source, "..", "..");
-  const key = createHash("sha256").update(path.basename(path.dirname(storeModules))).update(fs.readFileSync(path.join(source, "package.json"))).digest("hex").slice(0, 12);
+  const key = createHash("sha256")
+    .update(path.basename(path.dirname(storeModules)))
+    .update(fs.readFileSync(path.join(source, "package.json")))
+    .digest("hex")
+    .slice(0, 12);
   const directory = path.join(binary.nodedir, `mmap-io-${key}`);
   const abi = spawnSync(binary.node, ["-p", "process.versions.modules"], { encoding: "utf8" }).stdout.trim();
   const recorded = () => {
@@ -208,7 +220,9 @@ export function mmapBinding(binary, packageDir, options = {}) {
 const USAGE = `Usage: node tools/testing/node_binaries.mjs [--no-fetch] [--binding] [MAJOR...]
 
 Provides Node.js binaries of the supported major versions (default: ${NODE_MAJORS.join(" ")}) from
-the npm registry's ${PACKAGE} package, pinned per major (${Object.entries(PINNED_NODE_VERSIONS).map(([m, v]) => `${m}: ${v}`).join(", ")}),
+the npm registry's ${PACKAGE} package, pinned per major (${Object.entries(PINNED_NODE_VERSIONS)
+  .map(([m, v]) => `${m}: ${v}`)
+  .join(", ")}),
 cached in ${nodesCacheDirectory()}.
 Prints one line per major: MAJOR VERSION PATH, or MAJOR VERSION "unavailable: REASON".
 
@@ -225,7 +239,10 @@ Exit codes: 0 every major provided; 3 some could not be (the lines say why); 2 u
 function main() {
   let parsed;
   try {
-    parsed = parseArgs({ allowPositionals: true, options: { "no-fetch": { type: "boolean" }, binding: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: { "no-fetch": { type: "boolean" }, binding: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    });
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     process.exit(2);
@@ -244,7 +261,8 @@ function main() {
     const binary = nodeBinary(major, { fetch: !parsed.values["no-fetch"], log: (line) => process.stderr.write(`${line}\n`) });
     if (binary.ok && parsed.values.binding) {
       const packageDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "packages", "cli", "node_modules", "@riaskov", "mmap-io");
-      const binding = binary.nodedir === undefined ? { ok: true, directory: "-" } : mmapBinding(binary, packageDir, { log: (line) => process.stderr.write(`${line}\n`) });
+      const binding =
+        binary.nodedir === undefined ? { ok: true, directory: "-" } : mmapBinding(binary, packageDir, { log: (line) => process.stderr.write(`${line}\n`) });
       process.stdout.write(`${major} ${binary.version} ${binary.node} ${binding.ok ? binding.directory : `unavailable: ${binding.reason}`}\n`);
     } else if (binary.ok) process.stdout.write(`${major} ${binary.version} ${binary.node}\n`);
     else {

@@ -30,7 +30,9 @@ function stamp(file) {
 function run(program, args) {
   const result = spawnSync(program, args, { encoding: "utf8", maxBuffer: 64 << 20 });
   if (result.status !== 0) {
-    throw new Error(`${program} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`}):\n${`${result.stdout}${result.stderr}`.trim().split("\n").slice(-20).join("\n")}`);
+    throw new Error(
+      `${program} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`}):\n${`${result.stdout}${result.stderr}`.trim().split("\n").slice(-20).join("\n")}`,
+    );
   }
   return result;
 }
@@ -122,9 +124,7 @@ export function strippedInterpreter(interpreter) {
   const executable = path.join(dir, "bin", executableName);
   const libpython = path.join(dir, "lib", libpythonName);
   const libraryPath = path.join(dir, "lib");
-  const described = withLibraryPath(libraryPath, () =>
-    interpreterFromPath(executable, { id: `stripped-${interpreter.id}`, source: "path" }),
-  );
+  const described = withLibraryPath(libraryPath, () => interpreterFromPath(executable, { id: `stripped-${interpreter.id}`, source: "path" }));
   if (described.libpython !== libpython) {
     throw new Error(`the stripped copy ${executable} loaded ${described.libpython}, not ${libpython}: the test would prove nothing`);
   }
@@ -150,10 +150,14 @@ function embedArguments(interpreter) {
     const config = path.join(prefix, "bin", `python${minor}-config`);
     if (!fs.existsSync(config)) throw new CoreUnavailableError("python-config", `${interpreter.id} has no ${config}: cannot embed it`);
     const embed = interpreter.major > 3 || (interpreter.major === 3 && interpreter.minor >= 8) ? ["--embed"] : [];
-    const flags = (/** @type {string[]} */ ...options) =>
-      run(config, options).stdout.trim().split(/\s+/).filter(Boolean);
+    const flags = (/** @type {string[]} */ ...options) => run(config, options).stdout.trim().split(/\s+/).filter(Boolean);
     return {
-      args: [...flags("--includes"), ...flags("--ldflags", ...embed), ...(embed.length ? [] : flags("--libs")), `-Wl,-rpath,${path.dirname(interpreter.libpython)}`],
+      args: [
+        ...flags("--includes"),
+        ...flags("--ldflags", ...embed),
+        ...(embed.length ? [] : flags("--libs")),
+        `-Wl,-rpath,${path.dirname(interpreter.libpython)}`,
+      ],
       linkage: "shared",
       home: prefix,
     };
@@ -225,7 +229,8 @@ export function embeddedInterpreter(interpreter, options = {}) {
         built = compile([stubs]);
       }
     }
-    if (built.status !== 0) throw new Error(`gcc could not build ${EMBED_SOURCE} for ${interpreter.id}:\n${built.stderr.trim().split("\n").slice(-20).join("\n")}`);
+    if (built.status !== 0)
+      throw new Error(`gcc could not build ${EMBED_SOURCE} for ${interpreter.id}:\n${built.stderr.trim().split("\n").slice(-20).join("\n")}`);
     if (strip) {
       const stripProgram = which("strip");
       if (!stripProgram) throw new CoreUnavailableError("strip", "strip (binutils) is not installed");

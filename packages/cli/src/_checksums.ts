@@ -81,8 +81,24 @@ export class Crc64 {
     for (; index < end8; index += 8) {
       const a = low ^ (bytes[index]! | (bytes[index + 1]! << 8) | (bytes[index + 2]! << 16) | (bytes[index + 3]! << 24));
       const b = high ^ (bytes[index + 4]! | (bytes[index + 5]! << 8) | (bytes[index + 6]! << 16) | (bytes[index + 7]! << 24));
-      low = l7[a & 0xff]! ^ l6[(a >>> 8) & 0xff]! ^ l5[(a >>> 16) & 0xff]! ^ l4[a >>> 24]! ^ l3[b & 0xff]! ^ l2[(b >>> 8) & 0xff]! ^ l1[(b >>> 16) & 0xff]! ^ l0[b >>> 24]!;
-      high = h7[a & 0xff]! ^ h6[(a >>> 8) & 0xff]! ^ h5[(a >>> 16) & 0xff]! ^ h4[a >>> 24]! ^ h3[b & 0xff]! ^ h2[(b >>> 8) & 0xff]! ^ h1[(b >>> 16) & 0xff]! ^ h0[b >>> 24]!;
+      low =
+        l7[a & 0xff]! ^
+        l6[(a >>> 8) & 0xff]! ^
+        l5[(a >>> 16) & 0xff]! ^
+        l4[a >>> 24]! ^
+        l3[b & 0xff]! ^
+        l2[(b >>> 8) & 0xff]! ^
+        l1[(b >>> 16) & 0xff]! ^
+        l0[b >>> 24]!;
+      high =
+        h7[a & 0xff]! ^
+        h6[(a >>> 8) & 0xff]! ^
+        h5[(a >>> 16) & 0xff]! ^
+        h4[a >>> 24]! ^
+        h3[b & 0xff]! ^
+        h2[(b >>> 8) & 0xff]! ^
+        h1[(b >>> 16) & 0xff]! ^
+        h0[b >>> 24]!;
     }
     for (; index < bytes.length; index++) {
       const entry = (low ^ bytes[index]!) & 0xff;
@@ -165,10 +181,7 @@ export class Xxh32 {
   }
 
   digest(): number {
-    let hash =
-      this.#total >= 16
-        ? (rotl(this.#v1, 1) + rotl(this.#v2, 7) + rotl(this.#v3, 12) + rotl(this.#v4, 18)) | 0
-        : (this.#v3 + PRIME32_5) | 0;
+    let hash = this.#total >= 16 ? (rotl(this.#v1, 1) + rotl(this.#v2, 7) + rotl(this.#v3, 12) + rotl(this.#v4, 18)) | 0 : (this.#v3 + PRIME32_5) | 0;
     hash = (hash + this.#total) | 0;
     const tail = this.#pending;
     let index = 0;

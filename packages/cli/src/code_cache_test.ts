@@ -113,7 +113,12 @@ describe("encodeCodeCache / decodeCodeCache", () => {
     flipped[flipped.length - 500]! ^= 1;
     expect(decodeCodeCache(flipped, KEY, checksum)).toBeUndefined();
     const header = Buffer.from(encoded).toString("latin1");
-    for (const bad of [header.replace(CODE_CACHE_MAGIC, "corestack-code-cachf"), header.replace(`${CODE_CACHE_MAGIC} 1 `, `${CODE_CACHE_MAGIC} 2 `), header.replace(/ 3\n/, " x\n"), header.replace(/ 3\n/, " -1\n")]) {
+    for (const bad of [
+      header.replace(CODE_CACHE_MAGIC, "corestack-code-cachf"),
+      header.replace(`${CODE_CACHE_MAGIC} 1 `, `${CODE_CACHE_MAGIC} 2 `),
+      header.replace(/ 3\n/, " x\n"),
+      header.replace(/ 3\n/, " -1\n"),
+    ]) {
       expect(decodeCodeCache(Buffer.from(bad, "latin1"), KEY, checksum), bad.slice(0, 120)).toBeUndefined();
     }
     expect(decodeCodeCache(new Uint8Array(4096).fill(0x41), KEY, checksum)).toBeUndefined();

@@ -95,7 +95,7 @@ describe.skipIf(!hasXz)("decodeXz() against the xz program", () => {
   });
 
   test("incompressible data (stored chunks) and an empty file", () => {
-    const random = new Uint8Array(200_000).map((_, index) => (index * 2654435761) >>> 24 ^ (index & 0xff));
+    const random = new Uint8Array(200_000).map((_, index) => ((index * 2654435761) >>> 24) ^ (index & 0xff));
     for (const bytes of [random, new Uint8Array(0)]) expectSame(decoded(decodeXz, compress("xz", ["-c"], bytes)!), bytes);
   });
 

@@ -367,7 +367,13 @@ function decodingError(error: unknown, path: string, compression: Compression, c
     return error;
   }
   if (truncated) {
-    return new CliError(`${path} is a truncated ${compression} file: ${reason}; ${written} bytes were decompressed before it ended`, { exitCode: EXIT.input, cause: error });
+    return new CliError(`${path} is a truncated ${compression} file: ${reason}; ${written} bytes were decompressed before it ended`, {
+      exitCode: EXIT.input,
+      cause: error,
+    });
   }
-  return new CliError(`${path} is a corrupt ${compression} file: ${reason}; ${written} bytes were decompressed before that`, { exitCode: EXIT.input, cause: error });
+  return new CliError(`${path} is a corrupt ${compression} file: ${reason}; ${written} bytes were decompressed before that`, {
+    exitCode: EXIT.input,
+    cause: error,
+  });
 }

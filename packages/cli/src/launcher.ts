@@ -14,7 +14,17 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Script } from "node:vm";
-import { CODE_CACHE_MODE, type CodeCache, type CodeCacheKey, codeCacheDirectory, codeCacheFile, checksumFunction, encodeCodeCache, readCodeCache, writeCodeCache } from "./code_cache.js";
+import {
+  CODE_CACHE_MODE,
+  type CodeCache,
+  type CodeCacheKey,
+  codeCacheDirectory,
+  codeCacheFile,
+  checksumFunction,
+  encodeCodeCache,
+  readCodeCache,
+  writeCodeCache,
+} from "./code_cache.js";
 
 /** The bundle's file name, beside this launcher. */
 export const BUNDLE_FILE = "corestack_bundle.js";

@@ -82,7 +82,10 @@ function decodeFrame(input: CompressedInput, sink: (chunk: Uint8Array) => void, 
   const flg = input.byte("an LZ4 frame descriptor");
   const bd = input.byte("an LZ4 frame descriptor");
   if (flg >>> 6 !== 1 || (flg & 2) !== 0) {
-    throw new CompressedDataError(`LZ4 frame descriptor at offset 0x${descriptorStart.toString(16)} is invalid: version or reserved bits of FLG 0x${flg.toString(16)}`, descriptorStart);
+    throw new CompressedDataError(
+      `LZ4 frame descriptor at offset 0x${descriptorStart.toString(16)} is invalid: version or reserved bits of FLG 0x${flg.toString(16)}`,
+      descriptorStart,
+    );
   }
   const independent = (flg & 0x20) !== 0;
   const blockChecksums = (flg & 0x10) !== 0;
@@ -145,10 +148,14 @@ function decodeFrame(input: CompressedInput, sink: (chunk: Uint8Array) => void, 
   if (content !== undefined) {
     const at = input.position;
     const expected = input.uint32("an LZ4 content checksum");
-    if (content.digest() !== expected) throw new CompressedDataError(`LZ4 frame at offset 0x${descriptorStart.toString(16)} fails its content checksum (at 0x${at.toString(16)})`, at);
+    if (content.digest() !== expected)
+      throw new CompressedDataError(`LZ4 frame at offset 0x${descriptorStart.toString(16)} fails its content checksum (at 0x${at.toString(16)})`, at);
   }
   if (contentSize !== undefined && contentSize !== total) {
-    throw new CompressedDataError(`LZ4 frame at offset 0x${descriptorStart.toString(16)} holds ${total} bytes, its header says ${contentSize}`, descriptorStart);
+    throw new CompressedDataError(
+      `LZ4 frame at offset 0x${descriptorStart.toString(16)} holds ${total} bytes, its header says ${contentSize}`,
+      descriptorStart,
+    );
   }
 }
 

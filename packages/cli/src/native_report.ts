@@ -26,8 +26,27 @@ export interface NativeOptions {
 const TAKING_GIL = new Set(["take_gil"]);
 const DROPPING_GIL = new Set(["drop_gil"]);
 /** 2.7 has no take_gil: the GIL is a plain lock that these functions take and release directly. */
-const GIL_USERS_27 = new Set(["PyEval_EvalFrameEx", "PyEval_RestoreThread", "PyEval_AcquireThread", "PyEval_AcquireLock", "PyEval_SaveThread", "PyEval_ReleaseThread", "PyEval_ReleaseLock"]);
-const COLLECTING = new Set(["gc_collect_main", "gc_collect_impl", "gc_collect_with_callback", "gc_collect_full", "gc_collect_young", "gc_collect_increment", "gc_collect_region", "_PyGC_Collect", "collect_with_callback", "collect_generations"]);
+const GIL_USERS_27 = new Set([
+  "PyEval_EvalFrameEx",
+  "PyEval_RestoreThread",
+  "PyEval_AcquireThread",
+  "PyEval_AcquireLock",
+  "PyEval_SaveThread",
+  "PyEval_ReleaseThread",
+  "PyEval_ReleaseLock",
+]);
+const COLLECTING = new Set([
+  "gc_collect_main",
+  "gc_collect_impl",
+  "gc_collect_with_callback",
+  "gc_collect_full",
+  "gc_collect_young",
+  "gc_collect_increment",
+  "gc_collect_region",
+  "_PyGC_Collect",
+  "collect_with_callback",
+  "collect_generations",
+]);
 
 /** The native function that runs Python frames: one call per frame ≤ 3.10, one per entry frame's group from 3.11. */
 function evalLoopFunction(version: DetectedVersion): string {

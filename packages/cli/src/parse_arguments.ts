@@ -69,8 +69,13 @@ export function parseArguments(argv: readonly string[]): Command {
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const [command, ...rest] = positionals;
-  if (command === undefined) throw new CliError("Missing command: expected 'corestack core CORE_FILE [EXECUTABLE]'", { exitCode: EXIT.usage, hint: "Run 'corestack --help' for usage." });
-  if (command !== "core") throw new CliError(`Unknown command '${command}': the command is 'core'`, { exitCode: EXIT.usage, hint: "Run 'corestack --help' for usage." });
+  if (command === undefined)
+    throw new CliError("Missing command: expected 'corestack core CORE_FILE [EXECUTABLE]'", {
+      exitCode: EXIT.usage,
+      hint: "Run 'corestack --help' for usage.",
+    });
+  if (command !== "core")
+    throw new CliError(`Unknown command '${command}': the command is 'core'`, { exitCode: EXIT.usage, hint: "Run 'corestack --help' for usage." });
   if (rest.length === 0) throw new CliError("Missing CORE_FILE: 'corestack core CORE_FILE [EXECUTABLE]'", { exitCode: EXIT.usage });
   if (rest.length > 2) throw new CliError(`Too many arguments: ${rest.slice(2).join(" ")}`, { exitCode: EXIT.usage });
   return {

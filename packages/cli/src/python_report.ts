@@ -98,7 +98,10 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
   const pythonModules = target.modules().filter(isPythonModule);
   const missingFiles = (cause?: unknown) => {
     const missing = pythonModules.filter((m) => m.elf === undefined);
-    const named = missing.slice(0, MAX_NAMED_FILES).map((m) => m.error?.message ?? m.path).join("; ");
+    const named = missing
+      .slice(0, MAX_NAMED_FILES)
+      .map((m) => m.error?.message ?? m.path)
+      .join("; ");
     const more = missing.length > MAX_NAMED_FILES ? `; and ${missing.length - MAX_NAMED_FILES} more` : "";
     return new CliError(`Cannot read the Python interpreter's files. ${named}${more}`, {
       exitCode: EXIT.input,
@@ -123,7 +126,8 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
     if (PythonError.isInstance(error)) {
       // Some of its files are missing (libpython, when only the executable was found): that is why.
       if (pythonModules.some((m) => m.elf === undefined)) throw missingFiles(error);
-      const what = error.code === "not-python" ? "is not a Python process" : error.code === "unsupported-version" ? "uses an unsupported Python" : "cannot be analysed";
+      const what =
+        error.code === "not-python" ? "is not a Python process" : error.code === "unsupported-version" ? "uses an unsupported Python" : "cannot be analysed";
       throw new CliError(`The core ${what}: ${error.message}`, { exitCode: EXIT.input, cause: error });
     }
     throw error;

@@ -104,9 +104,7 @@ export function run(argv: readonly string[], io: RunIo, native?: NativeSupport):
       verbose: command.verbose,
       sourceLines: !command.json,
       locals: command.locals,
-      ...(command.native !== undefined
-        ? { native: { mode: command.native, unwind: nativeSupport(native).unwind, wasm: native?.wasm } }
-        : {}),
+      ...(command.native !== undefined ? { native: { mode: command.native, unwind: nativeSupport(native).unwind, wasm: native?.wasm } } : {}),
       note,
     });
     for (const line of pending) io.stderr(line);

@@ -108,7 +108,8 @@ function decodeBlock(
   const header = new CompressedInput(input.source);
   header.position = start + 1;
   const flags = header.byte("an xz block header");
-  if ((flags & 0x3c) !== 0) throw new CompressedDataError(`xz block header at offset 0x${start.toString(16)} has reserved flags 0x${flags.toString(16)}`, start);
+  if ((flags & 0x3c) !== 0)
+    throw new CompressedDataError(`xz block header at offset 0x${start.toString(16)} has reserved flags 0x${flags.toString(16)}`, start);
   const compressedSize = flags & 0x40 ? vli(header, "a block's compressed size") : undefined;
   const uncompressedSize = flags & 0x80 ? vli(header, "a block's uncompressed size") : undefined;
   const filters = (flags & 3) + 1;
@@ -153,7 +154,10 @@ function decodeBlock(
     throw new CompressedDataError(`xz block at offset 0x${start.toString(16)} is ${compressed} bytes, its header says ${compressedSize}`, start);
   }
   if (uncompressedSize !== undefined && decoder.produced !== uncompressedSize) {
-    throw new CompressedDataError(`xz block at offset 0x${start.toString(16)} decompressed to ${decoder.produced} bytes, its header says ${uncompressedSize}`, start);
+    throw new CompressedDataError(
+      `xz block at offset 0x${start.toString(16)} decompressed to ${decoder.produced} bytes, its header says ${uncompressedSize}`,
+      start,
+    );
   }
   const padding = (4 - (compressed % 4)) % 4;
   if (input.take(padding, "an xz block's padding").some((byte) => byte !== 0)) {
@@ -162,7 +166,10 @@ function decodeBlock(
   const checkAt = input.position;
   const stored = input.take(checkSize(checkType), "an xz block's check");
   if (check !== undefined && !check.matches(stored)) {
-    throw new CompressedDataError(`xz block at offset 0x${start.toString(16)} fails its check (stored at 0x${checkAt.toString(16)}): the data is corrupt`, checkAt);
+    throw new CompressedDataError(
+      `xz block at offset 0x${start.toString(16)} fails its check (stored at 0x${checkAt.toString(16)}): the data is corrupt`,
+      checkAt,
+    );
   }
   return { unpadded: headerSize + compressed + checkSize(checkType), uncompressed: decoder.produced };
 }
@@ -170,7 +177,8 @@ function decodeBlock(
 /** The index, its indicator byte read already at `start`, compared with the blocks decoded. */
 function checkIndex(input: CompressedInput, start: number, blocks: readonly BlockRecord[]): void {
   const count = vli(input, "the xz index's record count");
-  if (count !== blocks.length) throw new CompressedDataError(`the xz index at offset 0x${start.toString(16)} lists ${count} blocks, the stream has ${blocks.length}`, start);
+  if (count !== blocks.length)
+    throw new CompressedDataError(`the xz index at offset 0x${start.toString(16)} lists ${count} blocks, the stream has ${blocks.length}`, start);
   for (const block of blocks) {
     const unpadded = vli(input, "an xz index record");
     const uncompressed = vli(input, "an xz index record");
@@ -219,7 +227,8 @@ export function decodeXz(source: ByteSource, sink: (chunk: Uint8Array) => void, 
     }
     const flagsAt = input.position;
     const flags = input.take(2, "an xz stream header");
-    if (flags[0] !== 0 || (flags[1]! & 0xf0) !== 0) throw new CompressedDataError(`xz stream header at offset 0x${start.toString(16)} has unsupported flags`, start);
+    if (flags[0] !== 0 || (flags[1]! & 0xf0) !== 0)
+      throw new CompressedDataError(`xz stream header at offset 0x${start.toString(16)} has unsupported flags`, start);
     const checkType = flags[1]! & 0x0f;
     expectCrc32(input, flagsAt, "an xz stream header");
     const blocks: BlockRecord[] = [];

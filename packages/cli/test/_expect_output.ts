@@ -20,10 +20,7 @@ export interface TimedRun {
  * @param options extra environment, and the time limit (default 20 s).
  * @returns exit code, signal, output and duration.
  */
-export function corestackTimed(
-  args: readonly string[],
-  options: { readonly env?: Record<string, string>; readonly timeoutMs?: number } = {},
-): TimedRun {
+export function corestackTimed(args: readonly string[], options: { readonly env?: Record<string, string>; readonly timeoutMs?: number } = {}): TimedRun {
   const started = performance.now();
   const result = spawnSync(NODE, [ENTRY, ...args], {
     encoding: "utf8",

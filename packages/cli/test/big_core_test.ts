@@ -28,7 +28,9 @@ function preadsOf(file: string, args: readonly string[], env: Record<string, str
       maxBuffer: 256 << 20,
       timeout: 300_000,
     });
-    const preads = readFileSync(log, "utf8").split("\n").filter((line) => line.includes(`pread64(`) && line.includes(`<${file}>`)).length;
+    const preads = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((line) => line.includes(`pread64(`) && line.includes(`<${file}>`)).length;
     return { status: run.status, preads, stderr: run.stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -28,7 +28,12 @@ interface Run {
 }
 
 /** Runs `NODE [nodeOptions] launcher args` with the cache in `cacheHome` (undefined: XDG_CACHE_HOME and HOME unset). */
-function launch(launcher: string, args: readonly string[], cacheHome: string | undefined, options: { env?: Record<string, string>; nodeOptions?: string[] } = {}): Run {
+function launch(
+  launcher: string,
+  args: readonly string[],
+  cacheHome: string | undefined,
+  options: { env?: Record<string, string>; nodeOptions?: string[] } = {},
+): Run {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", CORESTACK_CODE_CACHE: undefined, ...options.env };
   if (cacheHome === undefined) {
     delete env.XDG_CACHE_HOME;
@@ -145,13 +150,19 @@ describe.skipIf(!python312)(`dist/corestack.cjs and its code cache (Node ${nodeV
       { name: "truncated to half", damage: (bytes) => bytes.subarray(0, bytes.length >> 1) },
       { name: "truncated inside the header", damage: (bytes) => bytes.subarray(0, 30) },
       { name: "empty", damage: () => Buffer.alloc(0) },
-      { name: "one bit of V8's data flipped", damage: (bytes) => {
-        bytes[bytes.length - 1000]! ^= 0x04;
-        return bytes;
-      } },
+      {
+        name: "one bit of V8's data flipped",
+        damage: (bytes) => {
+          bytes[bytes.length - 1000]! ^= 0x04;
+          return bytes;
+        },
+      },
       { name: "made by another Node version", damage: (bytes) => Buffer.from(bytes.toString("latin1").replace(` ${nodeVersion} `, " v19.0.0 "), "latin1") },
       { name: "made by another V8", damage: (bytes) => Buffer.from(bytes.toString("latin1").replace(` ${v8Version} `, " 1.2.3 "), "latin1") },
-      { name: "made for another bundle (another checksum)", damage: (bytes) => Buffer.from(bytes.toString("latin1").replace(/^((?:\S+ ){6})[0-9a-f]{16}/, "$10000000000000000"), "latin1") },
+      {
+        name: "made for another bundle (another checksum)",
+        damage: (bytes) => Buffer.from(bytes.toString("latin1").replace(/^((?:\S+ ){6})[0-9a-f]{16}/, "$10000000000000000"), "latin1"),
+      },
       { name: "not a cache file at all", damage: () => Buffer.from("#!/bin/sh\nrm -rf /\n") },
     ];
     for (const { name, damage } of damages) {
@@ -209,7 +220,10 @@ describe.skipIf(!python312)(`dist/corestack.cjs and its code cache (Node ${nodeV
     // A regular file where the cache directory would be: no mkdir succeeds there, even as root.
     const blocked = join(scratch, "blocked");
     writeFileSync(blocked, "a file, not a directory");
-    for (const args of [["core", core], ["core", "--json", core]]) {
+    for (const args of [
+      ["core", core],
+      ["core", "--json", core],
+    ]) {
       const result = launch(BUNDLED_CLI, args, blocked);
       expect(result.status, result.stderr).toBe(0);
       expect(result.stderr).toBe("");

@@ -1,5 +1,19 @@
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, copyFileSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  ftruncateSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -100,7 +114,9 @@ describe.skipIf(python === undefined)("corestack core on compressed cores", () =
         const run = corestack(["core", file], env);
         expect(run.status, run.stderr).toBe(3);
         expect(run.stdout).toBe("");
-        expect(expectOneErrorLine(run.stderr)).toMatch(new RegExp(`^${file.replaceAll(".", "\\.")} is a truncated ${compression} file: .*bytes were decompressed before it ended$`));
+        expect(expectOneErrorLine(run.stderr)).toMatch(
+          new RegExp(`^${file.replaceAll(".", "\\.")} is a truncated ${compression} file: .*bytes were decompressed before it ended$`),
+        );
       }
       nothingLeft();
     });
@@ -269,7 +285,9 @@ describe.skipIf(!installed("zstd"))("decompressing a large core", () => {
       });
       let stderr = "";
       child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.on("close", (code, signal) => resolve({ code, signal })),
+      );
       // Wait until it writes its temporary file, then look at it and interrupt.
       let open: string[] = [];
       const deadline = Date.now() + 30_000;

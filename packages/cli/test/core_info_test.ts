@@ -79,7 +79,9 @@ describe.skipIf(!python312)("the core information block says what the core says 
     const verbose = corestack(["core", made.core, "--verbose"]);
     expect(verbose.status).toBe(0);
     expect(verbose.stdout).toBe(text);
-    expect(verbose.stderr).toMatch(new RegExp(`^Python ${made.truth.python_version.replaceAll(".", "\\.")} \\(version from .+, layout from (table|debug offsets)\\)$`, "m"));
+    expect(verbose.stderr).toMatch(
+      new RegExp(`^Python ${made.truth.python_version.replaceAll(".", "\\.")} \\(version from .+, layout from (table|debug offsets)\\)$`, "m"),
+    );
     expect(verbose.stderr).toMatch(/^using \/\S*libpython3\.12\S* for \/\S*libpython3\.12/m);
     expectNoStackTrace(verbose.stderr);
   });
@@ -128,7 +130,9 @@ describe.skipIf(!python312)("the core information block says what the core says 
       const other = findInterpreters().find((i) => i.minor !== 12 && i.major === 3)?.executable ?? "/bin/ls";
       const run = corestack(["core", made.core, other, "--json"]);
       expect(run.status, run.stderr).toBe(0);
-      expect(run.stderr).toMatch(new RegExp(`^warning: ${other.replaceAll(".", "\\.")} is not the executable the process ran \\(.+\\); using .+ instead$`, "m"));
+      expect(run.stderr).toMatch(
+        new RegExp(`^warning: ${other.replaceAll(".", "\\.")} is not the executable the process ran \\(.+\\); using .+ instead$`, "m"),
+      );
       expectNoStackTrace(run.stderr);
       expectMatchesTruth(made, JSON.parse(run.stdout) as JsonReport);
     });

@@ -38,10 +38,31 @@ describe("corestack core on crafted cores", () => {
     const tableSize = 1 << 16;
     const w = new ByteWriter(true, true);
     w.bytes(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
-    w.u16(4).u16(62).u32(1).u64(0).u64(0).u64(64 + tableSize).u32(0);
-    w.u16(64).u16(56).u16(0).u16(64).u16(count + 1).u16(count);
+    w.u16(4)
+      .u16(62)
+      .u32(1)
+      .u64(0)
+      .u64(0)
+      .u64(64 + tableSize)
+      .u32(0);
+    w.u16(64)
+      .u16(56)
+      .u16(0)
+      .u16(64)
+      .u16(count + 1)
+      .u16(count);
     w.bytes(new Uint8Array(tableSize).fill(0x41));
-    for (let i = 0; i < count; i++) w.u32(i % 7).u32(1).u64(0).u64(0).u64(0).u64(0).u32(0).u32(0).u64(1).u64(0);
+    for (let i = 0; i < count; i++)
+      w.u32(i % 7)
+        .u32(1)
+        .u64(0)
+        .u64(0)
+        .u64(0)
+        .u64(0)
+        .u32(0)
+        .u32(0)
+        .u64(1)
+        .u64(0);
     w.u32(0).u32(3).u64(0).u64(0).u64(64).u64(tableSize).u32(0).u32(0).u64(1).u64(0);
     const { status, error } = run("sections.core", w.finish());
     expect(status).toBe(3);
@@ -69,7 +90,12 @@ describe("corestack core on crafted cores", () => {
       end: START + BigInt(i + 1) * 0x1000n,
       path: `/nonexistent/${i}/python3.12`,
     }));
-    const bytes = buildCore({ notes: [{ name: "CORE", type: NT_PRSTATUS, desc: prStatus(1) }, { name: "CORE", type: NT_FILE, desc: fileNote(mappings) }] });
+    const bytes = buildCore({
+      notes: [
+        { name: "CORE", type: NT_PRSTATUS, desc: prStatus(1) },
+        { name: "CORE", type: NT_FILE, desc: fileNote(mappings) },
+      ],
+    });
     const { status, error } = run("many-pythons.core", bytes);
     expect(status).toBe(3);
     expect(error).toMatch(/; and 29992 more$/);

@@ -9,9 +9,7 @@ import { type JsonReport, expectMatchesTruth } from "./_truth_compare.js";
 // documented base of cpython-layouts, never a generated table), as it does for a Python newer than
 // its tables: the whole matrix must still equal the truth. Thread names need dict internals the
 // debug offsets do not describe: in this mode they are null, and only here is the name check skipped.
-const interpreters: Interpreter[] = coreAvailability().ok
-  ? findInterpreters().filter((i) => i.major > 3 || (i.major === 3 && i.minor >= 13))
-  : [];
+const interpreters: Interpreter[] = coreAvailability().ok ? findInterpreters().filter((i) => i.major > 3 || (i.major === 3 && i.minor >= 13)) : [];
 
 describe.skipIf(interpreters.length === 0)("CORESTACK_LAYOUT_SOURCE=debug-offsets: the 3.13+ matrix from _Py_DebugOffsets alone", () => {
   if (interpreters.length === 0) console.warn("skipping the debug-offsets matrix: no CPython 3.13+ (or no core files) on this machine");
@@ -29,12 +27,17 @@ describe.skipIf(interpreters.length === 0)("CORESTACK_LAYOUT_SOURCE=debug-offset
           const c = await makeCore(interpreter, scenario);
           const run = corestack(["core", c.core, "--json", "--verbose"], { CORESTACK_LAYOUT_SOURCE: "debug-offsets" });
           expect(run.status, run.stderr).toBe(0);
-          expect(run.stderr).toMatch(new RegExp(`^Python ${c.truth.python_version.replaceAll(".", "\\.")} \\(version from .+, layout from debug offsets\\)$`, "m"));
+          expect(run.stderr).toMatch(
+            new RegExp(`^Python ${c.truth.python_version.replaceAll(".", "\\.")} \\(version from .+, layout from debug offsets\\)$`, "m"),
+          );
           expect(run.stderr).not.toMatch(/^warning:/m);
           expectNoStackTrace(run.stderr);
           const json = JSON.parse(run.stdout) as JsonReport;
           expectMatchesTruth(c, json, { names: false });
-          expect(json.threads.map((t) => t.name ?? null), "no thread names from _Py_DebugOffsets alone").toEqual(json.threads.map(() => null));
+          expect(
+            json.threads.map((t) => t.name ?? null),
+            "no thread names from _Py_DebugOffsets alone",
+          ).toEqual(json.threads.map(() => null));
         });
       }
     });
@@ -59,7 +62,9 @@ describe.skipIf(newest.length === 0)("newer than corestack: 3.14 and 3.15 with t
         const version = c.truth.python_version.replaceAll(".", "\\.");
         expect(warnings).toHaveLength(1);
         expect(warnings[0]).toMatch(
-          new RegExp(`^warning: Python ${version} is newer than corestack's layout tables: its layout was read from the interpreter's own _Py_DebugOffsets \\(thread names unavailable\\)$`),
+          new RegExp(
+            `^warning: Python ${version} is newer than corestack's layout tables: its layout was read from the interpreter's own _Py_DebugOffsets \\(thread names unavailable\\)$`,
+          ),
         );
         expectNoStackTrace(run.stderr);
         const json = JSON.parse(run.stdout) as JsonReport;

@@ -53,7 +53,10 @@ function sourceFiles(dir: string): string[] {
 
 /** Normal form: placeholders as "…", white space collapsed. */
 export function normalise(text: string): string {
-  return text.replace(/\s+/g, " ").replace(/…(\s*…)+/g, "…").trim();
+  return text
+    .replace(/\s+/g, " ")
+    .replace(/…(\s*…)+/g, "…")
+    .trim();
 }
 
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "", "0": "" };
@@ -231,9 +234,7 @@ describe("docs/errors.md", () => {
 
   it("names every CliError whose message is not a literal (what it passes through is documented)", () => {
     const passed = messages.filter((m) => m.call === "new CliError(" && m.message === undefined);
-    const missing = passed
-      .map((m) => `${m.file.split("/").pop()}: ${m.expression}`)
-      .filter((key) => !spans.has(normalise(key)));
+    const missing = passed.map((m) => `${m.file.split("/").pop()}: ${m.expression}`).filter((key) => !spans.has(normalise(key)));
     expect(missing, "document each as `FILE: EXPRESSION` in docs/errors.md").toEqual([]);
   });
 

@@ -77,7 +77,9 @@ function runPaused(
 /** `… changed while it was read (it is now shorter): it had SIZE bytes when opened, 4096 now; reading offset 0x… failed` */
 function changedLine(path: string, size: number): RegExp {
   const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`^${escaped} changed while it was read \\(it is now shorter\\): it had ${size} bytes when opened, 4096 now; reading offset 0x[0-9a-f]+ failed$`);
+  return new RegExp(
+    `^${escaped} changed while it was read \\(it is now shorter\\): it had ${size} bytes when opened, 4096 now; reading offset 0x[0-9a-f]+ failed$`,
+  );
 }
 
 describe.skipIf(!python312)("a core truncated while corestack reads it (3.12)", () => {
@@ -140,15 +142,17 @@ describe.skipIf(!existsSync(SYSFS))("a sysfs file (its size says 4096, it holds 
       expect(expectOneErrorLine(run.stderr)).toBe(`Not a regular file: ${SYSFS} (a file of sysfs, whose size is not its length)`);
     });
 
-    it.skipIf(!python312)(`${backend.name}: as EXECUTABLE (of a real core), exit 3, one line saying what it is`, async () => {
-      const made = await makeCore(python312!, "threads");
-      const run = corestack(["core", made.core, SYSFS], backend.env);
-      expect(run.status, run.stderr).toBe(3);
-      expect(run.stdout).toBe("");
-      expect(expectOneErrorLine(run.stderr)).toBe(
-        `Not a regular file: ${SYSFS} (the EXECUTABLE argument) (a file of sysfs, whose size is not its length)`,
-      );
-    }, 300_000);
+    it.skipIf(!python312)(
+      `${backend.name}: as EXECUTABLE (of a real core), exit 3, one line saying what it is`,
+      async () => {
+        const made = await makeCore(python312!, "threads");
+        const run = corestack(["core", made.core, SYSFS], backend.env);
+        expect(run.status, run.stderr).toBe(3);
+        expect(run.stdout).toBe("");
+        expect(expectOneErrorLine(run.stderr)).toBe(`Not a regular file: ${SYSFS} (the EXECUTABLE argument) (a file of sysfs, whose size is not its length)`);
+      },
+      300_000,
+    );
   }
 
   describe.skipIf(!usable)("reached as libpython through a symlink under --lib-search-root", () => {

@@ -41,7 +41,11 @@ describe.skipIf(!python312 || !availability.ok)("the frame limit of all threads 
 
   it(`11 threads of 95 000 frames: about ${MAX_TOTAL_FRAMES} frames printed, the thread at the limit marked, the rest named in a warning, exit 1`, () => {
     writeFileSync(join(directory, "deep.py"), PROGRAM);
-    const made = spawnSync("bash", ["-c", `ulimit -c unlimited && exec "$0" deep.py`, python312!.executable], { cwd: directory, encoding: "utf8", timeout: 120_000 });
+    const made = spawnSync("bash", ["-c", `ulimit -c unlimited && exec "$0" deep.py`, python312!.executable], {
+      cwd: directory,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     expect(made.signal ?? made.status, made.stderr).toBe("SIGABRT");
     const run = spawnSync(process.execPath, [CLI, "core", join(directory, "core"), "--json"], {
       encoding: "utf8",

@@ -88,7 +88,10 @@ describe.skipIf(!availability.ok || interpreters.length === 0)("fuzz: fixed-seed
   it("100 mutants of seven real cores (2.7 to 3.15): 0 crashes, 0 hangs", { timeout: 600_000 }, async () => {
     const batch = await runBatch({ seed: 20261126, runs: 100, workers: 2, cli: CLI, save: false, timeoutMs: 20_000 });
     const bad = batch.results.filter((r) => r.class === "crash" || r.class === "hang");
-    const report = bad.map((r) => `input ${r.index} (${r.case}, ${r.mode}): ${r.class}: ${r.reason}\n  mutations ${JSON.stringify(r.mutations)}\n  ${r.stderr.split("\n").slice(0, 6).join("\n  ")}`);
+    const report = bad.map(
+      (r) =>
+        `input ${r.index} (${r.case}, ${r.mode}): ${r.class}: ${r.reason}\n  mutations ${JSON.stringify(r.mutations)}\n  ${r.stderr.split("\n").slice(0, 6).join("\n  ")}`,
+    );
     expect(bad, `${formatSummary(batch.summary)}\n\n${report.join("\n")}`).toEqual([]);
     expect(batch.runs).toBe(100);
     // The batch exercises both outcomes: most mutants analyse, some are refused.
@@ -100,7 +103,11 @@ describe.skipIf(!availability.ok || interpreters.length === 0)("fuzz: fixed-seed
 // ---------------------------------------------------------------------------------------------
 // 2. Every reproducer the fuzzer saved is a regression test.
 
-const findings = existsSync(FINDINGS_DIR) ? readdirSync(FINDINGS_DIR).filter((name) => name.endsWith(".json")).sort() : [];
+const findings = existsSync(FINDINGS_DIR)
+  ? readdirSync(FINDINGS_DIR)
+      .filter((name) => name.endsWith(".json"))
+      .sort()
+  : [];
 
 describe.skipIf(!availability.ok || findings.length === 0)("fuzz: saved reproducers replay cleanly", () => {
   for (const name of findings) {
@@ -172,7 +179,10 @@ function anatomy(c: CoreCase): Anatomy {
         }
       }
     }
-    expect(placed.map((p) => p.code), `frames of thread ${thread.tid}`).toEqual(codes);
+    expect(
+      placed.map((p) => p.code),
+      `frames of thread ${thread.tid}`,
+    ).toEqual(codes);
     return placed.reverse();
   });
   const offset = (address: bigint, length: number) => {
@@ -424,8 +434,9 @@ describe.skipIf(!availability.ok || !py312)("never hang: files named by the core
     expect(hit, `none of ${paths.join(", ")} in the core's NT_FILE note`).toBeDefined();
     const { original, at } = hit!;
     const fifoDir = mkdtempSync(join(scratch, "f"));
-    const fifo = (`${fifoDir}/${"p".repeat(original.length)}`).slice(0, original.length - 1);
-    if (!fifo.startsWith(`${fifoDir}/`) || fifo.length <= fifoDir.length + 1) return context.skip("the temporary directory's name is longer than the mapped path");
+    const fifo = `${fifoDir}/${"p".repeat(original.length)}`.slice(0, original.length - 1);
+    if (!fifo.startsWith(`${fifoDir}/`) || fifo.length <= fifoDir.length + 1)
+      return context.skip("the temporary directory's name is longer than the mapped path");
     if (spawnSync("mkfifo", [fifo]).status !== 0) return context.skip("mkfifo failed");
     const path = patched(c.core, "fifo_mapping.core", [{ offset: at, bytes: new TextEncoder().encode(fifo) }]);
     const result = run(["core", path, "--json"], 20_000);
@@ -447,12 +458,26 @@ describe.skipIf(!availability.ok || !strace || !py312)("nothing is executed or w
       const log = join(scratch, `strace-${mode}.log`);
       const result = spawnSync(
         "strace",
-        ["-f", "-qq", "-e", "trace=execve,execveat,openat,open,creat,openat2", "-o", log, process.execPath, CLI, "core", c.core, ...(mode === "json" ? ["--json"] : [])],
+        [
+          "-f",
+          "-qq",
+          "-e",
+          "trace=execve,execveat,openat,open,creat,openat2",
+          "-o",
+          log,
+          process.execPath,
+          CLI,
+          "core",
+          c.core,
+          ...(mode === "json" ? ["--json"] : []),
+        ],
         { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 256 << 20, timeout: 60_000 },
       );
       if (result.status !== 0 && /ptrace|Operation not permitted/.test(result.stderr)) return; // strace cannot trace here
       expect(result.status, result.stderr).toBe(0);
-      const lines = readFileSync(log, "utf8").split("\n").filter((l) => l.trim() !== "");
+      const lines = readFileSync(log, "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "");
       const execs = lines.filter((l) => /\bexecve(at)?\(/.test(l));
       expect(execs, "only the initial execve").toHaveLength(1);
       expect(execs[0]).toContain(process.execPath);

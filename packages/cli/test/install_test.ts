@@ -22,7 +22,11 @@ const PATH = [dirname(process.execPath), process.env.PATH ?? ""].join(delimiter)
 let bin = "";
 let cacheHome: string | undefined;
 
-function run(command: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}): SpawnSyncReturns<string> {
+function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string>; timeout?: number } = {},
+): SpawnSyncReturns<string> {
   // Only the installed command: node-gyp (npm install) keeps Node's headers under XDG_CACHE_HOME too.
   const cache = command === bin && cacheHome !== undefined ? { XDG_CACHE_HOME: cacheHome } : {};
   return spawnSync(command, args, {

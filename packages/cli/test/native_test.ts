@@ -87,7 +87,10 @@ describe.skipIf(!availability.ok || interpreters.length === 0)("--native, --nati
       if (innermost.function !== "??") expect(innermost.function).toMatch(LIBC_INNERMOST);
       // The innermost named libc frame is one of abort's.
       const named = main.frames.filter((frame) => frame.kind === "native" && frame.function !== "??" && /\/libc[.-]/.test(frame.module ?? ""));
-      expect(named.some((frame) => LIBC_INNERMOST.test(frame.function)), JSON.stringify(named.slice(-4))).toBe(true);
+      expect(
+        named.some((frame) => LIBC_INNERMOST.test(frame.function)),
+        JSON.stringify(named.slice(-4)),
+      ).toBe(true);
     });
 
     it(`${interpreter.id}: --native-last shows no native frame before the last Python frame`, async () => {
@@ -137,16 +140,22 @@ describe.skipIf(!availability.ok || interpreters.length === 0)("--native, --nati
 
   const gdbMissing = gdbUnavailable();
   const reference = interpreters.find((interpreter) => interpreter.source === "pyenv" && interpreter.major === 3 && interpreter.minor === 12);
-  it.skipIf(gdbMissing !== undefined || reference === undefined)("3.12: native function names are gdb's, with the evaluation-loop frames replaced", async () => {
-    const c = await makeCore(reference!, "threads");
-    const threads = threadsOf(["core", c.core, reference!.executable, "--json", "--native"]);
-    const gdb = gdbBacktraces(reference!.executable, c.core).threads;
-    for (const thread of threads) {
-      const theirs = gdb.get(thread.tid);
-      expect(theirs, `thread ${thread.tid} in gdb's output`).toBeDefined();
-      const ours = thread.frames.filter((frame) => frame.kind === "native").map((frame) => frame.function).reverse();
-      const expected = theirs!.filter((frame) => frame.name !== "_PyEval_EvalFrameDefault").map((frame) => frame.name ?? "??");
-      expect(ours, `thread ${thread.tid}`).toEqual(expected);
-    }
-  });
+  it.skipIf(gdbMissing !== undefined || reference === undefined)(
+    "3.12: native function names are gdb's, with the evaluation-loop frames replaced",
+    async () => {
+      const c = await makeCore(reference!, "threads");
+      const threads = threadsOf(["core", c.core, reference!.executable, "--json", "--native"]);
+      const gdb = gdbBacktraces(reference!.executable, c.core).threads;
+      for (const thread of threads) {
+        const theirs = gdb.get(thread.tid);
+        expect(theirs, `thread ${thread.tid} in gdb's output`).toBeDefined();
+        const ours = thread.frames
+          .filter((frame) => frame.kind === "native")
+          .map((frame) => frame.function)
+          .reverse();
+        const expected = theirs!.filter((frame) => frame.name !== "_PyEval_EvalFrameDefault").map((frame) => frame.name ?? "??");
+        expect(ours, `thread ${thread.tid}`).toEqual(expected);
+      }
+    },
+  );
 });

@@ -59,7 +59,13 @@ afterAll(() => {
 });
 
 /** Runs vitest on `files` with the CLI run by `node`; returns its exit code and the end of its output. */
-function nestedVitest(node: string, launcher: string, files: readonly string[], extra: readonly string[], cacheHome: string): { status: number; output: string } {
+function nestedVitest(
+  node: string,
+  launcher: string,
+  files: readonly string[],
+  extra: readonly string[],
+  cacheHome: string,
+): { status: number; output: string } {
   const env: Record<string, string | undefined> = {
     ...process.env,
     CORESTACK_TEST_NODE: node,
@@ -115,21 +121,25 @@ for (const major of NODE_MAJORS) {
     }, 900_000);
 
     const python312 = interpreterFor(3, 12);
-    it.skipIf(!python312)("the workspace's dist/corestack.cjs reads files through its mmap binding when that was built for this Node, else through pread, and says which under --verbose", async (context) => {
-      if (!binary.ok) return context.skip(binary.reason);
-      const core = (await makeCore(python312!, "threads")).core;
-      const env = { ...process.env, NO_COLOR: "1", XDG_CACHE_HOME: cacheHome };
-      const run = spawnSync(binary.node, [BUNDLED_CLI, "core", "--verbose", core], { encoding: "utf8", env, maxBuffer: 64 << 20 });
-      expect(run.status, run.stderr).toBe(0);
-      const reference = spawnSync(process.execPath, [CLI, "core", core], { encoding: "utf8", env, maxBuffer: 64 << 20 });
-      expect(run.stdout).toBe(reference.stdout);
-      const abi = spawnSync(binary.node, ["-p", "process.versions.modules"], { encoding: "utf8" }).stdout.trim();
-      const record = existsSync(ABI_RECORD) ? (JSON.parse(readFileSync(ABI_RECORD, "utf8")) as { modules?: string }) : undefined;
-      if (record?.modules === abi) expect(run.stderr).toMatch(/^reading files with mmap /m);
-      else {
-        expect(run.stderr).toMatch(/^reading files with pread \(cannot load @riaskov\/mmap-io/m);
-        if (record !== undefined) expect(run.stderr).toContain(`this is Node v${binary.version} (ABI ${abi})`);
-      }
-    }, 300_000);
+    it.skipIf(!python312)(
+      "the workspace's dist/corestack.cjs reads files through its mmap binding when that was built for this Node, else through pread, and says which under --verbose",
+      async (context) => {
+        if (!binary.ok) return context.skip(binary.reason);
+        const core = (await makeCore(python312!, "threads")).core;
+        const env = { ...process.env, NO_COLOR: "1", XDG_CACHE_HOME: cacheHome };
+        const run = spawnSync(binary.node, [BUNDLED_CLI, "core", "--verbose", core], { encoding: "utf8", env, maxBuffer: 64 << 20 });
+        expect(run.status, run.stderr).toBe(0);
+        const reference = spawnSync(process.execPath, [CLI, "core", core], { encoding: "utf8", env, maxBuffer: 64 << 20 });
+        expect(run.stdout).toBe(reference.stdout);
+        const abi = spawnSync(binary.node, ["-p", "process.versions.modules"], { encoding: "utf8" }).stdout.trim();
+        const record = existsSync(ABI_RECORD) ? (JSON.parse(readFileSync(ABI_RECORD, "utf8")) as { modules?: string }) : undefined;
+        if (record?.modules === abi) expect(run.stderr).toMatch(/^reading files with mmap /m);
+        else {
+          expect(run.stderr).toMatch(/^reading files with pread \(cannot load @riaskov\/mmap-io/m);
+          if (record !== undefined) expect(run.stderr).toContain(`this is Node v${binary.version} (ABI ${abi})`);
+        }
+      },
+      300_000,
+    );
   });
 }

@@ -110,12 +110,23 @@ describe("inputs that are not usable, said as they are", () => {
       desc[16 + count * 24 + i * 2] = 0x61 + (i % 26);
     }
     const path = join(scratch, "mappings.core");
-    writeFileSync(path, buildCore({ notes: [{ name: "CORE", type: NT_PRSTATUS, desc: prStatus(1) }, { name: "CORE", type: 0x46494c45, desc }] }));
+    writeFileSync(
+      path,
+      buildCore({
+        notes: [
+          { name: "CORE", type: NT_PRSTATUS, desc: prStatus(1) },
+          { name: "CORE", type: 0x46494c45, desc },
+        ],
+      }),
+    );
     const run = corestackTimed(["core", path, "--verbose"], { timeoutMs: 30_000 });
     expect(run.signal, `killed after ${Math.round(run.ms)} ms`).toBeNull();
     expect(run.status).toBe(3);
     expect(run.stderr).toMatch(
-      new RegExp(`^warning: NT_FILE note at offset 0x[0-9a-f]+ lists ${count} mappings, more than the ${MAX_FILE_MAPPINGS} a process can have: only the first ${MAX_FILE_MAPPINGS} are used$`, "m"),
+      new RegExp(
+        `^warning: NT_FILE note at offset 0x[0-9a-f]+ lists ${count} mappings, more than the ${MAX_FILE_MAPPINGS} a process can have: only the first ${MAX_FILE_MAPPINGS} are used$`,
+        "m",
+      ),
     );
     expect(run.stderr).toMatch(/^corestack: The core is not a Python process: /m);
     // Minutes and gigabytes before; about 2 s on a shared 2-CPU machine now.

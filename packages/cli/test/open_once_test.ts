@@ -53,12 +53,28 @@ function traced(
   log: string,
   options: { entry?: string; env?: Record<string, string> } = {},
 ): { opens: OpenCall[]; renames: [string, string][]; execs: string[]; status: number; stderr: string } {
-  const run = spawnSync(STRACE, ["-f", "-qq", "-s", "4096", "-e", "trace=open,openat,openat2,creat,execve,execveat,rename,renameat,renameat2", "-o", log, NODE, options.entry ?? ENTRY, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", ...options.env },
-    maxBuffer: 64 << 20,
-    timeout: 60_000,
-  });
+  const run = spawnSync(
+    STRACE,
+    [
+      "-f",
+      "-qq",
+      "-s",
+      "4096",
+      "-e",
+      "trace=open,openat,openat2,creat,execve,execveat,rename,renameat,renameat2",
+      "-o",
+      log,
+      NODE,
+      options.entry ?? ENTRY,
+      ...args,
+    ],
+    {
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1", ...options.env },
+      maxBuffer: 64 << 20,
+      timeout: 60_000,
+    },
+  );
   const pending = new Map<string, string>();
   const opens: OpenCall[] = [];
   const renames: [string, string][] = [];
@@ -181,33 +197,33 @@ describe.skipIf(!straceWorks || !python312)("corestack opens each file it reads 
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  const cases = [
-    { name: "3.12", core: () => made },
-    ...(python314 ? [{ name: `${python314.id} (static libpython, stripped)`, core: () => made314 }] : []),
-  ];
+  const cases = [{ name: "3.12", core: () => made }, ...(python314 ? [{ name: `${python314.id} (static libpython, stripped)`, core: () => made314 }] : [])];
   let made314: CoreCase;
   beforeAll(async () => {
     if (python314) made314 = await makeCore(python314, "threads");
   }, 300_000);
   for (const { name, core } of cases) {
     for (const json of [false, true]) {
-    it(`${name}: core CORE${json ? " --json" : " (text, with source lines)"}: the core, each mapped ELF file and each source file opened at most once; no write; one execve`, () => {
-      const made = core();
-      const { opens, execs, status, stderr } = traced(["core", made.core, ...(json ? ["--json"] : [])], join(scratch, `strace-${name.replace(/\W+/g, "_")}-${json}.log`));
-      expect(status, stderr).toBe(0);
-      expect(execs, "corestack must not run any program").toEqual([NODE]);
-      const mapped = mappedFiles(made.core);
-      const ours = corestackOpens(opens, made.core, mapped);
-      expectEachOpenedOnceReadOnly(ours);
-      // Not vacuous: the core, the interpreter and libpython were read (the text also reads sources).
-      const opened = new Set(ours.filter((c) => c.result >= 0).map((c) => real(c.path)));
-      const files = [made.core, made.interpreter.executable, ...(made.interpreter.libpython ? [made.interpreter.libpython] : [])];
-      for (const file of files) expect(opened, file).toContain(real(file));
-      const sources = ours.filter((c) => c.path.endsWith(".py") && c.result >= 0).map((c) => c.path);
-      // Text output shows source lines; --json has none, so it opens no source file.
-      if (!json) expect(sources).toContain(made.scenario.file);
-      else expect(sources).toEqual([]);
-    });
+      it(`${name}: core CORE${json ? " --json" : " (text, with source lines)"}: the core, each mapped ELF file and each source file opened at most once; no write; one execve`, () => {
+        const made = core();
+        const { opens, execs, status, stderr } = traced(
+          ["core", made.core, ...(json ? ["--json"] : [])],
+          join(scratch, `strace-${name.replace(/\W+/g, "_")}-${json}.log`),
+        );
+        expect(status, stderr).toBe(0);
+        expect(execs, "corestack must not run any program").toEqual([NODE]);
+        const mapped = mappedFiles(made.core);
+        const ours = corestackOpens(opens, made.core, mapped);
+        expectEachOpenedOnceReadOnly(ours);
+        // Not vacuous: the core, the interpreter and libpython were read (the text also reads sources).
+        const opened = new Set(ours.filter((c) => c.result >= 0).map((c) => real(c.path)));
+        const files = [made.core, made.interpreter.executable, ...(made.interpreter.libpython ? [made.interpreter.libpython] : [])];
+        for (const file of files) expect(opened, file).toContain(real(file));
+        const sources = ours.filter((c) => c.path.endsWith(".py") && c.result >= 0).map((c) => c.path);
+        // Text output shows source lines; --json has none, so it opens no source file.
+        if (!json) expect(sources).toContain(made.scenario.file);
+        else expect(sources).toEqual([]);
+      });
     }
   }
 
@@ -225,7 +241,10 @@ describe.skipIf(!straceWorks || !python312)("corestack opens each file it reads 
       const coreAt = opens.findIndex((call) => real(call.path) === real(made.core));
       const cacheOpens = opens.filter((call) => call.path.startsWith(`${directory}/`));
       const reads = cacheOpens.filter((call) => !writing.test(call.flags));
-      expect(reads.map((call) => call.path), phase).toHaveLength(1);
+      expect(
+        reads.map((call) => call.path),
+        phase,
+      ).toHaveLength(1);
       expect(reads[0]!.path).toMatch(/\.bin$/);
       expect(opens.indexOf(reads[0]!), "the cache is read before the core is opened").toBeLessThan(coreAt);
       const writes = cacheOpens.filter((call) => writing.test(call.flags));
@@ -242,23 +261,31 @@ describe.skipIf(!straceWorks || !python312)("corestack opens each file it reads 
         expect(renames).toEqual([]);
       }
       // Outside the cache directory, nothing at all is opened for writing.
-      expect(opens.filter((call) => writing.test(call.flags) && !call.path.startsWith(`${directory}/`)).map((call) => `${call.path} ${call.flags}`)).toEqual([]);
+      expect(opens.filter((call) => writing.test(call.flags) && !call.path.startsWith(`${directory}/`)).map((call) => `${call.path} ${call.flags}`)).toEqual(
+        [],
+      );
       expectEachOpenedOnceReadOnly(corestackOpens(opens, made.core, mappedFiles(made.core)));
     }
   });
 
-  it.skipIf(!python312?.libpython)("a relocated interpreter found with --lib-search-root: still once each", async () => {
-    const moved: RelocatedCore = await relocatedCore(python312!, "threads");
-    const { opens, execs, status, stderr } = traced(["core", moved.core, "--lib-search-root", moved.movedTo], join(scratch, "strace-relocated.log"));
-    expect(status, stderr).toBe(0);
-    expect(execs).toEqual([NODE]);
-    const first = opens.findIndex((call) => real(call.path) === real(moved.core));
-    expect(first).toBeGreaterThanOrEqual(0);
-    // The recorded paths (gone) and their counterparts under B are the candidates.
-    const mapped = mappedFiles(moved.core);
-    const candidates = new Set([...mapped, ...mapped.map((p) => p.replace(moved.ranFrom, moved.movedTo))].map(real));
-    const ours = opens.slice(first).filter((c) => c.path === moved.core || candidates.has(real(c.path)) || c.path.endsWith(".py") || c.path.startsWith(moved.movedTo));
-    expectEachOpenedOnceReadOnly(ours);
-    expect(ours.some((c) => c.path === `${moved.movedTo}/${moved.libpythonName}` && c.result >= 0)).toBe(true);
-  }, 300_000);
+  it.skipIf(!python312?.libpython)(
+    "a relocated interpreter found with --lib-search-root: still once each",
+    async () => {
+      const moved: RelocatedCore = await relocatedCore(python312!, "threads");
+      const { opens, execs, status, stderr } = traced(["core", moved.core, "--lib-search-root", moved.movedTo], join(scratch, "strace-relocated.log"));
+      expect(status, stderr).toBe(0);
+      expect(execs).toEqual([NODE]);
+      const first = opens.findIndex((call) => real(call.path) === real(moved.core));
+      expect(first).toBeGreaterThanOrEqual(0);
+      // The recorded paths (gone) and their counterparts under B are the candidates.
+      const mapped = mappedFiles(moved.core);
+      const candidates = new Set([...mapped, ...mapped.map((p) => p.replace(moved.ranFrom, moved.movedTo))].map(real));
+      const ours = opens
+        .slice(first)
+        .filter((c) => c.path === moved.core || candidates.has(real(c.path)) || c.path.endsWith(".py") || c.path.startsWith(moved.movedTo));
+      expectEachOpenedOnceReadOnly(ours);
+      expect(ours.some((c) => c.path === `${moved.movedTo}/${moved.libpythonName}` && c.result >= 0)).toBe(true);
+    },
+    300_000,
+  );
 });

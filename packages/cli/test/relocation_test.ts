@@ -40,7 +40,10 @@ describe.skipIf(!usable)("a core whose interpreter has moved since it ran (3.12,
     expect(existsSync(join(moved.movedTo, moved.executableName))).toBe(true);
     expect(existsSync(join(moved.movedTo, moved.libpythonName))).toBe(true);
     const files = moved.truth.threads.flatMap((t) => t.frames.map((f) => f.file));
-    expect(files.some((file) => file.startsWith(`${moved.ranFrom}/lib/`)), files.join("\n")).toBe(true);
+    expect(
+      files.some((file) => file.startsWith(`${moved.ranFrom}/lib/`)),
+      files.join("\n"),
+    ).toBe(true);
   });
 
   it("without search options: exit 3, the error names the missing files and suggests --lib-search-path / --lib-search-root", () => {
@@ -91,7 +94,12 @@ describe.skipIf(!usable)("a core whose interpreter has moved since it ran (3.12,
     rmSync(impostor, { recursive: true, force: true });
     symlinkSync(other!.libpython!, join(scratch, basename(moved.libpythonName)));
     const run = corestack(["core", moved.core, "--lib-search-path", `${moved.movedTo}/bin:${scratch}`]);
-    expect(run.stderr).toMatch(new RegExp(`^warning: ${join(scratch, basename(moved.libpythonName)).replaceAll(".", "\\.")} is not the file the process had mapped: its build-id is ${wrong}, the core's is ${expected}$`, "m"));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^warning: ${join(scratch, basename(moved.libpythonName)).replaceAll(".", "\\.")} is not the file the process had mapped: its build-id is ${wrong}, the core's is ${expected}$`,
+        "m",
+      ),
+    );
     expect([0, 1, 3], run.stderr).toContain(run.status);
     expectNoStackTrace(run.stderr);
   });

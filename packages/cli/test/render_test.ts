@@ -17,8 +17,19 @@ function report(threads: ThreadReport[]): Report {
       executable: null,
       executableFoundBy: null,
       process: {
-        state: "R", zombie: false, niceness: 0, pid: 7, ppid: 1, sid: 1, uid: 0, gid: 0, pgrp: 7,
-        executableName: "python3", arguments: "python3 x.py", signal: null, threadCount: 6,
+        state: "R",
+        zombie: false,
+        niceness: 0,
+        pid: 7,
+        ppid: 1,
+        sid: 1,
+        uid: 0,
+        gid: 0,
+        pgrp: 7,
+        executableName: "python3",
+        arguments: "python3 x.py",
+        signal: null,
+        threadCount: 6,
       },
     },
     python: { version: "3.12.1" },
@@ -62,7 +73,12 @@ describe("printable() and quoted()", () => {
 describe("renderText()", () => {
   it("prints no raw format character, and a file name with a quote cannot forge the rest of its frame line", () => {
     const text = renderText(
-      report([thread([["/tmp/\u202egpj.exe", "f\ufeff", 3], ['x.py", line 9, in forged', 'a\\\\x1b", line 1, in g', 4]])]),
+      report([
+        thread([
+          ["/tmp/\u202egpj.exe", "f\ufeff", 3],
+          ['x.py", line 9, in forged', 'a\\\\x1b", line 1, in g', 4],
+        ]),
+      ]),
       palette(false),
     );
     expect(UNSAFE.exec(text.replace(/\n/g, ""))).toBeNull();
@@ -72,7 +88,15 @@ describe("renderText()", () => {
 
   it("puts [stack incomplete: …] first in a thread's block, where its missing oldest frames would be", () => {
     const text = renderText(
-      report([thread([["/a.py", "inner_caller", 2], ["/a.py", "innermost", 5]], { error: "cannot read f_back at 0x10 (at 0x10)" })]),
+      report([
+        thread(
+          [
+            ["/a.py", "inner_caller", 2],
+            ["/a.py", "innermost", 5],
+          ],
+          { error: "cannot read f_back at 0x10 (at 0x10)" },
+        ),
+      ]),
       palette(false),
     );
     const lines = text.split("\n");

@@ -80,7 +80,9 @@ describe.skipIf(!python312)("the crashing thread, exceptions, interpreters and v
     expect(run.status, run.stderr).toBe(0);
     const frames = run.stdout.split("    (Python) File ");
     const containers = frames.find((frame) => frame.includes(", in containers\n"))!;
-    expect(containers).toContain("\n      Arguments:\n        numbers: [42, -42]\n        words: ['a', 'b']\n        rest: (1, 2)\n        options: {'flag': True}\n      Locals:\n");
+    expect(containers).toContain(
+      "\n      Arguments:\n        numbers: [42, -42]\n        words: ['a', 'b']\n        rest: (1, 2)\n        options: {'flag': True}\n      Locals:\n",
+    );
     expect(containers).toContain("\n        loop: [1, 2, [...]]\n");
     expect(containers).toContain("\n        nested: [[[[[...]]]]]\n");
     const texts = frames.find((frame) => frame.includes(", in texts\n"))!;

@@ -14,7 +14,19 @@ describe("corestack --help and --version", () => {
       expect(stdout).toMatch(/^Usage: corestack core /);
       const codes = stdout.slice(stdout.indexOf("Exit codes:"));
       for (const code of [0, 1, 2, 3, 4]) expect(codes, `exit code ${code}`).toMatch(new RegExp(`^\\s+${code}\\s+\\S`, "m"));
-      for (const option of ["--json", "--native", "--native-all", "--native-last", "--lib-search-path", "--lib-search-root", "--color", "--no-color", "--verbose", "--help", "--version"]) {
+      for (const option of [
+        "--json",
+        "--native",
+        "--native-all",
+        "--native-last",
+        "--lib-search-path",
+        "--lib-search-root",
+        "--color",
+        "--no-color",
+        "--verbose",
+        "--help",
+        "--version",
+      ]) {
         expect(stdout, option).toMatch(new RegExp(`^\\s+(?:-\\w, )?${option}\\b`, "m"));
       }
     });

@@ -119,10 +119,10 @@ function decode(bytes: Uint8Array, littleEndian: boolean): Decoded {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const cookie = String.fromCharCode(...bytes.subarray(COOKIE_OFFSET, COOKIE_OFFSET + 8));
   if (cookie !== DEBUG_OFFSETS_COOKIE) {
-    throw new LayoutFormatError(
-      `Cannot read _Py_DebugOffsets at offset 0x0: cookie is ${JSON.stringify(cookie)}, not "${DEBUG_OFFSETS_COOKIE}"`,
-      { offset: COOKIE_OFFSET, code: "bad-cookie" },
-    );
+    throw new LayoutFormatError(`Cannot read _Py_DebugOffsets at offset 0x0: cookie is ${JSON.stringify(cookie)}, not "${DEBUG_OFFSETS_COOKIE}"`, {
+      offset: COOKIE_OFFSET,
+      code: "bad-cookie",
+    });
   }
   const rawVersion = view.getBigUint64(VERSION_OFFSET, littleEndian);
   const version = Number(rawVersion & 0xffff_ffffn);
@@ -135,8 +135,8 @@ function decode(bytes: Uint8Array, littleEndian: boolean): Decoded {
     );
   }
   const { struct, exact } = chosen;
-  const assumed = `_Py_DebugOffsets of CPython ${formatVersionHex(version)} with the struct layout of ` +
-    `${struct.version.major}.${struct.version.minor}, the newest known`;
+  const assumed =
+    `_Py_DebugOffsets of CPython ${formatVersionHex(version)} with the struct layout of ` + `${struct.version.major}.${struct.version.minor}, the newest known`;
   // A newer version read with an assumed struct layout: any implausible value means the layout differs.
   const fail = (message: string, offset: number, code: "implausible-offset"): never => {
     if (exact) throw new LayoutFormatError(`Cannot read _Py_DebugOffsets.${message}`, { offset, code });
@@ -274,9 +274,7 @@ export const DEBUG_OFFSETS_FIELDS: ReadonlyArray<{
   readonly group: string;
   readonly field: string;
   readonly relativeTo?: string;
-}> = MAPPING.map(([from, group, field, relativeTo]) =>
-  relativeTo === undefined ? { from, group, field } : { from, group, field, relativeTo },
-);
+}> = MAPPING.map(([from, group, field, relativeTo]) => (relativeTo === undefined ? { from, group, field } : { from, group, field, relativeTo }));
 
 /**
  * Builds a layout from the `_Py_DebugOffsets` of a running or dumped CPython 3.13+ and nothing
@@ -358,10 +356,10 @@ export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): 
   for (const [from, group, field, relativeTo] of MAPPING) {
     let value = lookup(decoded, from);
     if (value === undefined) {
-      throw new LayoutFormatError(
-        `Cannot use _Py_DebugOffsets of ${formatVersionHex(version)}: the struct layout of ${structName} has no ${from}`,
-        { offset: 0, code: "unsupported-version" },
-      );
+      throw new LayoutFormatError(`Cannot use _Py_DebugOffsets of ${formatVersionHex(version)}: the struct layout of ${structName} has no ${from}`, {
+        offset: 0,
+        code: "unsupported-version",
+      });
     }
     if (relativeTo !== undefined) {
       const origin = lookup(decoded, relativeTo) ?? 0;
@@ -427,8 +425,8 @@ export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): 
   return {
     ...groups,
     version: pythonVersion,
-    source: `_Py_DebugOffsets of CPython ${formatVersionHex(version)} (0x${version.toString(16).padStart(8, "0")})${read}; ` +
-      `the rest from the documented base`,
+    source:
+      `_Py_DebugOffsets of CPython ${formatVersionHex(version)} (0x${version.toString(16).padStart(8, "0")})${read}; ` + `the rest from the documented base`,
     models,
     pointerSize: base.pointerSize,
     sizeof: { ...groups["sizeof"], _Py_DebugOffsets: struct.size },
@@ -440,10 +438,7 @@ export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): 
 
 function requireBytes(bytes: Uint8Array, length: number, what: string): void {
   if (bytes.length < length) {
-    throw new LayoutFormatError(
-      `Cannot read ${what} at offset 0x0: ${bytes.length} of ${length} bytes given`,
-      { offset: bytes.length, code: "truncated" },
-    );
+    throw new LayoutFormatError(`Cannot read ${what} at offset 0x0: ${bytes.length} of ${length} bytes given`, { offset: bytes.length, code: "truncated" });
   }
 }
 

@@ -3,12 +3,7 @@ import { promisify } from "node:util";
 import fc from "fast-check";
 import { describe, expect, test, vi } from "vitest";
 import { findInterpreter } from "../../../tools/layouts/matrix.mjs";
-import {
-  DEBUG_OFFSETS_COOKIE,
-  DEBUG_OFFSETS_FIELDS,
-  decodeDebugOffsets,
-  layoutFromDebugOffsets,
-} from "./debug_offsets.js";
+import { DEBUG_OFFSETS_COOKIE, DEBUG_OFFSETS_FIELDS, decodeDebugOffsets, layoutFromDebugOffsets } from "./debug_offsets.js";
 import { debugOffsetsBase } from "./debug_offsets_base.js";
 import type { DebugOffsetsLayout, PythonLayoutFromDebugOffsets } from "./layout.js";
 import { LayoutFormatError } from "./layout_format_error.js";
@@ -106,7 +101,19 @@ function expectAgreesWithTable(layout: PythonLayoutFromDebugOffsets): void {
   // The reading models are the table's, but for interpreters.main, which the debug offsets lack.
   // The objects' models (ints, dicts, attributes, thread names) need what only a table has.
   const { interpreters_main: _main, ...runtime } = v3_13.models.runtime;
-  const { ints: _i, dicts: _d, managedDict: _m, threadName: _t, locals: _l, handledException: _h, raisedException: _r, exceptionObject: _e, sets: _s, reprStyle: _p, ...reading } = v3_13.models;
+  const {
+    ints: _i,
+    dicts: _d,
+    managedDict: _m,
+    threadName: _t,
+    locals: _l,
+    handledException: _h,
+    raisedException: _r,
+    exceptionObject: _e,
+    sets: _s,
+    reprStyle: _p,
+    ...reading
+  } = v3_13.models;
   expect(layout.models).toEqual({ ...reading, runtime });
 }
 
@@ -209,11 +216,21 @@ describe("debug offsets of the versions after 3.13", () => {
           expect(got[group]?.[field], `${version}: ${group}.${field}`).toBe(groups[group]?.[field]);
         }
         const { interpreters_main: _main, ...runtime } = table.models.runtime;
-        const { ints: _i, dicts: _d, managedDict: _m, threadName: _t, locals: _l, handledException: _h, raisedException: _r, exceptionObject: _e, sets: _s, reprStyle: _p, ...reading } = table.models;
+        const {
+          ints: _i,
+          dicts: _d,
+          managedDict: _m,
+          threadName: _t,
+          locals: _l,
+          handledException: _h,
+          raisedException: _r,
+          exceptionObject: _e,
+          sets: _s,
+          reprStyle: _p,
+          ...reading
+        } = table.models;
         expect(layout.models).toEqual({ ...reading, runtime });
-        expect(layout.constants).toEqual(
-          Object.fromEntries(Object.entries(table.constants).filter(([name]) => name.startsWith("FRAME_OWNED_BY_"))),
-        );
+        expect(layout.constants).toEqual(Object.fromEntries(Object.entries(table.constants).filter(([name]) => name.startsWith("FRAME_OWNED_BY_"))));
       },
     );
   }
@@ -329,7 +346,10 @@ describe("debug offsets", () => {
       if (path === "tuple_object.ob_size") {
         for (const other of ["list_object.ob_size", "bytes_object.ob_size"]) new DataView(bytes.buffer).setBigUint64(at(other), value, true);
       }
-      expect(codeOf(() => layoutFromDebugOffsets(bytes)), path).toBe("inconsistent");
+      expect(
+        codeOf(() => layoutFromDebugOffsets(bytes)),
+        path,
+      ).toBe("inconsistent");
       expect(() => layoutFromDebugOffsets(bytes)).toThrow(/the documented base/);
     }
   });
@@ -337,61 +357,74 @@ describe("debug offsets", () => {
   test("layoutFromDebugOffsets() reads a 3.14.0 with no table through the 3.13 _Py_DebugOffsets struct layout", async () => {
     const blobsOf313 = await blobs();
     await withTablesUpTo313(({ layoutFromDebugOffsets }) => {
-    for (const [name, bytes] of blobsOf313) {
-      const as313 = layoutFromDebugOffsets(bytes);
-      const as314 = layoutFromDebugOffsets(setU64(bytes, "version", 0x030e00f0n));
-      expect(as314.version, name).toEqual({ major: 3, minor: 14 });
-      expect(as314.source).toBe("_Py_DebugOffsets of CPython 3.14.0 (0x030e00f0), read with the struct layout of 3.13, the newest known; the rest from the documented base");
-      // Every field the debug offsets carry is what the same bytes say for 3.13.
-      const fields313 = leaves(as313);
-      for (const { group, field } of DEBUG_OFFSETS_FIELDS) expect(leaves(as314).get(`${group}.${field}`), `${name}: ${group}.${field}`).toBe(fields313.get(`${group}.${field}`));
-      // The base is 3.14's: its frame owners were renumbered.
-      expect(as314.constants).toEqual({
-        FRAME_OWNED_BY_THREAD: 0,
-        FRAME_OWNED_BY_GENERATOR: 1,
-        FRAME_OWNED_BY_FRAME_OBJECT: 2,
-        FRAME_OWNED_BY_INTERPRETER: 3,
-        FRAME_OWNED_BY_CSTACK: 4,
-      });
-      const { version: _a, source: _b, constants: _c, models: models314, ...rest314 } = as314;
-      const { version: _d, source: _e, constants: _f, models: models313, ...rest313 } = as313;
-      expect(rest314).toEqual(rest313);
-      // 3.14's executable is a tagged _PyStackRef; its shim frames are owned by the C stack or the interpreter.
-      expect(models314.frames.reference).toEqual({ kind: "tagged", tagBits: 3 });
-      expect([...models314.frames.skipOwners].sort()).toEqual([3, 4]);
-      expect({ ...models314.frames, reference: undefined, skipOwners: undefined }).toEqual({ ...models313.frames, reference: undefined, skipOwners: undefined });
-      // A later version still decodes (same checks), with no frame owners known.
-      expect(layoutFromDebugOffsets(setU64(bytes, "version", 0x031000a1n)).constants).toEqual({});
-    }
+      for (const [name, bytes] of blobsOf313) {
+        const as313 = layoutFromDebugOffsets(bytes);
+        const as314 = layoutFromDebugOffsets(setU64(bytes, "version", 0x030e00f0n));
+        expect(as314.version, name).toEqual({ major: 3, minor: 14 });
+        expect(as314.source).toBe(
+          "_Py_DebugOffsets of CPython 3.14.0 (0x030e00f0), read with the struct layout of 3.13, the newest known; the rest from the documented base",
+        );
+        // Every field the debug offsets carry is what the same bytes say for 3.13.
+        const fields313 = leaves(as313);
+        for (const { group, field } of DEBUG_OFFSETS_FIELDS)
+          expect(leaves(as314).get(`${group}.${field}`), `${name}: ${group}.${field}`).toBe(fields313.get(`${group}.${field}`));
+        // The base is 3.14's: its frame owners were renumbered.
+        expect(as314.constants).toEqual({
+          FRAME_OWNED_BY_THREAD: 0,
+          FRAME_OWNED_BY_GENERATOR: 1,
+          FRAME_OWNED_BY_FRAME_OBJECT: 2,
+          FRAME_OWNED_BY_INTERPRETER: 3,
+          FRAME_OWNED_BY_CSTACK: 4,
+        });
+        const { version: _a, source: _b, constants: _c, models: models314, ...rest314 } = as314;
+        const { version: _d, source: _e, constants: _f, models: models313, ...rest313 } = as313;
+        expect(rest314).toEqual(rest313);
+        // 3.14's executable is a tagged _PyStackRef; its shim frames are owned by the C stack or the interpreter.
+        expect(models314.frames.reference).toEqual({ kind: "tagged", tagBits: 3 });
+        expect([...models314.frames.skipOwners].sort()).toEqual([3, 4]);
+        expect({ ...models314.frames, reference: undefined, skipOwners: undefined }).toEqual({
+          ...models313.frames,
+          reference: undefined,
+          skipOwners: undefined,
+        });
+        // A later version still decodes (same checks), with no frame owners known.
+        expect(layoutFromDebugOffsets(setU64(bytes, "version", 0x031000a1n)).constants).toEqual({});
+      }
     });
   });
 
   test("decodeDebugOffsets() refuses a version with no table whose _Py_DebugOffsets does not fit the newest struct layout", async () => {
     const blobsOf313 = await blobs();
     await withTablesUpTo313(({ decodeDebugOffsets, layoutFromDebugOffsets }) => {
-    for (const [name, bytes] of blobsOf313) {
-      const v314 = setU64(bytes, "version", 0x030e00f0n);
-      const refusals: Array<[string, Uint8Array]> = [
-        ["a section without a size", setU64(v314, "thread_state.size", 0n)],
-        ["a member outside its section", setU64(v314, "code_object.size", 64n)],
-        // 3.14 inserts interpreter_state.threads_main after threads_head: every later member moves.
-        ["a member inserted", insertMember(v314, "interpreter_state.threads_head", 7352n)],
-        ["a value too large for an offset", setU64(v314, "gc.collecting", 1n << 40n)],
-      ];
-      for (const [what, refused] of refusals) {
-        expect(codeOf(() => decodeDebugOffsets(refused)), `${name}: ${what}`).toBe("unsupported-version");
-        expect(() => layoutFromDebugOffsets(refused), `${name}: ${what}`).toThrow(
-          /^Cannot read _Py_DebugOffsets of CPython 3\.14\.0 with the struct layout of 3\.13, the newest known: .*; its layout differs$/,
-        );
+      for (const [name, bytes] of blobsOf313) {
+        const v314 = setU64(bytes, "version", 0x030e00f0n);
+        const refusals: Array<[string, Uint8Array]> = [
+          ["a section without a size", setU64(v314, "thread_state.size", 0n)],
+          ["a member outside its section", setU64(v314, "code_object.size", 64n)],
+          // 3.14 inserts interpreter_state.threads_main after threads_head: every later member moves.
+          ["a member inserted", insertMember(v314, "interpreter_state.threads_head", 7352n)],
+          ["a value too large for an offset", setU64(v314, "gc.collecting", 1n << 40n)],
+        ];
+        for (const [what, refused] of refusals) {
+          expect(
+            codeOf(() => decodeDebugOffsets(refused)),
+            `${name}: ${what}`,
+          ).toBe("unsupported-version");
+          expect(() => layoutFromDebugOffsets(refused), `${name}: ${what}`).toThrow(
+            /^Cannot read _Py_DebugOffsets of CPython 3\.14\.0 with the struct layout of 3\.13, the newest known: .*; its layout differs$/,
+          );
+        }
+        // Consistent sizes, but a member contradicts the documented base: the struct moved too.
+        const contradicting = setU64(v314, "pyobject.ob_type", 0n);
+        expect(
+          codeOf(() => layoutFromDebugOffsets(contradicting)),
+          name,
+        ).toBe("unsupported-version");
+        expect(() => layoutFromDebugOffsets(contradicting)).toThrow(/3\.14\.0 with the struct layout of 3\.13.*pyobject\.ob_type.*its layout differs/);
+        // The same defects in a 3.13 (its own struct layout) keep their own codes.
+        expect(codeOf(() => decodeDebugOffsets(setU64(bytes, "code_object.size", 64n)))).toBe("implausible-offset");
+        expect(codeOf(() => layoutFromDebugOffsets(setU64(bytes, "pyobject.ob_type", 0n)))).toBe("inconsistent");
       }
-      // Consistent sizes, but a member contradicts the documented base: the struct moved too.
-      const contradicting = setU64(v314, "pyobject.ob_type", 0n);
-      expect(codeOf(() => layoutFromDebugOffsets(contradicting)), name).toBe("unsupported-version");
-      expect(() => layoutFromDebugOffsets(contradicting)).toThrow(/3\.14\.0 with the struct layout of 3\.13.*pyobject\.ob_type.*its layout differs/);
-      // The same defects in a 3.13 (its own struct layout) keep their own codes.
-      expect(codeOf(() => decodeDebugOffsets(setU64(bytes, "code_object.size", 64n)))).toBe("implausible-offset");
-      expect(codeOf(() => layoutFromDebugOffsets(setU64(bytes, "pyobject.ob_type", 0n)))).toBe("inconsistent");
-    }
     });
   });
 
@@ -446,16 +479,14 @@ describe("debug offsets", () => {
 
   test("layoutFromDebugOffsets() returns a layout or throws LayoutFormatError for any bytes", () => {
     const valid = synthesize();
-    const mutated = fc
-      .array(fc.tuple(fc.nat({ max: size - 1 }), fc.integer({ min: 0, max: 255 })), { maxLength: 8 })
-      .chain((edits) =>
-        fc.nat({ max: size + 8 }).map((length) => {
-          const bytes = new Uint8Array(length);
-          bytes.set(valid.subarray(0, Math.min(length, size)));
-          for (const [offset, value] of edits) if (offset < length) bytes[offset] = value;
-          return bytes;
-        }),
-      );
+    const mutated = fc.array(fc.tuple(fc.nat({ max: size - 1 }), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }).chain((edits) =>
+      fc.nat({ max: size + 8 }).map((length) => {
+        const bytes = new Uint8Array(length);
+        bytes.set(valid.subarray(0, Math.min(length, size)));
+        for (const [offset, value] of edits) if (offset < length) bytes[offset] = value;
+        return bytes;
+      }),
+    );
     fc.assert(
       fc.property(fc.oneof(mutated, fc.uint8Array({ maxLength: 700 })), fc.boolean(), (bytes, littleEndian) => {
         try {

@@ -9,13 +9,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { PRIVATE_STRUCTS, parseRange } from "../../../tools/layouts/fields.mjs";
-import {
-  OUT_DIR,
-  probeLayout,
-  readCommitted,
-  renderLayout,
-  tableName,
-} from "../../../tools/layouts/generate.mjs";
+import { OUT_DIR, probeLayout, readCommitted, renderLayout, tableName } from "../../../tools/layouts/generate.mjs";
 import { findInterpreter, MATRIX } from "../../../tools/layouts/matrix.mjs";
 import { layouts } from "./layouts.js";
 
@@ -174,7 +168,10 @@ describe("generated tables", () => {
         ["PyModuleObject", "PyModuleObject"],
         ["PyTypeObject", "PyTypeObject"],
       ];
-      const dwarf = dwarfStructs(debug as string, structs.map(([, type]) => type));
+      const dwarf = dwarfStructs(
+        debug as string,
+        structs.map(([, type]) => type),
+      );
       let compared = 0;
       for (const [group, type] of structs) {
         const found = dwarf.get(type);

@@ -74,7 +74,22 @@ const POINTERS: Array<[group: string, fields: string[]]> = [
   ["_PyCFrame", ["current_frame", "previous"]],
   ["PyFrameObject", ["f_back", "f_code", "f_trace", "f_localsplus"]],
   ["_PyInterpreterFrame", ["f_code", "f_executable", "previous", "frame_obj", "prev_instr", "instr_ptr", "localsplus"]],
-  ["PyCodeObject", ["co_code", "co_varnames", "co_freevars", "co_cellvars", "co_localsplusnames", "co_localspluskinds", "co_filename", "co_name", "co_qualname", "co_lnotab", "co_linetable"]],
+  [
+    "PyCodeObject",
+    [
+      "co_code",
+      "co_varnames",
+      "co_freevars",
+      "co_cellvars",
+      "co_localsplusnames",
+      "co_localspluskinds",
+      "co_filename",
+      "co_name",
+      "co_qualname",
+      "co_lnotab",
+      "co_linetable",
+    ],
+  ],
   ["_gil_runtime_state", ["last_holder"]],
   ["PyTupleObject", ["ob_item"]],
   ["PyListObject", ["ob_item"]],
@@ -135,9 +150,7 @@ describe("layouts", () => {
       expect(layout._gc_runtime_state !== undefined).toBe(atLeast(layout, 3, 7));
       expect(layout.PyInterpreterState.id !== undefined).toBe(atLeast(layout, 3, 7));
       expect(layout._Py_DebugOffsets !== undefined).toBe(atLeast(layout, 3, 13));
-      expect(layout._PyRuntimeState?.gilstate_tstate_current !== undefined).toBe(
-        atLeast(layout, 3, 7) && !atLeast(layout, 3, 12),
-      );
+      expect(layout._PyRuntimeState?.gilstate_tstate_current !== undefined).toBe(atLeast(layout, 3, 7) && !atLeast(layout, 3, 12));
       // Where the GIL and the GC state live.
       const gilInRuntime = layout._PyRuntimeState?.ceval_gil !== undefined;
       const gilInInterpreter = layout.PyInterpreterState._gil !== undefined;
@@ -287,9 +300,7 @@ describe("layouts", () => {
       expect(f.owner).toBe(offset("_PyInterpreterFrame", "owner"));
       expect(f.co_code_adaptive).toBe(offset("PyCodeObject", "co_code_adaptive"));
       const c = layout.constants;
-      expect([...f.skipOwners].sort()).toEqual(
-        [c.FRAME_OWNED_BY_CSTACK, c.FRAME_OWNED_BY_INTERPRETER].filter((v) => v !== undefined).sort(),
-      );
+      expect([...f.skipOwners].sort()).toEqual([c.FRAME_OWNED_BY_CSTACK, c.FRAME_OWNED_BY_INTERPRETER].filter((v) => v !== undefined).sort());
       if (f.reference.kind === "tagged") expect(f.reference.tagBits).toBe(offset("constants", "Py_TAG_BITS"));
     }
     const code = m.code;
@@ -383,14 +394,20 @@ describe("layouts", () => {
         const f = l.models.frames;
         const start = f.kind === "interpreter_frame" ? f.start.kind : "frame";
         const reference = f.kind === "interpreter_frame" ? f.reference.kind : "-";
-        return [key, [l.models.threadList.kind, l.models.runtime.kind, f.kind, start, reference, l.models.code.kind, l.models.gil.kind, l.models.gc.kind].join(" ")];
+        return [
+          key,
+          [l.models.threadList.kind, l.models.runtime.kind, f.kind, start, reference, l.models.code.kind, l.models.gil.kind, l.models.gc.kind].join(" "),
+        ];
       }),
     );
     const objectKinds = Object.fromEntries(
       entries.map(([key, l]) => {
         const m = l.models;
         const reference = m.locals.kind === "localsplus" ? m.locals.reference.kind : "-";
-        return [key, [m.threadGil.kind, m.locals.kind, reference, m.handledException.kind, m.raisedException.kind, m.exceptionObject.kind, m.reprStyle].join(" ")];
+        return [
+          key,
+          [m.threadGil.kind, m.locals.kind, reference, m.handledException.kind, m.raisedException.kind, m.exceptionObject.kind, m.reprStyle].join(" "),
+        ];
       }),
     );
     expect(objectKinds["2.7"]).toBe("none frame_object - thread_state curexc args python2");

@@ -84,4 +84,3 @@ export function frameFromCode(objects: ObjectReader, code: bigint, info: CodeInf
     ...(location.endColumn !== undefined ? { endColumn: location.endColumn } : {}),
   };
 }
-

@@ -84,7 +84,12 @@ describe.each(VERSIONS)("readThreadExceptions() on %s", (version, layout) => {
     const b = build.exception("TypeError", [], { context: a });
     build.memory.u64(a + BigInt(layout.PyBaseExceptionObject.context!), b);
     handle(build, tstate, a);
-    expect(readThreadExceptions(reprs, tstate).handling).toEqual({ type: "TypeError", message: "", address: a, context: { type: "TypeError", message: "", address: b } });
+    expect(readThreadExceptions(reprs, tstate).handling).toEqual({
+      type: "TypeError",
+      message: "",
+      address: a,
+      context: { type: "TypeError", message: "", address: b },
+    });
   });
 
   it.skipIf(python2)(`follows a chain ${MAX_EXCEPTION_CHAIN} exceptions long at most`, () => {

@@ -36,9 +36,7 @@ function topFrame(reader: Reader, layout: AnyPythonLayout, tstate: bigint): bigi
 /** The frame that called `frame` (`f_back`, or `previous` from 3.11). */
 function nextFrame(reader: Reader, layout: AnyPythonLayout, frame: bigint): bigint {
   const frames = layout.models.frames;
-  return frames.kind === "frame_object"
-    ? reader.ptr(frame + BigInt(frames.f_back), "f_back")
-    : reader.ptr(frame + BigInt(frames.previous), "previous frame");
+  return frames.kind === "frame_object" ? reader.ptr(frame + BigInt(frames.f_back), "f_back") : reader.ptr(frame + BigInt(frames.previous), "previous frame");
 }
 
 /**

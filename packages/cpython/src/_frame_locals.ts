@@ -12,7 +12,6 @@ import type { ReprReader } from "./repr.js";
  */
 export const MAX_LOCALS = 1 << 16;
 
-
 /** What a code object says of its variables: read once per code object. */
 interface CodeVariables {
   /** One per slot of the frame's variables. */

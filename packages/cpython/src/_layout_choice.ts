@@ -91,4 +91,3 @@ function compareLayouts(table: PythonLayout, debug: AnyPythonLayout): string[] {
   }
   return mismatches;
 }
-

@@ -22,13 +22,7 @@ export function findRuntime(target: PythonTarget): bigint | undefined {
 }
 
 /** Every interpreter of the runtime, the list's head first. @internal */
-export function findInterpreters(
-  target: PythonTarget,
-  reader: Reader,
-  layout: AnyPythonLayout,
-  runtime: bigint | undefined,
-  warnings: string[],
-): bigint[] {
+export function findInterpreters(target: PythonTarget, reader: Reader, layout: AnyPythonLayout, runtime: bigint | undefined, warnings: string[]): bigint[] {
   let head: bigint | undefined;
   const model = layout.models.runtime;
   if (runtime !== undefined && model.kind === "runtime") {
@@ -164,4 +158,3 @@ export function isCollecting(target: PythonTarget, reader: Reader, layout: AnyPy
     return undefined;
   }
 }
-

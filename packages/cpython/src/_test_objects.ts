@@ -148,10 +148,10 @@ export class TestObjects {
       m.u64(dict + BigInt(L.PyDictObject.ma_table!), table);
       return dict;
     }
-    const keys = this.keys(
-      [...Array.from({ length: deleted }, (_, i) => [this.str(`deleted${i}`), 0n] as const), ...items],
-      { log2Size: log2, kind: "combined" },
-    );
+    const keys = this.keys([...Array.from({ length: deleted }, (_, i) => [this.str(`deleted${i}`), 0n] as const), ...items], {
+      log2Size: log2,
+      kind: "combined",
+    });
     m.u64(dict + BigInt(L.PyDictObject.ma_keys!), keys);
     return dict;
   }
@@ -231,7 +231,10 @@ export class TestObjects {
     }
     const managed = BigInt(C.Py_TPFLAGS_MANAGED_DICT!);
     const inline = this.#minor >= 13 ? BigInt(C.Py_TPFLAGS_INLINE_VALUES!) : 0n;
-    const shared = this.keys(items.map(([key]) => [key, 0n] as const), { log2Size: 3, kind: "split" });
+    const shared = this.keys(
+      items.map(([key]) => [key, 0n] as const),
+      { log2Size: 3, kind: "split" },
+    );
     const basicsize = L.sizeof.PyObject;
     const type = this.type(typeName, { flags: heap | managed | inline, basicsize, dictoffset: -1, cachedKeys: shared });
     const valuesSize = (L.PyDictValues?.values ?? 0) + 8 * Math.max(items.length, 1) + 8 + items.length;
@@ -258,7 +261,10 @@ export class TestObjects {
     const L = this.layout;
     const m = this.memory;
     const dict = this.object(this.type("dict"), L.sizeof.PyDictObject);
-    const shared = this.keys(keys.map((key) => [this.str(key), 0n] as const), { log2Size: 3, kind: "split" });
+    const shared = this.keys(
+      keys.map((key) => [this.str(key), 0n] as const),
+      { log2Size: 3, kind: "split" },
+    );
     m.u64(dict + BigInt(L.PyDictObject.ma_used), BigInt(values.filter((v) => v !== 0n).length));
     m.u64(dict + BigInt(L.PyDictObject.ma_keys!), shared);
     m.u64(dict + BigInt(L.PyDictObject.ma_values!), this.values(values));
@@ -304,7 +310,9 @@ export class TestObjects {
       const width = L.models.text.kind === "string_and_unicode" ? L.models.text.unicodeWidth : 4;
       const o = this.object(this.type("unicode"), L.sizeof.PyUnicodeObject);
       const data = m.alloc(Math.max(1, points.length) * width);
-      points.forEach((point, i) => (width === 2 ? m.set(data + BigInt(i * 2), new Uint8Array([point & 0xff, point >> 8])) : m.u32(data + BigInt(i * 4), point)));
+      points.forEach((point, i) =>
+        width === 2 ? m.set(data + BigInt(i * 2), new Uint8Array([point & 0xff, point >> 8])) : m.u32(data + BigInt(i * 4), point),
+      );
       m.u64(o + BigInt(L.PyUnicodeObject.length!), BigInt(points.length));
       m.u64(o + BigInt(L.PyUnicodeObject.str!), data);
       return o;
@@ -436,4 +444,3 @@ export function threadState312(objects: TestObjects, interp: bigint, t: number, 
   m.u64(tstate + BigInt(L.PyThreadState.cframe!), cframe);
   return { tstate, cframe };
 }
-

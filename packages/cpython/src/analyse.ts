@@ -161,7 +161,6 @@ export const MAX_TOTAL_FRAMES = 1_000_000;
  */
 export const MAX_LINE_TABLE_WORK = 1 << 28;
 
-
 /**
  * Finds the CPython interpreter in a target and reads every thread's Python stack.
  *

@@ -101,7 +101,10 @@ function image(options: { hexversion: number; shimOwner: number; freeThreaded?: 
   // No interpreters.main: it is not in _Py_DebugOffsets (a table reader would find the main one there).
   const interpreters: bigint[] = [];
   const tstates: bigint[] = [];
-  for (const [id, tids] of [[1, [2001]], [0, [1000, 1001]]] as const) {
+  for (const [id, tids] of [
+    [1, [2001]],
+    [0, [1000, 1001]],
+  ] as const) {
     const interp = m.alloc(L.sizeof.PyInterpreterState);
     m.u64(interp + BigInt(L.PyInterpreterState.id), BigInt(id));
     m.u64(interp + BigInt(L.PyInterpreterState.ceval_gil), interp + BigInt(L.PyInterpreterState._gil));
@@ -123,7 +126,10 @@ function image(options: { hexversion: number; shimOwner: number; freeThreaded?: 
       m.u8(shim + BigInt(L._PyInterpreterFrame.owner), options.shimOwner);
       m.u64(shim + BigInt(L._PyInterpreterFrame.f_executable), none | 1n);
       let previous = shim;
-      for (const [object, lasti] of [[main, 1], [work, 5]] as const) {
+      for (const [object, lasti] of [
+        [main, 1],
+        [work, 5],
+      ] as const) {
         const frame = m.alloc(L.sizeof._PyInterpreterFrame);
         m.u64(frame + BigInt(L._PyInterpreterFrame.f_executable), object | 1n); // a deferred reference's tag
         m.u64(frame + BigInt(L._PyInterpreterFrame.previous), previous);
@@ -213,7 +219,9 @@ describe("analyse() from _Py_DebugOffsets alone", () => {
   it("refuses a free-threaded build by its debug offsets' flag, naming it", () => {
     for (const hexversion of [0x030f02f0, 0x031000f0]) {
       const { memory } = image({ hexversion, shimOwner: 3, freeThreaded: true });
-      expect(() => analyse(memory)).toThrowError(/is a free-threaded build \(Py_GIL_DISABLED, _Py_DebugOffsets\.free_threaded set\): corestack does not read free-threaded interpreters yet$/);
+      expect(() => analyse(memory)).toThrowError(
+        /is a free-threaded build \(Py_GIL_DISABLED, _Py_DebugOffsets\.free_threaded set\): corestack does not read free-threaded interpreters yet$/,
+      );
       expect(() => analyse(memory)).toThrowError(expect.objectContaining({ code: "unsupported-version" }));
     }
   });

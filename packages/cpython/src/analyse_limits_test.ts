@@ -141,7 +141,9 @@ describe("ObjectReader.string() limit", () => {
     const strings = ["a", "b", "c", "d"].map((c) => objects.str(c.repeat(10)));
     const reader = new ObjectReader(new Reader(objects.memory), L, { maxStringCharacters: 25 });
     expect(strings.slice(0, 3).map((s) => reader.string(s, "co_name"))).toEqual(["a", "b", "c"].map((c) => c.repeat(10)));
-    expect(() => reader.string(strings[3]!, "co_name")).toThrowError(`the string limit of all objects together was reached at co_name 0x${strings[3]!.toString(16)}`);
+    expect(() => reader.string(strings[3]!, "co_name")).toThrowError(
+      `the string limit of all objects together was reached at co_name 0x${strings[3]!.toString(16)}`,
+    );
     expect(reader.string(strings[0]!, "co_name")).toBe("a".repeat(10));
     expect(MAX_STRING_CHARACTERS).toBe(1 << 26);
   });
@@ -183,7 +185,9 @@ describe("ObjectReader.bytes() limit", () => {
     const reader = new ObjectReader(new Reader(objects.memory), L, { maxBytes: 15 });
     expect(reader.bytes(tables[0]!, "line table")).toHaveLength(10);
     expect(reader.bytes(tables[1]!, "line table")).toHaveLength(10);
-    expect(() => reader.bytes(tables[2]!, "line table")).toThrowError(`the bytes limit of all objects together was reached at line table 0x${tables[2]!.toString(16)}`);
+    expect(() => reader.bytes(tables[2]!, "line table")).toThrowError(
+      `the bytes limit of all objects together was reached at line table 0x${tables[2]!.toString(16)}`,
+    );
     expect(MAX_BYTES_READ).toBe(1 << 28);
   });
 });

@@ -125,7 +125,9 @@ describe("analyse() on a hand-built 3.12 image", () => {
     for (const tstate of tstates.slice(1)) memory.u64(topFrameSlot(tstate, memory), top);
     const result = analyse(memory);
     expect(result.threads.map((t) => t.frames.length)).toEqual([0, 0, 0]);
-    expect(result.threads.map((t) => t.error?.message)).toEqual([1001, 1000, 1000].map((tid) => `frame 0x${top.toString(16)} is also on the stack of thread ${tid}`));
+    expect(result.threads.map((t) => t.error?.message)).toEqual(
+      [1001, 1000, 1000].map((tid) => `frame 0x${top.toString(16)} is also on the stack of thread ${tid}`),
+    );
   });
 
   for (const order of ["the corrupt thread first", "the corrupt thread second"] as const) {

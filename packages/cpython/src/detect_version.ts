@@ -18,7 +18,6 @@ export interface DetectedVersion {
 
 const PYTHON_FILE = /(?:^|\/)(?:lib)?python(\d)\.(\d+)[a-z]*(?:\.so[.\d]*|$)/;
 
-
 function fromHex(hex: number, from: DetectedVersion["from"]): DetectedVersion {
   const major = (hex >>> 24) & 0xff;
   const minor = (hex >>> 16) & 0xff;

@@ -105,10 +105,16 @@ describe("ObjectReader.string(): names no JavaScript string can hold, 3.12", () 
     const long = objects.str("f".repeat(100_000));
     let bytesRead = 0;
     const reader = new ObjectReader(
-      new Reader({ ...objects.memory, read: (a: bigint, n: number) => {
-        bytesRead += n;
-        return objects.memory.read(a, n);
-      }, findSymbol: () => undefined, modules: () => [], threads: () => [] }),
+      new Reader({
+        ...objects.memory,
+        read: (a: bigint, n: number) => {
+          bytesRead += n;
+          return objects.memory.read(a, n);
+        },
+        findSymbol: () => undefined,
+        modules: () => [],
+        threads: () => [],
+      }),
       L312,
     );
     expect(reader.string(long, "co_name")).toBe(`${"f".repeat(MAX_NAME_CHARACTERS)}\\…[+${100_000 - MAX_NAME_CHARACTERS} characters]`);
@@ -137,7 +143,9 @@ describe("ObjectReader.string(): Python 2 names", () => {
 
   it("a 70 000-byte byte string is cut at MAX_NAME_CHARACTERS bytes with a mark in bytes", () => {
     const objects = new TestObjects(L27);
-    expect(read(objects, objects.bytes(new Array<number>(70_000).fill(0x64)))).toBe(`${"d".repeat(MAX_NAME_CHARACTERS)}\\…[+${70_000 - MAX_NAME_CHARACTERS} bytes]`);
+    expect(read(objects, objects.bytes(new Array<number>(70_000).fill(0x64)))).toBe(
+      `${"d".repeat(MAX_NAME_CHARACTERS)}\\…[+${70_000 - MAX_NAME_CHARACTERS} bytes]`,
+    );
   });
 
   it("unicode objects: UCS-4 surrogates are lone; a narrow build's pairs are characters", () => {

@@ -45,7 +45,14 @@ describe.each(VERSIONS)("DictReader on %s", (_version, layout) => {
 
   it("find() returns the value of a str key, or undefined", () => {
     const { build, objects, dicts } = setup(layout);
-    const items = dicts.items(build.dict([[build.int(1n), build.str("one")], [build.str("_name"), build.str("Thread-1")], [build.str("_nam"), build.str("no")]]), "d");
+    const items = dicts.items(
+      build.dict([
+        [build.int(1n), build.str("one")],
+        [build.str("_name"), build.str("Thread-1")],
+        [build.str("_nam"), build.str("no")],
+      ]),
+      "d",
+    );
     expect(objects.string(dicts.find(items, "_name")!, "v")).toBe("Thread-1");
     expect(dicts.find(items, "missing")).toBeUndefined();
   });
@@ -53,15 +60,30 @@ describe.each(VERSIONS)("DictReader on %s", (_version, layout) => {
   it.skipIf(layout.version.major === 2)("items() reads a split dict's values", () => {
     const { build, objects, dicts } = setup(layout);
     const dict = build.splitDict(["_name", "_ident", "gone"], [build.str("A"), build.str("B"), 0n]);
-    expect(texts(objects, dicts.items(dict, "d"))).toEqual([["_name", "A"], ["_ident", "B"]]);
+    expect(texts(objects, dicts.items(dict, "d"))).toEqual([
+      ["_name", "A"],
+      ["_ident", "B"],
+    ]);
   });
 
   for (const storage of storages(layout)) {
     it(`attributes() reads an instance's attributes (${storage})`, () => {
       const { build, objects, dicts } = setup(layout);
-      const { object } = build.instance("Thread", [["_target", build.str("t")], ["_name", build.str("worker")]], storage);
+      const { object } = build.instance(
+        "Thread",
+        [
+          ["_target", build.str("t")],
+          ["_name", build.str("worker")],
+        ],
+        storage,
+      );
       const items = dicts.attributes(object, "Thread");
-      expect(texts(objects, items)).toEqual(expect.arrayContaining([["_name", "worker"], ["_target", "t"]]));
+      expect(texts(objects, items)).toEqual(
+        expect.arrayContaining([
+          ["_name", "worker"],
+          ["_target", "t"],
+        ]),
+      );
       expect(objects.string(dicts.find(items, "_name")!, "name")).toBe("worker");
     });
   }
@@ -125,7 +147,14 @@ describe.each(VERSIONS)("DictReader on %s", (_version, layout) => {
       fc.property(fc.array(fc.tuple(fc.nat(160), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), fc.nat(2), (patches, which) => {
         const { build, dicts } = setup(layout);
         const storage = storages(layout)[which % storages(layout).length]!;
-        const { object } = build.instance("Thread", [["_name", build.str("n")], ["_ident", build.int(5n)]], storage);
+        const { object } = build.instance(
+          "Thread",
+          [
+            ["_name", build.str("n")],
+            ["_ident", build.int(5n)],
+          ],
+          storage,
+        );
         const dict = build.dict(Array.from({ length: 6 }, (_, i) => [build.str(`k${i}`), build.int(BigInt(i))] as const));
         // Corrupt bytes of the dict, its keys/table, and the instance's pre-header, header and values.
         const targets = [dict, object - 32n];

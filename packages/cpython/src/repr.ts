@@ -452,14 +452,7 @@ export class ReprReader {
     const open = name === "tuple" ? "(" : name === "list" ? "[" : name === "dict" ? "{" : "";
     const close = name === "tuple" ? ")" : name === "list" ? "]" : name === "dict" ? "}" : "";
     // Sets: 3.x {1, 2}, set(), frozenset({1}), frozenset(); 2.7 set([1, 2]), set([]), frozenset([1]).
-    const [before, after] =
-      open !== ""
-        ? [open, close]
-        : python2
-          ? [`${name}([`, "])"]
-          : name === "set"
-            ? ["{", "}"]
-            : ["frozenset({", "})"];
+    const [before, after] = open !== "" ? [open, close] : python2 ? [`${name}([`, "])"] : name === "set" ? ["{", "}"] : ["frozenset({", "})"];
     if (size === 0) {
       text.push(open !== "" || python2 ? before + after : `${name}()`);
       return true;

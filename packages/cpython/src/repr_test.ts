@@ -65,7 +65,14 @@ describe.each(VERSIONS)("ReprReader.repr() on %s", (version, layout) => {
     expect(reprs.repr(build.list([]).list)).toBe("[]");
     expect(reprs.repr(build.list([one, build.list([two]).list]).list)).toBe("[1, ['two']]");
     expect(reprs.repr(build.dict([]))).toBe("{}");
-    expect(reprs.repr(build.dict([[two, one], [one, build.none()]]))).toBe("{'two': 1, 1: None}");
+    expect(
+      reprs.repr(
+        build.dict([
+          [two, one],
+          [one, build.none()],
+        ]),
+      ),
+    ).toBe("{'two': 1, 1: None}");
     expect(reprs.repr(build.dict([[one, one]], { deleted: 3 }))).toBe("{1: 1}");
     expect(reprs.repr(build.set([]))).toBe(python2 ? "set([])" : "set()");
     expect(reprs.repr(build.set([], { frozen: true }))).toBe(python2 ? "frozenset([])" : "frozenset()");
@@ -77,7 +84,10 @@ describe.each(VERSIONS)("ReprReader.repr() on %s", (version, layout) => {
   it("bounds items, depth and length, and shows recursion as repr() does", () => {
     const { build, reprs } = setup(layout);
     const numbers = Array.from({ length: 40 }, (_, i) => build.int(BigInt(i)));
-    const first = numbers.slice(0, REPR_LIMITS.items).map((_, i) => String(i)).join(", ");
+    const first = numbers
+      .slice(0, REPR_LIMITS.items)
+      .map((_, i) => String(i))
+      .join(", ");
     expect(reprs.repr(build.list(numbers).list)).toBe(`[${first}, ...]`);
     expect(reprs.repr(build.tuple(numbers))).toBe(`(${first}, ...)`);
     expect(reprs.repr(build.dict(numbers.map((n) => [n, n] as const)))).toMatch(/^\{(\d+: \d+, ){16}\.\.\.\}$/);

@@ -16,7 +16,15 @@ function interpreter(layout: PythonLayout, threads: ReadonlyArray<readonly [bigi
   const nameKey = layout.version.major === 2 ? "_Thread__name" : "_name";
   const active = build.dict(
     threads.map(([ident, name]) => {
-      const { object } = build.instance("Thread", [["_target", build.str("f")], [nameKey, build.str(name)], ["_ident", build.int(ident)]], storage);
+      const { object } = build.instance(
+        "Thread",
+        [
+          ["_target", build.str("f")],
+          [nameKey, build.str(name)],
+          ["_ident", build.int(ident)],
+        ],
+        storage,
+      );
       return [build.int(ident), object] as const;
     }),
   );

@@ -44,7 +44,8 @@ export function readEhFrameHdr(section: Section, hdrAddress: bigint, addressSize
   if (fieldSize === undefined || (tableEncoding & DW_EH_PE_indirect) !== 0 || (tableEncoding & 0x70) === DW_EH_PE_aligned) {
     reader.fail(`The search table encoding ${pointerEncodingName(tableEncoding)} cannot be searched`, "unsupported", 3);
   }
-  if (count > BigInt(DWARF_LIMITS.cfiRecords)) limitReached("cfiRecords", `An .eh_frame_hdr table of ${count} entries`, { section: section.name, offset: countAt });
+  if (count > BigInt(DWARF_LIMITS.cfiRecords))
+    limitReached("cfiRecords", `An .eh_frame_hdr table of ${count} entries`, { section: section.name, offset: countAt });
   const fdeCount = Number(count);
   const tableOffset = reader.position;
   const available = Math.floor(reader.remaining / (2 * fieldSize));

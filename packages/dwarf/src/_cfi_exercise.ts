@@ -64,7 +64,9 @@ export function exerciseCallFrameInfo(input: CfiExerciseInput): CfiExerciseResul
     objects.push(CallFrameInfo.fromEhFrame({ eh_frame, ehFrameAddress, littleEndian, addressSize }));
     if (input.eh_frame_hdr) {
       const eh_frame_hdr = bufferSource(input.eh_frame_hdr);
-      objects.push(CallFrameInfo.fromEhFrame({ eh_frame, ehFrameAddress, eh_frame_hdr, ehFrameHdrAddress: input.ehFrameHdrAddress ?? 0n, littleEndian, addressSize }));
+      objects.push(
+        CallFrameInfo.fromEhFrame({ eh_frame, ehFrameAddress, eh_frame_hdr, ehFrameHdrAddress: input.ehFrameHdrAddress ?? 0n, littleEndian, addressSize }),
+      );
     }
   }
   if (input.debug_frame) objects.push(CallFrameInfo.fromDebugFrame({ debug_frame: bufferSource(input.debug_frame), littleEndian, addressSize }));

@@ -1,8 +1,23 @@
 import type { Reader } from "./_reader.js";
 import {
-  DW_EH_PE_absptr, DW_EH_PE_aligned, DW_EH_PE_datarel, DW_EH_PE_funcrel, DW_EH_PE_indirect, DW_EH_PE_omit, DW_EH_PE_pcrel,
-  DW_EH_PE_sdata2, DW_EH_PE_sdata4, DW_EH_PE_sdata8, DW_EH_PE_signed, DW_EH_PE_sleb128, DW_EH_PE_textrel, DW_EH_PE_udata2,
-  DW_EH_PE_udata4, DW_EH_PE_udata8, DW_EH_PE_uleb128, pointerEncodingName,
+  DW_EH_PE_absptr,
+  DW_EH_PE_aligned,
+  DW_EH_PE_datarel,
+  DW_EH_PE_funcrel,
+  DW_EH_PE_indirect,
+  DW_EH_PE_omit,
+  DW_EH_PE_pcrel,
+  DW_EH_PE_sdata2,
+  DW_EH_PE_sdata4,
+  DW_EH_PE_sdata8,
+  DW_EH_PE_signed,
+  DW_EH_PE_sleb128,
+  DW_EH_PE_textrel,
+  DW_EH_PE_udata2,
+  DW_EH_PE_udata4,
+  DW_EH_PE_udata8,
+  DW_EH_PE_uleb128,
+  pointerEncodingName,
 } from "./cfa_constants.js";
 import { hex } from "./dwarf_format_error.js";
 
@@ -31,11 +46,20 @@ export interface EncodedPointer {
  */
 export function fixedEncodingSize(encoding: number, addressSize: number): number | undefined {
   switch (encoding & 0x0f) {
-    case DW_EH_PE_absptr: case DW_EH_PE_signed: return addressSize;
-    case DW_EH_PE_udata2: case DW_EH_PE_sdata2: return 2;
-    case DW_EH_PE_udata4: case DW_EH_PE_sdata4: return 4;
-    case DW_EH_PE_udata8: case DW_EH_PE_sdata8: return 8;
-    default: return undefined;
+    case DW_EH_PE_absptr:
+    case DW_EH_PE_signed:
+      return addressSize;
+    case DW_EH_PE_udata2:
+    case DW_EH_PE_sdata2:
+      return 2;
+    case DW_EH_PE_udata4:
+    case DW_EH_PE_sdata4:
+      return 4;
+    case DW_EH_PE_udata8:
+    case DW_EH_PE_sdata8:
+      return 8;
+    default:
+      return undefined;
   }
 }
 
@@ -44,7 +68,8 @@ export function checkEncoding(reader: Reader, encoding: number, what: string, at
   if (encoding === DW_EH_PE_omit) return;
   const format = encoding & 0x0f;
   const valid = format === DW_EH_PE_uleb128 || format === DW_EH_PE_sleb128 || fixedEncodingSize(encoding, 8) !== undefined;
-  if (!valid || (encoding & 0x70) > DW_EH_PE_aligned) reader.fail(`Invalid pointer encoding ${hex(encoding)} (${pointerEncodingName(encoding)}) for ${what}`, "bad-value", at);
+  if (!valid || (encoding & 0x70) > DW_EH_PE_aligned)
+    reader.fail(`Invalid pointer encoding ${hex(encoding)} (${pointerEncodingName(encoding)}) for ${what}`, "bad-value", at);
 }
 
 /**
@@ -55,17 +80,38 @@ export function readEncodedValue(reader: Reader, encoding: number, addressSize: 
   const at = reader.position;
   let value: bigint;
   switch (encoding & 0x0f) {
-    case DW_EH_PE_absptr: value = reader.unsigned(addressSize); break;
-    case DW_EH_PE_signed: value = BigInt.asIntN(addressSize * 8, reader.unsigned(addressSize)); break;
-    case DW_EH_PE_uleb128: value = reader.uleb(); break;
-    case DW_EH_PE_udata2: value = BigInt(reader.u16()); break;
-    case DW_EH_PE_udata4: value = BigInt(reader.u32()); break;
-    case DW_EH_PE_udata8: value = reader.u64(); break;
-    case DW_EH_PE_sleb128: value = reader.sleb(); break;
-    case DW_EH_PE_sdata2: value = BigInt(reader.i16()); break;
-    case DW_EH_PE_sdata4: value = BigInt(reader.i32()); break;
-    case DW_EH_PE_sdata8: value = reader.i64(); break;
-    default: return reader.fail(`Invalid pointer encoding ${hex(encoding)} (${pointerEncodingName(encoding)}) for ${what}`, "bad-value", at);
+    case DW_EH_PE_absptr:
+      value = reader.unsigned(addressSize);
+      break;
+    case DW_EH_PE_signed:
+      value = BigInt.asIntN(addressSize * 8, reader.unsigned(addressSize));
+      break;
+    case DW_EH_PE_uleb128:
+      value = reader.uleb();
+      break;
+    case DW_EH_PE_udata2:
+      value = BigInt(reader.u16());
+      break;
+    case DW_EH_PE_udata4:
+      value = BigInt(reader.u32());
+      break;
+    case DW_EH_PE_udata8:
+      value = reader.u64();
+      break;
+    case DW_EH_PE_sleb128:
+      value = reader.sleb();
+      break;
+    case DW_EH_PE_sdata2:
+      value = BigInt(reader.i16());
+      break;
+    case DW_EH_PE_sdata4:
+      value = BigInt(reader.i32());
+      break;
+    case DW_EH_PE_sdata8:
+      value = reader.i64();
+      break;
+    default:
+      return reader.fail(`Invalid pointer encoding ${hex(encoding)} (${pointerEncodingName(encoding)}) for ${what}`, "bad-value", at);
   }
   return BigInt.asUintN(addressSize * 8, value);
 }
@@ -88,14 +134,26 @@ export function readEncodedPointer(reader: Reader, encoding: number, bases: Poin
   const fieldAt = reader.position;
   const raw = readEncodedValue(reader, encoding, bases.addressSize, what);
   let base = 0n;
-  const missing = (name: string): never => reader.fail(`Cannot apply ${pointerEncodingName(encoding)} to ${what}: the ${name} is not known`, "unsupported", start);
+  const missing = (name: string): never =>
+    reader.fail(`Cannot apply ${pointerEncodingName(encoding)} to ${what}: the ${name} is not known`, "unsupported", start);
   switch (application) {
-    case DW_EH_PE_absptr: case DW_EH_PE_aligned: break;
-    case DW_EH_PE_pcrel: base = (bases.sectionAddress ?? missing("section address")) + BigInt(fieldAt); break;
-    case DW_EH_PE_textrel: base = bases.textAddress ?? missing("text address"); break;
-    case DW_EH_PE_datarel: base = bases.dataAddress ?? missing("data address"); break;
-    case DW_EH_PE_funcrel: base = bases.functionAddress ?? missing("function address"); break;
-    default: reader.fail(`Invalid pointer encoding ${hex(encoding)} (${pointerEncodingName(encoding)}) for ${what}`, "bad-value", start);
+    case DW_EH_PE_absptr:
+    case DW_EH_PE_aligned:
+      break;
+    case DW_EH_PE_pcrel:
+      base = (bases.sectionAddress ?? missing("section address")) + BigInt(fieldAt);
+      break;
+    case DW_EH_PE_textrel:
+      base = bases.textAddress ?? missing("text address");
+      break;
+    case DW_EH_PE_datarel:
+      base = bases.dataAddress ?? missing("data address");
+      break;
+    case DW_EH_PE_funcrel:
+      base = bases.functionAddress ?? missing("function address");
+      break;
+    default:
+      reader.fail(`Invalid pointer encoding ${hex(encoding)} (${pointerEncodingName(encoding)}) for ${what}`, "bad-value", start);
   }
   return { value: BigInt.asUintN(bases.addressSize * 8, base + raw), indirect: (encoding & DW_EH_PE_indirect) !== 0 };
 }

@@ -2,12 +2,38 @@ import { Reader } from "./_reader.js";
 import { basesOf, type CfiSection, type CommonInformationEntry, type FrameDescriptionEntry } from "./_cfi_records.js";
 import { readEncodedPointer } from "./_cfi_pointer.js";
 import {
-  DW_CFA_AArch64_negate_ra_state, DW_CFA_advance_loc, DW_CFA_advance_loc1, DW_CFA_advance_loc2, DW_CFA_advance_loc4, DW_CFA_def_cfa,
-  DW_CFA_def_cfa_expression, DW_CFA_def_cfa_offset, DW_CFA_def_cfa_offset_sf, DW_CFA_def_cfa_register, DW_CFA_def_cfa_sf,
-  DW_CFA_expression, DW_CFA_GNU_args_size, DW_CFA_GNU_negative_offset_extended, DW_CFA_MIPS_advance_loc8, DW_CFA_nop, DW_CFA_offset,
-  DW_CFA_offset_extended, DW_CFA_offset_extended_sf, DW_CFA_register, DW_CFA_remember_state, DW_CFA_restore, DW_CFA_restore_extended,
-  DW_CFA_restore_state, DW_CFA_same_value, DW_CFA_set_loc, DW_CFA_undefined, DW_CFA_val_expression, DW_CFA_val_offset,
-  DW_CFA_val_offset_sf, DW_EH_PE_indirect, cfaInstructionName,
+  DW_CFA_AArch64_negate_ra_state,
+  DW_CFA_advance_loc,
+  DW_CFA_advance_loc1,
+  DW_CFA_advance_loc2,
+  DW_CFA_advance_loc4,
+  DW_CFA_def_cfa,
+  DW_CFA_def_cfa_expression,
+  DW_CFA_def_cfa_offset,
+  DW_CFA_def_cfa_offset_sf,
+  DW_CFA_def_cfa_register,
+  DW_CFA_def_cfa_sf,
+  DW_CFA_expression,
+  DW_CFA_GNU_args_size,
+  DW_CFA_GNU_negative_offset_extended,
+  DW_CFA_MIPS_advance_loc8,
+  DW_CFA_nop,
+  DW_CFA_offset,
+  DW_CFA_offset_extended,
+  DW_CFA_offset_extended_sf,
+  DW_CFA_register,
+  DW_CFA_remember_state,
+  DW_CFA_restore,
+  DW_CFA_restore_extended,
+  DW_CFA_restore_state,
+  DW_CFA_same_value,
+  DW_CFA_set_loc,
+  DW_CFA_undefined,
+  DW_CFA_val_expression,
+  DW_CFA_val_offset,
+  DW_CFA_val_offset_sf,
+  DW_EH_PE_indirect,
+  cfaInstructionName,
 } from "./cfa_constants.js";
 import { hex } from "./dwarf_format_error.js";
 import { DWARF_LIMITS, limitReached } from "./limits.js";
@@ -121,7 +147,8 @@ function factored(reader: Reader, value: number, factor: number, at: number, wha
 
 function expressionBlock(reader: Reader, at: number): Uint8Array {
   const length = reader.ulebNumber("The expression length");
-  if (length > DWARF_LIMITS.expressionBytes) limitReached("expressionBytes", `A DWARF expression of ${length} bytes`, { section: reader.section.name, offset: at });
+  if (length > DWARF_LIMITS.expressionBytes)
+    limitReached("expressionBytes", `A DWARF expression of ${length} bytes`, { section: reader.section.name, offset: at });
   return reader.block(length, "a DWARF expression");
 }
 
@@ -191,11 +218,13 @@ class CfaMachine {
     const advanceBy = (delta: bigint, at: number, op: number): bigint => {
       if (inCie) reader.fail(`${cfaInstructionName(op)} in the initial instructions of a CIE`, "bad-value", at);
       const to = this.location + delta * BigInt(cie.codeAlignmentFactor);
-      if (to >= 1n << BigInt(cie.addressSize * 8)) reader.fail(`${cfaInstructionName(op)} advances the location to ${hex(to)}, past the end of the address space`, "bad-value", at);
+      if (to >= 1n << BigInt(cie.addressSize * 8))
+        reader.fail(`${cfaInstructionName(op)} advances the location to ${hex(to)}, past the end of the address space`, "bad-value", at);
       return to;
     };
     const register = () => reader.ulebNumber("A register number");
-    const offset = (signed: boolean, at: number) => factored(reader, signed ? reader.slebNumber("An offset") : reader.ulebNumber("An offset"), daf, at, "An offset");
+    const offset = (signed: boolean, at: number) =>
+      factored(reader, signed ? reader.slebNumber("An offset") : reader.ulebNumber("An offset"), daf, at, "An offset");
     while (!reader.atEnd) {
       const at = reader.position;
       if (++this.#executed > DWARF_LIMITS.cfiInstructions) limitReached("cfiInstructions", "The CFA instructions executed for one row", where(at));
@@ -290,14 +319,16 @@ class CfaMachine {
         }
         case DW_CFA_def_cfa_register: {
           const number = register();
-          if (state.cfa.rule !== "register") reader.fail(`DW_CFA_def_cfa_register when the CFA rule is ${state.cfa.rule === "expression" ? "an expression" : "not defined"}`, "bad-value", at);
+          if (state.cfa.rule !== "register")
+            reader.fail(`DW_CFA_def_cfa_register when the CFA rule is ${state.cfa.rule === "expression" ? "an expression" : "not defined"}`, "bad-value", at);
           state.cfa = { rule: "register", register: number, offset: state.cfa.offset };
           break;
         }
         case DW_CFA_def_cfa_offset:
         case DW_CFA_def_cfa_offset_sf: {
           const value = op === DW_CFA_def_cfa_offset ? reader.ulebNumber("A CFA offset") : offset(true, at);
-          if (state.cfa.rule !== "register") reader.fail(`${cfaInstructionName(op)} when the CFA rule is ${state.cfa.rule === "expression" ? "an expression" : "not defined"}`, "bad-value", at);
+          if (state.cfa.rule !== "register")
+            reader.fail(`${cfaInstructionName(op)} when the CFA rule is ${state.cfa.rule === "expression" ? "an expression" : "not defined"}`, "bad-value", at);
           state.cfa = { rule: "register", register: state.cfa.register, offset: value };
           break;
         }

@@ -128,7 +128,8 @@ function readAugmentation(reader: Reader): string {
   for (;;) {
     const byte = reader.u8();
     if (byte === 0) return text;
-    if (text.length >= DWARF_LIMITS.augmentationLength) limitReached("augmentationLength", "The CIE augmentation string", { section: reader.section.name, offset: start });
+    if (text.length >= DWARF_LIMITS.augmentationLength)
+      limitReached("augmentationLength", "The CIE augmentation string", { section: reader.section.name, offset: start });
     text += String.fromCharCode(byte);
   }
 }
@@ -153,11 +154,16 @@ function readRecord(context: CfiSection, offset: number, referrer: { offset: num
   if (cached) return cached;
   const section = context.section;
   const outer = new Reader(section);
-  if (!Number.isSafeInteger(offset) || offset < 0 || offset >= section.bytes.length) outer.fail(`Record offset ${hex(offset)} is outside the section`, "bad-value", 0);
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset >= section.bytes.length)
+    outer.fail(`Record offset ${hex(offset)} is outside the section`, "bad-value", 0);
   outer.position = offset;
   const { length, format64 } = outer.initialLength("a CFI record");
   const notCie = (what: string): never =>
-    outer.fail(`The CIE pointer of the FDE at ${hex(referrer?.offset ?? 0)} points to ${what} at ${hex(offset)}, not a CIE`, "bad-value", referrer?.at ?? offset);
+    outer.fail(
+      `The CIE pointer of the FDE at ${hex(referrer?.offset ?? 0)} points to ${what} at ${hex(offset)}, not a CIE`,
+      "bad-value",
+      referrer?.at ?? offset,
+    );
   if (length === 0) return referrer ? notCie("the terminator") : { kind: "terminator", offset };
   const end = outer.position + length;
   if (end > section.bytes.length) outer.fail(`The CFI record at ${hex(offset)} of ${length} bytes runs past the end of the section`, "truncated", offset);
@@ -181,7 +187,8 @@ function readRecord(context: CfiSection, offset: number, referrer: { offset: num
     return cie;
   }
   const cieOffset = context.isEhFrame ? idAt - pointer : pointer;
-  if (cieOffset < 0 || cieOffset >= section.bytes.length) reader.fail(`The CIE pointer of the FDE at ${hex(offset)} points outside the section (${hex(cieOffset)})`, "bad-value", idAt);
+  if (cieOffset < 0 || cieOffset >= section.bytes.length)
+    reader.fail(`The CIE pointer of the FDE at ${hex(offset)} points outside the section (${hex(cieOffset)})`, "bad-value", idAt);
   if (cieOffset === offset) reader.fail(`The FDE at ${hex(offset)} names itself as its CIE`, "bad-value", idAt);
   // A CIE never points further, so following one pointer cannot loop.
   const cie = readRecord(context, cieOffset, { offset, at: idAt });
@@ -284,7 +291,11 @@ function readFde(
   const addressRange = readEncodedValue(reader, cie.fdePointerEncoding & 0x0f, cie.addressSize, "the FDE's address range");
   const endAddress = initialLocation + addressRange;
   if (endAddress > 1n << BigInt(cie.addressSize * 8)) {
-    reader.fail(`The FDE at ${hex(header.offset)} covers ${hex(initialLocation)}..${hex(endAddress)}, past the end of the address space`, "bad-value", locationAt);
+    reader.fail(
+      `The FDE at ${hex(header.offset)} covers ${hex(initialLocation)}..${hex(endAddress)}, past the end of the address space`,
+      "bad-value",
+      locationAt,
+    );
   }
   let lsda: FrameDescriptionEntry["lsda"];
   if (cie.augmentation.startsWith("z")) {
@@ -326,7 +337,11 @@ export function* iterateRecords(context: CfiSection, maxRecords: number = DWARF_
   while (offset < size) {
     if (count >= maxRecords) {
       if (maxRecords === DWARF_LIMITS.cfiRecords) limitReached("cfiRecords", "The CFI records", { section: context.section.name, offset });
-      throw new DwarfFormatError(`The CFI records at ${context.section.name}+${hex(offset)} go past the limit of ${maxRecords} (cfiRecords)`, { section: context.section.name, offset, code: "limit" });
+      throw new DwarfFormatError(`The CFI records at ${context.section.name}+${hex(offset)} go past the limit of ${maxRecords} (cfiRecords)`, {
+        section: context.section.name,
+        offset,
+        code: "limit",
+      });
     }
     const record = readRecordAt(context, offset);
     if (record.kind === "terminator") return;

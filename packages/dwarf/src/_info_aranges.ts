@@ -32,7 +32,8 @@ export class UnitIndex {
         const unit = set.offset(format64, "A unit offset");
         const addressSize = set.u8();
         const segmentSize = set.u8();
-        if (addressSize !== 2 && addressSize !== 4 && addressSize !== 8) set.fail(`Address range set at ${hex(start)} has address size ${addressSize}`, "bad-value", start);
+        if (addressSize !== 2 && addressSize !== 4 && addressSize !== 8)
+          set.fail(`Address range set at ${hex(start)} has address size ${addressSize}`, "bad-value", start);
         if (!known.has(unit)) set.fail(`Address range set at ${hex(start)} names ${hex(unit)}, which is not a unit of .debug_info`, "bad-value", start);
         covered.add(unit);
         // Tuples start at a multiple of twice the address size from the set's start.

@@ -83,11 +83,19 @@ export class UnitContext implements FormResolver {
     const bases = this.readAttributes(abbreviation, cursor.attributesOffset, noResolution);
     for (const attribute of bases) {
       switch (attribute.name) {
-        case C.DW_AT_str_offsets_base: this.strOffsetsBase = numberOf(attribute.value); break;
+        case C.DW_AT_str_offsets_base:
+          this.strOffsetsBase = numberOf(attribute.value);
+          break;
         case C.DW_AT_addr_base:
-        case C.DW_AT_GNU_addr_base: this.addrBase = numberOf(attribute.value); break;
-        case C.DW_AT_rnglists_base: this.rnglistsBase = numberOf(attribute.value); break;
-        case C.DW_AT_GNU_ranges_base: this.rangesBase = numberOf(attribute.value) ?? 0; break;
+        case C.DW_AT_GNU_addr_base:
+          this.addrBase = numberOf(attribute.value);
+          break;
+        case C.DW_AT_rnglists_base:
+          this.rnglistsBase = numberOf(attribute.value);
+          break;
+        case C.DW_AT_GNU_ranges_base:
+          this.rangesBase = numberOf(attribute.value) ?? 0;
+          break;
       }
     }
     this.#rootAttributes = this.readAttributes(abbreviation, cursor.attributesOffset, this);
@@ -235,7 +243,11 @@ export class UnitContext implements FormResolver {
     const slot = base + index * this.offsetSize;
     const reader: Reader = new Reader(section, 0);
     if (!Number.isSafeInteger(slot) || slot + this.offsetSize > section.bytes.length) {
-      reader.fail(`String index ${index} (entry of the unit at ${hex(this.header.offset)}) is outside .debug_str_offsets`, "bad-value", Math.min(base, section.bytes.length));
+      reader.fail(
+        `String index ${index} (entry of the unit at ${hex(this.header.offset)}) is outside .debug_str_offsets`,
+        "bad-value",
+        Math.min(base, section.bytes.length),
+      );
     }
     reader.position = slot;
     return this.strp(reader.offset(this.header.format64, "A string offset"));
@@ -248,7 +260,11 @@ export class UnitContext implements FormResolver {
     const slot = base + index * size;
     const reader: Reader = new Reader(section, 0);
     if (!Number.isSafeInteger(slot) || slot + size > section.bytes.length) {
-      reader.fail(`Address index ${index} (entry of the unit at ${hex(this.header.offset)}) is outside .debug_addr`, "bad-value", Math.min(base, section.bytes.length));
+      reader.fail(
+        `Address index ${index} (entry of the unit at ${hex(this.header.offset)}) is outside .debug_addr`,
+        "bad-value",
+        Math.min(base, section.bytes.length),
+      );
     }
     reader.position = slot;
     return reader.unsigned(size);
@@ -425,12 +441,16 @@ export class InfoContext {
       for (const attribute of entry.unit.readAttributes(entry.abbreviation, entry.attributesOffset)) {
         const value = attribute.value;
         if (attribute.name === C.DW_AT_name && value.kind === "string") name ??= value.value;
-        else if ((attribute.name === C.DW_AT_linkage_name || attribute.name === C.DW_AT_MIPS_linkage_name) && value.kind === "string") linkageName ??= value.value;
+        else if ((attribute.name === C.DW_AT_linkage_name || attribute.name === C.DW_AT_MIPS_linkage_name) && value.kind === "string")
+          linkageName ??= value.value;
         else if ((attribute.name === C.DW_AT_abstract_origin || attribute.name === C.DW_AT_specification) && value.kind === "reference") next ??= value.offset;
       }
       if (name !== undefined || next === undefined) break;
       if (hops >= DWARF_LIMITS.referenceHops) {
-        limitReached("referenceHops", `A chain of DW_AT_abstract_origin/DW_AT_specification from ${hex(start.offset)}`, { section: ".debug_info", offset: entry.offset });
+        limitReached("referenceHops", `A chain of DW_AT_abstract_origin/DW_AT_specification from ${hex(start.offset)}`, {
+          section: ".debug_info",
+          offset: entry.offset,
+        });
       }
       entry = this.entryAt(next);
     }

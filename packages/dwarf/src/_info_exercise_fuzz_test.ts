@@ -13,7 +13,10 @@ function withMutated(file: LoadedFile, name: string, bytes: Uint8Array): DwarfSe
 }
 
 describe("exerciseDebugInfo() on mutated sections", () => {
-  for (const flags of [["-O2", "-gdwarf-5"], ["-O2", "-gdwarf-4"]]) {
+  for (const flags of [
+    ["-O2", "-gdwarf-5"],
+    ["-O2", "-gdwarf-4"],
+  ]) {
     test(`exerciseDebugInfo() throws only DwarfFormatError for mutated sections of gcc ${flags.join(" ")}`, () => {
       const path = compileProgram(flags);
       expect(path).toBeDefined();

@@ -52,7 +52,6 @@ export interface FormResolver {
   addrx(index: number, at: number): bigint;
 }
 
-
 /** Skips one entry's attribute values, at the reader's position, without decoding them. @internal */
 export function skipAttributes(reader: Reader, abbreviation: Abbreviation, unit: UnitHeader): void {
   const forms = abbreviation.forms;
@@ -224,11 +223,15 @@ export function readValue(
       case C.DW_FORM_block:
       case C.DW_FORM_exprloc: {
         const length =
-          form === C.DW_FORM_data16 ? 16
-          : form === C.DW_FORM_block1 ? reader.u8()
-          : form === C.DW_FORM_block2 ? reader.u16()
-          : form === C.DW_FORM_block4 ? reader.u32()
-          : reader.ulebNumber("A block length");
+          form === C.DW_FORM_data16
+            ? 16
+            : form === C.DW_FORM_block1
+              ? reader.u8()
+              : form === C.DW_FORM_block2
+                ? reader.u16()
+                : form === C.DW_FORM_block4
+                  ? reader.u32()
+                  : reader.ulebNumber("A block length");
         const bytes = reader.block(length, "a block");
         return { form, value: form === C.DW_FORM_exprloc ? { kind: "exprloc", bytes } : { kind: "block", bytes } };
       }
@@ -259,11 +262,15 @@ export function readValue(
       case C.DW_FORM_ref8:
       case C.DW_FORM_ref_udata: {
         const relative =
-          form === C.DW_FORM_ref1 ? reader.u8()
-          : form === C.DW_FORM_ref2 ? reader.u16()
-          : form === C.DW_FORM_ref4 ? reader.u32()
-          : form === C.DW_FORM_ref8 ? reader.offset(true, "A reference")
-          : reader.ulebNumber("A reference");
+          form === C.DW_FORM_ref1
+            ? reader.u8()
+            : form === C.DW_FORM_ref2
+              ? reader.u16()
+              : form === C.DW_FORM_ref4
+                ? reader.u32()
+                : form === C.DW_FORM_ref8
+                  ? reader.offset(true, "A reference")
+                  : reader.ulebNumber("A reference");
         const offset = unit.offset + relative;
         if (relative >= unit.end - unit.offset) reader.fail(`Reference ${hex(relative)} is outside its unit at ${hex(unit.offset)}`, "bad-value", at);
         return { form, value: { kind: "reference", offset } };
@@ -308,7 +315,12 @@ function safeNumber(reader: Reader, value: bigint, at: number): number {
 /** Whether a form is of the constant class (`DW_AT_high_pc` as an offset from `DW_AT_low_pc`). @internal */
 export function isConstantForm(form: number): boolean {
   return (
-    form === C.DW_FORM_data1 || form === C.DW_FORM_data2 || form === C.DW_FORM_data4 || form === C.DW_FORM_data8 ||
-    form === C.DW_FORM_udata || form === C.DW_FORM_sdata || form === C.DW_FORM_implicit_const
+    form === C.DW_FORM_data1 ||
+    form === C.DW_FORM_data2 ||
+    form === C.DW_FORM_data4 ||
+    form === C.DW_FORM_data8 ||
+    form === C.DW_FORM_udata ||
+    form === C.DW_FORM_sdata ||
+    form === C.DW_FORM_implicit_const
   );
 }

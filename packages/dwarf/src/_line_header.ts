@@ -4,10 +4,30 @@ import { hex } from "./dwarf_format_error.js";
 import { DW_LNCT_MD5, DW_LNCT_directory_index, DW_LNCT_path, DW_LNCT_size, DW_LNCT_timestamp, lineContentTypeName } from "./line_constants.js";
 import type { LineContext } from "./_line_context.js";
 import {
-  DW_FORM_GNU_str_index, DW_FORM_GNU_strp_alt, DW_FORM_block, DW_FORM_block1, DW_FORM_block2, DW_FORM_block4,
-  DW_FORM_data1, DW_FORM_data16, DW_FORM_data2, DW_FORM_data4, DW_FORM_data8, DW_FORM_flag, DW_FORM_line_strp,
-  DW_FORM_sdata, DW_FORM_string, DW_FORM_strp, DW_FORM_strp_sup, DW_FORM_strx, DW_FORM_strx1, DW_FORM_strx2,
-  DW_FORM_strx3, DW_FORM_strx4, DW_FORM_udata, formName,
+  DW_FORM_GNU_str_index,
+  DW_FORM_GNU_strp_alt,
+  DW_FORM_block,
+  DW_FORM_block1,
+  DW_FORM_block2,
+  DW_FORM_block4,
+  DW_FORM_data1,
+  DW_FORM_data16,
+  DW_FORM_data2,
+  DW_FORM_data4,
+  DW_FORM_data8,
+  DW_FORM_flag,
+  DW_FORM_line_strp,
+  DW_FORM_sdata,
+  DW_FORM_string,
+  DW_FORM_strp,
+  DW_FORM_strp_sup,
+  DW_FORM_strx,
+  DW_FORM_strx1,
+  DW_FORM_strx2,
+  DW_FORM_strx3,
+  DW_FORM_strx4,
+  DW_FORM_udata,
+  formName,
 } from "./dwarf_constants.js";
 import { type ResolvedLineLimits, lineLimitReached } from "./_line_limits.js";
 import { Reader, type Section, stringAt } from "./_reader.js";
@@ -116,13 +136,16 @@ export function readLineHeader(context: LineContext, offset: number, options: Li
   if (version >= 5) {
     const sizeAt = reader.position;
     address_size = reader.u8();
-    if (address_size !== 1 && address_size !== 2 && address_size !== 4 && address_size !== 8) reader.fail(`Bad address_size ${address_size}`, "bad-value", sizeAt);
+    if (address_size !== 1 && address_size !== 2 && address_size !== 4 && address_size !== 8)
+      reader.fail(`Bad address_size ${address_size}`, "bad-value", sizeAt);
     segment_selector_size = reader.u8();
-    if (segment_selector_size !== 0) reader.fail(`Segmented addresses (segment_selector_size ${segment_selector_size}) are not supported`, "unsupported", sizeAt + 1);
+    if (segment_selector_size !== 0)
+      reader.fail(`Segmented addresses (segment_selector_size ${segment_selector_size}) are not supported`, "unsupported", sizeAt + 1);
   }
   const header_length = reader.offset(format64, "header_length");
   const programOffset = reader.position + header_length;
-  if (programOffset > endOffset) reader.fail(`header_length ${hex(header_length)} runs past the end of the line program`, "bad-value", reader.position - (format64 ? 8 : 4));
+  if (programOffset > endOffset)
+    reader.fail(`header_length ${hex(header_length)} runs past the end of the line program`, "bad-value", reader.position - (format64 ? 8 : 4));
   reader.end = programOffset;
   const minimum_instruction_length = reader.u8();
   let maximum_operations_per_instruction = 1;
@@ -172,10 +195,26 @@ export function readLineHeader(context: LineContext, offset: number, options: Li
     }
   }
   return {
-    offset, format64, unit_length, version: version as 2 | 3 | 4 | 5, address_size, segment_selector_size, header_length,
-    minimum_instruction_length, maximum_operations_per_instruction, default_is_stmt, line_base, line_range, opcode_base,
-    standard_opcode_lengths, directory_entry_format, include_directories, file_name_entry_format, file_names,
-    programOffset, endOffset,
+    offset,
+    format64,
+    unit_length,
+    version: version as 2 | 3 | 4 | 5,
+    address_size,
+    segment_selector_size,
+    header_length,
+    minimum_instruction_length,
+    maximum_operations_per_instruction,
+    default_is_stmt,
+    line_base,
+    line_range,
+    opcode_base,
+    standard_opcode_lengths,
+    directory_entry_format,
+    include_directories,
+    file_name_entry_format,
+    file_names,
+    programOffset,
+    endOffset,
   };
 }
 
@@ -241,7 +280,8 @@ class TableReader {
             path = value.value;
             break;
           case DW_LNCT_directory_index:
-            if (value.kind !== "number" || value.value > 0xffff_ffffn) reader.fail(`DW_LNCT_directory_index in ${formName(form)} is not a directory index`, "bad-value", valueAt);
+            if (value.kind !== "number" || value.value > 0xffff_ffffn)
+              reader.fail(`DW_LNCT_directory_index in ${formName(form)} is not a directory index`, "bad-value", valueAt);
             directoryIndex = Number(value.value);
             break;
           case DW_LNCT_timestamp:
@@ -252,7 +292,8 @@ class TableReader {
             size = value.value;
             break;
           case DW_LNCT_MD5:
-            if (value.kind !== "bytes" || value.value.length !== 16) reader.fail(`${lineContentTypeName(contentType)} in ${formName(form)} is not 16 bytes`, "bad-value", valueAt);
+            if (value.kind !== "bytes" || value.value.length !== 16)
+              reader.fail(`${lineContentTypeName(contentType)} in ${formName(form)} is not 16 bytes`, "bad-value", valueAt);
             md5 = Array.from(value.value, (byte) => byte.toString(16).padStart(2, "0")).join("");
             break;
           default:
@@ -273,26 +314,51 @@ class TableReader {
     const reader: Reader = this.#reader;
     const at = reader.position;
     switch (form) {
-      case DW_FORM_string: return { kind: "string", value: reader.cString("an entry's string") };
-      case DW_FORM_line_strp: return { kind: "string", value: this.#string(this.#context.lineStr, ".debug_line_str", reader.offset(this.#format64, "A DW_FORM_line_strp offset"), at) };
-      case DW_FORM_strp: return { kind: "string", value: this.#string(this.#context.str, ".debug_str", reader.offset(this.#format64, "A DW_FORM_strp offset"), at) };
-      case DW_FORM_strx: case DW_FORM_GNU_str_index: return this.#indexed(reader.ulebNumber("A DW_FORM_strx index"), at);
-      case DW_FORM_strx1: return this.#indexed(reader.u8(), at);
-      case DW_FORM_strx2: return this.#indexed(reader.u16(), at);
-      case DW_FORM_strx3: return this.#indexed(reader.u24(), at);
-      case DW_FORM_strx4: return this.#indexed(reader.u32(), at);
-      case DW_FORM_udata: return { kind: "number", value: reader.uleb() };
-      case DW_FORM_sdata: return { kind: "number", value: reader.sleb() };
-      case DW_FORM_data1: case DW_FORM_flag: return { kind: "number", value: BigInt(reader.u8()) };
-      case DW_FORM_data2: return { kind: "number", value: BigInt(reader.u16()) };
-      case DW_FORM_data4: return { kind: "number", value: BigInt(reader.u32()) };
-      case DW_FORM_data8: return { kind: "number", value: reader.u64() };
-      case DW_FORM_data16: return { kind: "bytes", value: reader.block(16, "a DW_FORM_data16 value") };
-      case DW_FORM_block: return { kind: "bytes", value: reader.block(reader.ulebNumber("A block length"), "a DW_FORM_block") };
-      case DW_FORM_block1: return { kind: "bytes", value: reader.block(reader.u8(), "a DW_FORM_block1") };
-      case DW_FORM_block2: return { kind: "bytes", value: reader.block(reader.u16(), "a DW_FORM_block2") };
-      case DW_FORM_block4: return { kind: "bytes", value: reader.block(reader.u32(), "a DW_FORM_block4") };
-      case DW_FORM_strp_sup: case DW_FORM_GNU_strp_alt:
+      case DW_FORM_string:
+        return { kind: "string", value: reader.cString("an entry's string") };
+      case DW_FORM_line_strp:
+        return {
+          kind: "string",
+          value: this.#string(this.#context.lineStr, ".debug_line_str", reader.offset(this.#format64, "A DW_FORM_line_strp offset"), at),
+        };
+      case DW_FORM_strp:
+        return { kind: "string", value: this.#string(this.#context.str, ".debug_str", reader.offset(this.#format64, "A DW_FORM_strp offset"), at) };
+      case DW_FORM_strx:
+      case DW_FORM_GNU_str_index:
+        return this.#indexed(reader.ulebNumber("A DW_FORM_strx index"), at);
+      case DW_FORM_strx1:
+        return this.#indexed(reader.u8(), at);
+      case DW_FORM_strx2:
+        return this.#indexed(reader.u16(), at);
+      case DW_FORM_strx3:
+        return this.#indexed(reader.u24(), at);
+      case DW_FORM_strx4:
+        return this.#indexed(reader.u32(), at);
+      case DW_FORM_udata:
+        return { kind: "number", value: reader.uleb() };
+      case DW_FORM_sdata:
+        return { kind: "number", value: reader.sleb() };
+      case DW_FORM_data1:
+      case DW_FORM_flag:
+        return { kind: "number", value: BigInt(reader.u8()) };
+      case DW_FORM_data2:
+        return { kind: "number", value: BigInt(reader.u16()) };
+      case DW_FORM_data4:
+        return { kind: "number", value: BigInt(reader.u32()) };
+      case DW_FORM_data8:
+        return { kind: "number", value: reader.u64() };
+      case DW_FORM_data16:
+        return { kind: "bytes", value: reader.block(16, "a DW_FORM_data16 value") };
+      case DW_FORM_block:
+        return { kind: "bytes", value: reader.block(reader.ulebNumber("A block length"), "a DW_FORM_block") };
+      case DW_FORM_block1:
+        return { kind: "bytes", value: reader.block(reader.u8(), "a DW_FORM_block1") };
+      case DW_FORM_block2:
+        return { kind: "bytes", value: reader.block(reader.u16(), "a DW_FORM_block2") };
+      case DW_FORM_block4:
+        return { kind: "bytes", value: reader.block(reader.u32(), "a DW_FORM_block4") };
+      case DW_FORM_strp_sup:
+      case DW_FORM_GNU_strp_alt:
         return reader.fail(`${formName(form)} (a string in a supplementary file) is not supported in a line program header`, "unsupported", at);
       default:
         return reader.fail(`Unknown form ${formName(form)} in a line program entry format`, "unsupported", at);
@@ -308,7 +374,8 @@ class TableReader {
     const reader: Reader = this.#reader;
     const base = this.#options.strOffsetsBase;
     const offsets = this.#context.strOffsets;
-    if (base === undefined) return reader.fail("DW_FORM_strx in a line program header needs the unit's DW_AT_str_offsets_base (unit.strOffsetsBase)", "unsupported", at);
+    if (base === undefined)
+      return reader.fail("DW_FORM_strx in a line program header needs the unit's DW_AT_str_offsets_base (unit.strOffsetsBase)", "unsupported", at);
     if (offsets === undefined) return reader.fail("DW_FORM_strx needs .debug_str_offsets, which is missing", "bad-value", at);
     const size = this.#format64 ? 8 : 4;
     const entry = base + index * size;

@@ -148,7 +148,8 @@ export class LineIndexBuilder {
     const rows = this.#rows;
     const triples = this.#sequences;
     const count = triples.length / 3;
-    const hi = this.#hi, lo = this.#lo;
+    const hi = this.#hi,
+      lo = this.#lo;
     const order = Array.from({ length: count }, (_, i) => i);
     const startOf = (s: number): number => triples[s * 3]!;
     const endOf = (s: number): number => triples[s * 3]! + triples[s * 3 + 1]! - 1;
@@ -156,7 +157,8 @@ export class LineIndexBuilder {
     const sequences = new Uint32Array(count * 3);
     const maxEndHi = new Uint32Array(count);
     const maxEndLo = new Uint32Array(count);
-    let bestHi = 0, bestLo = 0;
+    let bestHi = 0,
+      bestLo = 0;
     order.forEach((s, i) => {
       sequences[i * 3] = triples[s * 3]!;
       sequences[i * 3 + 1] = triples[s * 3 + 1]!;

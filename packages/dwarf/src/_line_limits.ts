@@ -42,8 +42,9 @@ export function resolveLineLimits(overrides: LineLimits | undefined): ResolvedLi
  */
 export function lineLimitReached(limits: ResolvedLineLimits, limit: LineLimit, what: string, where: { section: string; offset: number }): never {
   if (limits[limit] === DWARF_LIMITS[limit]) limitReached(limit, what, where);
-  throw new DwarfFormatError(
-    `${what} at ${where.section}+${hex(where.offset)} goes past the limit of ${limits[limit]} (${limit})`,
-    { section: where.section, offset: where.offset, code: "limit" },
-  );
+  throw new DwarfFormatError(`${what} at ${where.section}+${hex(where.offset)} goes past the limit of ${limits[limit]} (${limit})`, {
+    section: where.section,
+    offset: where.offset,
+    code: "limit",
+  });
 }

@@ -25,4 +25,3 @@ export function locationOf(program: LineProgram, index: LineIndex, row: number):
     programOffset: program.header.offset,
   };
 }
-

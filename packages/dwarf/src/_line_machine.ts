@@ -4,10 +4,22 @@
 
 import { hex } from "./dwarf_format_error.js";
 import {
-  DW_LNE_define_file, DW_LNE_end_sequence, DW_LNE_set_address, DW_LNE_set_discriminator,
-  DW_LNS_advance_line, DW_LNS_advance_pc, DW_LNS_const_add_pc, DW_LNS_copy, DW_LNS_fixed_advance_pc,
-  DW_LNS_negate_stmt, DW_LNS_set_basic_block, DW_LNS_set_column, DW_LNS_set_epilogue_begin, DW_LNS_set_file,
-  DW_LNS_set_isa, DW_LNS_set_prologue_end,
+  DW_LNE_define_file,
+  DW_LNE_end_sequence,
+  DW_LNE_set_address,
+  DW_LNE_set_discriminator,
+  DW_LNS_advance_line,
+  DW_LNS_advance_pc,
+  DW_LNS_const_add_pc,
+  DW_LNS_copy,
+  DW_LNS_fixed_advance_pc,
+  DW_LNS_negate_stmt,
+  DW_LNS_set_basic_block,
+  DW_LNS_set_column,
+  DW_LNS_set_epilogue_begin,
+  DW_LNS_set_file,
+  DW_LNS_set_isa,
+  DW_LNS_set_prologue_end,
 } from "./line_constants.js";
 import type { LineFileEntry, LineProgramHeader } from "./_line_header.js";
 import { readOldFileEntry } from "./_line_header.js";

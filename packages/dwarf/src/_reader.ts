@@ -128,11 +128,16 @@ export class Reader {
   /** An unsigned value of `size` bytes (1, 2, 4 or 8) as a bigint: addresses. */
   unsigned(size: number): bigint {
     switch (size) {
-      case 1: return BigInt(this.u8());
-      case 2: return BigInt(this.u16());
-      case 4: return BigInt(this.u32());
-      case 8: return this.u64();
-      default: return this.fail(`Unsupported value size ${size}`, "unsupported");
+      case 1:
+        return BigInt(this.u8());
+      case 2:
+        return BigInt(this.u16());
+      case 4:
+        return BigInt(this.u32());
+      case 8:
+        return this.u64();
+      default:
+        return this.fail(`Unsupported value size ${size}`, "unsupported");
     }
   }
 
@@ -220,7 +225,8 @@ export class Reader {
     const stop = Math.min(this.end, start + DWARF_LIMITS.stringBytes + 1);
     const nul = bytes.subarray(start, stop).indexOf(0);
     if (nul < 0) {
-      if (stop - start > DWARF_LIMITS.stringBytes) limitReached("stringBytes", `${what} without a terminating NUL`, { section: this.section.name, offset: start });
+      if (stop - start > DWARF_LIMITS.stringBytes)
+        limitReached("stringBytes", `${what} without a terminating NUL`, { section: this.section.name, offset: start });
       this.fail(`Cannot read ${what}: no terminating NUL before the end`, "truncated", start);
     }
     this.position = start + nul + 1;
@@ -239,7 +245,8 @@ export class Reader {
 /** Reads the NUL-terminated string at `offset` of a string section (.debug_str, .debug_line_str). @internal */
 export function stringAt(section: Section, offset: number): string {
   const reader = new Reader(section);
-  if (!Number.isSafeInteger(offset) || offset < 0 || offset >= section.bytes.length) reader.fail(`String offset ${hex(offset)} is outside the section`, "bad-value", 0);
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset >= section.bytes.length)
+    reader.fail(`String offset ${hex(offset)} is outside the section`, "bad-value", 0);
   reader.position = offset;
   return reader.cString("a string");
 }

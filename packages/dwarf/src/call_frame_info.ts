@@ -126,10 +126,11 @@ export class CallFrameInfo {
       try {
         table = readEhFrameHdr(hdr, options.ehFrameHdrAddress, options.addressSize);
         if (table && table.ehFramePointer !== options.ehFrameAddress) {
-          throw new DwarfFormatError(
-            `The .eh_frame_hdr names .eh_frame at ${hex(table.ehFramePointer)}, not ${hex(options.ehFrameAddress)}`,
-            { section: ".eh_frame_hdr", offset: 4, code: "bad-value" },
-          );
+          throw new DwarfFormatError(`The .eh_frame_hdr names .eh_frame at ${hex(table.ehFramePointer)}, not ${hex(options.ehFrameAddress)}`, {
+            section: ".eh_frame_hdr",
+            offset: 4,
+            code: "bad-value",
+          });
         }
       } catch (error) {
         if (!DwarfFormatError.isInstance(error)) throw error;

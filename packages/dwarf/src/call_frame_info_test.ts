@@ -37,18 +37,30 @@ function fdes(cfi: CallFrameInfo): FrameDescriptionEntry[] {
 /** A compact text form of a row for assertions. */
 function show(row: UnwindRow | undefined): string {
   if (!row) return "none";
-  const cfa = row.cfa.rule === "register" ? `r${row.cfa.register}+${row.cfa.offset}` : row.cfa.rule === "expression" ? `exp[${[...row.cfa.expression].join(",")}]` : "undef";
+  const cfa =
+    row.cfa.rule === "register"
+      ? `r${row.cfa.register}+${row.cfa.offset}`
+      : row.cfa.rule === "expression"
+        ? `exp[${[...row.cfa.expression].join(",")}]`
+        : "undef";
   const registers = [...row.registers]
     .sort(([a], [b]) => a - b)
     .map(([number, rule]) => {
       switch (rule.rule) {
-        case "offset": return `r${number}=c${rule.offset}`;
-        case "val-offset": return `r${number}=v${rule.offset}`;
-        case "register": return `r${number}=r${rule.register}`;
-        case "expression": return `r${number}=exp[${[...rule.expression].join(",")}]`;
-        case "val-expression": return `r${number}=vexp[${[...rule.expression].join(",")}]`;
-        case "undefined": return `r${number}=u`;
-        case "same-value": return `r${number}=s`;
+        case "offset":
+          return `r${number}=c${rule.offset}`;
+        case "val-offset":
+          return `r${number}=v${rule.offset}`;
+        case "register":
+          return `r${number}=r${rule.register}`;
+        case "expression":
+          return `r${number}=exp[${[...rule.expression].join(",")}]`;
+        case "val-expression":
+          return `r${number}=vexp[${[...rule.expression].join(",")}]`;
+        case "undefined":
+          return `r${number}=u`;
+        case "same-value":
+          return `r${number}=s`;
       }
     });
   return `${row.startAddress.toString(16)}..${row.endAddress.toString(16)} cfa=${cfa} ${registers.join(" ")}`.trim();
@@ -73,7 +85,16 @@ describe("CallFrameInfo.fromEhFrame() records", () => {
     const records = [...ehCfi(builder.build()).records()];
     expect(records.map((record) => `${record.kind}@${record.offset}`)).toEqual([`cie@${cie}`, `fde@${first}`, `fde@${second}`]);
     const [c, f] = records;
-    expect(c).toMatchObject({ kind: "cie", version: 1, augmentation: "zR", codeAlignmentFactor: 1, dataAlignmentFactor: -8, returnAddressRegister: 16, fdePointerEncoding: 0x1b, addressSize: 8 });
+    expect(c).toMatchObject({
+      kind: "cie",
+      version: 1,
+      augmentation: "zR",
+      codeAlignmentFactor: 1,
+      dataAlignmentFactor: -8,
+      returnAddressRegister: 16,
+      fdePointerEncoding: 0x1b,
+      addressSize: 8,
+    });
     expect(f).toMatchObject({ kind: "fde", cieOffset: cie, initialLocation: 0x1000n, addressRange: 0x20n, endAddress: 0x1020n });
     expect((f as FrameDescriptionEntry).instructions).toEqual(Uint8Array.from([0x41, 0x0e, 16]));
   });
@@ -84,12 +105,21 @@ describe("CallFrameInfo.fromEhFrame() records", () => {
     const cieStart = builder.size;
     // Personality field offset: length(4) + id(4) + version(1) + "zPLRS\0"(6) + caf(1) + daf(1) + ra(1) + auglen(1) + enc(1).
     const personalityField = BigInt(cieStart + 4 + 4 + 1 + 6 + 3 + 1 + 1);
-    const cie = builder.cie({ augmentation: "zPLRS", augmentationData: [0x9b, ...le(0x5000n - (EH + personalityField), 4), 0x1b, 0x1b], instructions: X86_64_INITIAL });
+    const cie = builder.cie({
+      augmentation: "zPLRS",
+      augmentationData: [0x9b, ...le(0x5000n - (EH + personalityField), 4), 0x1b, 0x1b],
+      instructions: X86_64_INITIAL,
+    });
     const lsdaField = BigInt(builder.nextFieldOffset() + 8 + 1);
     pcrelFde(builder, cie, 0x1000n, 0x10, [], le(0x7000n - (EH + lsdaField), 4));
     const cfi = ehCfi(builder.terminator().build());
     const [c, f] = [...cfi.records()];
-    expect(c).toMatchObject({ augmentation: "zPLRS", lsdaEncoding: 0x1b, signalFrame: true, personality: { encoding: 0x9b, address: 0x5000n, indirect: true } });
+    expect(c).toMatchObject({
+      augmentation: "zPLRS",
+      lsdaEncoding: 0x1b,
+      signalFrame: true,
+      personality: { encoding: 0x9b, address: 0x5000n, indirect: true },
+    });
     expect((f as FrameDescriptionEntry).lsda).toEqual({ address: 0x7000n, indirect: false });
     expect(cfi.rowFor(0x1000n)?.signalFrame).toBe(true);
   });
@@ -101,7 +131,7 @@ describe("CallFrameInfo.fromEhFrame() records", () => {
     expect(c).toMatchObject({ personality: { encoding: 0x3b, address: undefined, indirect: false } });
   });
 
-  it("records() reads the legacy \"eh\" augmentation's data pointer", () => {
+  it('records() reads the legacy "eh" augmentation\'s data pointer', () => {
     const builder = new CfiBuilder({ eh: true });
     const cie = builder.cie({ augmentation: "eh", afterAugmentation: le(0x1234, 8), instructions: X86_64_INITIAL });
     builder.fde({ cie, addresses: [...le(0x3000, 8), ...le(0x10, 8)], instructions: [0x41] });
@@ -189,35 +219,76 @@ describe("CallFrameInfo.rows() and rowFor() run every DW_CFA instruction", () =>
   // CIE "zR" with DW_EH_PE_udata4 addresses so DW_CFA_set_loc takes an absolute 4-byte operand.
   const program = [
     0x41, // DW_CFA_advance_loc 1
-    0x0e, 16, 0x86, 2, // DW_CFA_def_cfa_offset 16; DW_CFA_offset r6 at cfa-16
-    0x02, 3, // DW_CFA_advance_loc1 3
-    0x0d, 6, // DW_CFA_def_cfa_register r6
-    0x03, ...le(0x10, 2), // DW_CFA_advance_loc2 16
-    0x05, 3, 3, // DW_CFA_offset_extended r3 at cfa-24
-    0x11, 12, ...sleb(-4), // DW_CFA_offset_extended_sf r12 at cfa+32
-    0x2f, 13, 2, // DW_CFA_GNU_negative_offset_extended r13 at cfa+16
-    0x14, 14, 1, // DW_CFA_val_offset r14 = cfa-8
-    0x15, 15, ...sleb(2), // DW_CFA_val_offset_sf r15 = cfa-16
-    0x09, 1, 2, // DW_CFA_register r1 in r2
-    0x07, 4, // DW_CFA_undefined r4
-    0x08, 5, // DW_CFA_same_value r5
-    0x10, 8, 2, 0x77, 0x00, // DW_CFA_expression r8 [DW_OP_breg7 0]
-    0x16, 9, 1, 0x30, // DW_CFA_val_expression r9 [DW_OP_lit0]
-    0x2e, 32, // DW_CFA_GNU_args_size 32
+    0x0e,
+    16,
+    0x86,
+    2, // DW_CFA_def_cfa_offset 16; DW_CFA_offset r6 at cfa-16
+    0x02,
+    3, // DW_CFA_advance_loc1 3
+    0x0d,
+    6, // DW_CFA_def_cfa_register r6
+    0x03,
+    ...le(0x10, 2), // DW_CFA_advance_loc2 16
+    0x05,
+    3,
+    3, // DW_CFA_offset_extended r3 at cfa-24
+    0x11,
+    12,
+    ...sleb(-4), // DW_CFA_offset_extended_sf r12 at cfa+32
+    0x2f,
+    13,
+    2, // DW_CFA_GNU_negative_offset_extended r13 at cfa+16
+    0x14,
+    14,
+    1, // DW_CFA_val_offset r14 = cfa-8
+    0x15,
+    15,
+    ...sleb(2), // DW_CFA_val_offset_sf r15 = cfa-16
+    0x09,
+    1,
+    2, // DW_CFA_register r1 in r2
+    0x07,
+    4, // DW_CFA_undefined r4
+    0x08,
+    5, // DW_CFA_same_value r5
+    0x10,
+    8,
+    2,
+    0x77,
+    0x00, // DW_CFA_expression r8 [DW_OP_breg7 0]
+    0x16,
+    9,
+    1,
+    0x30, // DW_CFA_val_expression r9 [DW_OP_lit0]
+    0x2e,
+    32, // DW_CFA_GNU_args_size 32
     0x2d, // DW_CFA_AArch64_negate_ra_state
     0x00, // DW_CFA_nop
-    0x04, ...le(0x10, 4), // DW_CFA_advance_loc4 16
+    0x04,
+    ...le(0x10, 4), // DW_CFA_advance_loc4 16
     0x0a, // DW_CFA_remember_state
-    0x0c, 7, 48, // DW_CFA_def_cfa rsp+48
+    0x0c,
+    7,
+    48, // DW_CFA_def_cfa rsp+48
     0xc3, // DW_CFA_restore r3 (no initial rule: back to the default)
-    0x90, 3, // DW_CFA_offset ra at cfa-24
-    0x1d, ...le(8, 8), // DW_CFA_MIPS_advance_loc8 8
-    0x06, 16, // DW_CFA_restore_extended ra (initial: cfa-8)
+    0x90,
+    3, // DW_CFA_offset ra at cfa-24
+    0x1d,
+    ...le(8, 8), // DW_CFA_MIPS_advance_loc8 8
+    0x06,
+    16, // DW_CFA_restore_extended ra (initial: cfa-8)
     0x0b, // DW_CFA_restore_state
-    0x12, 7, ...sleb(-2), // DW_CFA_def_cfa_sf rsp+16
-    0x13, ...sleb(-4), // DW_CFA_def_cfa_offset_sf 32
-    0x01, ...le(0x1040, 4), // DW_CFA_set_loc 0x1040
-    0x0f, 2, 0x77, 0x08, // DW_CFA_def_cfa_expression [DW_OP_breg7 8]
+    0x12,
+    7,
+    ...sleb(-2), // DW_CFA_def_cfa_sf rsp+16
+    0x13,
+    ...sleb(-4), // DW_CFA_def_cfa_offset_sf 32
+    0x01,
+    ...le(0x1040, 4), // DW_CFA_set_loc 0x1040
+    0x0f,
+    2,
+    0x77,
+    0x08, // DW_CFA_def_cfa_expression [DW_OP_breg7 8]
   ];
   const expected = [
     "1000..1001 cfa=r7+8 r16=c-8",
@@ -282,7 +353,11 @@ describe("malformed CFI throws DwarfFormatError", () => {
     const loop = new CfiBuilder({ eh: false });
     loop.fde({ cie: 0x1c, addresses: [...le(0, 8), ...le(1, 8)] });
     loop.fde({ cie: 0, addresses: [...le(0, 8), ...le(1, 8)] });
-    expectDwarfError(() => [...CallFrameInfo.fromDebugFrame({ debug_frame: bufferSource(loop.build()), littleEndian: true, addressSize: 8 }).records()], "bad-value", /not a CIE/);
+    expectDwarfError(
+      () => [...CallFrameInfo.fromDebugFrame({ debug_frame: bufferSource(loop.build()), littleEndian: true, addressSize: 8 }).records()],
+      "bad-value",
+      /not a CIE/,
+    );
   });
 
   it("records() rejects a CIE pointer outside the section and an FDE whose range wraps", () => {
@@ -378,7 +453,8 @@ describe("limits", () => {
 });
 
 describe(".debug_frame", () => {
-  const debugCfi = (bytes: Uint8Array, addressSize: 4 | 8 = 8) => CallFrameInfo.fromDebugFrame({ debug_frame: bufferSource(bytes), littleEndian: true, addressSize });
+  const debugCfi = (bytes: Uint8Array, addressSize: 4 | 8 = 8) =>
+    CallFrameInfo.fromDebugFrame({ debug_frame: bufferSource(bytes), littleEndian: true, addressSize });
 
   it("fromDebugFrame() reads version 1, 3 and 4 CIEs (v3: uleb return register; v4: address and segment sizes)", () => {
     const builder = new CfiBuilder({ eh: false });
@@ -390,9 +466,13 @@ describe(".debug_frame", () => {
     builder.fde({ cie: v4, addresses: [...le(0x3000, 4), ...le(0x10, 4)], instructions: [0x42, 0x0e, 8] });
     const cfi = debugCfi(builder.build());
     const records = [...cfi.records()];
-    expect(records.map((record) => (record.kind === "cie" ? `cie v${record.version} ra=${record.returnAddressRegister} as=${record.addressSize}` : `fde ${record.initialLocation.toString(16)}`))).toEqual([
-      "cie v1 ra=16 as=8", "cie v3 ra=300 as=8", "cie v4 ra=16 as=4", "fde 1000", "fde 2000", "fde 3000",
-    ]);
+    expect(
+      records.map((record) =>
+        record.kind === "cie"
+          ? `cie v${record.version} ra=${record.returnAddressRegister} as=${record.addressSize}`
+          : `fde ${record.initialLocation.toString(16)}`,
+      ),
+    ).toEqual(["cie v1 ra=16 as=8", "cie v3 ra=300 as=8", "cie v4 ra=16 as=4", "fde 1000", "fde 2000", "fde 3000"]);
     expect(cfi.lookup).toBe("index");
     expect(show(cfi.rowFor(0x1005n))).toBe("1001..1010 cfa=r7+16 r16=c-8");
     expect(cfi.rowFor(0x2003n)?.returnAddressRegister).toBe(300);
@@ -406,7 +486,10 @@ describe(".debug_frame", () => {
     builder.fde({ cie, addresses: [...le(0x5000, 8), ...le(0x20, 8)], instructions: [0x44, 0x0e, 32] });
     const cfi = debugCfi(builder.build());
     const records = [...cfi.records()];
-    expect(records.map((record) => [record.kind, record.format64])).toEqual([["cie", true], ["fde", true]]);
+    expect(records.map((record) => [record.kind, record.format64])).toEqual([
+      ["cie", true],
+      ["fde", true],
+    ]);
     expect(show(cfi.rowFor(0x5010n))).toBe("5004..5020 cfa=r7+32 r16=c-8");
   });
 
@@ -483,7 +566,10 @@ describe(".eh_frame_hdr", () => {
       expect(cfi.ehFrameHdrError?.message).toMatch(message);
       expect(cfi.findFde(0x1045n)?.initialLocation).toBe(0x1040n);
     }
-    const omitted = ehCfi(bytes, { hdr: ehFrameHdr({ hdrAddress: HDR, ehFrameAddress: EH, entries, countEncoding: 0xff, tableEncoding: 0xff }), hdrAddress: HDR });
+    const omitted = ehCfi(bytes, {
+      hdr: ehFrameHdr({ hdrAddress: HDR, ehFrameAddress: EH, entries, countEncoding: 0xff, tableEncoding: 0xff }),
+      hdrAddress: HDR,
+    });
     expect(omitted.lookup).toBe("index");
     expect(omitted.ehFrameHdrError).toBeUndefined();
   });

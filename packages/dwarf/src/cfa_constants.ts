@@ -95,9 +95,12 @@ const CFA_NAMES: ReadonlyMap<number, string> = new Map([
  */
 export function cfaInstructionName(opcode: number): string {
   switch (opcode & 0xc0) {
-    case DW_CFA_advance_loc: return "DW_CFA_advance_loc";
-    case DW_CFA_offset: return "DW_CFA_offset";
-    case DW_CFA_restore: return "DW_CFA_restore";
+    case DW_CFA_advance_loc:
+      return "DW_CFA_advance_loc";
+    case DW_CFA_offset:
+      return "DW_CFA_offset";
+    case DW_CFA_restore:
+      return "DW_CFA_restore";
   }
   return CFA_NAMES.get(opcode) ?? `DW_CFA_0x${opcode.toString(16)}`;
 }

@@ -48,7 +48,15 @@ describe("inlineChainIn() range lists read again by every entry", () => {
   // entries in one call (300 kB of .debug_rnglists and 10 kB of .debug_info took over a minute).
   function sharedList(length: number, count: number) {
     const abbrev = abbreviations([
-      [1, C.DW_TAG_compile_unit, true, [[C.DW_AT_low_pc, C.DW_FORM_addr], [C.DW_AT_high_pc, C.DW_FORM_data4]]],
+      [
+        1,
+        C.DW_TAG_compile_unit,
+        true,
+        [
+          [C.DW_AT_low_pc, C.DW_FORM_addr],
+          [C.DW_AT_high_pc, C.DW_FORM_data4],
+        ],
+      ],
       [2, C.DW_TAG_subprogram, false, [[C.DW_AT_ranges, C.DW_FORM_sec_offset]]],
     ]);
     const rnglists = new Bytes().u32(0).u16(5).u8(8, 0).u32(0);

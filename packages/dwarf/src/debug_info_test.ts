@@ -22,40 +22,49 @@ function formsFixture(format64: boolean) {
   const strOffsetsBase = format64 ? 16 : 8;
   const addr = new Bytes().u32(20).u16(5).u8(8, 0).u64(0x1000).u64(0x2000);
   const abbrev = abbreviations([
-    [1, C.DW_TAG_compile_unit, true, [
-      [C.DW_AT_str_offsets_base, C.DW_FORM_sec_offset],
-      [C.DW_AT_addr_base, C.DW_FORM_sec_offset],
-      [C.DW_AT_name, C.DW_FORM_strx1],
-      [C.DW_AT_comp_dir, C.DW_FORM_line_strp],
-      [C.DW_AT_low_pc, C.DW_FORM_addrx],
-      [C.DW_AT_high_pc, C.DW_FORM_data4],
-      [C.DW_AT_stmt_list, C.DW_FORM_sec_offset],
-      [C.DW_AT_producer, C.DW_FORM_strx],
-    ]],
-    [2, C.DW_TAG_subprogram, false, [
-      [C.DW_AT_name, C.DW_FORM_string],
-      [C.DW_AT_low_pc, C.DW_FORM_addrx1],
-      [C.DW_AT_high_pc, C.DW_FORM_data2],
-      [C.DW_AT_decl_line, C.DW_FORM_implicit_const, 42],
-      [C.DW_AT_external, C.DW_FORM_flag_present],
-      [C.DW_AT_frame_base, C.DW_FORM_exprloc],
-      [C.DW_AT_const_value, C.DW_FORM_data16],
-      [C.DW_AT_type, C.DW_FORM_ref4],
-      [C.DW_AT_description, C.DW_FORM_GNU_strp_alt],
-      [C.DW_AT_byte_size, C.DW_FORM_indirect],
-      [C.DW_AT_linkage_name, C.DW_FORM_strp],
-      [C.DW_AT_bit_size, C.DW_FORM_sdata],
-      [C.DW_AT_location, C.DW_FORM_block1],
-      [C.DW_AT_ranges, C.DW_FORM_rnglistx],
-      [C.DW_AT_decl_file, C.DW_FORM_udata],
-      [C.DW_AT_declaration, C.DW_FORM_flag],
-      [C.DW_AT_signature, C.DW_FORM_ref_sig8],
-      [C.DW_AT_specification, C.DW_FORM_ref_addr],
-    ]],
+    [
+      1,
+      C.DW_TAG_compile_unit,
+      true,
+      [
+        [C.DW_AT_str_offsets_base, C.DW_FORM_sec_offset],
+        [C.DW_AT_addr_base, C.DW_FORM_sec_offset],
+        [C.DW_AT_name, C.DW_FORM_strx1],
+        [C.DW_AT_comp_dir, C.DW_FORM_line_strp],
+        [C.DW_AT_low_pc, C.DW_FORM_addrx],
+        [C.DW_AT_high_pc, C.DW_FORM_data4],
+        [C.DW_AT_stmt_list, C.DW_FORM_sec_offset],
+        [C.DW_AT_producer, C.DW_FORM_strx],
+      ],
+    ],
+    [
+      2,
+      C.DW_TAG_subprogram,
+      false,
+      [
+        [C.DW_AT_name, C.DW_FORM_string],
+        [C.DW_AT_low_pc, C.DW_FORM_addrx1],
+        [C.DW_AT_high_pc, C.DW_FORM_data2],
+        [C.DW_AT_decl_line, C.DW_FORM_implicit_const, 42],
+        [C.DW_AT_external, C.DW_FORM_flag_present],
+        [C.DW_AT_frame_base, C.DW_FORM_exprloc],
+        [C.DW_AT_const_value, C.DW_FORM_data16],
+        [C.DW_AT_type, C.DW_FORM_ref4],
+        [C.DW_AT_description, C.DW_FORM_GNU_strp_alt],
+        [C.DW_AT_byte_size, C.DW_FORM_indirect],
+        [C.DW_AT_linkage_name, C.DW_FORM_strp],
+        [C.DW_AT_bit_size, C.DW_FORM_sdata],
+        [C.DW_AT_location, C.DW_FORM_block1],
+        [C.DW_AT_ranges, C.DW_FORM_rnglistx],
+        [C.DW_AT_decl_file, C.DW_FORM_udata],
+        [C.DW_AT_declaration, C.DW_FORM_flag],
+        [C.DW_AT_signature, C.DW_FORM_ref_sig8],
+        [C.DW_AT_specification, C.DW_FORM_ref_addr],
+      ],
+    ],
   ]);
   const header = format64 ? 24 : HEADER5;
-  const entries = new Bytes()
-    .u8(1);
+  const entries = new Bytes().u8(1);
   off(strOffsetsBase, entries);
   off(8, entries);
   entries.u8(0);
@@ -75,7 +84,14 @@ function formsFixture(format64: boolean) {
   entries.u8(0);
   return {
     child,
-    sections: sections({ debug_info: unit({ version: 5, format64 }, entries), debug_abbrev: abbrev, debug_str: str, debug_line_str: lineStr, debug_str_offsets: strOffsets, debug_addr: addr }),
+    sections: sections({
+      debug_info: unit({ version: 5, format64 }, entries),
+      debug_abbrev: abbrev,
+      debug_str: str,
+      debug_line_str: lineStr,
+      debug_str_offsets: strOffsets,
+      debug_addr: addr,
+    }),
   };
 }
 
@@ -122,7 +138,10 @@ describe("DebugInfo.entries()", () => {
   }
 
   test("entries() reads DWARF 2 units, where DW_FORM_ref_addr is address-sized", () => {
-    const abbrev = abbreviations([[1, C.DW_TAG_compile_unit, true, [[C.DW_AT_name, C.DW_FORM_string]]], [2, C.DW_TAG_variable, false, [[C.DW_AT_type, C.DW_FORM_ref_addr]]]]);
+    const abbrev = abbreviations([
+      [1, C.DW_TAG_compile_unit, true, [[C.DW_AT_name, C.DW_FORM_string]]],
+      [2, C.DW_TAG_variable, false, [[C.DW_AT_type, C.DW_FORM_ref_addr]]],
+    ]);
     const entries = new Bytes().u8(1).string("a.c").u8(2).u32(HEADER4).u8(0);
     const info = new DebugInfo(sections({ debug_info: unit({ version: 2, addressSize: 4 }, entries), debug_abbrev: abbrev }));
     const [, variable] = all(info);
@@ -130,7 +149,10 @@ describe("DebugInfo.entries()", () => {
   });
 
   test("entries() reports an unknown form as bad-value and a vendor form as unsupported", () => {
-    for (const [form, code] of [[0x7f, "bad-value"], [0x1f99, "unsupported"]] as const) {
+    for (const [form, code] of [
+      [0x7f, "bad-value"],
+      [0x1f99, "unsupported"],
+    ] as const) {
       const abbrev = abbreviations([[1, C.DW_TAG_compile_unit, false, [[C.DW_AT_name, form]]]]);
       const info = new DebugInfo(sections({ debug_info: unit({ version: 4 }, new Bytes().u8(1, 0)), debug_abbrev: abbrev }));
       expectDwarfError(() => all(info), code, /form DW_FORM_0x/);
@@ -141,7 +163,11 @@ describe("DebugInfo.entries()", () => {
     const abbrev = abbreviations([[1, C.DW_TAG_compile_unit, false, []]]);
     const whole = unit({ version: 4 }, new Bytes().u8(1)).bytes();
     expectDwarfError(() => all(new DebugInfo(sections({ debug_info: whole.subarray(0, whole.length - 1), debug_abbrev: abbrev }))), "truncated");
-    expectDwarfError(() => all(new DebugInfo(sections({ debug_info: unit({ version: 6 }, new Bytes().u8(1)), debug_abbrev: abbrev }))), "unsupported", /version 6/);
+    expectDwarfError(
+      () => all(new DebugInfo(sections({ debug_info: unit({ version: 6 }, new Bytes().u8(1)), debug_abbrev: abbrev }))),
+      "unsupported",
+      /version 6/,
+    );
   });
 
   test("entries() stops at DWARF_LIMITS.dieDepth with a 300-deep nest", () => {
@@ -176,14 +202,50 @@ describe("DebugInfo.entries()", () => {
 });
 
 describe("DebugInfo.functionsAt()", () => {
-  const subprogram = [C.DW_TAG_subprogram, [[C.DW_AT_name, C.DW_FORM_string], [C.DW_AT_low_pc, C.DW_FORM_addr], [C.DW_AT_high_pc, C.DW_FORM_data4]]] as const;
+  const subprogram = [
+    C.DW_TAG_subprogram,
+    [
+      [C.DW_AT_name, C.DW_FORM_string],
+      [C.DW_AT_low_pc, C.DW_FORM_addr],
+      [C.DW_AT_high_pc, C.DW_FORM_data4],
+    ],
+  ] as const;
 
   test("functionsAt() returns inline chains innermost first, with call sites and names through DW_AT_abstract_origin", () => {
     const abbrev = abbreviations([
-      [1, C.DW_TAG_compile_unit, true, [[C.DW_AT_name, C.DW_FORM_string], [C.DW_AT_low_pc, C.DW_FORM_addr], [C.DW_AT_high_pc, C.DW_FORM_addr]]],
+      [
+        1,
+        C.DW_TAG_compile_unit,
+        true,
+        [
+          [C.DW_AT_name, C.DW_FORM_string],
+          [C.DW_AT_low_pc, C.DW_FORM_addr],
+          [C.DW_AT_high_pc, C.DW_FORM_addr],
+        ],
+      ],
       [2, subprogram[0], true, subprogram[1]],
-      [3, C.DW_TAG_inlined_subroutine, true, [[C.DW_AT_abstract_origin, C.DW_FORM_ref4], [C.DW_AT_low_pc, C.DW_FORM_addr], [C.DW_AT_high_pc, C.DW_FORM_data1], [C.DW_AT_call_file, C.DW_FORM_data1], [C.DW_AT_call_line, C.DW_FORM_data2], [C.DW_AT_call_column, C.DW_FORM_data1]]],
-      [4, C.DW_TAG_subprogram, false, [[C.DW_AT_name, C.DW_FORM_string], [C.DW_AT_inline, C.DW_FORM_data1]]],
+      [
+        3,
+        C.DW_TAG_inlined_subroutine,
+        true,
+        [
+          [C.DW_AT_abstract_origin, C.DW_FORM_ref4],
+          [C.DW_AT_low_pc, C.DW_FORM_addr],
+          [C.DW_AT_high_pc, C.DW_FORM_data1],
+          [C.DW_AT_call_file, C.DW_FORM_data1],
+          [C.DW_AT_call_line, C.DW_FORM_data2],
+          [C.DW_AT_call_column, C.DW_FORM_data1],
+        ],
+      ],
+      [
+        4,
+        C.DW_TAG_subprogram,
+        false,
+        [
+          [C.DW_AT_name, C.DW_FORM_string],
+          [C.DW_AT_inline, C.DW_FORM_data1],
+        ],
+      ],
     ]);
     const entries = new Bytes().u8(1).string("x.c").u64(0x1000).u64(0x2000);
     const abstract = HEADER4 + entries.length;
@@ -207,8 +269,25 @@ describe("DebugInfo.functionsAt()", () => {
 
   test("functionsAt() stops an abstract_origin cycle at DWARF_LIMITS.referenceHops", () => {
     const abbrev = abbreviations([
-      [1, C.DW_TAG_compile_unit, true, [[C.DW_AT_low_pc, C.DW_FORM_addr], [C.DW_AT_high_pc, C.DW_FORM_data4]]],
-      [2, C.DW_TAG_subprogram, false, [[C.DW_AT_abstract_origin, C.DW_FORM_ref4], [C.DW_AT_low_pc, C.DW_FORM_addr], [C.DW_AT_high_pc, C.DW_FORM_data4]]],
+      [
+        1,
+        C.DW_TAG_compile_unit,
+        true,
+        [
+          [C.DW_AT_low_pc, C.DW_FORM_addr],
+          [C.DW_AT_high_pc, C.DW_FORM_data4],
+        ],
+      ],
+      [
+        2,
+        C.DW_TAG_subprogram,
+        false,
+        [
+          [C.DW_AT_abstract_origin, C.DW_FORM_ref4],
+          [C.DW_AT_low_pc, C.DW_FORM_addr],
+          [C.DW_AT_high_pc, C.DW_FORM_data4],
+        ],
+      ],
       [3, C.DW_TAG_subprogram, false, [[C.DW_AT_specification, C.DW_FORM_ref4]]],
     ]);
     const entries = new Bytes().u8(1).u64(0x1000).u32(0x100);
@@ -222,9 +301,25 @@ describe("DebugInfo.functionsAt()", () => {
 
   test("functionsAt() stops nested inlined subroutines at DWARF_LIMITS.inlineDepth", () => {
     const abbrev = abbreviations([
-      [1, C.DW_TAG_compile_unit, true, [[C.DW_AT_low_pc, C.DW_FORM_addr], [C.DW_AT_high_pc, C.DW_FORM_data4]]],
+      [
+        1,
+        C.DW_TAG_compile_unit,
+        true,
+        [
+          [C.DW_AT_low_pc, C.DW_FORM_addr],
+          [C.DW_AT_high_pc, C.DW_FORM_data4],
+        ],
+      ],
       [2, subprogram[0], true, subprogram[1]],
-      [3, C.DW_TAG_inlined_subroutine, true, [[C.DW_AT_low_pc, C.DW_FORM_addr], [C.DW_AT_high_pc, C.DW_FORM_data4]]],
+      [
+        3,
+        C.DW_TAG_inlined_subroutine,
+        true,
+        [
+          [C.DW_AT_low_pc, C.DW_FORM_addr],
+          [C.DW_AT_high_pc, C.DW_FORM_data4],
+        ],
+      ],
     ]);
     const entries = new Bytes().u8(1).u64(0x1000).u32(0x100).u8(2).string("f").u64(0x1000).u32(0x100);
     for (let index = 0; index < 200; index++) entries.u8(3).u64(0x1000).u32(0x100);
@@ -240,8 +335,24 @@ describe("DebugInfo.functionsAt()", () => {
     // list 0 at base+8: start_length 0x3000 +0x10, end; list 1 at base+12 (unused)
     rnglists.u8(C.DW_RLE_start_length).u64(0x3000).uleb(0x10).u8(C.DW_RLE_end_of_list);
     const abbrev = abbreviations([
-      [1, C.DW_TAG_compile_unit, true, [[C.DW_AT_rnglists_base, C.DW_FORM_sec_offset], [C.DW_AT_ranges, C.DW_FORM_rnglistx]]],
-      [2, C.DW_TAG_subprogram, false, [[C.DW_AT_name, C.DW_FORM_string], [C.DW_AT_ranges, C.DW_FORM_rnglistx]]],
+      [
+        1,
+        C.DW_TAG_compile_unit,
+        true,
+        [
+          [C.DW_AT_rnglists_base, C.DW_FORM_sec_offset],
+          [C.DW_AT_ranges, C.DW_FORM_rnglistx],
+        ],
+      ],
+      [
+        2,
+        C.DW_TAG_subprogram,
+        false,
+        [
+          [C.DW_AT_name, C.DW_FORM_string],
+          [C.DW_AT_ranges, C.DW_FORM_rnglistx],
+        ],
+      ],
     ]);
     const entries = new Bytes().u8(1).u32(base).uleb(0).u8(2).string("ranged").uleb(0).u8(0);
     const info = new DebugInfo(sections({ debug_info: unit({ version: 5 }, entries), debug_abbrev: abbrev, debug_rnglists: rnglists }));

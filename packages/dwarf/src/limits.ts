@@ -77,8 +77,9 @@ export type DwarfLimit = keyof typeof DWARF_LIMITS;
  * @param where the section and offset of the record that reached it.
  */
 export function limitReached(limit: DwarfLimit, what: string, where: { section: string; offset: number }): never {
-  throw new DwarfFormatError(
-    `${what} at ${where.section}+${hex(where.offset)} goes past the limit of ${DWARF_LIMITS[limit]} (${limit})`,
-    { section: where.section, offset: where.offset, code: "limit" },
-  );
+  throw new DwarfFormatError(`${what} at ${where.section}+${hex(where.offset)} goes past the limit of ${DWARF_LIMITS[limit]} (${limit})`, {
+    section: where.section,
+    offset: where.offset,
+    code: "limit",
+  });
 }

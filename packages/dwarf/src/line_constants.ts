@@ -58,9 +58,18 @@ function nameTable(prefix: string, entries: Record<string, number>): (value: num
  * ```
  */
 export const lineStandardOpcodeName: (value: number) => string = nameTable("DW_LNS_", {
-  DW_LNS_copy, DW_LNS_advance_pc, DW_LNS_advance_line, DW_LNS_set_file, DW_LNS_set_column,
-  DW_LNS_negate_stmt, DW_LNS_set_basic_block, DW_LNS_const_add_pc, DW_LNS_fixed_advance_pc,
-  DW_LNS_set_prologue_end, DW_LNS_set_epilogue_begin, DW_LNS_set_isa,
+  DW_LNS_copy,
+  DW_LNS_advance_pc,
+  DW_LNS_advance_line,
+  DW_LNS_set_file,
+  DW_LNS_set_column,
+  DW_LNS_negate_stmt,
+  DW_LNS_set_basic_block,
+  DW_LNS_const_add_pc,
+  DW_LNS_fixed_advance_pc,
+  DW_LNS_set_prologue_end,
+  DW_LNS_set_epilogue_begin,
+  DW_LNS_set_isa,
 });
 
 /**
@@ -73,7 +82,10 @@ export const lineStandardOpcodeName: (value: number) => string = nameTable("DW_L
  * ```
  */
 export const lineExtendedOpcodeName: (value: number) => string = nameTable("DW_LNE_", {
-  DW_LNE_end_sequence, DW_LNE_set_address, DW_LNE_define_file, DW_LNE_set_discriminator,
+  DW_LNE_end_sequence,
+  DW_LNE_set_address,
+  DW_LNE_define_file,
+  DW_LNE_set_discriminator,
 });
 
 /**
@@ -86,5 +98,10 @@ export const lineExtendedOpcodeName: (value: number) => string = nameTable("DW_L
  * ```
  */
 export const lineContentTypeName: (value: number) => string = nameTable("DW_LNCT_", {
-  DW_LNCT_path, DW_LNCT_directory_index, DW_LNCT_timestamp, DW_LNCT_size, DW_LNCT_MD5, DW_LNCT_LLVM_source,
+  DW_LNCT_path,
+  DW_LNCT_directory_index,
+  DW_LNCT_timestamp,
+  DW_LNCT_size,
+  DW_LNCT_MD5,
+  DW_LNCT_LLVM_source,
 });

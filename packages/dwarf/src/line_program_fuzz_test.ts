@@ -38,7 +38,8 @@ function fromElf(name: string, path: string, maxBytes: number): Corpus | undefin
 /** Real line programs: gcc output compiled now (DWARF 4 and 5), a slice of libpython3.12, and a hand-built one. */
 function corpus(): Corpus[] {
   const inputs: Corpus[] = [];
-  const source = "static inline int sq(int x) { return x * x; }\nint f(int n) {\n  int s = 0;\n  for (int i = 0; i < n; i++)\n    s += sq(i) % 7 ? i : -i;\n  return s;\n}\nint main(int c, char **v) { return f(c) + v[0][0]; }\n";
+  const source =
+    "static inline int sq(int x) { return x * x; }\nint f(int n) {\n  int s = 0;\n  for (int i = 0; i < n; i++)\n    s += sq(i) % 7 ? i : -i;\n  return s;\n}\nint main(int c, char **v) { return f(c) + v[0][0]; }\n";
   for (const flags of [["-gdwarf-5"], ["-gdwarf-4", "-gdwarf64", "-gno-as-loc-support"], ["-gdwarf-2", "-gstrict-dwarf", "-gno-as-loc-support"]]) {
     const output = compileSource(source, ["-O2", ...flags], { name: "m.c" }).path;
     if (output !== undefined) {
@@ -48,8 +49,30 @@ function corpus(): Corpus[] {
   }
   const libpython = fromElf("libpython3.12 (first programs)", join(homedir(), ".pyenv/versions/3.12.1/lib/libpython3.12.so.1.0"), 48 << 10);
   if (libpython) inputs.push(libpython);
-  const body = [...op.setAddress(0x1000), ...op.copy, ...op.special(3, 2), ...op.setDiscriminator(2), ...op.constAddPc, ...op.copy, ...op.fixedAdvancePc(9), ...op.advanceLine(7), ...op.copy, ...op.defineFile("d.c", 1), ...op.setFile(3), ...op.special(1, 1), ...op.advancePc(5), ...op.endSequence];
-  inputs.push({ name: "hand-built v2+v4", line: Uint8Array.from([...lineProgram({ version: 2, directories: ["a"], files: [{ path: "x.c", dir: 1 }], body }), ...lineProgram({ version: 4, format64: true, files: [{ path: "y.c", dir: 0 }], body })]), lineStr: undefined });
+  const body = [
+    ...op.setAddress(0x1000),
+    ...op.copy,
+    ...op.special(3, 2),
+    ...op.setDiscriminator(2),
+    ...op.constAddPc,
+    ...op.copy,
+    ...op.fixedAdvancePc(9),
+    ...op.advanceLine(7),
+    ...op.copy,
+    ...op.defineFile("d.c", 1),
+    ...op.setFile(3),
+    ...op.special(1, 1),
+    ...op.advancePc(5),
+    ...op.endSequence,
+  ];
+  inputs.push({
+    name: "hand-built v2+v4",
+    line: Uint8Array.from([
+      ...lineProgram({ version: 2, directories: ["a"], files: [{ path: "x.c", dir: 1 }], body }),
+      ...lineProgram({ version: 4, format64: true, files: [{ path: "y.c", dir: 0 }], body }),
+    ]),
+    lineStr: undefined,
+  });
   return inputs;
 }
 
@@ -80,13 +103,19 @@ describe("line programs under mutation", () => {
       }),
       { seed: 20240611, numRuns: 1500, endOnFailure: true },
     );
-    console.log(`${runs} mutants of ${inputs.map((input) => `${input.name} (${input.line.length} bytes)`).join(", ")}: ${rows} rows read, errors by code ${JSON.stringify(codes)}, slowest ${slowest.toFixed(0)} ms`);
+    console.log(
+      `${runs} mutants of ${inputs.map((input) => `${input.name} (${input.line.length} bytes)`).join(", ")}: ${rows} rows read, errors by code ${JSON.stringify(codes)}, slowest ${slowest.toFixed(0)} ms`,
+    );
     expect(inputs.length).toBeGreaterThan(0);
   }, 120_000);
 
   it("exerciseLinePrograms() reads the unmutated inputs without errors", () => {
     for (const input of inputs) {
-      const result = exerciseLinePrograms({ littleEndian: true, debug_line: bufferSource(input.line), debug_line_str: input.lineStr && bufferSource(input.lineStr) });
+      const result = exerciseLinePrograms({
+        littleEndian: true,
+        debug_line: bufferSource(input.line),
+        debug_line_str: input.lineStr && bufferSource(input.lineStr),
+      });
       expect(result.messages, input.name).toEqual({});
       expect(result.rows, input.name).toBeGreaterThan(0);
       expect(result.located, input.name).toBeGreaterThan(0);

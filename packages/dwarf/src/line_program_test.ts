@@ -2,7 +2,17 @@ import { describe, expect, it } from "vitest";
 import { bufferSource } from "./byte_source.js";
 import type { DwarfSections } from "./dwarf_sections.js";
 import { DWARF_LIMITS } from "./limits.js";
-import { DW_LNCT_LLVM_source, DW_LNCT_MD5, DW_LNCT_directory_index, DW_LNCT_path, DW_LNCT_size, DW_LNCT_timestamp, lineContentTypeName, lineExtendedOpcodeName, lineStandardOpcodeName } from "./line_constants.js";
+import {
+  DW_LNCT_LLVM_source,
+  DW_LNCT_MD5,
+  DW_LNCT_directory_index,
+  DW_LNCT_path,
+  DW_LNCT_size,
+  DW_LNCT_timestamp,
+  lineContentTypeName,
+  lineExtendedOpcodeName,
+  lineStandardOpcodeName,
+} from "./line_constants.js";
 import { LineProgram, type LineRow } from "./line_program.js";
 import { LineTable } from "./line_table.js";
 import { cstr, le, uleb } from "../test/_bytes.js";
@@ -20,9 +30,18 @@ function sections(bytes: readonly number[], extra: Partial<Record<"debug_line_st
   };
 }
 
-const brief = (row: LineRow): string => `${row.address.toString(16)} f${row.file} l${row.line} c${row.column}${row.isStmt ? " stmt" : ""}${row.basicBlock ? " bb" : ""}${row.prologueEnd ? " pe" : ""}${row.epilogueBegin ? " eb" : ""}${row.isa ? ` isa${row.isa}` : ""}${row.discriminator ? ` d${row.discriminator}` : ""}${row.endSequence ? " end" : ""}`;
+const brief = (row: LineRow): string =>
+  `${row.address.toString(16)} f${row.file} l${row.line} c${row.column}${row.isStmt ? " stmt" : ""}${row.basicBlock ? " bb" : ""}${row.prologueEnd ? " pe" : ""}${row.epilogueBegin ? " eb" : ""}${row.isa ? ` isa${row.isa}` : ""}${row.discriminator ? ` d${row.discriminator}` : ""}${row.endSequence ? " end" : ""}`;
 
-const V2_FILES = { directories: ["sub", "/abs/inc"], files: [{ path: "main.c", dir: 0 }, { path: "util.c", dir: 1 }, { path: "x.h", dir: 2 }, { path: "/opt/inc/y.h", dir: 1 }] };
+const V2_FILES = {
+  directories: ["sub", "/abs/inc"],
+  files: [
+    { path: "main.c", dir: 0 },
+    { path: "util.c", dir: 1 },
+    { path: "x.h", dir: 2 },
+    { path: "/opt/inc/y.h", dir: 1 },
+  ],
+};
 
 describe("line_constants", () => {
   it("lineStandardOpcodeName(), lineExtendedOpcodeName() and lineContentTypeName() print unknown values", () => {
@@ -38,15 +57,32 @@ describe("line_constants", () => {
 describe("LineProgram state machine", () => {
   it("LineProgram.rows() executes every standard and extended opcode (DWARF 2)", () => {
     const body = [
-      ...op.setAddress(0x1000), ...op.advanceLine(9), ...op.copy, // 1000 l10
+      ...op.setAddress(0x1000),
+      ...op.advanceLine(9),
+      ...op.copy, // 1000 l10
       ...op.special(2, 1), // 1002 l11
-      ...op.setColumn(7), ...op.setPrologueEnd, ...op.setBasicBlock, ...op.special(0, 0), // 1002 l11 c7 pe bb
-      ...op.negateStmt, ...op.constAddPc, ...op.copy, // 1002 + 17 = 1013, not stmt
-      ...op.fixedAdvancePc(0x100), ...op.setFile(2), ...op.setIsa(3), ...op.setDiscriminator(5), ...op.setEpilogueBegin, ...op.copy, // 1113 f2 d5 eb
-      ...op.advancePc(3), ...op.advanceLine(-4), ...op.copy, // 1116 l7 (discriminator reset)
-      ...op.advancePc(2), ...op.endSequence, // 1118 end
-      ...op.setAddress(0x2000), ...op.copy, // registers reset: l1 f1 c0 stmt
-      ...op.advancePc(4), ...op.endSequence,
+      ...op.setColumn(7),
+      ...op.setPrologueEnd,
+      ...op.setBasicBlock,
+      ...op.special(0, 0), // 1002 l11 c7 pe bb
+      ...op.negateStmt,
+      ...op.constAddPc,
+      ...op.copy, // 1002 + 17 = 1013, not stmt
+      ...op.fixedAdvancePc(0x100),
+      ...op.setFile(2),
+      ...op.setIsa(3),
+      ...op.setDiscriminator(5),
+      ...op.setEpilogueBegin,
+      ...op.copy, // 1113 f2 d5 eb
+      ...op.advancePc(3),
+      ...op.advanceLine(-4),
+      ...op.copy, // 1116 l7 (discriminator reset)
+      ...op.advancePc(2),
+      ...op.endSequence, // 1118 end
+      ...op.setAddress(0x2000),
+      ...op.copy, // registers reset: l1 f1 c0 stmt
+      ...op.advancePc(4),
+      ...op.endSequence,
     ];
     const program = LineProgram.at(sections(lineProgram({ version: 2, ...V2_FILES, body })), 0);
     expect(program.header.version).toBe(2);
@@ -63,7 +99,10 @@ describe("LineProgram state machine", () => {
       "2004 f1 l1 c0 stmt end",
     ]);
     const sequences = [...program.sequences()];
-    expect(sequences.map((s) => [s.start, s.end, s.rows.length])).toEqual([[0x1000n, 0x1118n, 7], [0x2000n, 0x2004n, 2]]);
+    expect(sequences.map((s) => [s.start, s.end, s.rows.length])).toEqual([
+      [0x1000n, 0x1118n, 7],
+      [0x2000n, 0x2004n, 2],
+    ]);
   });
 
   it("LineProgram.rows() applies minimum_instruction_length and the DWARF 4 op_index rule", () => {
@@ -71,13 +110,30 @@ describe("LineProgram state machine", () => {
     const program = LineProgram.at(sections(lineProgram({ version: 4, minimumInstructionLength: 8, maximumOperationsPerInstruction: 3, body })), 0);
     const rows = [...program.rows()];
     // advance 4 ops: 8 * floor(4 / 3) = 8, op_index 1; special +1: op_index 2; const_add_pc 17 ops: (2 + 17) = 19 → 8 * 6 = 48, op_index 1
-    expect(rows.map((row) => [row.address, row.opIndex])).toEqual([[0x400n, 0], [0x408n, 1], [0x408n, 2], [0x438n, 1], [0x438n, 1]]);
+    expect(rows.map((row) => [row.address, row.opIndex])).toEqual([
+      [0x400n, 0],
+      [0x408n, 1],
+      [0x408n, 2],
+      [0x438n, 1],
+      [0x438n, 1],
+    ]);
   });
 
   it("LineProgram.rows() skips unknown standard opcodes by standard_opcode_lengths and unknown extended opcodes by length", () => {
     const lengths = [0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1, 2];
     // opcode 13 is an unknown standard opcode with 2 operands; 14 is the first special opcode
-    const body = [...op.setAddress(0x10), ...op.advanceLine(9), 13, ...uleb(300), ...uleb(5), ...op.copy, ...ext(0x80, [1, 2, 3, 4]), ...ext(0x33), 14 + 5 + 14 * 2, ...op.endSequence];
+    const body = [
+      ...op.setAddress(0x10),
+      ...op.advanceLine(9),
+      13,
+      ...uleb(300),
+      ...uleb(5),
+      ...op.copy,
+      ...ext(0x80, [1, 2, 3, 4]),
+      ...ext(0x33),
+      14 + 5 + 14 * 2,
+      ...op.endSequence,
+    ];
     const program = LineProgram.at(sections(lineProgram({ version: 3, opcodeBase: 14, standardOpcodeLengths: lengths, body })), 0);
     expect([...program.rows()].map(brief)).toEqual(["10 f1 l10 c0 stmt", "12 f1 l10 c0 stmt", "12 f1 l10 c0 stmt end"]);
   });
@@ -100,8 +156,18 @@ describe("LineProgram state machine", () => {
 
   it("DW_LNE_set_address reads 4-byte addresses and 64-bit addresses keep all their bits", () => {
     const high = 0xffff_fff0_8000_0000n;
-    const body = [...op.setAddress(high), ...op.copy, ...op.advancePc(0x1_0000_0010), ...op.copy, ...op.advancePc(1), ...op.endSequence,
-      ...op.setAddress(0xfffffff0, 4), ...op.copy, ...op.advancePc(4), ...op.endSequence];
+    const body = [
+      ...op.setAddress(high),
+      ...op.copy,
+      ...op.advancePc(0x1_0000_0010),
+      ...op.copy,
+      ...op.advancePc(1),
+      ...op.endSequence,
+      ...op.setAddress(0xfffffff0, 4),
+      ...op.copy,
+      ...op.advancePc(4),
+      ...op.endSequence,
+    ];
     const program = LineProgram.at(sections(lineProgram({ version: 4, body })), 0);
     expect([...program.rows()].map((row) => row.address)).toEqual([high, high + 0x1_0000_0010n, high + 0x1_0000_0011n, 0xfffffff0n, 0xfffffff4n]);
     expect(program.locate(high + 5n)?.address).toBe(high);
@@ -114,7 +180,14 @@ describe("LineProgram headers", () => {
     const program = LineProgram.at(sections(lineProgram({ version: 4, ...V2_FILES, body: [] })), 0, { compDir: "/cd", compName: "main.c" });
     expect(program.header.include_directories).toEqual(["sub", "/abs/inc"]);
     expect(program.header.file_names.map((f) => f.path)).toEqual(["main.c", "util.c", "x.h", "/opt/inc/y.h"]);
-    expect([0, 1, 2, 3, 4, 5].map((i) => program.fileName(i))).toEqual(["/cd/main.c", "/cd/main.c", "/cd/sub/util.c", "/abs/inc/x.h", "/opt/inc/y.h", undefined]);
+    expect([0, 1, 2, 3, 4, 5].map((i) => program.fileName(i))).toEqual([
+      "/cd/main.c",
+      "/cd/main.c",
+      "/cd/sub/util.c",
+      "/abs/inc/x.h",
+      "/opt/inc/y.h",
+      undefined,
+    ]);
     const bare = LineProgram.at(sections(lineProgram({ version: 4, ...V2_FILES, body: [] })), 0);
     expect([0, 1, 2].map((i) => bare.fileName(i))).toEqual([undefined, "main.c", "sub/util.c"]);
     expect(bare.directory(0)).toBeUndefined();
@@ -125,15 +198,24 @@ describe("LineProgram headers", () => {
     const lineStr = [...cstr("/comp"), ...cstr("inc"), ...cstr("a.c")];
     const str = [...cstr("b.h")];
     const fileFormat = [
-      { contentType: DW_LNCT_path, form: FORM.line_strp }, { contentType: DW_LNCT_directory_index, form: FORM.data1 },
-      { contentType: DW_LNCT_timestamp, form: FORM.data4 }, { contentType: DW_LNCT_size, form: FORM.udata },
-      { contentType: DW_LNCT_MD5, form: FORM.data16 }, { contentType: DW_LNCT_LLVM_source, form: FORM.string },
+      { contentType: DW_LNCT_path, form: FORM.line_strp },
+      { contentType: DW_LNCT_directory_index, form: FORM.data1 },
+      { contentType: DW_LNCT_timestamp, form: FORM.data4 },
+      { contentType: DW_LNCT_size, form: FORM.udata },
+      { contentType: DW_LNCT_MD5, form: FORM.data16 },
+      { contentType: DW_LNCT_LLVM_source, form: FORM.string },
     ];
     const md5 = Array.from({ length: 16 }, (_, i) => i * 17);
     const entry = (pathOffset: number, dir: number) => [...le(pathOffset, 4), dir, ...le(7, 4), ...uleb(1234), ...md5, ...cstr("int x;")];
     const bytes = lineProgram({
-      version: 5, directoryFormat: [{ contentType: DW_LNCT_path, form: FORM.line_strp }], directoryCount: 2, directoryEntries: [...le(0, 4), ...le(6, 4)],
-      fileFormat, fileCount: 2, fileEntries: [...entry(10, 0), ...entry(10, 1)], body: [],
+      version: 5,
+      directoryFormat: [{ contentType: DW_LNCT_path, form: FORM.line_strp }],
+      directoryCount: 2,
+      directoryEntries: [...le(0, 4), ...le(6, 4)],
+      fileFormat,
+      fileCount: 2,
+      fileEntries: [...entry(10, 0), ...entry(10, 1)],
+      body: [],
     });
     const program = LineProgram.at(sections(bytes, { debug_line_str: lineStr, debug_str: str }), 0);
     expect(program.header.address_size).toBe(8);
@@ -141,20 +223,40 @@ describe("LineProgram headers", () => {
     expect(program.header.file_names[0]).toEqual({ path: "a.c", directoryIndex: 0, timestamp: 7n, size: 1234n, md5: "00112233445566778899aabbccddeeff" });
     expect([0, 1, 2].map((i) => program.fileName(i))).toEqual(["/comp/a.c", "/comp/inc/a.c", undefined]);
     // strp paths read .debug_str
-    const viaStrp = lineProgram({ version: 5, directories: ["/d"], fileFormat: [{ contentType: DW_LNCT_path, form: FORM.strp }], fileCount: 1, fileEntries: le(0, 4), body: [] });
+    const viaStrp = lineProgram({
+      version: 5,
+      directories: ["/d"],
+      fileFormat: [{ contentType: DW_LNCT_path, form: FORM.strp }],
+      fileCount: 1,
+      fileEntries: le(0, 4),
+      body: [],
+    });
     expect(LineProgram.at(sections(viaStrp, { debug_str: str }), 0).fileName(0)).toBe("/d/b.h");
     expectDwarfError(() => LineProgram.at(sections(viaStrp), 0), "bad-value", /\.debug_str/);
   });
 
   it("LineProgram.at() reads the 64-bit DWARF format (DWARF 4 and 5 with 8-byte line_strp offsets)", () => {
-    const v4 = LineProgram.at(sections(lineProgram({ version: 4, format64: true, ...V2_FILES, body: [...op.setAddress(0x10), ...op.copy, ...op.endSequence] })), 0, { compDir: "/c" });
+    const v4 = LineProgram.at(
+      sections(lineProgram({ version: 4, format64: true, ...V2_FILES, body: [...op.setAddress(0x10), ...op.copy, ...op.endSequence] })),
+      0,
+      { compDir: "/c" },
+    );
     expect(v4.header.format64).toBe(true);
     expect(v4.fileName(2)).toBe("/c/sub/util.c");
     expect([...v4.rows()].length).toBe(2);
     const lineStr = [...cstr("/x"), ...cstr("f.c")];
     const v5 = lineProgram({
-      version: 5, format64: true, directoryFormat: [{ contentType: DW_LNCT_path, form: FORM.line_strp }], directoryCount: 1, directoryEntries: le(0, 8),
-      fileFormat: [{ contentType: DW_LNCT_path, form: FORM.line_strp }, { contentType: DW_LNCT_directory_index, form: FORM.udata }], fileCount: 1, fileEntries: [...le(3, 8), 0],
+      version: 5,
+      format64: true,
+      directoryFormat: [{ contentType: DW_LNCT_path, form: FORM.line_strp }],
+      directoryCount: 1,
+      directoryEntries: le(0, 8),
+      fileFormat: [
+        { contentType: DW_LNCT_path, form: FORM.line_strp },
+        { contentType: DW_LNCT_directory_index, form: FORM.udata },
+      ],
+      fileCount: 1,
+      fileEntries: [...le(3, 8), 0],
       body: [...op.setAddress(0x20), ...op.setFile(0), ...op.copy, ...op.advancePc(1), ...op.endSequence],
     });
     const program = LineProgram.at(sections(v5, { debug_line_str: lineStr }), 0);
@@ -163,8 +265,16 @@ describe("LineProgram headers", () => {
   });
 
   it("LineTable walks several programs and uses each unit's comp dir", () => {
-    const a = lineProgram({ version: 4, files: [{ path: "a.c", dir: 0 }], body: [...op.setAddress(0x100), ...op.copy, ...op.advancePc(0x10), ...op.endSequence] });
-    const b = lineProgram({ version: 2, files: [{ path: "b.c", dir: 0 }], body: [...op.setAddress(0x80), ...op.advanceLine(4), ...op.copy, ...op.advancePc(0x10), ...op.endSequence] });
+    const a = lineProgram({
+      version: 4,
+      files: [{ path: "a.c", dir: 0 }],
+      body: [...op.setAddress(0x100), ...op.copy, ...op.advancePc(0x10), ...op.endSequence],
+    });
+    const b = lineProgram({
+      version: 2,
+      files: [{ path: "b.c", dir: 0 }],
+      body: [...op.setAddress(0x80), ...op.advanceLine(4), ...op.copy, ...op.advancePc(0x10), ...op.endSequence],
+    });
     const table = LineTable.of(sections([...a, ...b]), { unit: (offset) => (offset === 0 ? { compDir: "/a" } : { compDir: "/b" }) });
     expect(table.locate(0x105n)).toMatchObject({ file: "/a/a.c", line: 1, address: 0x100n, programOffset: 0 });
     expect(table.locate(0x8fn)).toMatchObject({ file: "/b/b.c", line: 5, programOffset: a.length });
@@ -180,9 +290,16 @@ describe("LineProgram headers", () => {
 describe("LineProgram.locate()", () => {
   it("locate() picks the row with address ≤ pc < next row address, the last of rows at one address", () => {
     const body = [
-      ...op.setAddress(0x1000), ...op.copy, ...op.advanceLine(1), ...op.copy, // two rows at 0x1000: the second (line 2) covers it
-      ...op.advancePc(8), ...op.advanceLine(1), ...op.setDiscriminator(3), ...op.copy,
-      ...op.advancePc(8), ...op.endSequence,
+      ...op.setAddress(0x1000),
+      ...op.copy,
+      ...op.advanceLine(1),
+      ...op.copy, // two rows at 0x1000: the second (line 2) covers it
+      ...op.advancePc(8),
+      ...op.advanceLine(1),
+      ...op.setDiscriminator(3),
+      ...op.copy,
+      ...op.advancePc(8),
+      ...op.endSequence,
     ];
     const program = LineProgram.at(sections(lineProgram({ version: 4, files: [{ path: "m.c", dir: 0 }], body })), 0);
     expect(program.locate(0xfffn)).toBeUndefined();
@@ -195,9 +312,23 @@ describe("LineProgram.locate()", () => {
 
   it("locate() prefers the sequence that starts last when sequences overlap, and sorts rows that go backwards", () => {
     const body = [
-      ...op.setAddress(0x1000), ...op.copy, ...op.advancePc(0x100), ...op.endSequence, // [0x1000, 0x1100) line 1
-      ...op.setAddress(0x1040), ...op.advanceLine(99), ...op.copy, ...op.advancePc(0x10), ...op.endSequence, // [0x1040, 0x1050) line 100
-      ...op.setAddress(0x3010), ...op.advanceLine(19), ...op.copy, ...op.setAddress(0x3000), ...op.advanceLine(-10), ...op.copy, ...op.setAddress(0x3020), ...op.endSequence,
+      ...op.setAddress(0x1000),
+      ...op.copy,
+      ...op.advancePc(0x100),
+      ...op.endSequence, // [0x1000, 0x1100) line 1
+      ...op.setAddress(0x1040),
+      ...op.advanceLine(99),
+      ...op.copy,
+      ...op.advancePc(0x10),
+      ...op.endSequence, // [0x1040, 0x1050) line 100
+      ...op.setAddress(0x3010),
+      ...op.advanceLine(19),
+      ...op.copy,
+      ...op.setAddress(0x3000),
+      ...op.advanceLine(-10),
+      ...op.copy,
+      ...op.setAddress(0x3020),
+      ...op.endSequence,
     ];
     const program = LineProgram.at(sections(lineProgram({ version: 4, body })), 0);
     expect(program.locate(0x1045n)?.line).toBe(100);
@@ -227,13 +358,22 @@ describe("LineProgram malformed input", () => {
     v6[4] = 6;
     expectDwarfError(() => LineProgram.at(sections(v6), 0), "unsupported", /version 6/);
     expectDwarfError(() => LineProgram.at(sections(lineProgram({ version: 3, lineRange: 0, body: ok })), 0), "bad-value", /line_range/);
-    expectDwarfError(() => LineProgram.at(sections(lineProgram({ version: 3, opcodeBase: 0, standardOpcodeLengths: [], body: ok })), 0), "bad-value", /opcode_base/);
-    expectDwarfError(() => LineProgram.at(sections(lineProgram({ version: 4, maximumOperationsPerInstruction: 0, body: ok })), 0), "bad-value", /maximum_operations/);
+    expectDwarfError(
+      () => LineProgram.at(sections(lineProgram({ version: 3, opcodeBase: 0, standardOpcodeLengths: [], body: ok })), 0),
+      "bad-value",
+      /opcode_base/,
+    );
+    expectDwarfError(
+      () => LineProgram.at(sections(lineProgram({ version: 4, maximumOperationsPerInstruction: 0, body: ok })), 0),
+      "bad-value",
+      /maximum_operations/,
+    );
     expectDwarfError(() => LineProgram.at(sections(lineProgram({ version: 5, addressSize: 3, body: ok })), 0), "bad-value", /address_size/);
   });
 
   it("DWARF 5 entries: unknown form, strx without a base, missing .debug_line_str, path of the wrong kind", () => {
-    const withFile = (format: { contentType: number; form: number }[], entries: number[]) => lineProgram({ version: 5, directories: ["/d"], fileFormat: format, fileCount: 1, fileEntries: entries, body: ok });
+    const withFile = (format: { contentType: number; form: number }[], entries: number[]) =>
+      lineProgram({ version: 5, directories: ["/d"], fileFormat: format, fileCount: 1, fileEntries: entries, body: ok });
     expectDwarfError(() => LineProgram.at(sections(withFile([{ contentType: 1, form: 0x7f }], [0])), 0), "unsupported", /DW_FORM_0x7f/);
     expectDwarfError(() => LineProgram.at(sections(withFile([{ contentType: 1, form: FORM.strx1 }], [0])), 0), "unsupported", /str_offsets_base/);
     expectDwarfError(() => LineProgram.at(sections(withFile([{ contentType: 1, form: FORM.line_strp }], le(0, 4))), 0), "bad-value", /\.debug_line_str/);
@@ -243,7 +383,10 @@ describe("LineProgram malformed input", () => {
   });
 
   it("lines that go negative or past 2^31 are a bad-value", () => {
-    const negative = LineProgram.at(sections(lineProgram({ version: 4, body: [...op.setAddress(0x10), ...op.advanceLine(-2), ...op.copy, ...op.endSequence] })), 0);
+    const negative = LineProgram.at(
+      sections(lineProgram({ version: 4, body: [...op.setAddress(0x10), ...op.advanceLine(-2), ...op.copy, ...op.endSequence] })),
+      0,
+    );
     expectDwarfError(() => [...negative.rows()], "bad-value", /Line -1/);
     expectDwarfError(() => negative.locate(0x10n), "bad-value");
     const special = LineProgram.at(sections(lineProgram({ version: 4, body: [...op.setAddress(0x10), ...op.special(0, -3), ...op.endSequence] })), 0);
@@ -255,7 +398,9 @@ describe("LineProgram malformed input", () => {
   });
 
   it("addresses that overflow their size, oversized advances and bad extended opcodes are errors", () => {
-    const run = (body: number[], version: 2 | 4 = 4) => () => [...LineProgram.at(sections(lineProgram({ version, body })), 0).rows()];
+    const run =
+      (body: number[], version: 2 | 4 = 4) =>
+      () => [...LineProgram.at(sections(lineProgram({ version, body })), 0).rows()];
     expectDwarfError(run([...op.setAddress(0xffff_fff0, 4), ...op.advancePc(0x20), ...op.copy]), "bad-value", /overflows the 4-byte address/);
     expectDwarfError(run([...op.setAddress(0xffff_ffff_ffff_fff0n), ...op.advancePc(0x20), ...op.copy]), "bad-value", /overflows/);
     expectDwarfError(run([...op.advancePc(1n << 60n), ...op.copy]), "bad-value", /safe integer/);
@@ -267,7 +412,10 @@ describe("LineProgram malformed input", () => {
 
   it("LineTable's onError skips a malformed program and keeps the others", () => {
     const good = lineProgram({ version: 4, body: [...op.setAddress(0x100), ...op.copy, ...op.advancePc(4), ...op.endSequence] });
-    const bad = lineProgram({ version: 4, body: [...op.setAddress(0x200), ...op.copy, ...op.advancePc(4), ...op.endSequence, ...op.advanceLine(-5), ...op.copy] });
+    const bad = lineProgram({
+      version: 4,
+      body: [...op.setAddress(0x200), ...op.copy, ...op.advancePc(4), ...op.endSequence, ...op.advanceLine(-5), ...op.copy],
+    });
     const v9 = lineProgram({ version: 4, body: [] });
     v9[4] = 9;
     const bytes = [...bad, ...v9, ...good];
@@ -285,9 +433,13 @@ describe("LineProgram limits", () => {
     const bytes = lineProgram({ version: 4, body: Array(5000).fill(1) });
     const program = LineProgram.at(sections(bytes), 0, {}, { limits: { lineOpcodes: 1000 } });
     let rows = 0;
-    const error = expectDwarfError(() => {
-      for (const _ of program.rows()) rows++;
-    }, "limit", /limit of 1000 \(lineOpcodes\)/);
+    const error = expectDwarfError(
+      () => {
+        for (const _ of program.rows()) rows++;
+      },
+      "limit",
+      /limit of 1000 \(lineOpcodes\)/,
+    );
     expect(rows).toBe(1000);
     expect(error.section).toBe(".debug_line");
     expectDwarfError(() => program.locate(0n), "limit", /lineOpcodes/);
@@ -316,7 +468,11 @@ describe("LineProgram limits", () => {
 
   it("entry formats reach lineEntryFormats; programs reach linePrograms; rows reach lineIndexRows", () => {
     const formats = Array.from({ length: 65 }, () => ({ contentType: DW_LNCT_size, form: FORM.udata }));
-    expectDwarfError(() => LineProgram.at(sections(lineProgram({ version: 5, fileFormat: formats, fileCount: 0, fileEntries: [], body: [] })), 0), "limit", /lineEntryFormats/);
+    expectDwarfError(
+      () => LineProgram.at(sections(lineProgram({ version: 5, fileFormat: formats, fileCount: 0, fileEntries: [], body: [] })), 0),
+      "limit",
+      /lineEntryFormats/,
+    );
     const one = lineProgram({ version: 4, body: [...op.setAddress(0x10), ...op.copy, ...op.advancePc(1), ...op.copy, ...op.advancePc(1), ...op.endSequence] });
     const three = [...one, ...one, ...one];
     expectDwarfError(() => [...LineTable.of(sections(three), { limits: { linePrograms: 2 } }).programs()], "limit", /linePrograms/);

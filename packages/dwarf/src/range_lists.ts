@@ -60,7 +60,11 @@ export function readRangeList(source: ByteSource, offset: number, options: Range
  * {@link readRangeList} over an internal section; `onEntry` is called before each entry is read.
  * @internal
  */
-export function rangeListAt(section: Section, offset: number, options: Omit<RangeListOptions, "littleEndian"> & { readonly onEntry?: (at: number) => void }): AddressRange[] {
+export function rangeListAt(
+  section: Section,
+  offset: number,
+  options: Omit<RangeListOptions, "littleEndian"> & { readonly onEntry?: (at: number) => void },
+): AddressRange[] {
   const reader: Reader = new Reader(section);
   if (!Number.isSafeInteger(offset) || offset < 0 || offset >= section.bytes.length) {
     reader.fail(`Range list offset ${hex(offset)} is outside ${section.name} (${hex(section.bytes.length)} bytes)`, "bad-value", 0);
@@ -80,7 +84,8 @@ export function rangeListAt(section: Section, offset: number, options: Omit<Rang
   };
   for (let count = 0; ; count++) {
     const at = reader.position;
-    if (count >= DWARF_LIMITS.rangeListEntries) limitReached("rangeListEntries", `Range list at ${hex(offset)} with more entries`, { section: section.name, offset });
+    if (count >= DWARF_LIMITS.rangeListEntries)
+      limitReached("rangeListEntries", `Range list at ${hex(offset)} with more entries`, { section: section.name, offset });
     options.onEntry?.(at);
     if (options.version < 5) {
       const begin = reader.unsigned(size);

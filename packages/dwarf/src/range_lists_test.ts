@@ -8,23 +8,48 @@ describe("readRangeList()", () => {
   test("readRangeList() reads .debug_ranges pairs relative to the base, with base address selection entries", () => {
     const list = new Bytes().u32(0x10).u32(0x20).u32(0xffff_ffff).u32(0x5000).u32(0x1).u32(0x3).u32(0x8).u32(0x8).u32(0).u32(0);
     const ranges = readRangeList(bufferSource(list.bytes()), 0, { version: 4, addressSize: 4, littleEndian: true, baseAddress: 0x1000n });
-    expect(ranges).toEqual([{ begin: 0x1010n, end: 0x1020n }, { begin: 0x5001n, end: 0x5003n }]);
+    expect(ranges).toEqual([
+      { begin: 0x1010n, end: 0x1020n },
+      { begin: 0x5001n, end: 0x5003n },
+    ]);
   });
 
   test("readRangeList() reads every DW_RLE_* kind of .debug_rnglists", () => {
     const addresses = [0x100n, 0x200n, 0x300n];
     const list = new Bytes()
-      .u8(C.DW_RLE_offset_pair).uleb(1).uleb(2)
-      .u8(C.DW_RLE_base_addressx).uleb(0)
-      .u8(C.DW_RLE_offset_pair).uleb(1).uleb(2)
-      .u8(C.DW_RLE_startx_endx).uleb(1).uleb(2)
-      .u8(C.DW_RLE_startx_length).uleb(2).uleb(5)
-      .u8(C.DW_RLE_base_address).u64(0x9000)
-      .u8(C.DW_RLE_offset_pair).uleb(0).uleb(4)
-      .u8(C.DW_RLE_start_end).u64(0x7000).u64(0x7008)
-      .u8(C.DW_RLE_start_length).u64(0x8000).uleb(3)
+      .u8(C.DW_RLE_offset_pair)
+      .uleb(1)
+      .uleb(2)
+      .u8(C.DW_RLE_base_addressx)
+      .uleb(0)
+      .u8(C.DW_RLE_offset_pair)
+      .uleb(1)
+      .uleb(2)
+      .u8(C.DW_RLE_startx_endx)
+      .uleb(1)
+      .uleb(2)
+      .u8(C.DW_RLE_startx_length)
+      .uleb(2)
+      .uleb(5)
+      .u8(C.DW_RLE_base_address)
+      .u64(0x9000)
+      .u8(C.DW_RLE_offset_pair)
+      .uleb(0)
+      .uleb(4)
+      .u8(C.DW_RLE_start_end)
+      .u64(0x7000)
+      .u64(0x7008)
+      .u8(C.DW_RLE_start_length)
+      .u64(0x8000)
+      .uleb(3)
       .u8(C.DW_RLE_end_of_list);
-    const ranges = readRangeList(bufferSource(list.bytes()), 0, { version: 5, addressSize: 8, littleEndian: true, baseAddress: 0x10n, addrx: (index) => addresses[index]! });
+    const ranges = readRangeList(bufferSource(list.bytes()), 0, {
+      version: 5,
+      addressSize: 8,
+      littleEndian: true,
+      baseAddress: 0x10n,
+      addrx: (index) => addresses[index]!,
+    });
     expect(ranges).toEqual([
       { begin: 0x11n, end: 0x12n },
       { begin: 0x101n, end: 0x102n },
@@ -48,6 +73,9 @@ describe("readRangeList()", () => {
 
   test("readRangeList() reports an unknown entry kind and a list running off the end", () => {
     expect(() => readRangeList(bufferSource(Uint8Array.of(0x30)), 0, { version: 5, addressSize: 8, littleEndian: true })).toThrow(/DW_RLE_0x30/);
-    expectDwarfError(() => readRangeList(bufferSource(Uint8Array.of(C.DW_RLE_start_end, 1, 2)), 0, { version: 5, addressSize: 8, littleEndian: true }), "truncated");
+    expectDwarfError(
+      () => readRangeList(bufferSource(Uint8Array.of(C.DW_RLE_start_end, 1, 2)), 0, { version: 5, addressSize: 8, littleEndian: true }),
+      "truncated",
+    );
   });
 });

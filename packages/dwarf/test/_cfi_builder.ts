@@ -112,7 +112,8 @@ export function ehFrameHdr(options: {
   const countEncoding = options.countEncoding ?? 0x03;
   const bytes = [options.version ?? 1, 0x1b, countEncoding, tableEncoding];
   bytes.push(...le(options.ehFrameAddress - (options.hdrAddress + 4n), 4));
-  if (countEncoding !== 0xff) bytes.push(...(countEncoding === 0x01 ? uleb(options.count ?? options.entries.length) : le(options.count ?? options.entries.length, 4)));
+  if (countEncoding !== 0xff)
+    bytes.push(...(countEncoding === 0x01 ? uleb(options.count ?? options.entries.length) : le(options.count ?? options.entries.length, 4)));
   const sorted = [...options.entries].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   for (const [location, fde] of sorted) {
     if (tableEncoding === 0x3b) bytes.push(...le(location - options.hdrAddress, 4), ...le(fde - options.hdrAddress, 4));

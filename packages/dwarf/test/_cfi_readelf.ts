@@ -59,13 +59,19 @@ export function parseFramesInterp(text: string): ReadelfFrames {
     }
     const columns = /^\s+LOC\s+CFA\s*(.*)$/.exec(line);
     if (columns && entry) {
-      entry.columns = columns[1]!.trim().split(/\s+/).filter((name) => name !== "");
+      entry.columns = columns[1]!
+        .trim()
+        .split(/\s+/)
+        .filter((name) => name !== "");
       continue;
     }
     const row = /^([0-9a-f]+) (.*)$/.exec(line);
     if (row && entry && entry.columns !== undefined && !/ZERO terminator/.test(line)) {
       // A register rule prints as "r12 (r12)": keep the "rN" part.
-      const tokens = row[2]!.trim().split(/\s+/).filter((token) => !token.startsWith("("));
+      const tokens = row[2]!
+        .trim()
+        .split(/\s+/)
+        .filter((token) => !token.startsWith("("));
       entry.rows.push({ loc: BigInt(`0x${row[1]}`), cfa: tokens[0]!, cells: tokens.slice(1) });
     }
   }
@@ -73,18 +79,75 @@ export function parseFramesInterp(text: string): ReadelfFrames {
 }
 
 const X86_64_NAMES = [
-  "rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip",
+  "rax",
+  "rdx",
+  "rcx",
+  "rbx",
+  "rsi",
+  "rdi",
+  "rbp",
+  "rsp",
+  "r8",
+  "r9",
+  "r10",
+  "r11",
+  "r12",
+  "r13",
+  "r14",
+  "r15",
+  "rip",
   ...Array.from({ length: 16 }, (_, i) => `xmm${i}`),
   ...Array.from({ length: 8 }, (_, i) => `st${i}`),
   ...Array.from({ length: 8 }, (_, i) => `mm${i}`),
-  "rflags", "es", "cs", "ss", "ds", "fs", "gs", "", "", "fs.base", "gs.base", "", "", "tr", "ldtr", "mxcsr", "fcw", "fsw",
+  "rflags",
+  "es",
+  "cs",
+  "ss",
+  "ds",
+  "fs",
+  "gs",
+  "",
+  "",
+  "fs.base",
+  "gs.base",
+  "",
+  "",
+  "tr",
+  "ldtr",
+  "mxcsr",
+  "fcw",
+  "fsw",
 ];
 const I386_NAMES = [
-  "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip", "eflags", "",
-  ...Array.from({ length: 8 }, (_, i) => `st${i}`), "", "",
+  "eax",
+  "ecx",
+  "edx",
+  "ebx",
+  "esp",
+  "ebp",
+  "esi",
+  "edi",
+  "eip",
+  "eflags",
+  "",
+  ...Array.from({ length: 8 }, (_, i) => `st${i}`),
+  "",
+  "",
   ...Array.from({ length: 8 }, (_, i) => `xmm${i}`),
   ...Array.from({ length: 8 }, (_, i) => `mm${i}`),
-  "fcw", "fsw", "mxcsr", "es", "cs", "ss", "ds", "fs", "gs", "", "", "tr", "ldtr",
+  "fcw",
+  "fsw",
+  "mxcsr",
+  "es",
+  "cs",
+  "ss",
+  "ds",
+  "fs",
+  "gs",
+  "",
+  "",
+  "tr",
+  "ldtr",
 ];
 
 /** readelf's register names of one machine (x86-64 or i386), both ways. */
@@ -119,13 +182,20 @@ export function formatRule(rule: RegisterRule | undefined): string {
   if (!rule) return "u";
   const signed = (value: number) => `${value >= 0 ? "+" : ""}${value}`;
   switch (rule.rule) {
-    case "undefined": return "u";
-    case "same-value": return "s";
-    case "offset": return `c${signed(rule.offset)}`;
-    case "val-offset": return `v${signed(rule.offset)}`;
-    case "register": return `r${rule.register}`;
-    case "expression": return "exp";
-    case "val-expression": return "vexp";
+    case "undefined":
+      return "u";
+    case "same-value":
+      return "s";
+    case "offset":
+      return `c${signed(rule.offset)}`;
+    case "val-offset":
+      return `v${signed(rule.offset)}`;
+    case "register":
+      return `r${rule.register}`;
+    case "expression":
+      return "exp";
+    case "val-expression":
+      return "vexp";
   }
 }
 

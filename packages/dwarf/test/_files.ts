@@ -91,7 +91,16 @@ export type DwarfSectionKey = Exclude<keyof DwarfSections, "littleEndian">;
 
 /** Every key of {@link DwarfSections}. */
 export const DWARF_SECTION_KEYS: readonly DwarfSectionKey[] = [
-  "debug_info", "debug_abbrev", "debug_str", "debug_line_str", "debug_str_offsets", "debug_addr", "debug_ranges", "debug_rnglists", "debug_aranges", "debug_line",
+  "debug_info",
+  "debug_abbrev",
+  "debug_str",
+  "debug_line_str",
+  "debug_str_offsets",
+  "debug_addr",
+  "debug_ranges",
+  "debug_rnglists",
+  "debug_aranges",
+  "debug_line",
 ];
 
 /** The DWARF sections of one ELF file, ready for this package's readers. */

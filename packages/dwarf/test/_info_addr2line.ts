@@ -66,7 +66,15 @@ function describe(ours: FunctionsAt | undefined, theirs: readonly Addr2lineFrame
 export function compareWithAddr2line(file: LoadedFile, addresses: readonly bigint[]): Comparison {
   const info = new DebugInfo(file.sections);
   const expected = addr2line(file.path, addresses);
-  const counts: Record<Verdict, number> = { match: 0, "symtab-fallback": 0, "addr2line-without-lines": 0, "no-function": 0, "name-differs": 0, "call-line-differs": 0, "depth-differs": 0 };
+  const counts: Record<Verdict, number> = {
+    match: 0,
+    "symtab-fallback": 0,
+    "addr2line-without-lines": 0,
+    "no-function": 0,
+    "name-differs": 0,
+    "call-line-differs": 0,
+    "depth-differs": 0,
+  };
   const examples: string[] = [];
   let inlineFramesCompared = 0;
   for (const address of addresses) {
@@ -91,7 +99,8 @@ export function compareWithAddr2line(file: LoadedFile, addresses: readonly bigin
       if (verdict === "match") inlineFramesCompared += frames.length - 1;
     }
     counts[verdict]++;
-    if (verdict !== "match" && (verdict !== "symtab-fallback" || examples.length < 4) && examples.length < 40) examples.push(`0x${address.toString(16)} ${verdict}: ${describe(ours, theirs)}`);
+    if (verdict !== "match" && (verdict !== "symtab-fallback" || examples.length < 4) && examples.length < 40)
+      examples.push(`0x${address.toString(16)} ${verdict}: ${describe(ours, theirs)}`);
   }
   return { file: file.path, addresses: addresses.length, counts, inlineFramesCompared, examples };
 }

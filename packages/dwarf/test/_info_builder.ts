@@ -8,7 +8,10 @@ export type AbbreviationSpec = readonly [number, number, boolean, readonly (read
 export function abbreviations(specs: readonly AbbreviationSpec[]): Bytes {
   const out = new Bytes();
   for (const [code, tag, children, attributes] of specs) {
-    out.uleb(code).uleb(tag).u8(children ? 1 : 0);
+    out
+      .uleb(code)
+      .uleb(tag)
+      .u8(children ? 1 : 0);
     for (const [name, form, implicit] of attributes) {
       out.uleb(name).uleb(form);
       if (implicit !== undefined) out.sleb(implicit);

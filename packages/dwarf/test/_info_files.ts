@@ -24,7 +24,11 @@ export function loadFile(path: string): LoadedFile {
       if (symbol.st_value >= text.begin && symbol.st_value < text.end) functions.add(symbol.st_value);
     }
   }
-  return { ...file, functions: [...functions].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), symbols: symbols.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)) };
+  return {
+    ...file,
+    functions: [...functions].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    symbols: symbols.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)),
+  };
 }
 
 /** A small C program with inlining at -O2. */

@@ -26,7 +26,7 @@ export const op = {
   defineFile: (name: string, dir: number) => ext(0x03, [...cstr(name), ...uleb(dir), 0, 0]),
   setDiscriminator: (n: number) => ext(0x04, uleb(n)),
   /** A special opcode for (address advance, line advance) with line_base -5, line_range 14, opcode_base 13. */
-  special: (address: number, line: number) => [(line + 5) + 14 * address + 13],
+  special: (address: number, line: number) => [line + 5 + 14 * address + 13],
 };
 
 export interface EntryFormat {
@@ -73,7 +73,10 @@ export function lineProgram(spec: ProgramSpec): number[] {
     const dirs = spec.directoryEntries ?? (spec.directories ?? []).flatMap(cstr);
     fields.push(dirFormat.length, ...dirFormat.flatMap((f) => [...uleb(f.contentType), ...uleb(f.form)]));
     fields.push(...uleb(spec.directoryCount ?? (spec.directories ?? []).length), ...dirs);
-    const fileFormat = spec.fileFormat ?? [{ contentType: 1, form: 0x08 }, { contentType: 2, form: 0x0f }];
+    const fileFormat = spec.fileFormat ?? [
+      { contentType: 1, form: 0x08 },
+      { contentType: 2, form: 0x0f },
+    ];
     const files = spec.fileEntries ?? (spec.files ?? []).flatMap((f) => [...cstr(f.path), ...uleb(f.dir)]);
     fields.push(fileFormat.length, ...fileFormat.flatMap((f) => [...uleb(f.contentType), ...uleb(f.form)]));
     fields.push(...uleb(spec.fileCount ?? (spec.files ?? []).length), ...files);

@@ -49,7 +49,10 @@ export interface ReadelfUnit {
 
 function attributeValue(text: string): string {
   // "(line_strp) (offset: 0x19): /tmp/x", "(indirect line string, offset: 0x19): /tmp/x", "(string) /tmp/x" or "/tmp/x"
-  return text.replace(/^\([a-z_0-9]+\)\s*/, "").replace(/^\((?:offset|indirect|indexed)[^)]*\):\s?/, "").trim();
+  return text
+    .replace(/^\([a-z_0-9]+\)\s*/, "")
+    .replace(/^\((?:offset|indirect|indexed)[^)]*\):\s?/, "")
+    .trim();
 }
 
 /** The compilation units of `path` from `readelf --debug-dump=info --dwarf-depth=1`. */
@@ -61,7 +64,11 @@ export function readelfUnits(path: string): ReadelfUnit[] {
     if (stmt === undefined) continue;
     const compDir = /DW_AT_comp_dir\s*:\s*(.*)/.exec(chunk)?.[1];
     const name = /DW_AT_name\s*:\s*(.*)/.exec(chunk)?.[1];
-    units.push({ stmtList: Number(stmt), compDir: compDir === undefined ? undefined : attributeValue(compDir), name: name === undefined ? undefined : attributeValue(name) });
+    units.push({
+      stmtList: Number(stmt),
+      compDir: compDir === undefined ? undefined : attributeValue(compDir),
+      name: name === undefined ? undefined : attributeValue(name),
+    });
   }
   return units;
 }
@@ -80,7 +87,7 @@ export function writeSources(directory: string): string[] {
       "",
     ].join("\n"),
     "main.c": [
-      '#include <stdio.h>',
+      "#include <stdio.h>",
       '#include "mathy.h"',
       "",
       "static int table[64];",

@@ -37,11 +37,21 @@ export function mutate(bytes: Uint8Array, changes: readonly Mutation[]): Uint8Ar
     if (out.length === 0) break;
     const at = change.at % out.length;
     switch (change.kind) {
-      case "flip": out[at] = out[at]! ^ (1 << change.bit); break;
-      case "byte": out[at] = change.value; break;
-      case "word": for (let i = 0; i < 4 && at + i < out.length; i++) out[at + i] = (change.value >>> (8 * i)) & 0xff; break;
-      case "zero": out.fill(0, at, Math.min(out.length, at + change.length)); break;
-      case "truncate": out = out.slice(0, at); break;
+      case "flip":
+        out[at] = out[at]! ^ (1 << change.bit);
+        break;
+      case "byte":
+        out[at] = change.value;
+        break;
+      case "word":
+        for (let i = 0; i < 4 && at + i < out.length; i++) out[at + i] = (change.value >>> (8 * i)) & 0xff;
+        break;
+      case "zero":
+        out.fill(0, at, Math.min(out.length, at + change.length));
+        break;
+      case "truncate":
+        out = out.slice(0, at);
+        break;
     }
   }
   return out;

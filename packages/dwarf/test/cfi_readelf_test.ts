@@ -19,7 +19,9 @@ interface Counts {
 }
 const totals: Counts = { fdes: 0, rows: 0, cells: 0, rowForCalls: 0, findFdeCalls: 0 };
 afterAll(() => {
-  console.log(`cfi_readelf: ${totals.fdes} FDEs, ${totals.rows} rows, ${totals.cells} register cells compared with readelf; ${totals.rowForCalls} rowFor() and ${totals.findFdeCalls} findFde() checks`);
+  console.log(
+    `cfi_readelf: ${totals.fdes} FDEs, ${totals.rows} rows, ${totals.cells} register cells compared with readelf; ${totals.rowForCalls} rowFor() and ${totals.findFdeCalls} findFde() checks`,
+  );
 });
 
 function describeRow(row: { start: bigint; end: bigint; cfa: string; cells: string[] }, columns: readonly string[]): string {
@@ -27,7 +29,10 @@ function describeRow(row: { start: bigint; end: bigint; cfa: string; cells: stri
 }
 
 /** readelf's rows of an FDE as intervals, empty ones left out (readelf prints a row per advance). */
-function expectedRows(entry: ReadelfEntry, cie: ReadelfEntry | undefined): { columns: string[]; rows: { start: bigint; end: bigint; cfa: string; cells: string[] }[] } {
+function expectedRows(
+  entry: ReadelfEntry,
+  cie: ReadelfEntry | undefined,
+): { columns: string[]; rows: { start: bigint; end: bigint; cfa: string; cells: string[] }[] } {
   const begin = entry.pcBegin!;
   const end = entry.pcEnd!;
   if (entry.rows.length === 0) {
@@ -65,7 +70,9 @@ function compareSection(cfi: CallFrameInfo, entries: readonly ReadelfEntry[], na
     }
     counts.fdes++;
     if (fde.cieOffset !== entry.cieOffset || fde.initialLocation !== entry.pcBegin || fde.endAddress !== entry.pcEnd) {
-      problem(`FDE ${entry.offset.toString(16)}: cie ${fde.cieOffset.toString(16)} pc ${fde.initialLocation.toString(16)}..${fde.endAddress.toString(16)} vs readelf cie ${entry.cieOffset?.toString(16)} pc ${entry.pcBegin?.toString(16)}..${entry.pcEnd?.toString(16)}`);
+      problem(
+        `FDE ${entry.offset.toString(16)}: cie ${fde.cieOffset.toString(16)} pc ${fde.initialLocation.toString(16)}..${fde.endAddress.toString(16)} vs readelf cie ${entry.cieOffset?.toString(16)} pc ${entry.pcBegin?.toString(16)}..${entry.pcEnd?.toString(16)}`,
+      );
       continue;
     }
     const expected = expectedRows(entry, byOffset.get(entry.cieOffset!));
@@ -83,7 +90,9 @@ function compareSection(cfi: CallFrameInfo, entries: readonly ReadelfEntry[], na
     counts.rows += want.length;
     counts.cells += want.length * columns.length;
     if (want.length !== got.length || want.some((text, i) => text !== got[i]!.text) || got.some((row) => row.extra.length > 0)) {
-      problem(`FDE ${entry.offset.toString(16)} rows differ:\n  readelf: ${want.join("\n           ")}\n  ours:    ${got.map((row) => row.text + (row.extra.length ? ` EXTRA ${row.extra.join(" ")}` : "")).join("\n           ")}`);
+      problem(
+        `FDE ${entry.offset.toString(16)} rows differ:\n  readelf: ${want.join("\n           ")}\n  ours:    ${got.map((row) => row.text + (row.extra.length ? ` EXTRA ${row.extra.join(" ")}` : "")).join("\n           ")}`,
+      );
       continue;
     }
     // rowFor() must agree at the first address of every row and the last address of the FDE.
@@ -110,7 +119,8 @@ function compareLookups(withHdr: CallFrameInfo, indexOnly: CallFrameInfo, counts
       const a: FrameDescriptionEntry | undefined = withHdr.findFde(pc);
       const b = indexOnly.findFde(pc);
       if (a?.offset !== b?.offset) problems.push(`findFde(${pc.toString(16)}): hdr ${a?.offset.toString(16)} index ${b?.offset.toString(16)}`);
-      if (pc < record.endAddress && a?.offset !== record.offset) problems.push(`findFde(${pc.toString(16)}) = ${a?.offset.toString(16)}, want FDE ${record.offset.toString(16)}`);
+      if (pc < record.endAddress && a?.offset !== record.offset)
+        problems.push(`findFde(${pc.toString(16)}) = ${a?.offset.toString(16)}, want FDE ${record.offset.toString(16)}`);
     }
   }
   return problems;
@@ -146,8 +156,11 @@ describe.skipIf(!hasReadelf)("CallFrameInfo against readelf --debug-dump=frames-
 
   for (const program of hasGcc ? compilePrograms() : []) {
     const wantDebugFrame = program.name.includes("debug-frame");
-    it.skipIf(program.path === undefined)(`rows() and rowFor() match readelf for gcc ${program.name}${program.skipReason ? ` (skipped: ${program.skipReason})` : ""}`, () => {
-      checkFile(program.path!, { wantDebugFrame });
-    });
+    it.skipIf(program.path === undefined)(
+      `rows() and rowFor() match readelf for gcc ${program.name}${program.skipReason ? ` (skipped: ${program.skipReason})` : ""}`,
+      () => {
+        checkFile(program.path!, { wantDebugFrame });
+      },
+    );
   }
 });

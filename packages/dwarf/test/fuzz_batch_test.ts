@@ -21,13 +21,28 @@ describe.skipIf(files.length === 0)("tools/fuzz/fuzz_dwarf.mjs, CI batch", () =>
     expect(summary.totals.refused).toBeGreaterThan(100);
     for (const target of ["cfi", "info", "line"] as const) {
       const hasTarget = results.some((r) => r.target === target);
-      if (hasTarget) expect(results.some((r) => r.target === target && r.class === "refused"), `${target} refusals`).toBe(true);
+      if (hasTarget)
+        expect(
+          results.some((r) => r.target === target && r.class === "refused"),
+          `${target} refusals`,
+        ).toBe(true);
     }
   }, 180_000);
 
-  const findings = existsSync(DWARF_FINDINGS_DIR) ? readdirSync(DWARF_FINDINGS_DIR).filter((name) => name.endsWith(".json")).sort() : [];
-  it.skipIf(findings.length === 0)(`every saved DWARF reproducer (${findings.length}) is now read or refused cleanly`, async () => {
-    const outcomes = await replayDwarf(findings.map((name) => join(DWARF_FINDINGS_DIR, name)), { timeoutMs: 20_000 });
-    expect(outcomes.filter((o) => o.class === "crash" || o.class === "hang")).toEqual([]);
-  }, 180_000);
+  const findings = existsSync(DWARF_FINDINGS_DIR)
+    ? readdirSync(DWARF_FINDINGS_DIR)
+        .filter((name) => name.endsWith(".json"))
+        .sort()
+    : [];
+  it.skipIf(findings.length === 0)(
+    `every saved DWARF reproducer (${findings.length}) is now read or refused cleanly`,
+    async () => {
+      const outcomes = await replayDwarf(
+        findings.map((name) => join(DWARF_FINDINGS_DIR, name)),
+        { timeoutMs: 20_000 },
+      );
+      expect(outcomes.filter((o) => o.class === "crash" || o.class === "hang")).toEqual([]);
+    },
+    180_000,
+  );
 });

@@ -8,11 +8,9 @@ import { compile, type DwarfSectionKey, hasTool, loadDwarf, scratchDirectory } f
 import { addr2line, llvmLookup, readelfUnits, spreadAddresses, writeSources } from "./_line_tools.js";
 
 const PYENV = join(homedir(), ".pyenv/versions");
-const LIBPYTHONS = [
-  "3.12.1/lib/libpython3.12.so.1.0",
-  "3.8.18/lib/libpython3.8.so.1.0",
-  "2.7.18/lib/libpython2.7.so.1.0",
-].map((path) => join(PYENV, path)).filter((path) => existsSync(path));
+const LIBPYTHONS = ["3.12.1/lib/libpython3.12.so.1.0", "3.8.18/lib/libpython3.8.so.1.0", "2.7.18/lib/libpython2.7.so.1.0"]
+  .map((path) => join(PYENV, path))
+  .filter((path) => existsSync(path));
 const hasBinutils = hasTool("addr2line") && hasTool("readelf");
 const hasGcc = hasTool("gcc");
 const hasDwarfdump = hasTool("llvm-dwarfdump");
@@ -61,7 +59,10 @@ function compareWithAddr2line(path: string, addresses: readonly bigint[], table:
     const found = table.locate(address);
     result.compared++;
     if (found !== undefined) result.located++;
-    const ours = found === undefined ? "??:0" : `${found.file ?? "??"}:${found.line === 0 ? "?" : found.line}${found.discriminator ? ` (discriminator ${found.discriminator})` : ""}`;
+    const ours =
+      found === undefined
+        ? "??:0"
+        : `${found.file ?? "??"}:${found.line === 0 ? "?" : found.line}${found.discriminator ? ` (discriminator ${found.discriminator})` : ""}`;
     const theirs = expected.file === undefined ? "??:0" : expected.text;
     if (ours === theirs) return;
     // "file:?" is addr2line without a line-table row: the file comes from the symbol table (an
@@ -78,7 +79,13 @@ function compareWithAddr2line(path: string, addresses: readonly bigint[], table:
     if (found !== undefined && found.fileIndex === 1 && expected.line === found.line && expected.discriminator === found.discriminator) {
       const program = table.programAt(found.programOffset);
       const llvm = llvmLookup(path, address);
-      if (program?.header.version === 5 && program.fileName(0) === expected.file && llvm !== undefined && found.file?.endsWith(`/${llvm.file}`) && llvm.line === found.line) {
+      if (
+        program?.header.version === 5 &&
+        program.fileName(0) === expected.file &&
+        llvm !== undefined &&
+        found.file?.endsWith(`/${llvm.file}`) &&
+        llvm.line === found.line
+      ) {
         result.initialFileQuirk++;
         return;
       }
@@ -101,7 +108,9 @@ describe.skipIf(!hasBinutils || LIBPYTHONS.length === 0)("LineTable.locate() aga
       const lookupStarted = performance.now();
       const result = compareWithAddr2line(path, addresses, table);
       const lookupMs = performance.now() - lookupStarted;
-      console.log(`${path}: ${sections.debug_line!.size} bytes of .debug_line, ${counts.programs} programs, ${counts.sequences} sequences, ${counts.rows} rows indexed in ${indexMs.toFixed(0)} ms; ${result.compared} addresses compared (${result.located} located, ${result.initialFileQuirk} binutils initial-file quirks confirmed by llvm-dwarfdump) in ${lookupMs.toFixed(0)} ms incl. addr2line`);
+      console.log(
+        `${path}: ${sections.debug_line!.size} bytes of .debug_line, ${counts.programs} programs, ${counts.sequences} sequences, ${counts.rows} rows indexed in ${indexMs.toFixed(0)} ms; ${result.compared} addresses compared (${result.located} located, ${result.initialFileQuirk} binutils initial-file quirks confirmed by llvm-dwarfdump) in ${lookupMs.toFixed(0)} ms incl. addr2line`,
+      );
       expect(result.mismatches).toEqual([]);
       expect(result.initialFileQuirk).toBeLessThan(result.compared * 0.05);
       expect(result.located).toBeGreaterThan(result.compared * 0.9);
@@ -125,7 +134,9 @@ describe.skipIf(!hasBinutils || !hasGcc)("LineTable.locate() and LineProgram aga
       const addresses: bigint[] = [];
       for (let address = text.begin; address < text.end; address += 3n) addresses.push(address);
       const result = compareWithAddr2line(output, addresses, table, variant.unitGaps);
-      console.log(`${variant.name}: ${result.compared} addresses compared, ${result.located} located, ${result.outsideUnits} outside addr2line's units, ${result.initialFileQuirk} binutils initial-file quirks`);
+      console.log(
+        `${variant.name}: ${result.compared} addresses compared, ${result.located} located, ${result.outsideUnits} outside addr2line's units, ${result.initialFileQuirk} binutils initial-file quirks`,
+      );
       expect(result.mismatches).toEqual([]);
       expect(result.located).toBeGreaterThan(result.compared * 0.5);
       expect(result.outsideUnits).toBeLessThan(result.compared * 0.5);
@@ -151,9 +162,14 @@ describe.skipIf(!hasBinutils || !hasGcc)("LineTable.locate() and LineProgram aga
 
 function formatRow(row: LineRow): string {
   const flags = [
-    row.isStmt ? "is_stmt" : "", row.basicBlock ? "basic_block" : "", row.prologueEnd ? "prologue_end" : "",
-    row.epilogueBegin ? "epilogue_begin" : "", row.endSequence ? "end_sequence" : "",
-  ].filter(Boolean).join(" ");
+    row.isStmt ? "is_stmt" : "",
+    row.basicBlock ? "basic_block" : "",
+    row.prologueEnd ? "prologue_end" : "",
+    row.epilogueBegin ? "epilogue_begin" : "",
+    row.endSequence ? "end_sequence" : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
   return `0x${row.address.toString(16)} ${row.line} ${row.column} ${row.file} ${row.isa} ${row.discriminator} ${flags}`;
 }
 
@@ -167,7 +183,9 @@ function dwarfdumpRows(path: string): { versions: number[]; rows: string[] } {
     if (version) versions.push(Number(version[1]));
     const match = /^0x([0-9a-f]{16})\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*(?:\d+\s)?\s*(.*)$/.exec(line);
     if (!match) continue;
-    rows.push(`0x${BigInt(`0x${match[1]}`).toString(16)} ${match[2]} ${match[3]} ${match[4]} ${match[5]} ${match[6]} ${match[7]!.trim().split(/\s+/).filter(Boolean).join(" ")}`);
+    rows.push(
+      `0x${BigInt(`0x${match[1]}`).toString(16)} ${match[2]} ${match[3]} ${match[4]} ${match[5]} ${match[6]} ${match[7]!.trim().split(/\s+/).filter(Boolean).join(" ")}`,
+    );
   }
   return { versions, rows };
 }

@@ -22,10 +22,10 @@ export class Cursor {
   require(offset: number, length: number, what: string): this {
     if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > this.source.size) {
       const remaining = Math.max(0, this.source.size - Math.max(0, offset));
-      throw new ElfFormatError(
-        `Cannot read ${what} at offset ${hex(Math.max(0, offset))}: ${Math.min(remaining, length)} of ${length} bytes remain`,
-        { offset: Math.max(0, offset), code: "truncated" },
-      );
+      throw new ElfFormatError(`Cannot read ${what} at offset ${hex(Math.max(0, offset))}: ${Math.min(remaining, length)} of ${length} bytes remain`, {
+        offset: Math.max(0, offset),
+        code: "truncated",
+      });
     }
     const bytes = this.source.bytes(offset, length);
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

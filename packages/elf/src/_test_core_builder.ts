@@ -32,7 +32,9 @@ export function noteBytes(notes: readonly TestNote[]): Uint8Array {
   const w = new ByteWriter(true, true);
   for (const note of notes) {
     const name = new TextEncoder().encode(note.name);
-    w.u32(name.length + 1).u32(note.desc.length).u32(note.type);
+    w.u32(name.length + 1)
+      .u32(note.desc.length)
+      .u32(note.type);
     w.bytes(name).u8(0).align(4);
     w.bytes(note.desc).align(4);
   }
@@ -50,7 +52,10 @@ export function prStatus(tid: number): Uint8Array {
 export function fileNote(mappings: readonly { start: bigint; end: bigint; pageOffset?: bigint; path: string }[]): Uint8Array {
   const w = new ByteWriter(true, true);
   w.u64(mappings.length).u64(4096);
-  for (const m of mappings) w.u64(m.start).u64(m.end).u64(m.pageOffset ?? 0n);
+  for (const m of mappings)
+    w.u64(m.start)
+      .u64(m.end)
+      .u64(m.pageOffset ?? 0n);
   for (const m of mappings) w.cstring(m.path);
   return w.finish();
 }
@@ -73,7 +78,14 @@ export function buildCore(spec: TestCoreSpec): Uint8Array {
     const filesz = load.filesz ?? load.data?.length ?? 0;
     const offset = load.offset ?? dataAt;
     if (load.data) dataAt += load.data.length;
-    w.u32(1).u32(6).u64(offset).u64(load.vaddr).u64(0).u64(filesz).u64(load.memsz ?? BigInt(filesz)).u64(4096);
+    w.u32(1)
+      .u32(6)
+      .u64(offset)
+      .u64(load.vaddr)
+      .u64(0)
+      .u64(filesz)
+      .u64(load.memsz ?? BigInt(filesz))
+      .u64(4096);
   }
   w.bytes(notes);
   for (const load of loads) if (load.data) w.bytes(load.data);
@@ -99,4 +111,3 @@ export function noteImage(headers: number, notes: Uint8Array, size = 0): Uint8Ar
   padded.set(image);
   return padded;
 }
-

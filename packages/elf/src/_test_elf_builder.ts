@@ -163,21 +163,45 @@ export function buildElf(spec: TestElfSpec): Uint8Array {
 
   const w = new ByteWriter(is64, littleEndian);
   w.bytes(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, is64 ? 2 : 1, littleEndian ? 1 : 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
-  w.u16(spec.type ?? 3).u16(spec.machine ?? (is64 ? 62 : 3)).u32(1).word(0);
-  w.word(segments.length > 0 ? ehsize : 0).word(shoff).u32(0);
-  w.u16(ehsize).u16(phentsize).u16(segments.length).u16(shentsize).u16(sections.length + 2).u16(sections.length + 1);
+  w.u16(spec.type ?? 3)
+    .u16(spec.machine ?? (is64 ? 62 : 3))
+    .u32(1)
+    .word(0);
+  w.word(segments.length > 0 ? ehsize : 0)
+    .word(shoff)
+    .u32(0);
+  w.u16(ehsize)
+    .u16(phentsize)
+    .u16(segments.length)
+    .u16(shentsize)
+    .u16(sections.length + 2)
+    .u16(sections.length + 1);
   for (const segment of segments) {
     const sectionIndex = segment.section === undefined ? -1 : sections.findIndex((s) => s.name === segment.section);
     const section = sections[sectionIndex];
-    const offset = segment.offset ?? (section ? section.offset ?? offsets[sectionIndex]! : 0);
-    const filesz = segment.filesz ?? (section ? section.size ?? section.data?.length ?? 0 : 0);
+    const offset = segment.offset ?? (section ? (section.offset ?? offsets[sectionIndex]!) : 0);
+    const filesz = segment.filesz ?? (section ? (section.size ?? section.data?.length ?? 0) : 0);
     const vaddr = segment.vaddr ?? section?.addr ?? BigInt(offset);
     const memsz = segment.memsz ?? BigInt(filesz);
     const align = segment.align ?? 8n;
     if (is64) {
-      w.u32(segment.type).u32(segment.flags ?? 4).u64(offset).u64(vaddr).u64(vaddr).u64(filesz).u64(memsz).u64(align);
+      w.u32(segment.type)
+        .u32(segment.flags ?? 4)
+        .u64(offset)
+        .u64(vaddr)
+        .u64(vaddr)
+        .u64(filesz)
+        .u64(memsz)
+        .u64(align);
     } else {
-      w.u32(segment.type).u32(offset).u32(Number(vaddr)).u32(Number(vaddr)).u32(filesz).u32(Number(memsz)).u32(segment.flags ?? 4).u32(Number(align));
+      w.u32(segment.type)
+        .u32(offset)
+        .u32(Number(vaddr))
+        .u32(Number(vaddr))
+        .u32(filesz)
+        .u32(Number(memsz))
+        .u32(segment.flags ?? 4)
+        .u32(Number(align));
     }
   }
   sections.forEach((section, index) => {
@@ -187,7 +211,18 @@ export function buildElf(spec: TestElfSpec): Uint8Array {
   while (w.length < shstrtabOffset) w.u8(0);
   w.bytes(names.bytes);
   w.align(8);
-  const header = (name: number, type: number, flags: bigint, addr: bigint, offset: number, size: number, link: number, info: number, align: number, entsize: number): void => {
+  const header = (
+    name: number,
+    type: number,
+    flags: bigint,
+    addr: bigint,
+    offset: number,
+    size: number,
+    link: number,
+    info: number,
+    align: number,
+    entsize: number,
+  ): void => {
     w.u32(name).u32(type).word(flags).word(addr).word(offset).word(size).u32(link).u32(info).word(align).word(entsize);
   };
   header(0, 0, 0n, 0n, 0, 0, 0, 0, 0, 0);
@@ -229,8 +264,20 @@ export function symbolEntries(symbols: readonly TestSymbol[], offsets: Map<strin
   for (const symbol of all) {
     const info = ((symbol.bind ?? 1) << 4) | (symbol.type ?? 2);
     const name = offsets.get(symbol.name)!;
-    if (is64) w.u32(name).u8(info).u8(symbol.other ?? 0).u16(symbol.shndx ?? 1).u64(symbol.value ?? 0n).u64(symbol.size ?? 0n);
-    else w.u32(name).u32(Number(symbol.value ?? 0n)).u32(Number(symbol.size ?? 0n)).u8(info).u8(symbol.other ?? 0).u16(symbol.shndx ?? 1);
+    if (is64)
+      w.u32(name)
+        .u8(info)
+        .u8(symbol.other ?? 0)
+        .u16(symbol.shndx ?? 1)
+        .u64(symbol.value ?? 0n)
+        .u64(symbol.size ?? 0n);
+    else
+      w.u32(name)
+        .u32(Number(symbol.value ?? 0n))
+        .u32(Number(symbol.size ?? 0n))
+        .u8(info)
+        .u8(symbol.other ?? 0)
+        .u16(symbol.shndx ?? 1);
   }
   return w.finish();
 }
@@ -320,4 +367,3 @@ export const TEST_LAYOUTS = [
   { is64: false, littleEndian: true, label: "ELF32 LE" },
   { is64: false, littleEndian: false, label: "ELF32 BE" },
 ] as const;
-

@@ -70,11 +70,7 @@ export function buildIdHex(bytes: Uint8Array): string {
  * const id = buildIdFromNotes(memory.read(bias + noteVaddr, noteSize), true);
  * ```
  */
-export function buildIdFromNotes(
-  bytes: Uint8Array,
-  littleEndian: boolean,
-  options: { align?: number; offset?: number } = {},
-): Uint8Array | undefined {
+export function buildIdFromNotes(bytes: Uint8Array, littleEndian: boolean, options: { align?: number; offset?: number } = {}): Uint8Array | undefined {
   for (const note of readNotes(bytes, { littleEndian, align: options.align ?? 4, offset: options.offset ?? 0 })) {
     if (note.name === "GNU" && note.type === NT_GNU_BUILD_ID && note.desc.length > 0) return new Uint8Array(note.desc);
   }

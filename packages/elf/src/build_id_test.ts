@@ -23,7 +23,6 @@ function readelfBuildId(path: string): string | undefined {
   return /Build ID: ([0-9a-f]+)/.exec(output)?.[1];
 }
 
-
 const directory = mkdtempSync(join(tmpdir(), "corestack-elf-build-id-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
@@ -95,7 +94,14 @@ describe.skipIf(!hasReadelf || !hasGcc)("buildId() on ELF32 and relocatable file
 
 function note(w: ByteWriter, name: string, type: number, desc: Uint8Array, align = 4): void {
   const nameBytes = new TextEncoder().encode(name);
-  w.u32(nameBytes.length + 1).u32(desc.length).u32(type).bytes(nameBytes).u8(0).align(align).bytes(desc).align(align);
+  w.u32(nameBytes.length + 1)
+    .u32(desc.length)
+    .u32(type)
+    .bytes(nameBytes)
+    .u8(0)
+    .align(align)
+    .bytes(desc)
+    .align(align);
 }
 
 const ID = new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03, 0x04]);

@@ -89,14 +89,7 @@ function defaultZstd(): Decompress | undefined {
   return zstd ? (bytes, size) => zstd(bytes, { maxOutputLength: Math.max(size, 1) }) : undefined;
 }
 
-function decompress(
-  kind: "zlib" | "zstd",
-  payload: Uint8Array,
-  size: number,
-  label: string,
-  offset: number,
-  decompressor: Decompress | undefined,
-): Uint8Array {
+function decompress(kind: "zlib" | "zstd", payload: Uint8Array, size: number, label: string, offset: number, decompressor: Decompress | undefined): Uint8Array {
   if (!decompressor) {
     const need = kind === "zlib" ? "options.inflate, or Node.js ≥ 20.16" : "options.zstd, or Node.js ≥ 22.15";
     throw new ElfFormatError(`${label} at offset ${hex(offset)} is ${kind}-compressed and no ${kind} decompressor is available (needs ${need})`, {

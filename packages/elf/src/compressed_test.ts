@@ -22,7 +22,6 @@ static int scale(struct point *p, int k) { p->x *= k; p->y *= k; return p->x + p
 int main(int argc, char **argv) { struct point p = { argc, 2, 0.5 }; printf("%d %s\\n", scale(&p, 3), argv[0]); return 0; }
 `;
 
-
 function open(path: string): ElfFile {
   return new ElfFile(bufferSource(readFileSync(path)));
 }
@@ -131,19 +130,33 @@ describe.skipIf(!hasGcc || !hasObjcopy)("sectionContents() on gcc and objcopy ou
 /** One SHF_COMPRESSED section with a hand-made header and payload. */
 function compressedElf(is64: boolean, littleEndian: boolean, header: { type?: number; size?: bigint }, payload: Uint8Array, headerBytes?: number): ElfFile {
   const w = new ByteWriter(is64, littleEndian);
-  if (is64) w.u32(header.type ?? ELFCOMPRESS_ZLIB).u32(0).u64(header.size ?? 0n).u64(1);
-  else w.u32(header.type ?? ELFCOMPRESS_ZLIB).u32(Number(header.size ?? 0n)).u32(1);
+  if (is64)
+    w.u32(header.type ?? ELFCOMPRESS_ZLIB)
+      .u32(0)
+      .u64(header.size ?? 0n)
+      .u64(1);
+  else
+    w.u32(header.type ?? ELFCOMPRESS_ZLIB)
+      .u32(Number(header.size ?? 0n))
+      .u32(1);
   w.bytes(payload);
   let data = w.finish();
   if (headerBytes !== undefined) data = data.subarray(0, headerBytes);
-  return new ElfFile(bufferSource(buildElf({ is64, littleEndian, sections: [{ name: ".debug_info", type: SHT_PROGBITS, flags: BigInt(SHF_COMPRESSED), align: 8, data }] })));
+  return new ElfFile(
+    bufferSource(buildElf({ is64, littleEndian, sections: [{ name: ".debug_info", type: SHT_PROGBITS, flags: BigInt(SHF_COMPRESSED), align: 8, data }] })),
+  );
 }
 
 describe("sectionContents() on hand-built sections", () => {
   const text = new TextEncoder().encode("hello, compressed world ".repeat(50));
   const deflated = new Uint8Array(zlib.deflateSync(text));
 
-  for (const [is64, littleEndian] of [[true, true], [true, false], [false, true], [false, false]] as const) {
+  for (const [is64, littleEndian] of [
+    [true, true],
+    [true, false],
+    [false, true],
+    [false, false],
+  ] as const) {
     it(`sectionContents() reads Elf${is64 ? 64 : 32}_Chdr in ${littleEndian ? "little" : "big"}-endian order`, () => {
       const elf = compressedElf(is64, littleEndian, { size: BigInt(text.length) }, deflated);
       const result = sectionContents(elf, elf.section(".debug_info")!);
@@ -155,10 +168,16 @@ describe("sectionContents() on hand-built sections", () => {
   it("sectionContents() refuses a ch_size over 1 GiB before inflating", () => {
     let called = false;
     const elf = compressedElf(true, true, { size: BigInt(MAX_DECOMPRESSED_SIZE) + 1n }, deflated);
-    expectFormatError(() => sectionContents(elf, elf.section(".debug_info")!, { inflate: () => {
-      called = true;
-      return new Uint8Array(0);
-    } }), "bad-value");
+    expectFormatError(
+      () =>
+        sectionContents(elf, elf.section(".debug_info")!, {
+          inflate: () => {
+            called = true;
+            return new Uint8Array(0);
+          },
+        }),
+      "bad-value",
+    );
     expect(called).toBe(false);
     const huge = compressedElf(true, false, { size: 0xffffffffffffffffn }, deflated);
     expectFormatError(() => sectionContents(huge, huge.section(".debug_info")!), "bad-value");
@@ -179,20 +198,32 @@ describe("sectionContents() on hand-built sections", () => {
     const short = compressedElf(true, true, { size: 10n }, deflated, 20);
     expectFormatError(() => sectionContents(short, short.section(".debug_info")!), "truncated");
     const throwing = compressedElf(true, true, { size: 10n }, deflated);
-    expectFormatError(() => sectionContents(throwing, throwing.section(".debug_info")!, { inflate: () => { throw new Error("boom"); } }), "compressed");
+    expectFormatError(
+      () =>
+        sectionContents(throwing, throwing.section(".debug_info")!, {
+          inflate: () => {
+            throw new Error("boom");
+          },
+        }),
+      "compressed",
+    );
   });
 
   it("sectionContents() returns uncompressed sections and .zdebug sections without the ZLIB magic as stored", () => {
     const data = new TextEncoder().encode("plain bytes, not ZLIB");
-    const elf = new ElfFile(bufferSource(buildElf({
-      is64: true,
-      littleEndian: true,
-      sections: [
-        { name: ".debug_str", type: SHT_PROGBITS, data },
-        { name: ".zdebug_line", type: SHT_PROGBITS, data },
-        { name: ".bss", type: 8, size: 64 },
-      ],
-    })));
+    const elf = new ElfFile(
+      bufferSource(
+        buildElf({
+          is64: true,
+          littleEndian: true,
+          sections: [
+            { name: ".debug_str", type: SHT_PROGBITS, data },
+            { name: ".zdebug_line", type: SHT_PROGBITS, data },
+            { name: ".bss", type: 8, size: 64 },
+          ],
+        }),
+      ),
+    );
     expect(sectionContents(elf, elf.section(".debug_str")!)).toEqual(data);
     expect(sectionContents(elf, elf.section(".zdebug_line")!)).toEqual(data);
     expect(sectionContents(elf, elf.section(".bss")!).length).toBe(0);
@@ -202,7 +233,9 @@ describe("sectionContents() on hand-built sections", () => {
     const w = new ByteWriter(true, true).bytes(new TextEncoder().encode("ZLIB"));
     const size = new ByteWriter(true, false).u64(text.length).finish();
     w.bytes(size).bytes(deflated);
-    const elf = new ElfFile(bufferSource(buildElf({ is64: true, littleEndian: true, sections: [{ name: ".zdebug_info", type: SHT_PROGBITS, data: w.finish() }] })));
+    const elf = new ElfFile(
+      bufferSource(buildElf({ is64: true, littleEndian: true, sections: [{ name: ".zdebug_info", type: SHT_PROGBITS, data: w.finish() }] })),
+    );
     expect(sectionContents(elf, elf.section(".zdebug_info")!)).toEqual(text);
   });
 });

@@ -136,15 +136,39 @@ function nameTable(prefix: string, entries: Record<string, number>): (value: num
 
 /** Prints a `p_type` value: `PT_LOAD`, or `PT_0x…` when unknown. */
 export const programTypeName: (value: number) => string = nameTable("PT_", {
-  PT_NULL, PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE, PT_SHLIB, PT_PHDR, PT_TLS,
-  PT_GNU_EH_FRAME, PT_GNU_STACK, PT_GNU_RELRO, PT_GNU_PROPERTY,
+  PT_NULL,
+  PT_LOAD,
+  PT_DYNAMIC,
+  PT_INTERP,
+  PT_NOTE,
+  PT_SHLIB,
+  PT_PHDR,
+  PT_TLS,
+  PT_GNU_EH_FRAME,
+  PT_GNU_STACK,
+  PT_GNU_RELRO,
+  PT_GNU_PROPERTY,
 });
 
 /** Prints an `sh_type` value: `SHT_PROGBITS`, or `SHT_0x…` when unknown. */
 export const sectionTypeName: (value: number) => string = nameTable("SHT_", {
-  SHT_NULL, SHT_PROGBITS, SHT_SYMTAB, SHT_STRTAB, SHT_RELA, SHT_HASH, SHT_DYNAMIC, SHT_NOTE,
-  SHT_NOBITS, SHT_REL, SHT_DYNSYM, SHT_INIT_ARRAY, SHT_FINI_ARRAY, SHT_GNU_HASH, SHT_GNU_verdef,
-  SHT_GNU_verneed, SHT_GNU_versym,
+  SHT_NULL,
+  SHT_PROGBITS,
+  SHT_SYMTAB,
+  SHT_STRTAB,
+  SHT_RELA,
+  SHT_HASH,
+  SHT_DYNAMIC,
+  SHT_NOTE,
+  SHT_NOBITS,
+  SHT_REL,
+  SHT_DYNSYM,
+  SHT_INIT_ARRAY,
+  SHT_FINI_ARRAY,
+  SHT_GNU_HASH,
+  SHT_GNU_verdef,
+  SHT_GNU_verneed,
+  SHT_GNU_versym,
 });
 
 /** Prints an `e_type` value: `ET_CORE`, or `ET_0x…` when unknown. */
@@ -155,11 +179,29 @@ export const machineName: (value: number) => string = nameTable("EM_", { EM_386,
 
 /** Prints a core note type (owner "CORE"/"LINUX"): `NT_PRSTATUS`, or `NT_0x…` when unknown. */
 export const coreNoteTypeName: (value: number) => string = nameTable("NT_", {
-  NT_PRSTATUS, NT_PRFPREG, NT_PRPSINFO, NT_TASKSTRUCT, NT_AUXV, NT_SIGINFO, NT_FILE, NT_X86_XSTATE,
+  NT_PRSTATUS,
+  NT_PRFPREG,
+  NT_PRPSINFO,
+  NT_TASKSTRUCT,
+  NT_AUXV,
+  NT_SIGINFO,
+  NT_FILE,
+  NT_X86_XSTATE,
 });
 
 /** Prints an auxiliary vector key: `AT_PHDR`, or `AT_0x…` when unknown. */
 export const auxvTypeName: (value: number) => string = nameTable("AT_", {
-  AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_ENTRY, AT_UID, AT_PLATFORM, AT_HWCAP,
-  AT_RANDOM, AT_EXECFN, AT_SYSINFO_EHDR,
+  AT_NULL,
+  AT_PHDR,
+  AT_PHENT,
+  AT_PHNUM,
+  AT_PAGESZ,
+  AT_BASE,
+  AT_ENTRY,
+  AT_UID,
+  AT_PLATFORM,
+  AT_HWCAP,
+  AT_RANDOM,
+  AT_EXECFN,
+  AT_SYSINFO_EHDR,
 });

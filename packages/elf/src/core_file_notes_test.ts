@@ -26,7 +26,16 @@ function bigFileNote(count: number, order: (i: number) => number = (i) => i): Ui
 }
 
 const core = (desc: Uint8Array) =>
-  new CoreFile(bufferSource(buildCore({ notes: [{ name: "CORE", type: NT_PRSTATUS, desc: prStatus(1) }, { name: "CORE", type: NT_FILE, desc }] })));
+  new CoreFile(
+    bufferSource(
+      buildCore({
+        notes: [
+          { name: "CORE", type: NT_PRSTATUS, desc: prStatus(1) },
+          { name: "CORE", type: NT_FILE, desc },
+        ],
+      }),
+    ),
+  );
 
 describe("NT_FILE limits", () => {
   it("uses the first MAX_FILE_MAPPINGS of a note listing more, and says so once", () => {
@@ -47,7 +56,12 @@ describe("NT_FILE limits", () => {
   });
 
   it("a note within the limit: every mapping, no warning; decodeFileNote takes a lower limit", () => {
-    const parsed = core(fileNote([{ start: 0x2000n, end: 0x3000n, path: "/b" }, { start: 0x1000n, end: 0x2000n, path: "/a" }]));
+    const parsed = core(
+      fileNote([
+        { start: 0x2000n, end: 0x3000n, path: "/b" },
+        { start: 0x1000n, end: 0x2000n, path: "/a" },
+      ]),
+    );
     expect(parsed.warnings).toEqual([]);
     expect(parsed.mappings.map((m) => m.path)).toEqual(["/a", "/b"]);
     expect(decodeFileNote(bigFileNote(10), { is64: true, littleEndian: true, maxMappings: 3 }).map((m) => m.path)).toEqual(["a", "b", "c"]);
@@ -56,7 +70,12 @@ describe("NT_FILE limits", () => {
 
 describe("CoreFile: why there are no threads", () => {
   it("x86-64 thread notes under an EM_AARCH64 header: none decodes, and the error says so", () => {
-    const bytes = buildCore({ notes: [{ name: "CORE", type: NT_PRSTATUS, desc: prStatus(1) }, { name: "CORE", type: NT_PRSTATUS, desc: prStatus(2) }] });
+    const bytes = buildCore({
+      notes: [
+        { name: "CORE", type: NT_PRSTATUS, desc: prStatus(1) },
+        { name: "CORE", type: NT_PRSTATUS, desc: prStatus(2) },
+      ],
+    });
     new DataView(bytes.buffer, bytes.byteOffset).setUint16(18, EM_AARCH64, true);
     let error: unknown;
     try {

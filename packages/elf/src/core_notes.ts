@@ -5,8 +5,33 @@ import { ElfFormatError, hex } from "./elf_format_error.js";
 /** Register names of `user_regs_struct`, in note order, per machine. */
 export const REGISTER_NAMES: Readonly<Record<number, readonly string[]>> = {
   [EM_X86_64]: [
-    "r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx", "rdx", "rsi", "rdi",
-    "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs", "gs",
+    "r15",
+    "r14",
+    "r13",
+    "r12",
+    "rbp",
+    "rbx",
+    "r11",
+    "r10",
+    "r9",
+    "r8",
+    "rax",
+    "rcx",
+    "rdx",
+    "rsi",
+    "rdi",
+    "orig_rax",
+    "rip",
+    "cs",
+    "eflags",
+    "rsp",
+    "ss",
+    "fs_base",
+    "gs_base",
+    "ds",
+    "es",
+    "fs",
+    "gs",
   ],
   [EM_AARCH64]: [...Array.from({ length: 31 }, (_, i) => `x${i}`), "sp", "pc", "pstate"],
   [EM_386]: ["ebx", "ecx", "edx", "esi", "edi", "ebp", "eax", "ds", "es", "fs", "gs", "orig_eax", "eip", "cs", "eflags", "esp", "ss"],
@@ -270,10 +295,7 @@ export function fileNoteCount(desc: Uint8Array, layout: Pick<Layout, "is64" | "l
  * for (const m of decodeFileNote(note.desc, layout)) console.log(m.start, m.path);
  * ```
  */
-export function decodeFileNote(
-  desc: Uint8Array,
-  layout: Pick<Layout, "is64" | "littleEndian"> & { offset?: number; maxMappings?: number },
-): FileMapping[] {
+export function decodeFileNote(desc: Uint8Array, layout: Pick<Layout, "is64" | "littleEndian"> & { offset?: number; maxMappings?: number }): FileMapping[] {
   const word = layout.is64 ? 8 : 4;
   const offset = layout.offset ?? 0;
   need(desc, 2 * word, "NT_FILE", offset);

@@ -44,7 +44,6 @@ function readelfLinks(path: string): ReadelfLinks {
   return links;
 }
 
-
 const directory = mkdtempSync(join(tmpdir(), "corestack-elf-debug-link-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 

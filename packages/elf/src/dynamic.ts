@@ -28,10 +28,7 @@ export const MAX_DYNAMIC_ENTRIES = 1 << 16;
  * const entries = decodeDynamic(memory.read(dynamicAddress, 512), { is64: true, littleEndian: true });
  * ```
  */
-export function decodeDynamic(
-  bytes: Uint8Array,
-  options: { is64: boolean; littleEndian: boolean; offset?: number },
-): DynamicEntry[] {
+export function decodeDynamic(bytes: Uint8Array, options: { is64: boolean; littleEndian: boolean; offset?: number }): DynamicEntry[] {
   const { is64, littleEndian } = options;
   const base = options.offset ?? 0;
   const size = is64 ? 16 : 8;

@@ -36,7 +36,6 @@ function open(path: string): ElfFile {
   return new ElfFile(bufferSource(readFileSync(path)));
 }
 
-
 describe.skipIf(!hasReadelf)("dynamicEntries() on real files", () => {
   for (const path of FILES) {
     it(`dynamicEntries(), neededLibraries() and soname() match readelf -d for ${path}`, () => {
@@ -150,7 +149,9 @@ describe("dynamicEntries() on hand-built files", () => {
   });
 
   it("neededLibraries() reports a missing string table", () => {
-    const elf = new ElfFile(bufferSource(dynamicElf({ is64: false, littleEndian: true }, { strtabAddress: 0x99999999n, withDynstr: false, withSegments: false })));
+    const elf = new ElfFile(
+      bufferSource(dynamicElf({ is64: false, littleEndian: true }, { strtabAddress: 0x99999999n, withDynstr: false, withSegments: false })),
+    );
     expectFormatError(() => neededLibraries(elf), "not-found");
   });
 

@@ -147,8 +147,22 @@ export class ElfFile {
       if (e_phnum === 0xffff) e_phnum = sh_info;
     }
     this.header = {
-      ei_class, ei_data, ei_osabi: ident[7]!, e_type, e_machine, e_version, e_entry, e_phoff, e_shoff,
-      e_flags, e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx,
+      ei_class,
+      ei_data,
+      ei_osabi: ident[7]!,
+      e_type,
+      e_machine,
+      e_version,
+      e_entry,
+      e_phoff,
+      e_shoff,
+      e_flags,
+      e_ehsize,
+      e_phentsize,
+      e_phnum,
+      e_shentsize,
+      e_shnum,
+      e_shstrndx,
     };
     this.programHeaders = this.#readProgramHeaders(c);
     this.sections = options.headersOnly ? [] : this.#readSections(c);
@@ -290,6 +304,4 @@ export class ElfFile {
     }
     return this.source.bytes(segment.p_offset, segment.p_filesz);
   }
-
 }
-

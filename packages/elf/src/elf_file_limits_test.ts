@@ -12,7 +12,12 @@ function manySections(count: number, tableSize: number, sh_name: (index: number)
   const shoff = tableAt + tableSize;
   w.bytes(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
   w.u16(4).u16(62).u32(1).u64(0).u64(0).u64(shoff).u32(0);
-  w.u16(64).u16(56).u16(0).u16(64).u16(count + 1).u16(count);
+  w.u16(64)
+    .u16(56)
+    .u16(0)
+    .u16(64)
+    .u16(count + 1)
+    .u16(count);
   w.bytes(new Uint8Array(tableSize).fill(0x41));
   for (let i = 0; i < count; i++) w.u32(sh_name(i)).u32(1).u64(0).u64(0).u64(0).u64(0).u32(0).u32(0).u64(1).u64(0);
   w.u32(0).u32(3).u64(0).u64(0).u64(tableAt).u64(tableSize).u32(0).u32(0).u64(1).u64(0);

@@ -1,13 +1,7 @@
 const MARKER = Symbol.for("corestack.error.ElfFormatError");
 
 /** Machine-readable reasons an {@link ElfFormatError} is thrown. */
-export type ElfFormatErrorCode =
-  | "truncated"
-  | "bad-magic"
-  | "unsupported"
-  | "bad-value"
-  | "not-found"
-  | "compressed";
+export type ElfFormatErrorCode = "truncated" | "bad-magic" | "unsupported" | "bad-value" | "not-found" | "compressed";
 
 /**
  * Thrown when bytes do not form a valid ELF file, note, table or core. Carries the file offset

@@ -493,7 +493,11 @@ export class SymbolTable implements Iterable<ElfSymbol> {
     let index = view.getUint32(table.bucketsStart + (h % table.nbuckets) * 4, le);
     if (index === 0) return -1;
     if (index < table.symoffset || index >= this.count) {
-      throw this.#hashError(`bucket ${h % table.nbuckets} names symbol ${index}, outside ${table.symoffset}..${this.count - 1}`, table.bucketsStart + (h % table.nbuckets) * 4, "bad-value");
+      throw this.#hashError(
+        `bucket ${h % table.nbuckets} names symbol ${index}, outside ${table.symoffset}..${this.count - 1}`,
+        table.bucketsStart + (h % table.nbuckets) * 4,
+        "bad-value",
+      );
     }
     let best = -1;
     let bestRank = Number.MAX_SAFE_INTEGER;
@@ -704,9 +708,7 @@ function bloomBit(view: DataView, wordAt: number, bit: number, bits: number, lit
   // A 64-bit word as two 32-bit halves, in the file's byte order.
   const lowAt = littleEndian ? wordAt : wordAt + 4;
   const highAt = littleEndian ? wordAt + 4 : wordAt;
-  return bit < 32
-    ? ((view.getUint32(lowAt, littleEndian) >>> bit) & 1) === 1
-    : ((view.getUint32(highAt, littleEndian) >>> (bit - 32)) & 1) === 1;
+  return bit < 32 ? ((view.getUint32(lowAt, littleEndian) >>> bit) & 1) === 1 : ((view.getUint32(highAt, littleEndian) >>> (bit - 32)) & 1) === 1;
 }
 
 /** The GNU hash of a name (`dl_new_hash`: h = h * 33 + c, from 5381), as stored in `.gnu.hash`. */

@@ -102,8 +102,26 @@ function expectSameAsReadelf(table: SymbolTable, expected: readonly ReadelfSymbo
   let index = 0;
   for (const symbol of table) {
     const want = expected[index]!;
-    const got = { index: symbol.index, value: symbol.st_value, size: symbol.st_size, type: symbol.type, bind: symbol.bind, visibility: symbol.st_other & 3, shndx: symbol.st_shndx, name: symbol.name };
-    const wanted = { index: want.index, value: want.value, size: want.size, type: want.type, bind: want.bind, visibility: want.visibility, shndx: want.shndx, name: want.name };
+    const got = {
+      index: symbol.index,
+      value: symbol.st_value,
+      size: symbol.st_size,
+      type: symbol.type,
+      bind: symbol.bind,
+      visibility: symbol.st_other & 3,
+      shndx: symbol.st_shndx,
+      name: symbol.name,
+    };
+    const wanted = {
+      index: want.index,
+      value: want.value,
+      size: want.size,
+      type: want.type,
+      bind: want.bind,
+      visibility: want.visibility,
+      shndx: want.shndx,
+      name: want.name,
+    };
     if (JSON.stringify(got, replacer) !== JSON.stringify(wanted, replacer)) expect(got).toEqual(wanted);
     index++;
   }
@@ -248,14 +266,19 @@ describe.skipIf(!hasReadelf || !existsSync(LIBPYTHON))("SymbolTable on libpython
     expect(runtime.st_value).toBe(tables.get(".dynsym")!.find((s) => s.name === "_PyRuntime")!.value);
     const allowed = [".gnu.hash", ".dynsym", ".dynstr", ".gnu.version"].map((name) => cold.section(name)!);
     for (const [start, end] of ranges.slice(before)) {
-      expect(allowed.some((s) => start >= s.sh_offset && end <= s.sh_offset + s.sh_size), `range ${start}..${end}`).toBe(true);
+      expect(
+        allowed.some((s) => start >= s.sh_offset && end <= s.sh_offset + s.sh_size),
+        `range ${start}..${end}`,
+      ).toBe(true);
     }
   });
 
   it("ElfSymbols.byName() finds a local .symtab symbol that .dynsym lacks", () => {
     const symtab = tables.get(".symtab")!;
     const dynamicNames = new Set(tables.get(".dynsym")!.map((s) => s.name));
-    const local = symtab.find((s) => s.bind === STB_LOCAL && s.type === STT_FUNC && !dynamicNames.has(s.name) && symtab.filter((t) => t.name === s.name).length === 1)!;
+    const local = symtab.find(
+      (s) => s.bind === STB_LOCAL && s.type === STT_FUNC && !dynamicNames.has(s.name) && symtab.filter((t) => t.name === s.name).length === 1,
+    )!;
     expect(ElfSymbols.of(elf).byName(local.name)?.st_value).toBe(local.value);
   });
 
@@ -330,7 +353,7 @@ describe.skipIf(!hasReadelf || !hasGcc)("SymbolTable on ELF32 libraries built wi
     source,
     "int counter = 3;\nstatic int hidden;\nint add(int a, int b) { return a + b + counter + hidden; }\n" +
       "static int helper(int x) { return x * 2; }\nint use(int x) { return helper(x); }\n" +
-      "const char *name(void) { return \"x\"; }\nint weak_one(void) __attribute__((weak));\nint weak_one(void) { return 1; }\n",
+      'const char *name(void) { return "x"; }\nint weak_one(void) __attribute__((weak));\nint weak_one(void) { return 1; }\n',
   );
   for (const style of ["gnu", "sysv"] as const) {
     const output = join(temporary, `lib32-${style}.so`);
@@ -375,7 +398,10 @@ const SAMPLE: TestSymbol[] = [
   ...Array.from({ length: 40 }, (_, i): TestSymbol => ({ name: `sym_${i}`, value: 0x10000n + BigInt(i) * 0x10n, size: 0x10n })),
 ];
 
-function sampleElf(layout: { is64: boolean; littleEndian: boolean }, extra: { nbuckets?: number; dynsymEntsize?: number; gnuHashSize?: number; strtabLink?: string } = {}): { bytes: Uint8Array; symbols: TestSymbol[] } {
+function sampleElf(
+  layout: { is64: boolean; littleEndian: boolean },
+  extra: { nbuckets?: number; dynsymEntsize?: number; gnuHashSize?: number; strtabLink?: string } = {},
+): { bytes: Uint8Array; symbols: TestSymbol[] } {
   const table = dynamicSymbolTable(SAMPLE, { ...layout, nbuckets: extra.nbuckets ?? 5 });
   const entsize = layout.is64 ? 24 : 16;
   const bytes = buildElf({
@@ -414,7 +440,10 @@ describe("SymbolTable on hand-built tables", () => {
         expect(got.st_size).toBe(symbol.size ?? 0n);
       });
       for (const symbol of symbols) {
-        const want = symbol.shndx === 0 ? undefined : symbols.filter((s) => s.name === symbol.name && s.shndx !== 0).sort((a, b) => Number(a.bind === STB_LOCAL) - Number(b.bind === STB_LOCAL))[0];
+        const want =
+          symbol.shndx === 0
+            ? undefined
+            : symbols.filter((s) => s.name === symbol.name && s.shndx !== 0).sort((a, b) => Number(a.bind === STB_LOCAL) - Number(b.bind === STB_LOCAL))[0];
         for (const table of [gnu, sysv, map]) {
           const found = table.byName(symbol.name);
           expect(found?.st_value, `${table.hash} ${symbol.name}`).toBe(want?.value);
@@ -491,7 +520,6 @@ describe("SymbolTable on hand-built tables", () => {
 });
 
 // ----- malformed input -----
-
 
 describe("SymbolTable on malformed input", () => {
   const layout = { is64: true, littleEndian: true };

@@ -31,10 +31,7 @@ export const MAX_NOTES = 1_000_000;
  * for (const note of readNotes(bytes, { littleEndian: true })) console.log(note.name, note.type);
  * ```
  */
-export function* readNotes(
-  bytes: Uint8Array,
-  options: { littleEndian: boolean; align?: number; offset?: number },
-): Generator<Note> {
+export function* readNotes(bytes: Uint8Array, options: { littleEndian: boolean; align?: number; offset?: number }): Generator<Note> {
   const align = options.align === 8 ? 8 : 4;
   const base = options.offset ?? 0;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

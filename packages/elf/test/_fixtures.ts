@@ -118,7 +118,11 @@ export function compileFixtures(): CompiledFixtures {
   writeFileSync(library, LIBRARY);
   const run = (label: string, command: string, args: string[], output: string) => {
     const path = join(directory, output);
-    const result = spawnSync(command, args.map((a) => a.replace("$OUT", path)), { cwd: directory, encoding: "utf8" });
+    const result = spawnSync(
+      command,
+      args.map((a) => a.replace("$OUT", path)),
+      { cwd: directory, encoding: "utf8" },
+    );
     if (result.status === 0 && existsSync(path)) files.set(label, path);
     else skipped.push(`${label}: ${command} ${args.join(" ")}: ${(result.stderr || String(result.error)).trim().split("\n").slice(-1)[0]}`);
   };
@@ -130,7 +134,12 @@ export function compileFixtures(): CompiledFixtures {
     run("static executable", "gcc", ["-O1", "-static", program, "-o", "$OUT"], "program_static");
     run("shared, GNU hash", "gcc", ["-O1", "-shared", "-fPIC", "-Wl,--hash-style=gnu", library, "-o", "$OUT"], "library_gnu.so");
     run("shared, SysV hash", "gcc", ["-O1", "-shared", "-fPIC", "-Wl,--hash-style=sysv", "-Wl,--build-id=md5", library, "-o", "$OUT"], "library_sysv.so");
-    run("shared, both hashes, 4-byte build-id", "gcc", ["-O1", "-shared", "-fPIC", "-Wl,--hash-style=both", "-Wl,--build-id=0xc0ffee01", library, "-o", "$OUT"], "library_both.so");
+    run(
+      "shared, both hashes, 4-byte build-id",
+      "gcc",
+      ["-O1", "-shared", "-fPIC", "-Wl,--hash-style=both", "-Wl,--build-id=0xc0ffee01", library, "-o", "$OUT"],
+      "library_both.so",
+    );
     // A 3-byte build-id: ld does not pad the last note, which readelf rejects (see readelf_test.ts).
     run("shared, 3-byte build-id", "gcc", ["-O1", "-shared", "-fPIC", "-Wl,--build-id=0xc0ffee", library, "-o", "$OUT"], "library_odd_build_id.so");
     run("shared, stripped", "gcc", ["-O1", "-shared", "-fPIC", "-s", library, "-o", "$OUT"], "library_stripped.so");
@@ -157,12 +166,23 @@ export function compileFixtures(): CompiledFixtures {
     header.writeUInt32BE(3, 8);
     writeFileSync(note, Buffer.concat([header, Buffer.from("GNU\0"), Buffer.from(Array.from({ length: 20 }, (_, i) => 0xa0 + i))]));
     for (const format of ["elf64-big", "elf32-big"]) {
-      run(`big-endian ${format}`, "objcopy", [
-        "-I", "binary", "-O", format,
-        "--add-section", `.note.gnu.build-id=${note}`,
-        "--set-section-flags", ".note.gnu.build-id=alloc,readonly,contents",
-        data, "$OUT",
-      ], `data_${format}.o`);
+      run(
+        `big-endian ${format}`,
+        "objcopy",
+        [
+          "-I",
+          "binary",
+          "-O",
+          format,
+          "--add-section",
+          `.note.gnu.build-id=${note}`,
+          "--set-section-flags",
+          ".note.gnu.build-id=alloc,readonly,contents",
+          data,
+          "$OUT",
+        ],
+        `data_${format}.o`,
+      );
     }
     const little = files.get("relocatable");
     if (little) run("elf32-x86-64 conversion", "objcopy", ["-O", "elf32-x86-64", little, "$OUT"], "program_elf32_x86_64.o");

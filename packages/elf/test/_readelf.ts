@@ -124,36 +124,85 @@ const MACHINES: Record<string, number> = {
 const OSABIS: Record<string, number> = { "UNIX - System V": 0, "UNIX - GNU": 3 };
 
 const SEGMENT_TYPES: Record<string, number> = {
-  NULL: 0, LOAD: 1, DYNAMIC: 2, INTERP: 3, NOTE: 4, SHLIB: 5, PHDR: 6, TLS: 7,
-  GNU_EH_FRAME: 0x6474e550, GNU_STACK: 0x6474e551, GNU_RELRO: 0x6474e552, GNU_PROPERTY: 0x6474e553,
-  GNU_SFRAME: 0x6474e554, GNU_MBIND: 0x6474e555,
+  NULL: 0,
+  LOAD: 1,
+  DYNAMIC: 2,
+  INTERP: 3,
+  NOTE: 4,
+  SHLIB: 5,
+  PHDR: 6,
+  TLS: 7,
+  GNU_EH_FRAME: 0x6474e550,
+  GNU_STACK: 0x6474e551,
+  GNU_RELRO: 0x6474e552,
+  GNU_PROPERTY: 0x6474e553,
+  GNU_SFRAME: 0x6474e554,
+  GNU_MBIND: 0x6474e555,
 };
 
 const SECTION_TYPES: Record<string, number> = {
-  NULL: 0, PROGBITS: 1, SYMTAB: 2, STRTAB: 3, RELA: 4, HASH: 5, DYNAMIC: 6, NOTE: 7, NOBITS: 8, REL: 9,
-  SHLIB: 10, DYNSYM: 11, INIT_ARRAY: 14, FINI_ARRAY: 15, PREINIT_ARRAY: 16, GROUP: 17,
-  "SYMTAB SECTION INDICES": 18, RELR: 19,
-  GNU_ATTRIBUTES: 0x6ffffff5, GNU_HASH: 0x6ffffff6, GNU_LIBLIST: 0x6ffffff7, CHECKSUM: 0x6ffffff8,
-  VERDEF: 0x6ffffffd, VERNEED: 0x6ffffffe, VERSYM: 0x6fffffff, LLVM_ADDRSIG: 0x6fff4c03,
-  GNU_SFRAME: 0x6ffffff4, GNU_OBJECT_ONLY: 0x6ffffff9,
+  NULL: 0,
+  PROGBITS: 1,
+  SYMTAB: 2,
+  STRTAB: 3,
+  RELA: 4,
+  HASH: 5,
+  DYNAMIC: 6,
+  NOTE: 7,
+  NOBITS: 8,
+  REL: 9,
+  SHLIB: 10,
+  DYNSYM: 11,
+  INIT_ARRAY: 14,
+  FINI_ARRAY: 15,
+  PREINIT_ARRAY: 16,
+  GROUP: 17,
+  "SYMTAB SECTION INDICES": 18,
+  RELR: 19,
+  GNU_ATTRIBUTES: 0x6ffffff5,
+  GNU_HASH: 0x6ffffff6,
+  GNU_LIBLIST: 0x6ffffff7,
+  CHECKSUM: 0x6ffffff8,
+  VERDEF: 0x6ffffffd,
+  VERNEED: 0x6ffffffe,
+  VERSYM: 0x6fffffff,
+  LLVM_ADDRSIG: 0x6fff4c03,
+  GNU_SFRAME: 0x6ffffff4,
+  GNU_OBJECT_ONLY: 0x6ffffff9,
   X86_64_UNWIND: 0x70000001,
 };
 
 /** readelf's note descriptions (text before " (") → n_type, per owner. */
 const NOTE_TYPES: Record<string, Record<string, number>> = {
   GNU: {
-    NT_GNU_ABI_TAG: 1, NT_GNU_HWCAP: 2, NT_GNU_BUILD_ID: 3, NT_GNU_GOLD_VERSION: 4, NT_GNU_PROPERTY_TYPE_0: 5,
+    NT_GNU_ABI_TAG: 1,
+    NT_GNU_HWCAP: 2,
+    NT_GNU_BUILD_ID: 3,
+    NT_GNU_GOLD_VERSION: 4,
+    NT_GNU_PROPERTY_TYPE_0: 5,
   },
   stapsdt: { NT_STAPSDT: 3 },
   FDO: { FDO_PACKAGING_METADATA: 0xcafe1a7e },
   Go: { GO_BUILDID: 4 },
   CORE: {
-    NT_PRSTATUS: 1, NT_FPREGSET: 2, NT_PRPSINFO: 3, NT_TASKSTRUCT: 4, NT_AUXV: 6, NT_PRXFPREG: 0x46e62b7f,
-    NT_SIGINFO: 0x53494749, NT_FILE: 0x46494c45,
+    NT_PRSTATUS: 1,
+    NT_FPREGSET: 2,
+    NT_PRPSINFO: 3,
+    NT_TASKSTRUCT: 4,
+    NT_AUXV: 6,
+    NT_PRXFPREG: 0x46e62b7f,
+    NT_SIGINFO: 0x53494749,
+    NT_FILE: 0x46494c45,
   },
   LINUX: {
-    NT_PRXFPREG: 0x46e62b7f, NT_X86_XSTATE: 0x202, NT_X86_SHSTK: 0x204, NT_X86_XSAVE_LAYOUT: 0x205,
-    NT_386_TLS: 0x200, NT_386_IOPERM: 0x201, NT_ARM_VFP: 0x400, NT_ARM_TLS: 0x401,
+    NT_PRXFPREG: 0x46e62b7f,
+    NT_X86_XSTATE: 0x202,
+    NT_X86_SHSTK: 0x204,
+    NT_X86_XSAVE_LAYOUT: 0x205,
+    NT_386_TLS: 0x200,
+    NT_386_IOPERM: 0x201,
+    NT_ARM_VFP: 0x400,
+    NT_ARM_TLS: 0x401,
   },
 };
 
@@ -320,7 +369,7 @@ export function parseReadelf(text: string): ReadelfOutput {
       continue;
     }
     if (mode === "segments") {
-      if (line.trim() === "" ) {
+      if (line.trim() === "") {
         mode = "none";
         continue;
       }
@@ -381,7 +430,10 @@ export function parseReadelf(text: string): ReadelfOutput {
         mode = "none";
         continue;
       }
-      const match = /^\s*(\d+): ([0-9a-f]+) +(\d+|0x[0-9a-f]+) (\S+) +(\S+) +(\S+)(?: +\[[^\]]*\])? +(\S+|PRC\[0x[0-9a-f]+\]|OS \[0x[0-9a-f]+\]|RSV\[0x[0-9a-f]+\]) ?(.*)$/.exec(line);
+      const match =
+        /^\s*(\d+): ([0-9a-f]+) +(\d+|0x[0-9a-f]+) (\S+) +(\S+) +(\S+)(?: +\[[^\]]*\])? +(\S+|PRC\[0x[0-9a-f]+\]|OS \[0x[0-9a-f]+\]|RSV\[0x[0-9a-f]+\]) ?(.*)$/.exec(
+          line,
+        );
       if (!match) throw new Error(`readelf -s line not understood: ${JSON.stringify(line)}`);
       const printed = match[8]!;
       table!.symbols.push({

@@ -6,7 +6,26 @@ import { performance } from "node:perf_hooks";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CoreCase, coreAvailability, findInterpreters, makeCore } from "../../../tools/testing/cores.js";
-import { type ByteSource, CoreFile, ElfFile, ElfFormatError, ElfSymbols, MemoryError, SymbolTable, buildId, buildIdFromImage, bufferSource, debugAltLink, debugLink, dynamicEntries, elfNotes, neededLibraries, readNotes, sectionContents, soname } from "../src/mod.js";
+import {
+  type ByteSource,
+  CoreFile,
+  ElfFile,
+  ElfFormatError,
+  ElfSymbols,
+  MemoryError,
+  SymbolTable,
+  buildId,
+  buildIdFromImage,
+  bufferSource,
+  debugAltLink,
+  debugLink,
+  dynamicEntries,
+  elfNotes,
+  neededLibraries,
+  readNotes,
+  sectionContents,
+  soname,
+} from "../src/mod.js";
 import { PT_NOTE, SHT_NOTE } from "../src/constants.js";
 import { type CompiledFixtures, compileFixtures } from "./_fixtures.js";
 
@@ -117,7 +136,8 @@ function describeTarget(label: string, bytes: Uint8Array): Target {
   }
   for (const segment of elf.programHeaders.filter((p) => p.p_type === PT_NOTE)) {
     regions.push([segment.p_offset, segment.p_offset + segment.p_filesz]);
-    for (const note of elfNotes(elf)) if (note.offset >= segment.p_offset && note.offset < segment.p_offset + segment.p_filesz) fields.push(note.offset, note.offset + 4, note.offset + 8);
+    for (const note of elfNotes(elf))
+      if (note.offset >= segment.p_offset && note.offset < segment.p_offset + segment.p_filesz) fields.push(note.offset, note.offset + 4, note.offset + 8);
   }
   for (const section of elf.sections) {
     // Symbol, string, hash, note and dynamic tables are what lookups read.
@@ -125,7 +145,11 @@ function describeTarget(label: string, bytes: Uint8Array): Target {
       regions.push([section.sh_offset, Math.min(bytes.length, section.sh_offset + section.sh_size)]);
     }
     if (section.sh_type === SHT_NOTE) {
-      for (const note of readNotes(elf.sectionBytes(section), { littleEndian: elf.littleEndian, align: Number(section.sh_addralign), offset: section.sh_offset })) {
+      for (const note of readNotes(elf.sectionBytes(section), {
+        littleEndian: elf.littleEndian,
+        align: Number(section.sh_addralign),
+        offset: section.sh_offset,
+      })) {
         fields.push(note.offset, note.offset + 4, note.offset + 8);
       }
     }
@@ -148,8 +172,26 @@ function damageArbitrary(target: Target): fc.Arbitrary<Damage> {
   const size = target.bytes.length;
   const region = fc.constantFrom(...target.regions);
   const interesting = fc.constantFrom(
-    0n, 1n, 2n, 3n, 4n, 7n, 8n, 0x7fn, 0xffn, 0xffffn, 0xff00n, 0xffffffffn, 0x80000000n,
-    0xffffffffffffffffn, 0x7fffffffffffffffn, 2n ** 53n, 2n ** 53n + 1n, BigInt(size), BigInt(size - 1), BigInt(size + 1),
+    0n,
+    1n,
+    2n,
+    3n,
+    4n,
+    7n,
+    8n,
+    0x7fn,
+    0xffn,
+    0xffffn,
+    0xff00n,
+    0xffffffffn,
+    0x80000000n,
+    0xffffffffffffffffn,
+    0x7fffffffffffffffn,
+    2n ** 53n,
+    2n ** 53n + 1n,
+    BigInt(size),
+    BigInt(size - 1),
+    BigInt(size + 1),
   );
   return fc.oneof(
     fc.record({ kind: fc.constant("truncate" as const), at: fc.integer({ min: 0, max: size }) }),
@@ -339,7 +381,10 @@ describe("malformed input: a value or ElfFormatError, in bounded time", () => {
       exerciseCore(harness(stats), bufferSource(coreBytes), coreAddresses);
       // Reads outside dumped memory are MemoryErrors; nothing else fails.
       expect(stats.calls).toBeGreaterThan(100);
-      expect(stats.erroring.every((what) => /^(read|readCString)\(/.test(what)), stats.erroring.join(", ")).toBe(true);
+      expect(
+        stats.erroring.every((what) => /^(read|readCString)\(/.test(what)),
+        stats.erroring.join(", "),
+      ).toBe(true);
       expect(stats.errors).toBeLessThan(stats.calls);
     }
   });
@@ -390,11 +435,15 @@ describe("malformed input: a value or ElfFormatError, in bounded time", () => {
       fc.tuple(fc.constantFrom(...coreAddresses), fc.integer({ min: -70_000, max: 70_000 })).map(([a, d]) => BigInt.asUintN(64, a + BigInt(d))),
     );
     fc.assert(
-      fc.property(fc.array(damageArbitrary(target), { minLength: 1, maxLength: 4 }), fc.array(address, { minLength: 1, maxLength: 6 }), (damages, addresses) => {
-        const source = new OverlaySource(base, applyDamage(base, damages));
-        exerciseCore(call, source, addresses);
-        call("new ElfFile(core)", () => new ElfFile(source));
-      }),
+      fc.property(
+        fc.array(damageArbitrary(target), { minLength: 1, maxLength: 4 }),
+        fc.array(address, { minLength: 1, maxLength: 6 }),
+        (damages, addresses) => {
+          const source = new OverlaySource(base, applyDamage(base, damages));
+          exerciseCore(call, source, addresses);
+          call("new ElfFile(core)", () => new ElfFile(source));
+        },
+      ),
       { seed: SEED, numRuns: 1000, endOnFailure: true },
     );
     console.info(`Core mutations: ${stats.calls} calls, ${stats.errors} errors, slowest ${stats.slowest.toFixed(1)} ms (${stats.slowestWhat})`);
@@ -415,7 +464,9 @@ describe("malformed input: a value or ElfFormatError, in bounded time", () => {
       littleEndian: fc.boolean(),
       machine: fc.constantFrom(62, 3, 183, 40, 0),
       notes: fc.array(note, { maxLength: 8 }),
-      loads: fc.array(fc.record({ vaddr: fc.bigInt({ min: 0n, max: 2n ** 48n }), filesz: fc.nat({ max: 8192 }), memsz: fc.nat({ max: 1 << 20 }) }), { maxLength: 5 }),
+      loads: fc.array(fc.record({ vaddr: fc.bigInt({ min: 0n, max: 2n ** 48n }), filesz: fc.nat({ max: 8192 }), memsz: fc.nat({ max: 1 << 20 }) }), {
+        maxLength: 5,
+      }),
       tail: fc.uint8Array({ maxLength: 8192 }),
       addresses: fc.array(fc.bigInt({ min: 0n, max: 2n ** 48n }), { maxLength: 4 }),
     });

@@ -4,7 +4,22 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ElfFile, ElfSymbols, type ElfSymbol, type SectionHeader, type SymbolTable, buildId, buildIdHex, bufferSource, dynamicEntries, elfNotes, neededLibraries, readNotes, sectionContents, soname } from "../src/mod.js";
+import {
+  ElfFile,
+  ElfSymbols,
+  type ElfSymbol,
+  type SectionHeader,
+  type SymbolTable,
+  buildId,
+  buildIdHex,
+  bufferSource,
+  dynamicEntries,
+  elfNotes,
+  neededLibraries,
+  readNotes,
+  sectionContents,
+  soname,
+} from "../src/mod.js";
 import { DT_NEEDED, DT_SONAME, PT_NOTE, SHN_XINDEX, SHT_NOTE } from "../src/constants.js";
 import { compileFixtures, pythonFiles, systemLibraries } from "./_fixtures.js";
 import { type ReadelfOutput, type ReadelfSymbol, parseReadelf, readelfAvailable, readelfBuildId, runReadelf } from "./_readelf.js";
@@ -22,9 +37,7 @@ const files: Array<[string, string]> = available
   ? [
       ...systemLibraries(30).map((path): [string, string] => [path, path]),
       ...pythonFiles().map((path): [string, string] => [path, path]),
-      ...[...fixtures!.files]
-        .filter(([label]) => label !== ODD_BUILD_ID)
-        .map(([label, path]): [string, string] => [`compiled ${label}`, path]),
+      ...[...fixtures!.files].filter(([label]) => label !== ODD_BUILD_ID).map(([label, path]): [string, string] => [`compiled ${label}`, path]),
     ]
   : [];
 
@@ -40,8 +53,20 @@ function flagLetters(flags: bigint, machine: number): string {
     const flag = 1n << bit;
     if ((flags & flag) === 0n) continue;
     const known: Record<string, string> = {
-      "1": "W", "2": "A", "4": "X", "16": "M", "32": "S", "64": "I", "128": "L", "256": "O", "512": "G",
-      "1024": "T", "2048": "C", "2147483648": "E", "2097152": "R", "16777216": "D",
+      "1": "W",
+      "2": "A",
+      "4": "X",
+      "16": "M",
+      "32": "S",
+      "64": "I",
+      "128": "L",
+      "256": "O",
+      "512": "G",
+      "1024": "T",
+      "2048": "C",
+      "2147483648": "E",
+      "2097152": "R",
+      "16777216": "D",
     };
     const letter = known[flag.toString()];
     if (letter) letters.push(letter);
@@ -195,7 +220,11 @@ describe.skipIf(!available)("ElfFile against readelf --wide", () => {
       expect(actual).toEqual(expected);
       // Offsets point at the note headers: re-reading n_namesz/n_descsz/n_type there gives the same note.
       for (const section of noteSections) {
-        for (const note of readNotes(elf.sectionBytes(section), { littleEndian: elf.littleEndian, align: Number(section.sh_addralign), offset: section.sh_offset })) {
+        for (const note of readNotes(elf.sectionBytes(section), {
+          littleEndian: elf.littleEndian,
+          align: Number(section.sh_addralign),
+          offset: section.sh_offset,
+        })) {
           const raw = new DataView(new Uint8Array(elf.source.bytes(note.offset, 12)).buffer);
           expect(raw.getUint32(4, elf.littleEndian)).toBe(note.desc.length);
           expect(raw.getUint32(8, elf.littleEndian)).toBe(note.type);
@@ -219,9 +248,7 @@ describe.skipIf(!available)("ElfFile against readelf --wide", () => {
         expectedSections = noteSections;
       }
       const names = new Set(expectedSections.map((s) => s.name));
-      const expected = readelf.notes
-        .filter((note) => names.has(note.where))
-        .map((note) => ({ owner: note.owner, type: note.type, descsz: note.descsz }));
+      const expected = readelf.notes.filter((note) => names.has(note.where)).map((note) => ({ owner: note.owner, type: note.type, descsz: note.descsz }));
       expect(noteSummary(elfNotes(elf))).toEqual(expected);
     });
 
@@ -270,7 +297,16 @@ describe.skipIf(!available)("ElfFile against readelf --wide", () => {
             vis: VISIBILITIES[symbol.st_other & 3]!,
             ndx,
           };
-          const want = { num: wanted.num, name: wanted.name, value: wanted.value, size: wanted.size, type: wanted.type, bind: wanted.bind, vis: wanted.vis, ndx: wanted.ndx };
+          const want = {
+            num: wanted.num,
+            name: wanted.name,
+            value: wanted.value,
+            size: wanted.size,
+            type: wanted.type,
+            bind: wanted.bind,
+            vis: wanted.vis,
+            ndx: wanted.ndx,
+          };
           if (JSON.stringify(actual, bigintJson) !== JSON.stringify(want, bigintJson)) expect(actual).toEqual(want);
           index++;
         }
@@ -293,7 +329,10 @@ describe.skipIf(!available)("ElfFile against readelf --wide", () => {
           expect(found!.st_value).toBe(wanted.value);
         }
         // Names defined several times: one of them (never an undefined import).
-        for (const name of spread([...counts].filter(([, n]) => n > 1).map(([name]) => name), 50)) {
+        for (const name of spread(
+          [...counts].filter(([, n]) => n > 1).map(([name]) => name),
+          50,
+        )) {
           const found = table.byName(name);
           expect(found, name).toBeDefined();
           expect(defined.some((s) => s.num === found!.index && s.name === name)).toBe(true);
@@ -314,11 +353,17 @@ describe.skipIf(!available)("ElfFile against readelf --wide", () => {
       const onlySymtab = symtab.filter((s) => s.ndx !== "UND" && s.name !== "" && s.type !== "SECTION" && !definedDynamic.has(s.name));
       const counts = new Map<string, number>();
       for (const symbol of onlySymtab) counts.set(symbol.name, (counts.get(symbol.name) ?? 0) + 1);
-      for (const wanted of spread(onlySymtab.filter((s) => counts.get(s.name) === 1), 100)) {
+      for (const wanted of spread(
+        onlySymtab.filter((s) => counts.get(s.name) === 1),
+        100,
+      )) {
         const found = symbols.byName(wanted.name);
         expect(describeSymbol(found)).toBe(`${wanted.name}@0x${wanted.value.toString(16)}+${wanted.size}`);
       }
-      for (const wanted of spread(dynsym.filter((s) => s.ndx !== "UND" && s.name !== "" && s.num !== 0), 100)) {
+      for (const wanted of spread(
+        dynsym.filter((s) => s.ndx !== "UND" && s.name !== "" && s.num !== 0),
+        100,
+      )) {
         const found = symbols.byName(wanted.name);
         const fromDynsym = symbols.dynsym!.byName(wanted.name);
         expect(found?.name).toBe(wanted.name);
@@ -339,10 +384,7 @@ describe.skipIf(!available)("ElfFile against readelf --wide", () => {
       }
       const sized = all.filter((s) => s.size > 0n).sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.num - b.num));
       // Inside sized symbols, just past their ends, and just before the first symbol.
-      const addresses = [
-        ...spread(sized, 150).map((s) => s.value + s.size / 2n),
-        ...spread(sized, 50).map((s) => s.value + s.size),
-      ];
+      const addresses = [...spread(sized, 150).map((s) => s.value + s.size / 2n), ...spread(sized, 50).map((s) => s.value + s.size)];
       const lowest = all.reduce((min, s) => (s.value < min ? s.value : min), all[0]!.value);
       if (lowest > 0n) addresses.push(lowest - 1n);
       const containing = (table: ReadelfSymbol[], address: bigint) => table.filter((s) => s.value <= address && address < s.value + s.size);
@@ -356,7 +398,10 @@ describe.skipIf(!available)("ElfFile against readelf --wide", () => {
           const start = candidates.reduce((max, s) => (s.value > max ? s.value : max), candidates[0]!.value);
           const innermost = candidates.filter((s) => s.value === start);
           expect(found, label).toBeDefined();
-          expect(innermost.some((s) => s.name === found!.name && s.value === found!.st_value && s.size === found!.st_size), label).toBe(true);
+          expect(
+            innermost.some((s) => s.name === found!.name && s.value === found!.st_value && s.size === found!.st_size),
+            label,
+          ).toBe(true);
           continue;
         }
         const preceding = all.filter((s) => isEligible(s) && s.value <= address);
@@ -366,7 +411,10 @@ describe.skipIf(!available)("ElfFile against readelf --wide", () => {
         }
         const start = preceding.reduce((max, s) => (s.value > max ? s.value : max), preceding[0]!.value);
         expect(found, label).toBeDefined();
-        expect(preceding.some((s) => s.value === start && s.name === found!.name && s.value === found!.st_value), label).toBe(true);
+        expect(
+          preceding.some((s) => s.value === start && s.name === found!.name && s.value === found!.st_value),
+          label,
+        ).toBe(true);
       }
     });
   });

@@ -87,8 +87,14 @@ describe.skipIf(!availability.ok || !hasReadelf)("CoreFile on real CPython cores
       for (const thread of core.threads) {
         const { rip, rsp, fs_base } = thread.registers;
         // rip is in executable memory, rsp in dumped writable memory, fs_base (the TCB) too.
-        expect(loads.some((p) => (p.p_flags & PF_X) !== 0 && p.p_vaddr <= rip! && rip! < p.p_vaddr + p.p_memsz), `rip 0x${rip!.toString(16)}`).toBe(true);
-        expect(loads.some((p) => (p.p_flags & PF_W) !== 0 && p.p_vaddr <= rsp! && rsp! < p.p_vaddr + BigInt(p.p_filesz)), `rsp 0x${rsp!.toString(16)}`).toBe(true);
+        expect(
+          loads.some((p) => (p.p_flags & PF_X) !== 0 && p.p_vaddr <= rip! && rip! < p.p_vaddr + p.p_memsz),
+          `rip 0x${rip!.toString(16)}`,
+        ).toBe(true);
+        expect(
+          loads.some((p) => (p.p_flags & PF_W) !== 0 && p.p_vaddr <= rsp! && rsp! < p.p_vaddr + BigInt(p.p_filesz)),
+          `rsp 0x${rsp!.toString(16)}`,
+        ).toBe(true);
         expect(core.read(rsp!, 8).length).toBe(8);
         // glibc's TCB starts with a pointer to itself (tcbhead_t.tcb).
         const tcb = core.read(fs_base!, 8);
@@ -103,7 +109,8 @@ describe.skipIf(!availability.ok || !hasReadelf)("CoreFile on real CPython cores
 
     it("mappings equal NT_FILE as readelf -n prints it", () => {
       const expected = oracle.fileNote;
-      if (!expected) throw new Error(`no NT_FILE from ${oracle.tool} (GNU readelf cannot decode it and llvm-readelf is ${hasLlvmReadelf ? "present" : "absent"})`);
+      if (!expected)
+        throw new Error(`no NT_FILE from ${oracle.tool} (GNU readelf cannot decode it and llvm-readelf is ${hasLlvmReadelf ? "present" : "absent"})`);
       expect(expected.pageSize).toBe(4096);
       expect(expected.mappings.length).toBeGreaterThan(10);
       const wanted = expected.mappings
@@ -140,17 +147,38 @@ describe.skipIf(!availability.ok || !hasReadelf)("CoreFile on real CPython cores
       expect(header.e_phoff).toBe(headers.header!.e_phoff);
       expect(header.e_machine).toBe(headers.header!.e_machine);
       const expected = headers.segments!;
-      expect(core.elf.programHeaders.map((p) => ({ p_type: p.p_type, p_offset: p.p_offset, p_vaddr: p.p_vaddr, p_paddr: p.p_paddr, p_filesz: p.p_filesz, p_memsz: p.p_memsz, p_flags_rwx: p.p_flags & 7, p_align: p.p_align }))).toEqual(expected);
+      expect(
+        core.elf.programHeaders.map((p) => ({
+          p_type: p.p_type,
+          p_offset: p.p_offset,
+          p_vaddr: p.p_vaddr,
+          p_paddr: p.p_paddr,
+          p_filesz: p.p_filesz,
+          p_memsz: p.p_memsz,
+          p_flags_rwx: p.p_flags & 7,
+          p_align: p.p_align,
+        })),
+      ).toEqual(expected);
       const loads = expected.filter((s) => s.p_type === PT_LOAD).sort((a, b) => (a.p_vaddr < b.p_vaddr ? -1 : 1));
       expect(core.segments).toEqual(
-        loads.map((s) => ({ start: s.p_vaddr, end: s.p_vaddr + BigInt(s.p_filesz), mappedEnd: s.p_vaddr + s.p_memsz, offset: s.p_offset, flags: s.p_flags_rwx })),
+        loads.map((s) => ({
+          start: s.p_vaddr,
+          end: s.p_vaddr + BigInt(s.p_filesz),
+          mappedEnd: s.p_vaddr + s.p_memsz,
+          offset: s.p_offset,
+          flags: s.p_flags_rwx,
+        })),
       );
       // Every dumped segment reads back the file's bytes at its offset; an undumped one throws MemoryError.
       const bytes = core.elf.source;
       for (const segment of core.segments) {
         if (segment.end > segment.start) {
           const length = Math.min(64, Number(segment.end - segment.start));
-          expect(Buffer.from(core.read(segment.end - BigInt(length), length)).equals(Buffer.from(bytes.bytes(segment.offset + Number(segment.end - segment.start) - length, length)))).toBe(true);
+          expect(
+            Buffer.from(core.read(segment.end - BigInt(length), length)).equals(
+              Buffer.from(bytes.bytes(segment.offset + Number(segment.end - segment.start) - length, length)),
+            ),
+          ).toBe(true);
         } else if (segment.mappedEnd > segment.start && !core.segmentAt(segment.start)) {
           expect(() => core.read(segment.start, 1)).toThrowError(/not in the target/);
         }

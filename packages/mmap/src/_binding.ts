@@ -12,16 +12,7 @@ export interface Binding {
    * naming `path` and ends the process (see {@linkcode FILE_CHANGED_EXIT_CODE}); upstream ignores
    * both.
    */
-  map(
-    size: number,
-    protection: number,
-    flags: number,
-    fd: number,
-    offset?: number,
-    advise?: number,
-    path?: string,
-    fileSize?: number,
-  ): Uint8Array;
+  map(size: number, protection: number, flags: number, fd: number, offset?: number, advise?: number, path?: string, fileSize?: number): Uint8Array;
   readonly PROT_READ: number;
   readonly MAP_PRIVATE: number;
   /** Present (1) in the build with corestack's patch (`patches/@riaskov__mmap-io@1.4.3.patch`). */
@@ -80,20 +71,14 @@ interface AbiRecord {
   readonly node?: string;
 }
 
-type State =
-  | { readonly binding: Binding; readonly from: string; readonly limits: MapLimits }
-  | { readonly error: string };
+type State = { readonly binding: Binding; readonly from: string; readonly limits: MapLimits } | { readonly error: string };
 let state: State | undefined;
 
 function isBinding(value: unknown): value is Binding {
   if (typeof value !== "object" && typeof value !== "function") return false;
   if (value === null) return false;
   const candidate = value as Partial<Record<keyof Binding, unknown>>;
-  return (
-    typeof candidate.map === "function" &&
-    typeof candidate.PROT_READ === "number" &&
-    typeof candidate.MAP_PRIVATE === "number"
-  );
+  return typeof candidate.map === "function" && typeof candidate.PROT_READ === "number" && typeof candidate.MAP_PRIVATE === "number";
 }
 
 /**
@@ -113,7 +98,7 @@ export function mapLimits(binding: Binding): MapLimits {
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message.split("\n")[0] ?? String(error) : String(error);
+  return error instanceof Error ? (error.message.split("\n")[0] ?? String(error)) : String(error);
 }
 
 /** The patched build's ABI record, or `undefined` (upstream's build has none). */
@@ -195,10 +180,7 @@ function load(): State {
   // Upstream's build (no record). Its package entry finds the addon through @mapbox/node-pre-gyp,
   // which costs ~50 ms of start-up; the addon itself loads in ~2 ms. Try the two places
   // node-pre-gyp builds or unpacks it, then the package entry, which stays the reference.
-  const candidates = [
-    join(release, addon),
-    join(root, "build", "binding", "Release", `node-v${process.versions.modules}-${platform}-${arch}`, addon),
-  ];
+  const candidates = [join(release, addon), join(root, "build", "binding", "Release", `node-v${process.versions.modules}-${platform}-${arch}`, addon)];
   const failures: string[] = [];
   for (const candidate of candidates) {
     try {

@@ -37,9 +37,7 @@ function mapRange(binding: Binding, path: string, fileSize: number, fd: number, 
     const errno = found === null ? undefined : Number(found[1]);
     throw new MmapError(
       `Cannot map ${length} bytes at offset 0x${offset.toString(16)} of ${path}: ${text}${errno === undefined ? "" : errnoName(errno)}`,
-      errno === undefined
-        ? { code: "map-failed", path, offset, cause: error }
-        : { code: "map-failed", path, offset, errno, cause: error },
+      errno === undefined ? { code: "map-failed", path, offset, cause: error } : { code: "map-failed", path, offset, errno, cause: error },
     );
   }
   // A plain Uint8Array (not a Buffer) over the mapping: its subarrays are plain Uint8Arrays too.

@@ -118,10 +118,11 @@ export class PreadFile implements MappedFile {
       );
     }
     // The size did not change: the file system reports a size the file does not have.
-    return new MmapError(
-      `${this.path} is shorter than its size says: fstat gives ${now} bytes, reading offset 0x${offset.toString(16)} finds its end`,
-      { code: "short-read", path: this.path, offset },
-    );
+    return new MmapError(`${this.path} is shorter than its size says: fstat gives ${now} bytes, reading offset 0x${offset.toString(16)} finds its end`, {
+      code: "short-read",
+      path: this.path,
+      offset,
+    });
   }
 
   close(): void {

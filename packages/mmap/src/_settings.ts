@@ -17,10 +17,7 @@ export function maxWindowSize(binding: Binding | undefined): number {
   return Math.floor(Math.min(bufferConstants.MAX_LENGTH, mappable) / WINDOW_ALIGNMENT) * WINDOW_ALIGNMENT;
 }
 /** 1 GiB, or less where a Buffer cannot hold that much. */
-export const DEFAULT_WINDOW_SIZE = Math.min(
-  2 ** 30,
-  Math.floor(Math.min(bufferConstants.MAX_LENGTH, MAX_MAP_LENGTH) / WINDOW_ALIGNMENT) * WINDOW_ALIGNMENT,
-);
+export const DEFAULT_WINDOW_SIZE = Math.min(2 ** 30, Math.floor(Math.min(bufferConstants.MAX_LENGTH, MAX_MAP_LENGTH) / WINDOW_ALIGNMENT) * WINDOW_ALIGNMENT);
 export const DEFAULT_CACHE_PAGE_SIZE = 64 * 1024;
 export const DEFAULT_CACHE_PAGES = 256;
 /** The environment variable that makes `backend: "auto"` choose `"pread"`. */
@@ -87,9 +84,7 @@ export function resolveSettings(input: SettingsInput): Settings {
   const windowSize = input.windowSize ?? DEFAULT_WINDOW_SIZE;
   const maxWindow = maxWindowSize(binding);
   if (!Number.isInteger(windowSize) || windowSize <= 0 || windowSize % WINDOW_ALIGNMENT !== 0 || windowSize > maxWindow) {
-    throw new RangeError(
-      `Invalid windowSize ${windowSize}: it must be a multiple of ${WINDOW_ALIGNMENT} from ${WINDOW_ALIGNMENT} to ${maxWindow}`,
-    );
+    throw new RangeError(`Invalid windowSize ${windowSize}: it must be a multiple of ${WINDOW_ALIGNMENT} from ${WINDOW_ALIGNMENT} to ${maxWindow}`);
   }
   const backend: Backend = binding === undefined ? "pread" : "mmap";
   const key = `${backend}:${windowSize}:${pageSize}:${maxPages}`;

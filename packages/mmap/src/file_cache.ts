@@ -218,8 +218,7 @@ export class FileCache {
       const forget = (): void => {
         if (file !== undefined) this.#forget(file);
       };
-      const pread = (): PreadFile =>
-        new PreadFile(absolute, fd, size, { pageSize: settings.pageSize, maxPages: settings.maxPages }, true, forget);
+      const pread = (): PreadFile => new PreadFile(absolute, fd, size, { pageSize: settings.pageSize, maxPages: settings.maxPages }, true, forget);
       if (settings.binding === undefined) {
         file = pread();
       } else {

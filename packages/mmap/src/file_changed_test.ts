@@ -60,7 +60,9 @@ describe("a mapped file that shrinks (patched binding: SIGBUS guard)", () => {
     writeRandomFile(path, MiB, 3);
     const removed = runChild(directory.path, TRUNCATE_THEN_READ, [path, String(64 * MiB), "4096", "8192", "remove"]);
     expect(removed.status, removed.stderr).toBe(3);
-    expect(removed.stderr).toBe(`corestack: ${path} changed while it was read (it is now shorter): it had ${MiB} bytes when opened; reading offset 0x2000 failed\n`);
+    expect(removed.stderr).toBe(
+      `corestack: ${path} changed while it was read (it is now shorter): it had ${MiB} bytes when opened; reading offset 0x2000 failed\n`,
+    );
   });
 
   test("a file name with a newline stays on one line", () => {
@@ -123,9 +125,7 @@ describe("files of kernel file systems are refused at open, whatever the backend
     try {
       const procfs = "/proc/self/status";
       expect(readFileSync(procfs).length).toBeGreaterThan(0); // it holds bytes; its size says 0
-      expect(() => files.open(procfs, { backend })).toThrow(
-        expect.objectContaining({ code: "kernel-file", fileSystem: "procfs", path: procfs }),
-      );
+      expect(() => files.open(procfs, { backend })).toThrow(expect.objectContaining({ code: "kernel-file", fileSystem: "procfs", path: procfs }));
       if (existsSync(sysfs)) {
         expect(() => files.open(sysfs, { backend })).toThrow(`Cannot map ${sysfs}: a file of sysfs, whose size (4096 bytes) is not its length`);
       }

@@ -231,7 +231,6 @@ export class CoreTarget implements Target {
   }
 }
 
-
 /** A part of a mapping (or a lost range): its own start, and the file offset of that start. */
 interface Piece {
   readonly start: bigint;

@@ -6,9 +6,7 @@ import { CoreTarget } from "./core_target.js";
 
 const availability = coreAvailability();
 const wanted = new Set(["2.7", "3.8", "3.12", "3.13"]);
-const interpreters = availability.ok
-  ? findInterpreters().filter((i) => wanted.has(`${i.major}.${i.minor}`) || i.source === "debian")
-  : [];
+const interpreters = availability.ok ? findInterpreters().filter((i) => wanted.has(`${i.major}.${i.minor}`) || i.source === "debian") : [];
 
 describe.skipIf(interpreters.length === 0)("CoreTarget on real cores", () => {
   for (const interpreter of interpreters) {

@@ -164,9 +164,7 @@ export class Module {
       fallback ??= { path: candidate, source, elf, id };
     }
     if (fallback) {
-      this.#init.warn(
-        `${fallback.path} is not the file the process had mapped: its build-id is ${fallback.id ?? "missing"}, the core's is ${expected}`,
-      );
+      this.#init.warn(`${fallback.path} is not the file the process had mapped: its build-id is ${fallback.id ?? "missing"}, the core's is ${expected}`);
       this.#source = fallback.source;
       this.#elf = fallback.elf;
       this.#resolvedPath = fallback.path;

@@ -8,7 +8,16 @@ import { buildCore, fileNote, prStatus } from "../../../tools/testing/builders.j
 import { CoreTarget } from "./core_target.js";
 
 const coreOf = (mappings: { start: bigint; end: bigint; pageOffset?: bigint; path: string }[]) =>
-  new CoreFile(bufferSource(buildCore({ notes: [{ name: "CORE", type: NT_PRSTATUS, desc: prStatus(1) }, { name: "CORE", type: NT_FILE, desc: fileNote(mappings) }] })));
+  new CoreFile(
+    bufferSource(
+      buildCore({
+        notes: [
+          { name: "CORE", type: NT_PRSTATUS, desc: prStatus(1) },
+          { name: "CORE", type: NT_FILE, desc: fileNote(mappings) },
+        ],
+      }),
+    ),
+  );
 
 const failing = (codes: Record<string, { code?: string; message: string }>) => (path: string) => {
   const failure = codes[path] ?? { code: "ENOENT", message: `ENOENT: no such file or directory, open '${path}'` };

@@ -1,5 +1,29 @@
 import type { Attribute, DebugInfo, UnitHeader } from "@corestack/dwarf";
-import { DW_AT_abstract_origin, DW_AT_call_origin, DW_AT_call_return_pc, DW_AT_call_tail_call, DW_AT_call_target, DW_AT_declaration, DW_AT_GNU_call_site_target, DW_AT_ranges, DW_AT_GNU_tail_call, DW_AT_high_pc, DW_AT_linkage_name, DW_AT_low_pc, DW_AT_MIPS_linkage_name, DW_AT_name, DW_AT_specification, DW_TAG_call_site, DW_TAG_GNU_call_site, DW_TAG_class_type, DW_TAG_inlined_subroutine, DW_TAG_namespace, DW_TAG_structure_type, DW_TAG_subprogram, DW_TAG_union_type } from "@corestack/dwarf/constants";
+import {
+  DW_AT_abstract_origin,
+  DW_AT_call_origin,
+  DW_AT_call_return_pc,
+  DW_AT_call_tail_call,
+  DW_AT_call_target,
+  DW_AT_declaration,
+  DW_AT_GNU_call_site_target,
+  DW_AT_ranges,
+  DW_AT_GNU_tail_call,
+  DW_AT_high_pc,
+  DW_AT_linkage_name,
+  DW_AT_low_pc,
+  DW_AT_MIPS_linkage_name,
+  DW_AT_name,
+  DW_AT_specification,
+  DW_TAG_call_site,
+  DW_TAG_GNU_call_site,
+  DW_TAG_class_type,
+  DW_TAG_inlined_subroutine,
+  DW_TAG_namespace,
+  DW_TAG_structure_type,
+  DW_TAG_subprogram,
+  DW_TAG_union_type,
+} from "@corestack/dwarf/constants";
 
 /** A `DW_TAG_subprogram` of a unit: what resolving a call site's target needs. @internal */
 export interface SubprogramRecord {

@@ -1,5 +1,14 @@
 import {
-  CallFrameInfo, DebugInfo, DwarfFormatError, LineProgram, bufferSource, type DwarfSections, type FunctionsAt, type UnitHeader, type UnitSummary, type UnwindRow,
+  CallFrameInfo,
+  DebugInfo,
+  DwarfFormatError,
+  LineProgram,
+  bufferSource,
+  type DwarfSections,
+  type FunctionsAt,
+  type UnitHeader,
+  type UnitSummary,
+  type UnwindRow,
 } from "@corestack/dwarf";
 import { type ByteSource, type ElfFile, ElfFormatError, ElfSymbols, sectionContents } from "@corestack/elf";
 import { SHT_NOBITS } from "@corestack/elf/constants";
@@ -18,8 +27,16 @@ export interface ImageOptions {
 
 /** The DWARF sections an {@link ImageInfo} reads, by `DwarfSections` key. */
 const DWARF_SECTIONS = [
-  "debug_info", "debug_abbrev", "debug_str", "debug_line_str", "debug_str_offsets", "debug_addr",
-  "debug_ranges", "debug_rnglists", "debug_aranges", "debug_line",
+  "debug_info",
+  "debug_abbrev",
+  "debug_str",
+  "debug_line_str",
+  "debug_str_offsets",
+  "debug_addr",
+  "debug_ranges",
+  "debug_rnglists",
+  "debug_aranges",
+  "debug_line",
 ] as const;
 
 /** Addresses whose functions an image remembers; a stack of a million distinct pcs empties it. */

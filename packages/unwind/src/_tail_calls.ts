@@ -182,7 +182,9 @@ export function tailCallFrames(context: TailCallContext, calleePc: bigint, retur
   };
   if (!search(first)) return [];
   if (truncated) {
-    context.warn(`the tail calls between 0x${calleePc.toString(16)} and its caller at 0x${returnAddress.toString(16)} were not all searched (the search stops at ${TAIL_CALL_SEARCH.functions} functions, ${TAIL_CALL_SEARCH.depth} calls deep)`);
+    context.warn(
+      `the tail calls between 0x${calleePc.toString(16)} and its caller at 0x${returnAddress.toString(16)} were not all searched (the search stops at ${TAIL_CALL_SEARCH.functions} functions, ${TAIL_CALL_SEARCH.depth} calls deep)`,
+    );
     return [];
   }
   if (chains.length === 0) return [];

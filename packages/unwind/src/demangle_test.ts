@@ -6,7 +6,9 @@ describe("demangle()", () => {
   it("demangles Itanium C++ as gdb prints it: parameters, no template return type, > > spacing", () => {
     expect(demangle("_ZN2ns3addIiEET_S1_S1_")).toBe("ns::add<int>(int, int)");
     expect(demangle("_ZN12_GLOBAL__N_14helpEi")).toBe("(anonymous namespace)::help(int)");
-    expect(demangle("_ZN2ns4wrapISt6vectorIiSaIiEEEEvRKT_")).toBe("ns::wrap<std::vector<int, std::allocator<int> > >(std::vector<int, std::allocator<int> > const&)");
+    expect(demangle("_ZN2ns4wrapISt6vectorIiSaIiEEEEvRKT_")).toBe(
+      "ns::wrap<std::vector<int, std::allocator<int> > >(std::vector<int, std::allocator<int> > const&)",
+    );
     expect(demangle("_ZZ4mainENKUlvE_clEv")).toBe("main::{lambda()#1}::operator()() const");
   });
 

@@ -208,7 +208,10 @@ export function evaluateExpression(bytes: Uint8Array, context: ExpressionContext
       throw new UnwindError(`a DWARF expression runs more than ${maxOperations} operations (expressionOperations)`, { code: "limit" });
     }
     if (--budget.operations < 0) {
-      throw new UnwindError(`the DWARF expressions of this analysis ran more than ${UNWIND_LIMITS.totalExpressionOperations} operations (totalExpressionOperations)`, { code: "limit" });
+      throw new UnwindError(
+        `the DWARF expressions of this analysis ran more than ${UNWIND_LIMITS.totalExpressionOperations} operations (totalExpressionOperations)`,
+        { code: "limit" },
+      );
     }
     const op = bytes[position++]!;
     if (op >= DW_OP_lit0 && op <= DW_OP_lit31) {
@@ -222,8 +225,12 @@ export function evaluateExpression(bytes: Uint8Array, context: ExpressionContext
     }
     if (op >= DW_OP_reg0 && op <= DW_OP_reg31) fail(`DW_OP_reg${op - DW_OP_reg0} (a register location) is not allowed in call frame information`, at);
     switch (op) {
-      case DW_OP_addr: push(fixed(8, false, at), at); break;
-      case DW_OP_deref: push(readUnsigned(context.memory, pop(at, "DW_OP_deref"), 8, context.littleEndian), at); break;
+      case DW_OP_addr:
+        push(fixed(8, false, at), at);
+        break;
+      case DW_OP_deref:
+        push(readUnsigned(context.memory, pop(at, "DW_OP_deref"), 8, context.littleEndian), at);
+        break;
       case DW_OP_deref_size: {
         need(1, at, "the DW_OP_deref_size operand");
         const size = bytes[position++]!;
@@ -231,23 +238,45 @@ export function evaluateExpression(bytes: Uint8Array, context: ExpressionContext
         push(readUnsigned(context.memory, pop(at, "DW_OP_deref_size"), size, context.littleEndian), at);
         break;
       }
-      case DW_OP_const1u: push(fixed(1, false, at), at); break;
-      case DW_OP_const1s: push(fixed(1, true, at), at); break;
-      case DW_OP_const2u: push(fixed(2, false, at), at); break;
-      case DW_OP_const2s: push(fixed(2, true, at), at); break;
-      case DW_OP_const4u: push(fixed(4, false, at), at); break;
-      case DW_OP_const4s: push(fixed(4, true, at), at); break;
-      case DW_OP_const8u: push(fixed(8, false, at), at); break;
-      case DW_OP_const8s: push(fixed(8, true, at), at); break;
-      case DW_OP_constu: push(uleb(at), at); break;
-      case DW_OP_consts: push(sleb(at), at); break;
+      case DW_OP_const1u:
+        push(fixed(1, false, at), at);
+        break;
+      case DW_OP_const1s:
+        push(fixed(1, true, at), at);
+        break;
+      case DW_OP_const2u:
+        push(fixed(2, false, at), at);
+        break;
+      case DW_OP_const2s:
+        push(fixed(2, true, at), at);
+        break;
+      case DW_OP_const4u:
+        push(fixed(4, false, at), at);
+        break;
+      case DW_OP_const4s:
+        push(fixed(4, true, at), at);
+        break;
+      case DW_OP_const8u:
+        push(fixed(8, false, at), at);
+        break;
+      case DW_OP_const8s:
+        push(fixed(8, true, at), at);
+        break;
+      case DW_OP_constu:
+        push(uleb(at), at);
+        break;
+      case DW_OP_consts:
+        push(sleb(at), at);
+        break;
       case DW_OP_dup: {
         const top = pop(at, "DW_OP_dup");
         push(top, at);
         push(top, at);
         break;
       }
-      case DW_OP_drop: pop(at, "DW_OP_drop"); break;
+      case DW_OP_drop:
+        pop(at, "DW_OP_drop");
+        break;
       case DW_OP_over: {
         if (stack.length < 2) fail("DW_OP_over needs two values", at);
         push(stack[stack.length - 2]!, at);
@@ -278,18 +307,40 @@ export function evaluateExpression(bytes: Uint8Array, context: ExpressionContext
         push(value < 0n ? -value : value, at);
         break;
       }
-      case DW_OP_neg: push(-signed(pop(at, "DW_OP_neg")), at); break;
-      case DW_OP_not: push(~pop(at, "DW_OP_not"), at); break;
-      case DW_OP_plus_uconst: push(pop(at, "DW_OP_plus_uconst") + uleb(at), at); break;
-      case DW_OP_and: case DW_OP_div: case DW_OP_minus: case DW_OP_mod: case DW_OP_mul: case DW_OP_or: case DW_OP_plus:
-      case DW_OP_shl: case DW_OP_shr: case DW_OP_shra: case DW_OP_xor:
-      case DW_OP_eq: case DW_OP_ge: case DW_OP_gt: case DW_OP_le: case DW_OP_lt: case DW_OP_ne: {
+      case DW_OP_neg:
+        push(-signed(pop(at, "DW_OP_neg")), at);
+        break;
+      case DW_OP_not:
+        push(~pop(at, "DW_OP_not"), at);
+        break;
+      case DW_OP_plus_uconst:
+        push(pop(at, "DW_OP_plus_uconst") + uleb(at), at);
+        break;
+      case DW_OP_and:
+      case DW_OP_div:
+      case DW_OP_minus:
+      case DW_OP_mod:
+      case DW_OP_mul:
+      case DW_OP_or:
+      case DW_OP_plus:
+      case DW_OP_shl:
+      case DW_OP_shr:
+      case DW_OP_shra:
+      case DW_OP_xor:
+      case DW_OP_eq:
+      case DW_OP_ge:
+      case DW_OP_gt:
+      case DW_OP_le:
+      case DW_OP_lt:
+      case DW_OP_ne: {
         const b = pop(at, "a binary operation");
         const a = pop(at, "a binary operation");
         push(binary(op, a, b, at, fail), at);
         break;
       }
-      case DW_OP_skip: jump(fixed(2, true, at), at); break;
+      case DW_OP_skip:
+        jump(fixed(2, true, at), at);
+        break;
       case DW_OP_bra: {
         const offset = fixed(2, true, at);
         if (pop(at, "DW_OP_bra") !== 0n) jump(offset, at);
@@ -302,7 +353,8 @@ export function evaluateExpression(bytes: Uint8Array, context: ExpressionContext
         push(register(Number(number), at) + offset, at);
         break;
       }
-      case DW_OP_nop: break;
+      case DW_OP_nop:
+        break;
       default:
         fail(`operation ${hex(op)} is not supported in call frame information`, at);
     }
@@ -314,12 +366,18 @@ export function evaluateExpression(bytes: Uint8Array, context: ExpressionContext
 
 function binary(op: number, a: bigint, b: bigint, at: number, fail: (message: string, at: number) => never): bigint {
   switch (op) {
-    case DW_OP_and: return a & b;
-    case DW_OP_or: return a | b;
-    case DW_OP_xor: return a ^ b;
-    case DW_OP_plus: return a + b;
-    case DW_OP_minus: return a - b;
-    case DW_OP_mul: return a * b;
+    case DW_OP_and:
+      return a & b;
+    case DW_OP_or:
+      return a | b;
+    case DW_OP_xor:
+      return a ^ b;
+    case DW_OP_plus:
+      return a + b;
+    case DW_OP_minus:
+      return a - b;
+    case DW_OP_mul:
+      return a * b;
     case DW_OP_div: {
       if (b === 0n) return fail("DW_OP_div by zero", at);
       return signed(a) / signed(b);
@@ -328,15 +386,24 @@ function binary(op: number, a: bigint, b: bigint, at: number, fail: (message: st
       if (b === 0n) return fail("DW_OP_mod by zero", at);
       return a % b;
     }
-    case DW_OP_shl: return b >= 64n ? 0n : a << b;
-    case DW_OP_shr: return b >= 64n ? 0n : a >> b;
-    case DW_OP_shra: return signed(a) >> (b >= 64n ? 63n : b);
-    case DW_OP_eq: return a === b ? 1n : 0n;
-    case DW_OP_ne: return a !== b ? 1n : 0n;
-    case DW_OP_ge: return signed(a) >= signed(b) ? 1n : 0n;
-    case DW_OP_gt: return signed(a) > signed(b) ? 1n : 0n;
-    case DW_OP_le: return signed(a) <= signed(b) ? 1n : 0n;
-    case DW_OP_lt: return signed(a) < signed(b) ? 1n : 0n;
+    case DW_OP_shl:
+      return b >= 64n ? 0n : a << b;
+    case DW_OP_shr:
+      return b >= 64n ? 0n : a >> b;
+    case DW_OP_shra:
+      return signed(a) >> (b >= 64n ? 63n : b);
+    case DW_OP_eq:
+      return a === b ? 1n : 0n;
+    case DW_OP_ne:
+      return a !== b ? 1n : 0n;
+    case DW_OP_ge:
+      return signed(a) >= signed(b) ? 1n : 0n;
+    case DW_OP_gt:
+      return signed(a) > signed(b) ? 1n : 0n;
+    case DW_OP_le:
+      return signed(a) <= signed(b) ? 1n : 0n;
+    case DW_OP_lt:
+      return signed(a) < signed(b) ? 1n : 0n;
   }
   return fail(`operation ${hex(op)} is not a binary operation`, at);
 }

@@ -55,7 +55,10 @@ describe("evaluateExpression()", () => {
     const loop = failure([0x2f, 0xfd, 0xff], { maxOperations: 100 }) as UnwindError; // skip -3: jumps to itself
     expect(loop.code).toBe("limit");
     expect(loop.message).toContain("expressionOperations");
-    const deep = failure(Array.from({ length: 20 }, () => 0x30), { maxStack: 10 }) as UnwindError;
+    const deep = failure(
+      Array.from({ length: 20 }, () => 0x30),
+      { maxStack: 10 },
+    ) as UnwindError;
     expect(deep.code).toBe("limit");
     expect(deep.message).toContain("expressionStack");
   });

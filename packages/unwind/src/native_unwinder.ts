@@ -305,7 +305,8 @@ export function unwindThread(target: UnwindTarget, thread: UnwindThread, options
 export function describeNativeFrame(frame: NativeFrame): string {
   if (frame.signalTrampoline && !frame.inlined) return "<signal handler called>";
   const name = frame.function ?? "??";
-  const where = frame.file !== undefined && frame.line !== undefined ? ` at ${frame.file}:${frame.line}` : frame.module !== undefined ? ` from ${frame.module}` : "";
+  const where =
+    frame.file !== undefined && frame.line !== undefined ? ` at ${frame.file}:${frame.line}` : frame.module !== undefined ? ` from ${frame.module}` : "";
   const marks = frame.how === "frame-pointer" || frame.how === "heuristic" ? ` [${frame.how}]` : "";
   if (frame.inlined) return `${name} (inlined)${where}${marks}`;
   return `0x${frame.pc.toString(16).padStart(16, "0")} in ${name} ()${where}${marks}`;

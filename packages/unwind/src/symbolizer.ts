@@ -191,7 +191,14 @@ export class Symbolizer {
       if (!last || offset > last.offset) last = { offset, name: record.name, linkageName: record.linkageName };
     }
     if (!last || (last.name === undefined && last.linkageName === undefined)) return frames;
-    return [{ tag: outer.tag, entryOffset: last.offset, ...(last.name !== undefined ? { name: last.name } : {}), ...(last.linkageName !== undefined ? { linkageName: last.linkageName } : {}) }];
+    return [
+      {
+        tag: outer.tag,
+        entryOffset: last.offset,
+        ...(last.name !== undefined ? { name: last.name } : {}),
+        ...(last.linkageName !== undefined ? { linkageName: last.linkageName } : {}),
+      },
+    ];
   }
 
   #functionsAt(info: ImageInfo, link: bigint): SymbolizedFunction[] | undefined {

@@ -57,7 +57,17 @@ export interface PhysicalFrame {
  *   too; the frames of the C library that called it are left out unless `pastMain` is set.
  */
 export type StackEndReason =
-  | "outermost" | "main" | "no-unwind-info" | "bad-cfi" | "bad-expression" | "bad-rule" | "unreadable" | "cfa-not-increasing" | "cycle" | "limit" | "unsupported";
+  | "outermost"
+  | "main"
+  | "no-unwind-info"
+  | "bad-cfi"
+  | "bad-expression"
+  | "bad-rule"
+  | "unreadable"
+  | "cfa-not-increasing"
+  | "cycle"
+  | "limit"
+  | "unsupported";
 
 /** Why and where a stack ends. */
 export interface StackEnd {
@@ -300,7 +310,11 @@ export function walkStack(registers: ReadonlyMap<number, bigint>, source: WalkSo
     if (previousCfa !== undefined && !previousTrampoline && !step.signalTrampoline && step.cfa <= previousCfa) {
       return {
         frames,
-        end: { reason: "cfa-not-increasing", message: `the frame at ${hex(pc)} has its CFA ${hex(step.cfa)} at or below its callee's, ${hex(previousCfa)}`, address: pc },
+        end: {
+          reason: "cfa-not-increasing",
+          message: `the frame at ${hex(pc)} has its CFA ${hex(step.cfa)} at or below its callee's, ${hex(previousCfa)}`,
+          address: pc,
+        },
       };
     }
     const key = `${pc}:${step.cfa}`;

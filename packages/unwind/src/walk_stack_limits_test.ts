@@ -7,7 +7,11 @@ import { UnwindError } from "./unwind_error.js";
 import { unwindBudget, walkStack } from "./walk_stack.js";
 
 // Every frame: CFA = rsp + 16, RA at CFA - 8: a stack of words [.., ra] repeated.
-const cfi = debugFrame({ returnAddressRegister: 16, initial: [0x0c, 7, ...uleb(16), 0x80 | 16, ...uleb(1)], fdes: [{ start: 0x1000n, end: 0x2000n, instructions: [] }] });
+const cfi = debugFrame({
+  returnAddressRegister: 16,
+  initial: [0x0c, 7, ...uleb(16), 0x80 | 16, ...uleb(1)],
+  fdes: [{ start: 0x1000n, end: 0x2000n, instructions: [] }],
+});
 
 function chain(frames: number): TestMemory {
   const words: bigint[] = [];
@@ -18,7 +22,14 @@ function chain(frames: number): TestMemory {
 describe("UNWIND_LIMITS", () => {
   it("framesPerThread ends a deep stack with a marked end, never an exception", () => {
     const memory = chain(50);
-    const { frames, end } = walkStack(new Map([[16, 0x1000n], [7, 0x10000n]]), { architecture: X86_64, memory, littleEndian: true, row: (pc) => cfi.rowFor(pc) }, { limits: { framesPerThread: 10 } });
+    const { frames, end } = walkStack(
+      new Map([
+        [16, 0x1000n],
+        [7, 0x10000n],
+      ]),
+      { architecture: X86_64, memory, littleEndian: true, row: (pc) => cfi.rowFor(pc) },
+      { limits: { framesPerThread: 10 } },
+    );
     expect(frames.length).toBe(10);
     expect(end).toMatchObject({ reason: "limit" });
     expect(end.message).toContain("framesPerThread");
@@ -28,8 +39,22 @@ describe("UNWIND_LIMITS", () => {
     const memory = chain(50);
     const budget = unwindBudget({ totalFrames: 30 });
     const source = { architecture: X86_64, memory, littleEndian: true, row: (pc: bigint) => cfi.rowFor(pc) };
-    const first = walkStack(new Map([[16, 0x1000n], [7, 0x10000n]]), source, { budget });
-    const second = walkStack(new Map([[16, 0x1000n], [7, 0x10000n]]), source, { budget });
+    const first = walkStack(
+      new Map([
+        [16, 0x1000n],
+        [7, 0x10000n],
+      ]),
+      source,
+      { budget },
+    );
+    const second = walkStack(
+      new Map([
+        [16, 0x1000n],
+        [7, 0x10000n],
+      ]),
+      source,
+      { budget },
+    );
     expect(first.frames.length).toBe(30);
     expect(first.end.message).toContain("totalFrames");
     expect(second.frames.length).toBe(0);
@@ -39,7 +64,13 @@ describe("UNWIND_LIMITS", () => {
   it("a real-sized limit holds a Python-recursion-sized stack", () => {
     expect(UNWIND_LIMITS.framesPerThread).toBeGreaterThan(10_000);
     const memory = chain(10_000);
-    const { frames, end } = walkStack(new Map([[16, 0x1000n], [7, 0x10000n]]), { architecture: X86_64, memory, littleEndian: true, row: (pc) => cfi.rowFor(pc) });
+    const { frames, end } = walkStack(
+      new Map([
+        [16, 0x1000n],
+        [7, 0x10000n],
+      ]),
+      { architecture: X86_64, memory, littleEndian: true, row: (pc) => cfi.rowFor(pc) },
+    );
     expect(frames.length).toBe(10_001); // frame 0, then one per saved return address
     expect(end.reason).toBe("unreadable");
   });
@@ -67,12 +98,24 @@ describe("walkStack() on random CFI, registers and stacks (property)", () => {
         fc.bigInt({ min: 0x1000n, max: 0x1fffn }),
         fc.bigInt({ min: 0n, max: 0x200n }),
         (instructions, words, pc, spOffset) => {
-          const random = debugFrame({ returnAddressRegister: 16, initial: [0x0c, 7, 8, 0x80 | 16, 1], fdes: [{ start: 0x1000n, end: 0x2000n, instructions: instructions.flat() }] });
+          const random = debugFrame({
+            returnAddressRegister: 16,
+            initial: [0x0c, 7, 8, 0x80 | 16, 1],
+            fdes: [{ start: 0x1000n, end: 0x2000n, instructions: instructions.flat() }],
+          });
           // Random words, some of them pointing back into the code and the stack.
           const stack = words.map((word, index) => (index % 3 === 0 ? 0x1000n + (word % 0x1000n) : index % 3 === 1 ? 0x10000n + (word % 0x200n) : word));
           const memory = new TestMemory().words(0x10000n, stack);
-          const registers = new Map<number, bigint>([[16, pc], [7, 0x10000n + spOffset], [6, 0x10000n + (words[0]! % 0x200n)]]);
-          const result = walkStack(registers, { architecture: X86_64, memory, littleEndian: true, row: (address) => random.rowFor(address) }, { limits: { framesPerThread: 64 } });
+          const registers = new Map<number, bigint>([
+            [16, pc],
+            [7, 0x10000n + spOffset],
+            [6, 0x10000n + (words[0]! % 0x200n)],
+          ]);
+          const result = walkStack(
+            registers,
+            { architecture: X86_64, memory, littleEndian: true, row: (address) => random.rowFor(address) },
+            { limits: { framesPerThread: 64 } },
+          );
           expect(result.frames.length).toBeLessThanOrEqual(64);
           expect(typeof result.end.reason).toBe("string");
         },
@@ -94,7 +137,14 @@ describe("walkStack() on random CFI, registers and stacks (property)", () => {
         }
         if (!row) return;
         try {
-          applyUnwindRow(row, new Map([[7, sp], [16, 0x10n]]), { architecture: X86_64, memory: new TestMemory().words(0x10000n, [1n, 2n, 3n]), littleEndian: true });
+          applyUnwindRow(
+            row,
+            new Map([
+              [7, sp],
+              [16, 0x10n],
+            ]),
+            { architecture: X86_64, memory: new TestMemory().words(0x10000n, [1n, 2n, 3n]), littleEndian: true },
+          );
         } catch (error) {
           expect(UnwindError.isInstance(error)).toBe(true);
         }

@@ -41,7 +41,10 @@ describe("walkStack() on x86-64", () => {
   it("takes the return address from the stack top when frame 0's pc is in no image", () => {
     const stack = new TestMemory().words(0x7018n, [0x1234n]).words(0x7020n, [0n, 0n, 0n, 0n]);
     const { frames } = walkStack(x86({ 16: 0n, 7: 0x7018n, 6: 0n }), { ...source, memory: stack, mapped: () => false });
-    expect(frames.map((frame) => [frame.pc, frame.how])).toEqual([[0n, "registers"], [0x1234n, "heuristic"]]);
+    expect(frames.map((frame) => [frame.pc, frame.how])).toEqual([
+      [0n, "registers"],
+      [0x1234n, "heuristic"],
+    ]);
   });
 
   it("goes through a glibc-style signal frame (augmentation S, DW_OP expressions) to the interrupted pc", () => {
@@ -69,7 +72,10 @@ describe("walkStack() on x86-64", () => {
     const gregs = Array.from({ length: 17 }, () => 0n);
     gregs[15] = 0x7e00n; // rsp
     gregs[16] = 0x1100n; // rip
-    const stack = new TestMemory().bytes(0x5000n, code).words(0x6000n + 40n, gregs).words(0x7e00n, [0n, 0n, 0n, 0n, 0n, 0n]);
+    const stack = new TestMemory()
+      .bytes(0x5000n, code)
+      .words(0x6000n + 40n, gregs)
+      .words(0x7e00n, [0n, 0n, 0n, 0n, 0n, 0n]);
     const { frames } = walkStack(x86({ 16: 0x5000n, 7: 0x6000n }), { ...source, memory: stack });
     expect(frames.map((frame) => [frame.pc, frame.how, frame.signalTrampoline])).toEqual([
       [0x5000n, "registers", true],
@@ -78,7 +84,11 @@ describe("walkStack() on x86-64", () => {
   });
 
   it("ends a stack whose CFA does not move up, and a repeated frame", () => {
-    const flat = debugFrame({ returnAddressRegister: 16, initial: [0x0c, 7, 0, 0x80 | 16, ...uleb(0)], fdes: [{ start: 0x1000n, end: 0x2000n, instructions: [] }] });
+    const flat = debugFrame({
+      returnAddressRegister: 16,
+      initial: [0x0c, 7, 0, 0x80 | 16, ...uleb(0)],
+      fdes: [{ start: 0x1000n, end: 0x2000n, instructions: [] }],
+    });
     const stack = new TestMemory().words(0x7000n, [0x1100n]);
     const { frames, end } = walkStack(x86({ 16: 0x1100n, 7: 0x7000n }), { ...source, memory: stack, row: (pc) => flat.rowFor(pc) });
     expect(frames.length).toBe(2);
@@ -105,7 +115,12 @@ describe("walkStack() on aarch64 (register mapping on synthetic CFI)", () => {
 
   it("takes a leaf's return address from x30 and the others from their saved slots, sp = CFA", () => {
     const memory = new TestMemory().words(0x8000n, [0x8100n, 0x1300n, 0n, 0n, 0n, 0n, 0n, 0n]);
-    const registers = new Map<number, bigint>([[32, 0x3004n], [31, 0x8000n], [30, 0x1200n], [29, 0x8000n]]);
+    const registers = new Map<number, bigint>([
+      [32, 0x3004n],
+      [31, 0x8000n],
+      [30, 0x1200n],
+      [29, 0x8000n],
+    ]);
     const { frames, end } = walkStack(registers, { architecture: AARCH64, memory, littleEndian: true, row: rows });
     expect(frames.map((frame) => [frame.pc, frame.cfa])).toEqual([
       [0x3004n, 0x8000n],
@@ -117,7 +132,11 @@ describe("walkStack() on aarch64 (register mapping on synthetic CFI)", () => {
 
   it("strips pointer-authentication bits from a signed return address", () => {
     const memory = new TestMemory().words(0x8000n, [0n, 0n, 0n, 0n]);
-    const registers = new Map<number, bigint>([[32, 0x3004n], [31, 0x8000n], [30, 0x00ab_0000_0000_1200n]]);
+    const registers = new Map<number, bigint>([
+      [32, 0x3004n],
+      [31, 0x8000n],
+      [30, 0x00ab_0000_0000_1200n],
+    ]);
     const { frames } = walkStack(registers, { architecture: AARCH64, memory, littleEndian: true, row: rows });
     expect(frames[1]!.pc).toBe(0x1200n);
   });
@@ -128,8 +147,14 @@ describe("walkStack() on aarch64 (register mapping on synthetic CFI)", () => {
     regs[29] = 0x8800n;
     regs[31] = 0x8800n; // sp
     regs[32] = 0x1100n; // pc
-    const memory = new TestMemory().bytes(0x5000n, code).words(0x6000n + 312n, regs).words(0x8800n, [0n, 0n, 0n, 0n, 0n, 0n]);
-    const registers = new Map<number, bigint>([[32, 0x5000n], [31, 0x6000n]]);
+    const memory = new TestMemory()
+      .bytes(0x5000n, code)
+      .words(0x6000n + 312n, regs)
+      .words(0x8800n, [0n, 0n, 0n, 0n, 0n, 0n]);
+    const registers = new Map<number, bigint>([
+      [32, 0x5000n],
+      [31, 0x6000n],
+    ]);
     const { frames } = walkStack(registers, { architecture: AARCH64, memory, littleEndian: true, row: rows });
     expect(frames.slice(0, 2).map((frame) => [frame.pc, frame.how, frame.signalTrampoline])).toEqual([
       [0x5000n, "registers", true],

@@ -88,7 +88,13 @@ function parseFrame(text: string): GdbFrame {
       depth++;
     } else if (char === ")" || char === ">" || char === "]" || char === "}") depth = Math.max(0, depth - 1);
   }
-  return { name: name === "??" ? undefined : name, ...(file !== undefined ? { file } : {}), ...(line !== undefined ? { line } : {}), ...(pc !== undefined ? { pc } : {}), text };
+  return {
+    name: name === "??" ? undefined : name,
+    ...(file !== undefined ? { file } : {}),
+    ...(line !== undefined ? { line } : {}),
+    ...(pc !== undefined ? { pc } : {}),
+    text,
+  };
 }
 
 /** corestack's name of a frame, as gdb's bt would print it. */
@@ -141,7 +147,10 @@ export function compareWithGdb(stacks: readonly NativeStack[], gdb: Map<number, 
       if (frame && frame.file !== undefined && frame.line !== undefined && gdbFrame.file !== undefined && gdbFrame.line !== undefined) {
         result.linesCompared++;
         if (basename(frame.file) === basename(gdbFrame.file) && frame.line === gdbFrame.line) result.linesMatched++;
-        else result.mismatches.push(`thread ${stack.tid} #${index} ${gdbFrame.name}: ${basename(frame.file)}:${frame.line}, gdb ${basename(gdbFrame.file)}:${gdbFrame.line}`);
+        else
+          result.mismatches.push(
+            `thread ${stack.tid} #${index} ${gdbFrame.name}: ${basename(frame.file)}:${frame.line}, gdb ${basename(gdbFrame.file)}:${gdbFrame.line}`,
+          );
       }
     }
   }
@@ -149,7 +158,11 @@ export function compareWithGdb(stacks: readonly NativeStack[], gdb: Map<number, 
 }
 
 /** corestack's native stacks of every thread of a core, with the wall time taken. */
-export function corestackStacks(core: string, executable: string | undefined, options: NativeUnwinderOptions = {}): { stacks: NativeStack[]; warnings: string[]; ms: number } {
+export function corestackStacks(
+  core: string,
+  executable: string | undefined,
+  options: NativeUnwinderOptions = {},
+): { stacks: NativeStack[]; warnings: string[]; ms: number } {
   const started = performance.now();
   const warnings: string[] = [];
   const target = new CoreTarget(new CoreFile(openFile(core)), executable ? { executable, warn: (m) => warnings.push(m) } : { warn: (m) => warnings.push(m) });

@@ -16,7 +16,9 @@ export function hasCommand(command: string, args: string[] = ["--version"]): boo
 /** Why cores cannot be collected from the working directory, or undefined when they can. */
 export function plainCorePatternProblem(): string | undefined {
   const pattern = readFileSync("/proc/sys/kernel/core_pattern", "utf8").trim();
-  return pattern === "core" || pattern === "core.%p" ? undefined : `kernel.core_pattern is ${JSON.stringify(pattern)}, not "core": these tests collect the core from the working directory`;
+  return pattern === "core" || pattern === "core.%p"
+    ? undefined
+    : `kernel.core_pattern is ${JSON.stringify(pattern)}, not "core": these tests collect the core from the working directory`;
 }
 
 /**
@@ -53,7 +55,8 @@ export function crash(directory: string, command: string[], env: Record<string, 
   const run = mkdtempSync(join(directory, "run-"));
   const script = 'ulimit -c unlimited 2>/dev/null || ulimit -c "$(ulimit -Hc)"; exec "$@"';
   const result = spawnSync("bash", ["-c", script, "crash", ...command], { cwd: run, encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
-  if (result.signal === null) throw new Error(`${command.join(" ")} exited with ${result.status} instead of dying of a signal:\n${result.stdout}${result.stderr}`);
+  if (result.signal === null)
+    throw new Error(`${command.join(" ")} exited with ${result.status} instead of dying of a signal:\n${result.stdout}${result.stderr}`);
   for (let attempt = 0; attempt < 40; attempt++) {
     const found = readdirSync(run).find((file) => /^core(\.\d+)?$/.test(file));
     if (found) return join(run, found);

@@ -4,7 +4,15 @@
 // file:line wherever both have them.
 import { appendFileSync, mkdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CoreUnavailableError, REPO_ROOT, coreAvailability, findInterpreters, makeCore, makeNativeCore, scenarioApplies } from "../../../tools/testing/cores.js";
+import {
+  CoreUnavailableError,
+  REPO_ROOT,
+  coreAvailability,
+  findInterpreters,
+  makeCore,
+  makeNativeCore,
+  scenarioApplies,
+} from "../../../tools/testing/cores.js";
 import { compareWithGdb, corestackStacks, gdbBacktraces, gdbUnavailable, summary } from "./_gdb.js";
 
 const available = coreAvailability();

@@ -121,11 +121,19 @@ describe.skipIf(skip !== undefined)("native stacks of programs built here equal 
   for (const interpreter of interpreters) {
     it(`a C extension aborting three calls deep under ${interpreter.id}`, { timeout: 120_000 }, (context) => {
       if (!hasCommand("gcc")) return context.skip("gcc is not installed");
-      const probe = spawnSync(interpreter.executable, ["-c", "import sysconfig, json; print(json.dumps(sysconfig.get_paths()['include']))"], { encoding: "utf8" });
+      const probe = spawnSync(interpreter.executable, ["-c", "import sysconfig, json; print(json.dumps(sysconfig.get_paths()['include']))"], {
+        encoding: "utf8",
+      });
       const include = JSON.parse(probe.stdout) as string;
       if (!existsSync(`${include}/Python.h`)) return context.skip(`${interpreter.id} has no headers (${include}/Python.h)`);
-      const directory = build(`crashext-${interpreter.id}`, { "crashext.c": EXTENSION }, [["gcc", "-shared", "-fPIC", "-O0", "-g", `-I${include}`, "-o", "crashext.so", "crashext.c"]]);
-      const core = crash(directory, [interpreter.executable, "-c", `import sys; sys.path.insert(0, ${JSON.stringify(directory)}); import crashext; crashext.crash()`]);
+      const directory = build(`crashext-${interpreter.id}`, { "crashext.c": EXTENSION }, [
+        ["gcc", "-shared", "-fPIC", "-O0", "-g", `-I${include}`, "-o", "crashext.so", "crashext.c"],
+      ]);
+      const core = crash(directory, [
+        interpreter.executable,
+        "-c",
+        `import sys; sys.path.insert(0, ${JSON.stringify(directory)}); import crashext; crashext.crash()`,
+      ]);
       const { ours, comparison } = compare(`C extension under ${interpreter.id}`, interpreter.executable, core);
       const names = ours.stacks[0]!.frames.map(ourName);
       const at = names.indexOf("level_three");
@@ -142,7 +150,13 @@ describe.skipIf(skip !== undefined)("native stacks of programs built here equal 
     const frames = ours.stacks[0]!.frames;
     const names = frames.map(ourName);
     const at = names.indexOf("outer::inner::helper");
-    expect(names.slice(at)).toEqual(["outer::inner::helper", "outer::inner::Box<long>::open", "outer::inner::unwrap<long>", "(anonymous namespace)::run", "main"]);
+    expect(names.slice(at)).toEqual([
+      "outer::inner::helper",
+      "outer::inner::Box<long>::open",
+      "outer::inner::unwrap<long>",
+      "(anonymous namespace)::run",
+      "main",
+    ]);
     expect(frames[at]!.inlined).toBe(true);
     expect(comparison.mismatches).toEqual([]);
   });
@@ -151,7 +165,9 @@ describe.skipIf(skip !== undefined)("native stacks of programs built here equal 
     if (!hasCommand("rustc")) return context.skip("rustc is not installed");
     const python = findInterpreters().at(-1);
     if (!python) return context.skip("no Python interpreter");
-    const directory = build("rust", { "lib.rs": RUST }, [["rustc", "--crate-type", "cdylib", "--crate-name", "crashrs", "-C", "debuginfo=2", "-C", "opt-level=1", "-o", "libcrashrs.so", "lib.rs"]]);
+    const directory = build("rust", { "lib.rs": RUST }, [
+      ["rustc", "--crate-type", "cdylib", "--crate-name", "crashrs", "-C", "debuginfo=2", "-C", "opt-level=1", "-o", "libcrashrs.so", "lib.rs"],
+    ]);
     const core = crash(directory, [python.executable, "-c", `import ctypes; ctypes.CDLL(${JSON.stringify(`${directory}/libcrashrs.so`)}).crash_from_rust(1)`]);
     const { ours, comparison } = compare(`Rust cdylib under ${python.id}`, python.executable, core);
     const names = ours.stacks[0]!.frames.map(ourName);

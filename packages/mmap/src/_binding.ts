@@ -10,12 +10,27 @@ export interface Binding {
    * Maps `size` bytes of `fd` at `offset`. With corestack's patch (`CORESTACK_PATCH`), `path`
    * and `fileSize` guard the mapping: a SIGBUS inside it (the file shrank) prints one line
    * naming `path` and ends the process (see {@linkcode FILE_CHANGED_EXIT_CODE}); upstream ignores
-   * both.
+   * both. With patch 2 and `shared` true, the mapping comes back as a `SharedArrayBuffer`, which V8
+   * does not count as external memory (an `ArrayBuffer` over memory V8 does not own is counted, and
+   * mapping a core and its libraries then starts full garbage collections).
    */
-  map(size: number, protection: number, flags: number, fd: number, offset?: number, advise?: number, path?: string, fileSize?: number): Uint8Array;
+  map(
+    size: number,
+    protection: number,
+    flags: number,
+    fd: number,
+    offset?: number,
+    advise?: number,
+    path?: string,
+    fileSize?: number,
+    shared?: boolean,
+  ): Uint8Array | SharedArrayBuffer;
   readonly PROT_READ: number;
   readonly MAP_PRIVATE: number;
-  /** Present (1) in the build with corestack's patch (`patches/@riaskov__mmap-io@1.4.3.patch`). */
+  /**
+   * Present in the build with corestack's patch (`patches/@riaskov__mmap-io@1.4.3.patch`): 1 for
+   * 64-bit offsets and the SIGBUS guard, 2 when `map()` can also return a `SharedArrayBuffer`.
+   */
   readonly CORESTACK_PATCH?: number;
   /** Patched: the largest mapping `map()` accepts (one Buffer must hold it). */
   readonly MAX_MAP_SIZE?: number;

@@ -23,14 +23,16 @@ function errnoName(errno: number): string {
  * `path` and `fileSize` go to the patched binding's SIGBUS guard.
  */
 function mapRange(binding: Binding, path: string, fileSize: number, fd: number, offset: number, length: number): Uint8Array {
-  let buffer: Uint8Array;
+  let buffer: Uint8Array | SharedArrayBuffer;
   try {
     // Upstream's binding reads a 7th argument as a Windows mapping name: pass the guard's only to
     // the patched one.
     buffer =
       binding.CORESTACK_PATCH === undefined
         ? binding.map(length, binding.PROT_READ, binding.MAP_PRIVATE, fd, offset)
-        : binding.map(length, binding.PROT_READ, binding.MAP_PRIVATE, fd, offset, 0, path, fileSize);
+        : binding.CORESTACK_PATCH < 2
+          ? binding.map(length, binding.PROT_READ, binding.MAP_PRIVATE, fd, offset, 0, path, fileSize)
+          : binding.map(length, binding.PROT_READ, binding.MAP_PRIVATE, fd, offset, 0, path, fileSize, true);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     const found = /(\d+)\s*$/.exec(text);
@@ -41,6 +43,8 @@ function mapRange(binding: Binding, path: string, fileSize: number, fd: number, 
     );
   }
   // A plain Uint8Array (not a Buffer) over the mapping: its subarrays are plain Uint8Arrays too.
+  // Patch 2 maps into a SharedArrayBuffer (not counted as external memory by V8's GC heuristics).
+  if (!ArrayBuffer.isView(buffer)) return new Uint8Array(buffer);
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 

@@ -1,4 +1,5 @@
-import { linkSync, readFileSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, linkSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { getHeapStatistics } from "node:v8";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -111,4 +112,19 @@ test("closeAllFiles() closes every file, and the next openFile() opens it again"
   const after = openFile(generated);
   expect(after).not.toBe(before);
   expect(Buffer.compare(after.bytes(0, 4), readFileSync(generated).subarray(0, 4))).toBe(0);
+});
+
+test("a mapped file is not counted as V8 external memory (no garbage collections started by mapping a core)", () => {
+  // The patched binding (2) maps into a SharedArrayBuffer: V8 counts the bytes of an ArrayBuffer
+  // over memory it does not own as external memory and collects garbage when they grow; it does
+  // not count a shared backing store. A sparse file: nothing is read, only mapped.
+  const path = join(directory.path, "sparse-64m.bin");
+  writeFileSync(path, "");
+  truncateSync(path, 64 << 20);
+  const before = getHeapStatistics().external_memory;
+  const file = openFile(path, { backend: "mmap" });
+  expect(file.backend).toBe("mmap");
+  expect(file.bytes((64 << 20) - 16, 16)).toEqual(new Uint8Array(16));
+  expect(getHeapStatistics().external_memory - before).toBeLessThan(1 << 20);
+  file.close();
 });

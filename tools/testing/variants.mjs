@@ -16,6 +16,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const EMBED_SOURCE = path.join(HERE, "native", "embed_python.c");
 /** Bump when a change here changes what is built. */
 const VARIANTS_VERSION = 1;
+/** Bump when a change to hiddenRuntimeInterpreter() changes what it builds. */
+const HIDDEN_RUNTIME_VERSION = 2;
 
 /** @param {string} file */
 function stamp(file) {
@@ -133,6 +135,103 @@ export function strippedInterpreter(interpreter) {
     executable,
     libpython,
     run: (action) => withLibraryPath(libraryPath, action),
+  };
+}
+
+/**
+ * Removes an ELF file's section header table in place (what `sstrip` does): `e_shoff`, `e_shnum`
+ * and `e_shstrndx` set to 0. The kernel and the dynamic linker read only the program headers
+ * (`PT_LOAD`, `PT_DYNAMIC`: the dynamic symbol table through `DT_SYMTAB`/`DT_GNU_HASH`), so the
+ * program still runs; every section is gone for a reader that finds them by their headers.
+ * @param {string} file an ELF64 little-endian file.
+ */
+export function dropSectionHeaders(file) {
+  const fd = fs.openSync(file, "r+");
+  try {
+    const header = Buffer.alloc(64);
+    fs.readSync(fd, header, 0, 64, 0);
+    if (header.readUInt32BE(0) !== 0x7f454c46 || header[4] !== 2 || header[5] !== 1) throw new RangeError(`${file} is not an ELF64 little-endian file`);
+    header.writeBigUInt64LE(0n, 0x28); // e_shoff
+    header.writeUInt16LE(0, 0x3c); // e_shnum
+    header.writeUInt16LE(0, 0x3e); // e_shstrndx
+    fs.writeSync(fd, header, 0, 64, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Whether an ELF file still has a section header table. @param {string} file */
+export function hasSectionHeaders(file) {
+  const header = Buffer.alloc(64);
+  const fd = fs.openSync(file, "r");
+  try {
+    fs.readSync(fd, header, 0, 64, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return header.readBigUInt64LE(0x28) !== 0n && header.readUInt16LE(0x3c) !== 0;
+}
+
+/**
+ * A copy of an interpreter (its bin/pythonX.Y, and its shared libpython when it has one) that
+ * gives no path to the Python runtime: `strip --strip-all` (no `.symtab`; a file without one is left as
+ * it is), then the section header table dropped (dropSectionHeaders()). Renaming `.PyRuntime` with objcopy is not enough: the
+ * runtime's symbols (`_PyRuntime` 3.7+, `_PyThreadState_Current` before) are exported in
+ * `.dynsym`, which the dynamic linker needs by name (extension modules such as `_json` and
+ * `math` import `_PyRuntime`), so a runnable copy keeps them. Without section headers, neither
+ * `.symtab`, `.dynsym`, `.PyRuntime` nor `.data`/`.bss` can be found, while the process runs as
+ * before: the cores are of the doctored copy itself. The version is left in the file names
+ * (libpython3.12.so.1.0, python3.12) and in memory. The standard library is a symbolic link to
+ * the original's; `run()` sets LD_LIBRARY_PATH for a shared libpython, as strippedInterpreter().
+ *
+ * @param {import("./core_maker.d.mts").Interpreter} interpreter
+ * @returns {import("./variants.d.mts").HiddenRuntimeInterpreter}
+ */
+export function hiddenRuntimeInterpreter(interpreter) {
+  const strip = which("strip");
+  if (!strip) throw new CoreUnavailableError("strip", "strip (binutils) is not installed: cannot make interpreters without a runtime symbol");
+  const prefix = path.dirname(path.dirname(interpreter.executable));
+  const minor = `${interpreter.major}.${interpreter.minor}`;
+  const key = createHash("sha256")
+    .update(
+      `hidden-runtime ${VARIANTS_VERSION} ${HIDDEN_RUNTIME_VERSION}\n${stamp(interpreter.executable)}\n${interpreter.libpython ? stamp(interpreter.libpython) : ""}\n`,
+    )
+    .digest("hex")
+    .slice(0, 12);
+  const id = `hidden-runtime-${interpreter.id}`;
+  const dir = path.join(cacheRoot(), "variants", `${id}-${key}`);
+  const executableName = path.basename(interpreter.executable);
+  const libpythonName = interpreter.libpython ? path.basename(interpreter.libpython) : undefined;
+  publish(dir, (tmp) => {
+    fs.mkdirSync(path.join(tmp, "bin"));
+    fs.mkdirSync(path.join(tmp, "lib"));
+    const files = [path.join(tmp, "bin", executableName)];
+    fs.copyFileSync(interpreter.executable, files[0]);
+    if (interpreter.libpython && libpythonName) {
+      files.push(path.join(tmp, "lib", libpythonName));
+      fs.copyFileSync(interpreter.libpython, files[1]);
+    }
+    fs.symlinkSync(path.join(prefix, "lib", `python${minor}`), path.join(tmp, "lib", `python${minor}`));
+    // Not Debian's builds: debian_pythons.mjs patchelf'ed them, and strip's rewrite of such a file
+    // crashes when run (the release build has no .symtab anyway; the -dbg build's is unreachable
+    // once the section headers are gone).
+    const unstripped = interpreter.source === "debian" ? [] : files.filter((file) => hasSymtab(file));
+    if (unstripped.length > 0) run(strip, ["--strip-all", ...unstripped]);
+    for (const file of files) dropSectionHeaders(file);
+  });
+  const executable = path.join(dir, "bin", executableName);
+  const libpython = libpythonName ? path.join(dir, "lib", libpythonName) : null;
+  const libraryPath = path.join(dir, "lib");
+  const within = (/** @type {<T>() => T} */ action) => (libpython ? withLibraryPath(libraryPath, action) : action());
+  const described = within(() => interpreterFromPath(executable, { id, source: "path" }));
+  if (described.libpython !== libpython) {
+    throw new Error(`the doctored copy ${executable} loaded ${described.libpython}, not ${libpython}: the test would prove nothing`);
+  }
+  return {
+    interpreter: described,
+    executable,
+    libpython,
+    run: (action) => (libpython ? withLibraryPath(libraryPath, action) : action()),
   };
 }
 

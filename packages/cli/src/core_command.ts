@@ -7,7 +7,7 @@ import { compressionOf, decompressCore } from "./decompress.js";
 import { detectExecutable } from "./detect_executable.js";
 import type { NativeOptions } from "./native_report.js";
 import type { Report, ThreadReport } from "./report.js";
-import { analysePython } from "./python_report.js";
+import { type ExhaustiveSetting, analysePython } from "./python_report.js";
 
 /** Options of {@link runCore}, from the command line. */
 export interface CoreOptions {
@@ -22,6 +22,8 @@ export interface CoreOptions {
   readonly locals?: boolean;
   /** `--native` and kin: the mode and the unwinder's module. */
   readonly native?: NativeOptions | undefined;
+  /** `--exhaustive`, with the progress bar's callback on a TTY. */
+  readonly exhaustive?: ExhaustiveSetting | undefined;
   /** Receives warnings and verbose notes (written to stderr by the caller). */
   readonly note: (message: string) => void;
 }

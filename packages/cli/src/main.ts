@@ -65,6 +65,10 @@ const io = {
   get stdoutIsTTY() {
     return isTerminal(1);
   },
+  // Asked only under --exhaustive (its progress bar).
+  get stderrIsTTY() {
+    return isTerminal(2);
+  },
   env: process.env,
 };
 if (wantsNative(argv)) {

@@ -21,6 +21,8 @@ export type Command =
        * (native frames only after the last Python frame); undefined without any of them.
        */
       readonly native: NativeMode | undefined;
+      /** `--exhaustive`: when nothing in the files leads to the runtime, scan the core's writable memory for it. */
+      readonly exhaustive: boolean;
     };
 
 /** Which threads get native frames, and whether only those after the last Python frame. */
@@ -49,6 +51,7 @@ export function parseArguments(argv: readonly string[]): Command {
       options: {
         json: { type: "boolean" },
         locals: { type: "boolean" },
+        exhaustive: { type: "boolean" },
         native: { type: "boolean" },
         "native-all": { type: "boolean" },
         "native-last": { type: "boolean" },
@@ -88,6 +91,7 @@ export function parseArguments(argv: readonly string[]): Command {
     libSearchPath: (values["lib-search-path"] ?? []).flatMap((p) => p.split(":")).filter((p) => p !== ""),
     libSearchRoot: values["lib-search-root"],
     locals: values.locals === true,
+    exhaustive: values.exhaustive === true,
     native:
       values.native || values["native-all"] || values["native-last"]
         ? { threads: values["native-all"] ? "all" : "python", last: values["native-last"] === true }

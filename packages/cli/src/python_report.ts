@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import type { CoreFile } from "@corestack/elf";
-import { AT_ENTRY } from "@corestack/elf/constants";
-import { type PythonException, type PythonThread, PythonError, analyse, isPythonModule, unescapeName } from "@corestack/cpython";
+import { AT_ENTRY, PF_W } from "@corestack/elf/constants";
+import { type PythonException, type PythonThread, type ScanRegion, PythonError, analyse, isPythonModule, unescapeName } from "@corestack/cpython";
 import { CoreTarget } from "@corestack/symbols";
 import { CliError, EXIT } from "./cli_error.js";
 import { type NativeOptions, addNativeFrames } from "./native_report.js";
@@ -28,6 +28,44 @@ export interface PythonOptions {
   readonly locals?: boolean;
   /** `--native`, `--native-all`, `--native-last`: add native frames (the unwinder's module is in it). */
   readonly native?: NativeOptions | undefined;
+  /** `--exhaustive`: scan the core's writable memory when nothing in the files leads to the runtime. */
+  readonly exhaustive?: ExhaustiveSetting | undefined;
+}
+
+/** `--exhaustive`, and the progress bar's callback when stderr is a terminal. */
+export interface ExhaustiveSetting {
+  readonly progress?: ((scanned: number, total: number) => void) | undefined;
+}
+
+/**
+ * The core's dumped writable memory (`PT_LOAD` with `PF_W`), read through the core's byte source
+ * (views of the mapped file, no copy). A region is marked `python` when the Python executable or
+ * libpython maps it (its data), or when it is the anonymous mapping right after such a one (its
+ * bss): where the runtime and the interpreter's globals are.
+ */
+function scanRegions(core: CoreFile): ScanRegion[] {
+  const source = core.elf.source;
+  const mappings = core.mappings;
+  const regions: ScanRegion[] = [];
+  let previousPythonEnd: bigint | undefined;
+  // Both lists are in address order: one walk (a crafted core can have 10^5 of each).
+  let next = 0;
+  for (const segment of core.segments) {
+    while (next < mappings.length && mappings[next]!.end <= segment.start) next++;
+    const candidate = mappings[next];
+    const mapped = candidate !== undefined && candidate.start <= segment.start ? candidate : undefined;
+    const isPython = mapped !== undefined ? isPythonModule({ path: mapped.path }) : segment.start === previousPythonEnd;
+    previousPythonEnd = isPython ? segment.mappedEnd : undefined;
+    if ((segment.flags & PF_W) === 0 || segment.end <= segment.start) continue;
+    const offset = segment.offset;
+    regions.push({
+      address: segment.start,
+      size: Number(segment.end - segment.start),
+      bytes: (at, length) => source.bytes(offset + at, length),
+      python: isPython,
+    });
+  }
+  return regions;
 }
 
 /** An exception of the analysis as the report shows it: its address in hex. */
@@ -120,17 +158,47 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
     }
   }
   let analysis;
+  const started = performance.now();
+  // When the first pass ended: its speed is what --verbose reports (and `pnpm bench` reads).
+  let scanEnded = started;
+  const progress = options.exhaustive?.progress;
+  const onProgress = (scanned: number, total: number) => {
+    if (scanned >= total) scanEnded = performance.now();
+    progress?.(scanned, total);
+  };
   try {
-    analysis = analyse(target, { layoutSource: options.layoutSource ?? "auto", locals: options.locals === true });
+    analysis = analyse(target, {
+      layoutSource: options.layoutSource ?? "auto",
+      locals: options.locals === true,
+      ...(options.exhaustive ? { exhaustive: { regions: scanRegions(core), progress: onProgress } } : {}),
+    });
   } catch (error) {
     if (PythonError.isInstance(error)) {
       // Some of its files are missing (libpython, when only the executable was found): that is why.
       if (pythonModules.some((m) => m.elf === undefined)) throw missingFiles(error);
       const what =
         error.code === "not-python" ? "is not a Python process" : error.code === "unsupported-version" ? "uses an unsupported Python" : "cannot be analysed";
-      throw new CliError(`The core ${what}: ${error.message}`, { exitCode: EXIT.input, cause: error });
+      throw new CliError(`The core ${what}: ${error.message}`, {
+        exitCode: EXIT.input,
+        cause: error,
+        ...(error.scannable && !options.exhaustive
+          ? { hint: "Nothing in the interpreter's files leads to its state: try --exhaustive, which scans the core's writable memory for it." }
+          : {}),
+      });
     }
     throw error;
+  } finally {
+    // The bar is erased when the scan ends; an error in the middle erases it too.
+    options.exhaustive?.progress?.(1, 1);
+  }
+  if (analysis.scan) {
+    const seconds = Math.max(scanEnded - started, 0.001) / 1000;
+    const { scannedBytes, interpreter, runtime, candidates } = analysis.scan;
+    options.note(
+      `exhaustive scan: ${(scannedBytes / (1 << 20)).toFixed(1)} MiB of writable memory in ${seconds.toFixed(3)} s (${(scannedBytes / 1e6 / seconds).toFixed(0)} MB/s), ${candidates} candidates; interpreter state at 0x${interpreter.toString(16)}${runtime === undefined ? "" : `, runtime at 0x${runtime.toString(16)}`}`,
+    );
+  } else if (options.exhaustive) {
+    options.note("exhaustive scan not needed: the interpreter's files lead to its state");
   }
   options.note(`Python ${analysis.version.text} (version from ${analysis.version.from}, layout from ${analysis.layoutSource})`);
   for (const warning of analysis.warnings) warn(warning);

@@ -7,12 +7,15 @@ import { renderJson } from "./render_json.js";
 import { renderText } from "./render_text.js";
 import { colorWanted, palette, printable } from "./terminal.js";
 import { USAGE } from "./usage.js";
+import { progressBar } from "./progress.js";
 
 /** Where `run` writes, and what it knows of its terminal. */
 export interface RunIo {
   stdout(text: string): void;
   stderr(text: string): void;
   readonly stdoutIsTTY: boolean;
+  /** Whether stderr is a terminal: `--exhaustive` draws its progress bar there only then (default false). */
+  readonly stderrIsTTY?: boolean;
   readonly env: Record<string, string | undefined>;
 }
 
@@ -104,6 +107,7 @@ export function run(argv: readonly string[], io: RunIo, native?: NativeSupport):
       verbose: command.verbose,
       sourceLines: !command.json,
       locals: command.locals,
+      ...(command.exhaustive ? { exhaustive: { progress: io.stderrIsTTY === true ? progressBar(io.stderr) : undefined } } : {}),
       ...(command.native !== undefined ? { native: { mode: command.native, unwind: nativeSupport(native).unwind, wasm: native?.wasm } } : {}),
       note,
     });

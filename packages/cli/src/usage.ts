@@ -15,6 +15,8 @@ Options:
                             frame of the evaluation loop is replaced by the Python frames it ran
   --native-all              the same, for every thread (those without Python too)
   --native-last             native frames only after (inner to) the last Python frame
+  --exhaustive              when nothing in the interpreter's files leads to its state (stripped of
+                            symbols and sections), find it by scanning the core's writable memory
   --lib-search-path A:B     directories to search for the executable and shared libraries
   --lib-search-root DIR     a directory tree to search for them by file name
   --color                   always colour the output (also: FORCE_COLOR=1)

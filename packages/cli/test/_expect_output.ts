@@ -48,7 +48,7 @@ export function expectNoStackTrace(stderr: string): void {
 /**
  * stderr holds exactly one error line, starting `corestack: `, and no stack trace; the other
  * lines may only be warnings (`warning: …`) or the error's hint (`Run 'corestack --help' …`,
- * `Point corestack at them …`).
+ * `Point corestack at them …`, `Nothing in the interpreter's files leads … --exhaustive …`).
  * @param stderr the run's stderr.
  * @returns the error line without its `corestack: ` prefix.
  */
@@ -59,7 +59,7 @@ export function expectOneErrorLine(stderr: string): string {
   expect(errors, stderr).toHaveLength(1);
   for (const line of lines) {
     if (line.startsWith("corestack: ") || line.startsWith("warning: ")) continue;
-    expect(line, `unexpected stderr line in:\n${stderr}`).toMatch(/^(Run 'corestack --help'|Point corestack at )/);
+    expect(line, `unexpected stderr line in:\n${stderr}`).toMatch(/^(Run 'corestack --help'|Point corestack at |Nothing in the interpreter's files leads)/);
   }
   return errors[0]!.slice("corestack: ".length);
 }

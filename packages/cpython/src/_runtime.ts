@@ -22,10 +22,20 @@ export function findRuntime(target: PythonTarget): bigint | undefined {
 }
 
 /** Every interpreter of the runtime, the list's head first. @internal */
-export function findInterpreters(target: PythonTarget, reader: Reader, layout: AnyPythonLayout, runtime: bigint | undefined, warnings: string[]): bigint[] {
+export function findInterpreters(
+  target: PythonTarget,
+  reader: Reader,
+  layout: AnyPythonLayout,
+  runtime: bigint | undefined,
+  warnings: string[],
+  scannedHead?: bigint,
+): bigint[] {
   let head: bigint | undefined;
   const model = layout.models.runtime;
-  if (runtime !== undefined && model.kind === "runtime") {
+  if (scannedHead !== undefined && (runtime === undefined || model.kind !== "runtime")) {
+    // Found by the exhaustive scan (2.7, 3.6; or 3.7+ when no runtime lists it).
+    head = scannedHead;
+  } else if (runtime !== undefined && model.kind === "runtime") {
     try {
       head = reader.ptr(runtime + BigInt(model.interpreters_head), "interpreters.head");
     } catch (error) {
@@ -56,7 +66,7 @@ export function findInterpreters(target: PythonTarget, reader: Reader, layout: A
   if (runtime === undefined && head === undefined) {
     throw new PythonError(
       "Cannot find the Python runtime: no _PyRuntime, .PyRuntime section, interp_head or _PyThreadState_Current symbol (is the interpreter stripped?)",
-      { code: "no-runtime" },
+      { code: "no-runtime", scannable: true },
     );
   }
   if (head === undefined || head === 0n) {
@@ -99,6 +109,7 @@ export function findGilHolders(
   layout: AnyPythonLayout,
   runtime: bigint | undefined,
   interpreters: readonly bigint[],
+  scannedStaticHolder?: { readonly holder: bigint | undefined },
 ): Map<bigint, bigint | undefined> {
   const holders = new Map<bigint, bigint | undefined>();
   const gil = layout.models.gil;
@@ -112,8 +123,10 @@ export function findGilHolders(
   };
   switch (gil.kind) {
     case "static": {
-      const current = pythonSymbol(target, "_PyThreadState_Current");
-      const holder = read(() => (current ? reader.ptr(current.address, "_PyThreadState_Current") : undefined));
+      const current = scannedStaticHolder ? undefined : pythonSymbol(target, "_PyThreadState_Current");
+      const holder = scannedStaticHolder
+        ? scannedStaticHolder.holder
+        : read(() => (current ? reader.ptr(current.address, "_PyThreadState_Current") : undefined));
       for (const interp of interpreters) holders.set(interp, holder);
       break;
     }

@@ -45,6 +45,11 @@ export class TestMemory implements PythonTarget {
     this.#symbols.set(name, address);
   }
 
+  /** Every allocated range, as the exhaustive scan reads a core's writable segments (views, not copies). */
+  scanRegions(): { address: bigint; size: number; bytes(offset: number, length: number): Uint8Array }[] {
+    return this.#regions.map((r) => ({ address: r.start, size: r.bytes.length, bytes: (offset, length) => r.bytes.subarray(offset, offset + length) }));
+  }
+
   read(address: bigint, length: number): Uint8Array {
     return this.#at(address, length);
   }

@@ -13,6 +13,11 @@ import { hasObjectInternals } from "./read_objects.js";
 import { MAX_REPR_WORK, ReprReader } from "./repr.js";
 import { readLocals } from "./_frame_locals.js";
 import { MAX_EXCEPTION_ITEMS, readThreadExceptions } from "./_exceptions.js";
+import { type ScanRegion, type ScanResult, scanForInterpreter, versionFromMemory } from "./_exhaustive.js";
+import { layoutFor } from "@corestack/cpython-layouts";
+
+export type { ScanRegion } from "./_exhaustive.js";
+export { MAX_SCAN_CANDIDATES } from "./_exhaustive.js";
 
 /** One Python frame. */
 export interface PythonFrame {
@@ -120,6 +125,28 @@ export interface PythonAnalysis {
   readonly threads: readonly PythonThread[];
   /** Problems that did not stop the analysis (a layout disagreement, an unreadable interpreter). */
   readonly warnings: readonly string[];
+  /** What the exhaustive scan found, when it ran (see {@link AnalyseOptions.exhaustive}). */
+  readonly scan?: ScanSummary;
+}
+
+/** What the exhaustive scan did: how much it read and what it chose. */
+export interface ScanSummary {
+  /** Bytes of writable memory scanned. */
+  readonly scannedBytes: number;
+  /** The interpreter list's head it chose. */
+  readonly interpreter: bigint;
+  /** The runtime it found (3.7+), when it did. */
+  readonly runtime: bigint | undefined;
+  /** Candidates checked structurally. */
+  readonly candidates: number;
+}
+
+/** The memory {@link AnalyseOptions.exhaustive} scans, and who hears of its progress. */
+export interface ExhaustiveOptions {
+  /** The process's dumped writable memory (a core's `PT_LOAD` segments with `PF_W`). */
+  readonly regions: readonly ScanRegion[];
+  /** Called after each MiB scanned with the bytes scanned so far and the total. */
+  readonly progress?: (scanned: number, total: number) => void;
 }
 
 /** Options of {@link analyse}. */
@@ -143,6 +170,15 @@ export interface AnalyseOptions {
   readonly locals?: boolean;
   /** Most work for values' reprs, all frames together (default {@link MAX_REPR_WORK}). */
   readonly maxReprWork?: number;
+  /**
+   * When no symbol, section or debug offsets lead to the runtime, find the interpreter state by
+   * scanning this memory (`--exhaustive`): aligned words that point at each other as an
+   * interpreter's thread list and a thread state's interpreter do (and, 3.13+, `_Py_DebugOffsets`
+   * cookies), each candidate then checked with the version's layout. Several that pass are told
+   * apart by how many of the target's threads they hold, with a warning; a tie or none is a
+   * {@link PythonError}. Not used when the files lead to the runtime.
+   */
+  readonly exhaustive?: ExhaustiveOptions;
 }
 
 /**
@@ -176,20 +212,35 @@ export const MAX_LINE_TABLE_WORK = 1 << 28;
  * ```
  */
 export function analyse(target: PythonTarget, options: AnalyseOptions = {}): PythonAnalysis {
-  const version = detectVersion(target);
+  let version = detectVersion(target);
+  const warnings: string[] = [];
+  if (!version && options.exhaustive) {
+    version = versionFromMemory(new Reader(target), options.exhaustive, warnings);
+    if (!version) {
+      throw new PythonError(
+        "Not a Python process: no Py_Version, _PyRuntime, or libpython/python executable mapped, and no Python version string or _Py_DebugOffsets in its writable memory",
+        { code: "not-python" },
+      );
+    }
+  }
   if (!version) {
     throw new PythonError("Not a Python process: no Py_Version, _PyRuntime, or libpython/python executable mapped", { code: "not-python" });
   }
-  const warnings: string[] = [];
   const reader = new Reader(target);
-  const runtime = findRuntime(target);
+  let runtime = findRuntime(target);
+  let scan: ScanResult | undefined;
+  if (options.exhaustive && runtime === undefined && !hasStaticRoot(target, version)) {
+    scan = scanForInterpreter(target, reader, version, options.exhaustive, warnings);
+    runtime = scan.runtime;
+    if (scan.version) version = scan.version;
+  }
   // Py_DEBUG builds (and only they: Py_REF_DEBUG) define _Py_NegativeRefcount.
   // Asked only when no debug offsets can tell; exported (PyAPI_FUNC), so `.dynsym` is enough.
   const isDebugBuild = () => pythonSymbol(target, "_Py_NegativeRefcount", { exported: true }) !== undefined;
   const { layout, source } = chooseLayout(reader, version, runtime, { ...options, isDebugBuild }, warnings);
   const objects = new ObjectReader(reader, layout);
-  const interpreters = findInterpreters(target, reader, layout, runtime, warnings);
-  const gilHolders = findGilHolders(target, reader, layout, runtime, interpreters);
+  const interpreters = findInterpreters(target, reader, layout, runtime, warnings, scan?.head);
+  const gilHolders = findGilHolders(target, reader, layout, runtime, interpreters, scan ? { holder: scan.staticGilHolder } : undefined);
   // First every interpreter's thread list, then every thread's frame chain (addresses only: see
   // chaseFrames), then the frames themselves: a frame two chains reach is known before either
   // thread's stack is printed.
@@ -244,5 +295,17 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
   if (reprs?.exhausted) {
     warnings.push(`the limit of work for values (${options.maxReprWork ?? MAX_REPR_WORK}) was reached: later values are not read`);
   }
-  return { version, layoutSource: source, threads, warnings };
+  const summary: ScanSummary | undefined = scan && {
+    scannedBytes: scan.scannedBytes,
+    interpreter: scan.head,
+    runtime: scan.runtime,
+    candidates: scan.candidates,
+  };
+  return { version, layoutSource: source, threads, warnings, ...(summary ? { scan: summary } : {}) };
+}
+
+/** 2.7, 3.6: whether `interp_head` or `_PyThreadState_Current` has a symbol (then no scan is needed). */
+function hasStaticRoot(target: PythonTarget, version: DetectedVersion): boolean {
+  if (layoutFor(version.major, version.minor)?.models.runtime.kind !== "static") return false;
+  return pythonSymbol(target, "interp_head") !== undefined || pythonSymbol(target, "_PyThreadState_Current") !== undefined;
 }

@@ -18,17 +18,23 @@ export class PythonError extends Error {
   readonly code: PythonErrorCode;
   /** The address involved, when there is one. */
   readonly address: bigint | undefined;
+  /**
+   * `no-runtime` only: nothing in the files leads to the interpreter state, which a scan of the
+   * process's memory (`AnalyseOptions.exhaustive`) may still find.
+   */
+  readonly scannable: boolean;
   readonly [MARKER] = true;
 
   /**
    * @param message what is wrong, one sentence.
-   * @param options the code, the address, the cause.
+   * @param options the code, the address, the cause, whether a memory scan may help.
    */
-  constructor(message: string, options: { code: PythonErrorCode; address?: bigint; cause?: unknown }) {
+  constructor(message: string, options: { code: PythonErrorCode; address?: bigint; cause?: unknown; scannable?: boolean }) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "PythonError";
     this.code = options.code;
     this.address = options.address;
+    this.scannable = options.scannable === true;
   }
 
   /**

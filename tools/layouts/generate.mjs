@@ -71,10 +71,13 @@ print(json.dumps({
 /**
  * Asks an interpreter for its version and header directory.
  * @param {string} python path of the interpreter executable
+ * @param {{ launcher?: string[] }} [options] `launcher`: the command that runs it (an emulator), if not run directly
  * @returns {Promise<Interpreter>}
  */
-export async function describeInterpreter(python) {
-  const { stdout } = await run(python, ["-c", DESCRIBE]);
+export async function describeInterpreter(python, options = {}) {
+  // An interpreter of another machine runs under its emulator (`[qemu, "-L", root]`).
+  const [command, ...prefix] = [...(options.launcher ?? []), python];
+  const { stdout } = await run(/** @type {string} */ (command), [...prefix, "-c", DESCRIBE]);
   const info = JSON.parse(stdout);
   const include = info.include;
   if (!existsSync(join(include, "Python.h"))) {
@@ -229,7 +232,9 @@ export async function probeSource(interpreter) {
 /**
  * Compiles and runs the probe; returns its flat `{ "group.key": value }` output.
  * @param {Interpreter} interpreter
- * @param {{ cc?: string }} [options]
+ * @param {{ cc?: string; env?: NodeJS.ProcessEnv; compileArgs?: string[]; launcher?: string[] }} [options] for an
+ *   interpreter of another machine: its cross compiler (`cc`, with `env` and extra `compileArgs`
+ *   such as `-static`), and the emulator that runs the probe (`launcher`)
  * @returns {Promise<Record<string, number>>}
  */
 export async function runProbe(interpreter, options = {}) {
@@ -245,12 +250,29 @@ export async function runProbe(interpreter, options = {}) {
       // The build's own internal options (`_Py_TIER2`, `_Py_JIT`: Debian builds 3.14+ with the JIT)
       // change internal structs, so the probe sees them as the interpreter's core was compiled.
       const defines = interpreter.defines.map((define) => `-D${define}`);
-      await run(cc, ["-std=gnu11", "-O0", "-w", ...defines, "-I", include, "-I", join(include, "internal"), "-I", dirname(include), source, "-o", binary]);
+      const args = [
+        "-std=gnu11",
+        "-O0",
+        "-w",
+        ...defines,
+        "-I",
+        include,
+        "-I",
+        join(include, "internal"),
+        "-I",
+        dirname(include),
+        ...(options.compileArgs ?? []),
+        source,
+        "-o",
+        binary,
+      ];
+      await run(cc, args, options.env ? { env: options.env } : {});
     } catch (error) {
       const stderr = /** @type {{ stderr?: string }} */ (error).stderr ?? String(error);
       throw new Error(`probe for ${interpreter.python} does not compile:\n${stderr.slice(0, 4000)}`);
     }
-    const { stdout } = await run(binary, []);
+    const [command, ...prefix] = [...(options.launcher ?? []), binary];
+    const { stdout } = await run(/** @type {string} */ (command), prefix);
     return JSON.parse(stdout);
   } finally {
     await rm(directory, { recursive: true, force: true });

@@ -20,7 +20,13 @@ export interface Interpreter {
   readonly hexversion: number;
   /** The libpython the interpreter maps (--enable-shared builds), or null (static: the executable holds the runtime). */
   readonly libpython: string | null;
-  readonly source: "pyenv" | "debian" | "system" | "env" | "path";
+  readonly source: "pyenv" | "debian" | "system" | "env" | "path" | "qemu";
+  /**
+   * An interpreter of another machine, run under qemu-user (arm64Interpreter()): `path` is run as
+   * `qemu -L root path`; its cores come from qemu ("qemu" method) and have no NT_FILE note; pass
+   * `--lib-search-root root` to read them.
+   */
+  readonly emulator?: { readonly machine: "aarch64"; readonly qemu: string; readonly version: string; readonly root: string };
 }
 
 /** One Python frame, as `sys._current_frames()` saw it. */
@@ -144,7 +150,7 @@ export interface CoreCase {
   readonly interpreter: Interpreter;
   readonly scenario: Scenario;
   /** "kernel": the kernel dumped the aborting process; "gcore": gdb dumped the stopped/sleeping one. */
-  readonly method: "kernel" | "gcore";
+  readonly method: "kernel" | "gcore" | "qemu";
   readonly pid: number;
 }
 
@@ -317,3 +323,35 @@ export declare function _coreAvailabilityFrom(facts: {
 }): Availability;
 /** @internal Which file names the kernel gives the core of pid under a core_pattern basename. */
 export declare function _coreFileRegExp(pattern: string, pid: number, usesPid: boolean): { regExp: RegExp; hasPid: boolean };
+
+/** What tools/testing/arm64_python.mjs provided: Debian's arm64 Python and qemu-aarch64-static. */
+export interface ProvidedArm64Python {
+  readonly format: number;
+  /** "qemu-aarch64-debian-3.11.2" */
+  readonly id: string;
+  readonly minor: string;
+  readonly version: string;
+  readonly debianVersion: string;
+  readonly suite: string;
+  readonly dir: string;
+  /** The arm64 sysroot (pass it as --lib-search-root). */
+  readonly root: string;
+  /** root/usr/bin/python3.11 */
+  readonly python: string;
+  readonly qemu: string;
+  readonly qemuVersion: string;
+  readonly packages: readonly string[];
+  readonly archive: string;
+  readonly provided: string;
+  readonly seconds: number;
+}
+export declare const ARM64_PYTHON_MINOR: string;
+export declare function arm64CacheDir(): string;
+export declare function provideArm64Python(options?: {
+  readonly refresh?: boolean;
+  readonly cacheDir?: string;
+}): Promise<ProvidedArm64Python & { readonly cached: boolean }>;
+/** The arm64 Python under qemu as an Interpreter (cache only), or null when not provided. */
+export declare function arm64Interpreter(): Interpreter | null;
+/** Why a test needing it must skip (failed: the provider broke), or null when provided. */
+export declare function arm64PythonSkipReason(): { readonly reason: string; readonly failed: boolean } | null;

@@ -23,7 +23,10 @@ import {
   readDebianPythonsStatus,
 } from "./debian_pythons.mjs";
 
+import { ARM64_PYTHON_MINOR, arm64CacheDir, arm64PythonMissing, provideArm64Python, readProvidedArm64Python } from "./arm64_python.mjs";
+
 export { DEBIAN_PYTHON_MINORS, DebianPythonsError, debianPythonsCacheDir, listProvidedDebianPythons, provideDebianPython };
+export { ARM64_PYTHON_MINOR, arm64CacheDir, provideArm64Python };
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -452,6 +455,42 @@ export function debianPythonSkipReason(minor, options = {}) {
   return `Debian ${minor} not provided: ${missing?.reason ?? `not one of ${DEBIAN_PYTHON_MINORS.join(", ")}`}`;
 }
 
+/**
+ * Debian's arm64 python3.11 run under qemu-user (tools/testing/arm64_python.mjs), as an
+ * Interpreter that makeCore() runs scenarios under (method "qemu": qemu's own core of the guest,
+ * which has no NT_FILE note); null when not provided (see arm64PythonSkipReason()). Reads the
+ * provider's cache only: no network, no process. Not in findInterpreters(): its cores need
+ * `--lib-search-root` (emulator.root) to find their libraries.
+ * @returns {import("./core_maker.d.mts").Interpreter | null}
+ */
+export function arm64Interpreter() {
+  const provided = readProvidedArm64Python();
+  if (!provided) return null;
+  const [major, minor, micro] = provided.version.split(".").map(Number);
+  return Object.freeze({
+    id: provided.id,
+    path: provided.python,
+    executable: fs.realpathSync(provided.python),
+    version: provided.version,
+    major: /** @type {number} */ (major),
+    minor: /** @type {number} */ (minor),
+    micro: /** @type {number} */ (micro),
+    hexversion: ((major ?? 0) << 24) | ((minor ?? 0) << 16) | ((micro ?? 0) << 8) | 0xf0,
+    libpython: null,
+    source: /** @type {const} */ ("qemu"),
+    emulator: Object.freeze({ machine: /** @type {const} */ ("aarch64"), qemu: provided.qemu, version: provided.qemuVersion, root: provided.root }),
+  });
+}
+
+/**
+ * Why a test needing the arm64 Python under qemu must skip ("arm64 Python 3.11 under qemu not
+ * provided: …"), or null when it is provided. `failed` when the provider broke: fail, not skip.
+ * @returns {{ reason: string; failed: boolean } | null}
+ */
+export function arm64PythonSkipReason() {
+  return arm64PythonMissing();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Can this machine make cores?
 
@@ -638,6 +677,30 @@ async function collectKernelCore({ cwd, pid, startedAt, destination }) {
   return false;
 }
 
+/**
+ * The guest's core that qemu-user wrote (`qemu_<program>_<date>-<time>_<pid>.core` in the working
+ * directory), moved to destination. qemu then dies of the same signal, and the kernel dumps qemu
+ * itself too (a core of the x86-64 emulator, hundreds of MiB): the kernel's file is removed when
+ * it landed in the run's own directory.
+ * @param {string} cwd @param {number} pid @param {string} destination
+ */
+function collectQemuCore(cwd, pid, destination) {
+  const names = fs.readdirSync(cwd);
+  const guest = names.find((name) => name.startsWith("qemu_") && name.endsWith(`_${pid}.core`));
+  const { regExp } = _coreFileRegExp(
+    path.basename(readTrimmed("/proc/sys/kernel/core_pattern") ?? "core"),
+    pid,
+    readTrimmed("/proc/sys/kernel/core_uses_pid") === "1",
+  );
+  for (const name of names) if (name !== guest && regExp.test(name)) fs.rmSync(path.join(cwd, name), { force: true });
+  if (guest === undefined) return false;
+  moveFile(path.join(cwd, guest), destination);
+  // qemu writes thread stacks in full, zeros included: holes again, as in a kernel core (52 MiB → 9 MiB on disk for threads).
+  const fallocate = which("fallocate");
+  if (fallocate) spawnSync(fallocate, ["--dig-holes", destination], { timeout: 60_000 });
+  return true;
+}
+
 /** @param {string} from @param {string} to */
 function moveFile(from, to) {
   try {
@@ -687,7 +750,9 @@ function startScenario(interpreter, scenario, cwd, end) {
   };
   if (scenario.runAs === "command") extra.PYTHONPATH = SCENARIO_DIR;
   const script = 'ulimit -c unlimited 2>/dev/null || ulimit -c "$(ulimit -Hc)"; exec "$@"';
-  const child = spawn("bash", ["-c", script, "corestack-scenario", interpreter.path, ...args], {
+  // An emulated interpreter runs under qemu-user, its files from the emulator's root (-L).
+  const program = interpreter.emulator ? [interpreter.emulator.qemu, "-L", interpreter.emulator.root, interpreter.path] : [interpreter.path];
+  const child = spawn("bash", ["-c", script, "corestack-scenario", ...program, ...args], {
     cwd,
     env: scenarioEnvironment(extra),
     stdio: ["ignore", "pipe", "pipe"],
@@ -751,6 +816,13 @@ async function runKernelCore(interpreter, scenario, dir, timeoutMs) {
     throw new Error(describeRun(interpreter, scenario, run, `ended with ${exit.signal ?? `exit code ${exit.code}`}, not SIGABRT`));
   }
   const pid = /** @type {number} */ (run.child.pid);
+  if (interpreter.emulator) {
+    if (!collectQemuCore(dir, pid, path.join(dir, "core"))) {
+      throw new CoreUnavailableError("no_core", `${scenario.name} under ${interpreter.id} aborted (pid ${pid}) but qemu wrote no qemu_*_${pid}.core in ${dir}`);
+    }
+    fs.writeFileSync(path.join(dir, "run.log"), `${run.stdout}${run.stderr}`);
+    return { pid, method: "qemu" };
+  }
   const found = await collectKernelCore({ cwd: dir, pid, startedAt, destination: path.join(dir, "core") });
   if (!found) {
     const availability = coreAvailability();
@@ -964,6 +1036,7 @@ function caseKey(interpreter, scenario, method) {
     // vanished interpreter: the run will say so
   }
   hash.update(`\n${method}\n${interpreter.path}\n${interpreter.executable}\n${interpreter.version}\n${stamp}\n`);
+  if (interpreter.emulator) hash.update(`${interpreter.emulator.qemu}\n${interpreter.emulator.version}\n${interpreter.emulator.root}\n`);
   return hash.digest("hex").slice(0, 12);
 }
 
@@ -976,7 +1049,10 @@ async function makeCase(interpreter, scenarioOrName, options, method) {
         `; ${interpreter.id} is ${interpreter.version}`,
     );
   }
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  if (interpreter.emulator && method !== "kernel")
+    throw new RangeError(`${interpreter.id} runs under qemu-user: only makeCore() (qemu's own core), not ${method}`);
+  // qemu-user emulates every instruction: a scenario takes 1–4 s here, where the machine's own take under 1 s.
+  const timeoutMs = options.timeoutMs ?? (interpreter.emulator ? 300_000 : 60_000);
   const label = method === "gcore" ? `${scenario.name}-gcore` : scenario.name;
   const dir = options.outDir ? path.resolve(options.outDir) : path.join(cacheRoot(), interpreter.id, `${label}-${caseKey(interpreter, scenario, method)}`);
   const refresh = Boolean(options.refresh || options.outDir);
@@ -984,7 +1060,8 @@ async function makeCase(interpreter, scenarioOrName, options, method) {
     const hit = readCase(dir, interpreter, scenario);
     if (hit) return hit;
   }
-  if (!options.force && method === "kernel") {
+  // qemu-user writes the guest's core itself: kernel.core_pattern does not matter to it.
+  if (!options.force && method === "kernel" && !interpreter.emulator) {
     const availability = coreAvailability();
     if (!availability.ok) throw new CoreUnavailableError("core_pattern", availability.reason ?? "cores unavailable");
   }

@@ -24,11 +24,14 @@
  */
 
 export {
+  ARM64_PYTHON_MINOR,
   CoreUnavailableError,
   DEBIAN_PYTHON_MINORS,
   REPO_ROOT,
   SCENARIOS,
   SCENARIO_DIR,
+  arm64Interpreter,
+  arm64PythonSkipReason,
   cacheRoot,
   clearCoreCache,
   coreAvailability,
@@ -54,6 +57,7 @@ export type {
   MakeCoreOptions,
   NativeCoreCase,
   NativeTruth,
+  ProvidedArm64Python,
   Scenario,
   Truth,
   TruthException,

@@ -179,7 +179,7 @@ function recordStatus(cacheDir, outcomes) {
 }
 
 /** @param {string} file @param {string} text */
-function writeFileAtomic(file, text) {
+export function writeFileAtomic(file, text) {
   const partial = `${file}.${process.pid}.partial`;
   fs.writeFileSync(partial, text);
   fs.renameSync(partial, file);
@@ -195,7 +195,7 @@ function sleep(ms) {
  * @param {string} cacheDir
  * @returns {Promise<() => void>} release
  */
-async function lockCache(cacheDir) {
+export async function lockCache(cacheDir) {
   fs.mkdirSync(cacheDir, { recursive: true });
   const lock = path.join(cacheDir, ".lock");
   for (let waited = 0; ; waited += 500) {
@@ -232,7 +232,7 @@ async function lockCache(cacheDir) {
  * @param {string[]} args
  * @param {{ cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }} [options]
  */
-function run(command, args, options = {}) {
+export function run(command, args, options = {}) {
   const result = spawnSync(command, args, {
     encoding: "utf8",
     cwd: options.cwd,
@@ -245,16 +245,16 @@ function run(command, args, options = {}) {
 }
 
 /** @param {string} text */
-function tail(text, lines = 12) {
+export function tail(text, lines = 12) {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-const NETWORK_TROUBLE =
+export const NETWORK_TROUBLE =
   /Could not resolve|Temporary failure resolving|Could not connect|Connection failed|Connection timed out|Connection refused|Unable to connect|Network is unreachable|No route to host|Failed to fetch .*(?:InRelease|Release)/;
 const SIGNATURE_TROUBLE = /NO_PUBKEY|EXPKEYSIG|is not signed|signatures couldn't be verified|Signed-By|OpenPGP signature verification failed|GPG error/;
 
 /** The first reason apt gave for a failed fetch, on one line. @param {string} output */
-function aptCause(output) {
+export function aptCause(output) {
   for (const line of output.split("\n")) {
     const fetch = /Failed to fetch \S+\s+(.+)$/.exec(line);
     if (fetch) return fetch[1].trim();
@@ -384,7 +384,7 @@ export function machineDebianArchive() {
  * apt with everything it writes or reads about packages under root: its own sources, lists, caches,
  * preferences and an empty dpkg status. The machine's apt.conf still applies (proxies).
  */
-class PrivateApt {
+export class PrivateApt {
   /**
    * @param {string} root
    * @param {string} architecture
@@ -552,7 +552,7 @@ function prepareApt(cacheDir, minors) {
  * @param {PrivateApt} apt @param {string[]} packages
  * @returns {Map<string, { version: string; suites: string[] }[]>}
  */
-function policy(apt, packages) {
+export function policy(apt, packages) {
   const result = apt.run("apt-cache", ["policy", ...packages]);
   /** @type {Map<string, { version: string; suites: string[] }[]>} */
   const table = new Map();
@@ -584,7 +584,7 @@ function policy(apt, packages) {
  * The Depends/PreDepends closure of the roots, following only shared-library packages.
  * @param {PrivateApt} apt @param {string[]} roots "name=version"
  */
-function libraryClosure(apt, roots) {
+export function libraryClosure(apt, roots) {
   const result = apt.run("apt-cache", [
     "depends",
     "--recurse",
@@ -703,7 +703,7 @@ function findPatchelf(context, cacheDir, dir) {
 // Providing one version
 
 /** Rewrites absolute symlinks inside dir (/etc/python3.14/sitecustomize.py…) to point inside dir. @param {string} dir */
-function relativizeSymlinks(dir) {
+export function relativizeSymlinks(dir) {
   /** @type {string[]} */
   const stack = [dir];
   while (stack.length > 0) {

@@ -7,12 +7,18 @@ export interface DetectedExecutable {
   readonly how: "argument" | "execfn" | "mapping";
 }
 
-function isElf(open: (path: string) => ByteSource, path: string): boolean {
+/**
+ * Whether the file is an ELF file of the core's machine (`e_machine`, in the file's byte order):
+ * an aarch64 core's `AT_EXECFN` may name /usr/bin/python3.11, this machine's own x86-64 one.
+ */
+function isElfFor(open: (path: string) => ByteSource, path: string, core: CoreFile): boolean {
   try {
     const source = open(path);
-    if (source.size < 4) return false;
-    const magic = source.bytes(0, 4);
-    return magic[0] === 0x7f && magic[1] === 0x45 && magic[2] === 0x4c && magic[3] === 0x46;
+    if (source.size < 20) return false;
+    const header = source.bytes(0, 20);
+    if (!(header[0] === 0x7f && header[1] === 0x45 && header[2] === 0x4c && header[3] === 0x46)) return false;
+    const machine = header[5] === 2 ? (header[18]! << 8) | header[19]! : header[18]! | (header[19]! << 8);
+    return machine === core.elf.header.e_machine;
   } catch {
     return false;
   }
@@ -32,7 +38,7 @@ function mappedElf(core: CoreFile, start: bigint): boolean {
 
 /**
  * Finds the executable that produced a core: the user's choice; else `AT_EXECFN` when it names
- * an ELF file on this machine; else (a `#!` script, or a path that is gone) the first file mapped
+ * an ELF file of the core's machine on this machine; else (a `#!` script, or a path that is gone) the first file mapped
  * at offset 0 whose first page in the core is an ELF header.
  *
  * @param core the core.
@@ -49,7 +55,7 @@ export function detectExecutable(
 ): DetectedExecutable | undefined {
   if (options.executable !== undefined) return { path: options.executable, how: "argument" };
   const execfn = core.execfn();
-  if (execfn && isElf(options.open, execfn)) return { path: execfn, how: "execfn" };
+  if (execfn && isElfFor(options.open, execfn, core)) return { path: execfn, how: "execfn" };
   for (const mapping of core.mappings) {
     if (mapping.fileOffset !== 0n || mapping.path.startsWith("/dev/") || mapping.path.startsWith("/memfd:")) continue;
     if (mappedElf(core, mapping.start)) return { path: mapping.path, how: "mapping" };

@@ -132,6 +132,7 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
     ...(options.executable !== undefined ? { executable: options.executable } : {}),
     warn,
   });
+  if (target.moduleSource === "link-map") options.note("the core has no NT_FILE note: the module map is built from the dynamic linker's list");
   for (const problem of target.checkLinkMap().problems) warn(problem);
   const pythonModules = target.modules().filter(isPythonModule);
   const missingFiles = (cause?: unknown) => {

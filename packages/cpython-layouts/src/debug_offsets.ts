@@ -425,8 +425,7 @@ export function layoutFromDebugOffsets(bytes: Uint8Array, littleEndian = true): 
   return {
     ...groups,
     version: pythonVersion,
-    source:
-      `_Py_DebugOffsets of CPython ${formatVersionHex(version)} (0x${version.toString(16).padStart(8, "0")})${read}; the rest from the documented base`,
+    source: `_Py_DebugOffsets of CPython ${formatVersionHex(version)} (0x${version.toString(16).padStart(8, "0")})${read}; the rest from the documented base`,
     models,
     pointerSize: base.pointerSize,
     sizeof: { ...groups["sizeof"], _Py_DebugOffsets: struct.size },

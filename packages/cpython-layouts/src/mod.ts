@@ -31,3 +31,5 @@ export * from "./layouts.js";
 export * from "./debug_offsets.js";
 export * from "./debug_offsets_base.js";
 export * from "./layout_format_error.js";
+export * from "./machine_layout.js";
+export * from "./machines.js";

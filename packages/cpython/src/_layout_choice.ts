@@ -1,4 +1,11 @@
-import { type AnyPythonLayout, type PythonLayout, LayoutFormatError, layoutFor, layoutFromDebugOffsets } from "@corestack/cpython-layouts";
+import {
+  type AnyPythonLayout,
+  type PythonLayout,
+  LayoutFormatError,
+  TABLE_MACHINE,
+  layoutForMachine,
+  layoutFromDebugOffsets,
+} from "@corestack/cpython-layouts";
 import type { AnalyseOptions } from "./analyse.js";
 import { type Reader, WalkError } from "./_reader.js";
 import type { DetectedVersion } from "./detect_version.js";
@@ -15,12 +22,21 @@ export function chooseLayout(
   reader: Reader,
   version: DetectedVersion,
   runtime: bigint | undefined,
-  options: AnalyseOptions & { readonly isDebugBuild: () => boolean },
+  options: AnalyseOptions & { readonly isDebugBuild: () => boolean; readonly machine?: string | undefined },
   warnings: string[],
 ): { layout: AnyPythonLayout; source: "table" | "debug offsets" } {
   let fromDebug: AnyPythonLayout | undefined;
   let debugProblem: string | undefined;
-  const table = options.layoutSource === "no-table" ? undefined : layoutFor(version.major, version.minor);
+  // The table of the version as the process's machine lays it out (data probed from that
+  // machine's build), never as the machine running this analysis does.
+  const chosen = options.layoutSource === "no-table" ? undefined : layoutForMachine(version.major, version.minor, options.machine);
+  if (chosen !== undefined && !chosen.probed) {
+    const minor = `${version.major}.${version.minor}`;
+    warnings.push(
+      `the layout table of Python ${minor} describes ${TABLE_MACHINE} builds, and no ${options.machine} build of it was probed: values that follow glibc's types in CPython's structs (the GIL holder) may be misread`,
+    );
+  }
+  const table = chosen?.layout;
   // A version with a table says whether its runtime starts with debug offsets; a newer one may.
   const runtimeModel = table?.models.runtime;
   const hasDebugOffsets = table === undefined || (runtimeModel?.kind === "runtime" && runtimeModel.debugOffsets);

@@ -33,11 +33,7 @@ export function enumerateThreads(
   const layout = objects.layout;
   const reader = objects.reader;
   const allThreads = new Set<bigint>();
-  const threadsByFsBase = new Map<bigint, number>();
-  for (const thread of target.threads()) {
-    const fs = thread.registers.fs_base;
-    if (fs !== undefined && fs !== 0n) threadsByFsBase.set(fs, thread.tid);
-  }
+  const threadOf = pthreadMatcher(target.threads());
   const found: FoundThread[] = [];
   for (const interp of interpreters) {
     let interpreterId = 0;
@@ -77,7 +73,7 @@ export function enumerateThreads(
         warnings.push(`thread list of interpreter ${interpreterId} ends early: ${error.message}`);
         break;
       }
-      let tid: number | null = threadsByFsBase.get(ident) ?? null;
+      let tid: number | null = threadOf(ident);
       if (layout.PyThreadState.native_thread_id !== undefined) {
         try {
           const native = Number(reader.i64(tstate + BigInt(layout.PyThreadState.native_thread_id), "native thread id"));
@@ -120,4 +116,49 @@ function gilStatus(reader: Reader, layout: AnyPythonLayout, tstate: bigint, hold
     }
   }
   return holder === undefined ? "unknown" : "none";
+}
+
+/**
+ * The most bytes glibc's thread pointer on aarch64 lies above `pthread_self()`: there the thread
+ * control block follows `struct pthread` (TLS_DTV_AT_TP), so the distance is
+ * `sizeof(struct pthread)`, 0x740 in Debian 12's glibc 2.36 (its `pthread_self` is
+ * `mrs x0, tpidr_el0; sub x0, x0, #0x740`) and under 0x800 in the versions since 2.17. Two threads'
+ * control blocks are a thread stack apart, far more than this.
+ */
+const MAX_PTHREAD_SIZE = 0x1000n;
+
+/**
+ * Maps a thread state's `thread_id` (its `pthread_self()`) to the OS thread id of the thread whose
+ * thread pointer register says so: x86-64's `fs_base` is `pthread_self()` itself (glibc's TCB is
+ * the start of `struct pthread`, TLS_TCB_AT_TP); aarch64's `tpidr_el0` (from `NT_ARM_TLS`) is
+ * `sizeof(struct pthread)` above it, a size that changes with glibc's version: the thread whose
+ * `tpidr_el0` is the nearest above, within {@link MAX_PTHREAD_SIZE}. Which register a thread has
+ * decides, never the machine running the analysis. @internal
+ */
+export function pthreadMatcher(
+  threads: readonly { readonly tid: number; readonly registers: Readonly<Record<string, bigint>> }[],
+): (ident: bigint) => number | null {
+  const byFsBase = new Map<bigint, number>();
+  const byTpidr: { pointer: bigint; tid: number }[] = [];
+  for (const thread of threads) {
+    const fs = thread.registers.fs_base;
+    if (fs !== undefined && fs !== 0n) byFsBase.set(fs, thread.tid);
+    const tpidr = thread.registers.tpidr_el0;
+    if (tpidr !== undefined && tpidr !== 0n) byTpidr.push({ pointer: tpidr, tid: thread.tid });
+  }
+  byTpidr.sort((a, b) => (a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
+  return (ident) => {
+    const exact = byFsBase.get(ident);
+    if (exact !== undefined) return exact;
+    // The first thread pointer above ident (a binary search: a core may have 100 000 threads).
+    let low = 0;
+    let high = byTpidr.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (byTpidr[middle]!.pointer <= ident) low = middle + 1;
+      else high = middle;
+    }
+    const above = byTpidr[low];
+    return above !== undefined && above.pointer - ident <= MAX_PTHREAD_SIZE ? above.tid : null;
+  };
 }

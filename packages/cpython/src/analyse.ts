@@ -237,7 +237,7 @@ export function analyse(target: PythonTarget, options: AnalyseOptions = {}): Pyt
   // Py_DEBUG builds (and only they: Py_REF_DEBUG) define _Py_NegativeRefcount.
   // Asked only when no debug offsets can tell; exported (PyAPI_FUNC), so `.dynsym` is enough.
   const isDebugBuild = () => pythonSymbol(target, "_Py_NegativeRefcount", { exported: true }) !== undefined;
-  const { layout, source } = chooseLayout(reader, version, runtime, { ...options, isDebugBuild }, warnings);
+  const { layout, source } = chooseLayout(reader, version, runtime, { ...options, isDebugBuild, machine: target.machine }, warnings);
   const objects = new ObjectReader(reader, layout);
   const interpreters = findInterpreters(target, reader, layout, runtime, warnings, scan?.head);
   const gilHolders = findGilHolders(target, reader, layout, runtime, interpreters, scan ? { holder: scan.staticGilHolder } : undefined);

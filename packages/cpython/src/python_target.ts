@@ -18,9 +18,17 @@ export interface PythonTarget {
     name: string,
     options?: { prefer?: (module: TargetModule) => boolean; only?: boolean; exported?: boolean },
   ): { readonly address: bigint; readonly size: bigint; readonly module: TargetModule } | undefined;
+  /**
+   * The process's machine as `uname -m` names it (`x86_64`, `aarch64`), which chooses the layout
+   * values of its build; undefined: the tables' own (x86_64).
+   */
+  readonly machine?: string | undefined;
   /** Loaded modules, for version detection from file names and for `.PyRuntime` sections. */
   modules(): readonly TargetModule[];
-  /** OS threads with their registers (`fs_base` maps pthread handles to thread ids on x86-64). */
+  /**
+   * OS threads with their registers: x86-64's `fs_base` and aarch64's `tpidr_el0` map pthread
+   * handles to thread ids (before 3.11, whose thread states have no `native_thread_id`).
+   */
   threads(): readonly { readonly tid: number; readonly registers: Readonly<Record<string, bigint>> }[];
 }
 

@@ -25,6 +25,8 @@ export interface TestCoreSpec {
   readonly loads?: readonly TestLoad[];
   /** How many `PT_NOTE` headers point at the one block of notes (default 1). */
   readonly noteSegments?: number;
+  /** `e_machine` (default `EM_X86_64`, 62). */
+  readonly machine?: number;
 }
 
 /** The bytes of notes, 4-aligned. */
@@ -48,6 +50,19 @@ export function prStatus(tid: number): Uint8Array {
   return desc;
 }
 
+/**
+ * An aarch64 `NT_PRSTATUS` descriptor (392 bytes, as Linux and qemu-user write it) for thread
+ * `tid`: `x0`–`x30`, `sp`, `pc`, `pstate` from `registers` (the rest zero).
+ */
+export function aarch64PrStatus(tid: number, registers: Readonly<Record<string, bigint>> = {}): Uint8Array {
+  const desc = new Uint8Array(392);
+  const view = new DataView(desc.buffer);
+  view.setInt32(32, tid, true);
+  const names = [...Array.from({ length: 31 }, (_, i) => `x${i}`), "sp", "pc", "pstate"];
+  names.forEach((name, i) => view.setBigUint64(112 + i * 8, registers[name] ?? 0n, true));
+  return desc;
+}
+
 /** An `NT_FILE` descriptor: page size 4096, each mapping's start, end, page offset and path. */
 export function fileNote(mappings: readonly { start: bigint; end: bigint; pageOffset?: bigint; path: string }[]): Uint8Array {
   const w = new ByteWriter(true, true);
@@ -60,7 +75,7 @@ export function fileNote(mappings: readonly { start: bigint; end: bigint; pageOf
   return w.finish();
 }
 
-/** Builds an ELF64 little-endian `ET_CORE` file for `EM_X86_64`. */
+/** Builds an ELF64 little-endian `ET_CORE` file for `EM_X86_64` (or `spec.machine`). */
 export function buildCore(spec: TestCoreSpec): Uint8Array {
   const notes = noteBytes(spec.notes ?? []);
   const loads = spec.loads ?? [];
@@ -71,7 +86,13 @@ export function buildCore(spec: TestCoreSpec): Uint8Array {
   let dataAt = notesAt + notes.length;
   const w = new ByteWriter(true, true);
   w.bytes(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
-  w.u16(4).u16(62).u32(1).u64(0).u64(64).u64(0).u32(0);
+  w.u16(4)
+    .u16(spec.machine ?? 62)
+    .u32(1)
+    .u64(0)
+    .u64(64)
+    .u64(0)
+    .u32(0);
   w.u16(64).u16(56).u16(phnum).u16(64).u16(0).u16(0);
   for (let i = 0; i < noteSegments; i++) w.u32(4).u32(0).u64(notesAt).u64(0).u64(0).u64(notes.length).u64(0).u64(4);
   for (const load of loads) {

@@ -94,6 +94,8 @@ export const NT_AUXV = 6;
 export const NT_SIGINFO = 0x53494749;
 export const NT_FILE = 0x46494c45;
 export const NT_X86_XSTATE = 0x202;
+/** aarch64: the thread pointer register `tpidr_el0` (8 bytes; `tpidr2_el0` follows on kernels with SME). */
+export const NT_ARM_TLS = 0x401;
 export const NT_GNU_ABI_TAG = 1;
 export const NT_GNU_BUILD_ID = 3;
 export const NT_GNU_PROPERTY_TYPE_0 = 5;
@@ -187,6 +189,7 @@ export const coreNoteTypeName: (value: number) => string = nameTable("NT_", {
   NT_SIGINFO,
   NT_FILE,
   NT_X86_XSTATE,
+  NT_ARM_TLS,
 });
 
 /** Prints an auxiliary vector key: `AT_PHDR`, or `AT_0x…` when unknown. */

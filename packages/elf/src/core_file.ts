@@ -1,11 +1,26 @@
 import type { ByteSource } from "./byte_source.js";
-import { AT_EXECFN, ET_CORE, NT_AUXV, NT_FILE, NT_PRPSINFO, NT_PRSTATUS, NT_SIGINFO, PT_LOAD, PT_NOTE, fileTypeName, machineName } from "./constants.js";
+import {
+  AT_EXECFN,
+  EM_AARCH64,
+  ET_CORE,
+  NT_ARM_TLS,
+  NT_AUXV,
+  NT_FILE,
+  NT_PRPSINFO,
+  NT_PRSTATUS,
+  NT_SIGINFO,
+  PT_LOAD,
+  PT_NOTE,
+  fileTypeName,
+  machineName,
+} from "./constants.js";
 import {
   type AuxvEntry,
   type FileMapping,
   type PrPsInfo,
   type PrStatus,
   type SigInfo,
+  decodeArmTls,
   decodeAuxv,
   MAX_FILE_MAPPINGS,
   decodeFileNote,
@@ -125,6 +140,8 @@ export class CoreFile implements Memory {
     let auxv: AuxvEntry[] = [];
     let mappings: FileMapping[] = [];
     let ignoredThreads = 0;
+    /** The thread the register-set notes that follow belong to (-1: none yet, or one not kept). */
+    let lastThread = -1;
     /** NT_PRSTATUS notes met, decoded or not, and why the first that did not decode did not. */
     let threadNotes = 0;
     let threadProblem: string | undefined;
@@ -137,9 +154,18 @@ export class CoreFile implements Memory {
           threadNotes += 1;
           if (threads.length >= MAX_THREADS) {
             if (ignoredThreads++ === 0) warnings.push(`More than ${MAX_THREADS} NT_PRSTATUS notes: the rest are ignored`);
+            lastThread = -1;
             continue;
           }
           threads.push(decodePrStatus(note.desc, at));
+          lastThread = threads.length - 1;
+        } else if (note.name === "LINUX" && note.type === NT_ARM_TLS && layout.machine === EM_AARCH64) {
+          // The kernel writes each thread's other register sets after its NT_PRSTATUS: this one is
+          // the thread pointer, which glibc's pthread_self() is a fixed distance below.
+          if (lastThread >= 0 && threads[lastThread]!.registers.tpidr_el0 === undefined) {
+            const thread = threads[lastThread]!;
+            threads[lastThread] = { ...thread, registers: { ...thread.registers, tpidr_el0: decodeArmTls(note.desc, at) } };
+          }
         } else if (note.name === "CORE" && note.type === NT_PRPSINFO && !process) process = decodePrPsInfo(note.desc, at);
         else if (note.name === "CORE" && note.type === NT_SIGINFO && !signal) signal = decodeSigInfo(note.desc, at);
         else if (note.name === "CORE" && note.type === NT_AUXV && auxv.length === 0) auxv = decodeAuxv(note.desc, at);
@@ -158,7 +184,10 @@ export class CoreFile implements Memory {
       } catch (error) {
         if (!ElfFormatError.isInstance(error)) throw error;
         warnings.push(error.message);
-        if (note.name === "CORE" && note.type === NT_PRSTATUS) threadProblem ??= error.message;
+        if (note.name === "CORE" && note.type === NT_PRSTATUS) {
+          threadProblem ??= error.message;
+          lastThread = -1;
+        }
       }
     }
     if (threads.length === 0 && threadProblem !== undefined) {

@@ -46,7 +46,10 @@ export interface PrStatus {
   readonly ppid: number;
   readonly pgrp: number;
   readonly sid: number;
-  /** General registers by name (`rip`, `rsp`, `fs_base` on x86-64; `pc`, `sp`, `x29` on aarch64). */
+  /**
+   * General registers by name (`rip`, `rsp`, `fs_base` on x86-64; `x0`–`x30`, `sp`, `pc`, `pstate` on
+   * aarch64, with `tpidr_el0` from the thread's `NT_ARM_TLS` note when the core has one).
+   */
   readonly registers: Readonly<Record<string, bigint>>;
 }
 
@@ -154,6 +157,23 @@ export function decodePrStatus(desc: Uint8Array, layout: Layout & { offset?: num
     sid: v.getInt32(idsAt + 12, le),
     registers,
   };
+}
+
+/**
+ * Decodes an aarch64 `NT_ARM_TLS` descriptor: the thread pointer `tpidr_el0` (glibc's thread
+ * control block; `pthread_self()` is `sizeof(struct pthread)` below it).
+ * @param desc the descriptor bytes (8, or 16 with `tpidr2_el0`).
+ * @param layout byte order, and the note's offset for messages.
+ * @returns `tpidr_el0`.
+ * @throws {ElfFormatError} when the descriptor is shorter than 8 bytes.
+ * @example
+ * ```ts
+ * const tpidr = decodeArmTls(note.desc, { littleEndian: true });
+ * ```
+ */
+export function decodeArmTls(desc: Uint8Array, layout: Pick<Layout, "littleEndian"> & { offset?: number }): bigint {
+  need(desc, 8, "NT_ARM_TLS", layout.offset ?? 0);
+  return view(desc).getBigUint64(0, layout.littleEndian);
 }
 
 /**

@@ -1,8 +1,9 @@
 import { type ByteSource, type CoreFile, type FileMapping, MemoryError, type Memory, type PrStatus } from "@corestack/elf";
-import { AT_ENTRY, PT_LOAD, AT_PHDR, AT_PHNUM } from "@corestack/elf/constants";
+import { AT_ENTRY, AT_PHDR, AT_PHNUM, EM_386, EM_AARCH64, EM_X86_64, PT_LOAD, machineName } from "@corestack/elf/constants";
 import { openFile } from "@corestack/mmap";
 import { fileLocator, type LocateOptions } from "./locate_file.js";
 import { type LinkMapEntry, readLinkMap } from "./link_map.js";
+import { linkMapModules } from "./link_map_modules.js";
 import { moduleMappings, type ModuleMappings } from "./module_map.js";
 import { Module } from "./module.js";
 
@@ -68,6 +69,13 @@ export class CoreTarget implements Target {
   readonly #moduleMappings: (Piece & { readonly module: Module })[];
   /** Address ranges the core's `PT_LOAD` headers say were dumped, but the (truncated) file lacks: disjoint, in address order. */
   readonly #lost: Piece[];
+  /** The link map read to build the module map, when the core has no `NT_FILE`. */
+  #linkMap: { entries: LinkMapEntry[]; problems: string[] } | undefined;
+  /**
+   * Where the module map comes from: the core's `NT_FILE` note, or (a core without one) the
+   * dynamic linker's list in memory with each file's own headers.
+   */
+  readonly moduleSource: "NT_FILE" | "link-map" = "NT_FILE";
   /** The modules a `findSymbol` filter prefers, and all of them in that order, per filter. */
   readonly #preferred = new WeakMap<(module: Module) => boolean, { preferred: Module[]; all: Module[] }>();
 
@@ -84,18 +92,41 @@ export class CoreTarget implements Target {
     const executable = options.executable;
     // The executable is the module holding the entry point (AT_ENTRY); the user's EXECUTABLE replaces it.
     const entry = core.auxvValue(AT_ENTRY);
-    const mapped = moduleMappings(core);
+    let mapped: (ModuleMappings & { readonly bias?: bigint; readonly file?: string | undefined; readonly tried?: readonly string[] })[];
+    let fileMappings: readonly FileMapping[];
+    if (core.mappings.length > 0) {
+      mapped = moduleMappings(core);
+      fileMappings = core.mappings;
+    } else {
+      // No NT_FILE (qemu-user, some embedded and older core writers): the dynamic linker's list says
+      // which files are loaded, and their headers where.
+      const built = linkMapModules(core, { locate, open, executable });
+      mapped = built.modules;
+      fileMappings = built.modules.flatMap((m) => m.mappings).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+      this.#linkMap = { entries: [...built.entries], problems: built.problems };
+      this.moduleSource = "link-map";
+    }
     let executableIndex = mapped.findIndex((m) => entry !== undefined && m.start <= entry && entry < m.end);
     if (executableIndex < 0) executableIndex = 0;
     this.#modules = mapped.map(
-      (m: ModuleMappings, index) =>
+      (m, index) =>
         new Module({
-          ...m,
-          candidates: () => (index === executableIndex && executable ? [...new Set([executable, ...locate(m.path)])] : locate(m.path)),
+          path: m.path,
+          start: m.start,
+          end: m.end,
+          mappings: m.mappings,
+          // Built from the link map: the file whose headers fitted, and none when none did (each was
+          // refused for a reason the error repeats).
+          candidates: () => {
+            if (m.tried !== undefined) return m.file !== undefined ? [m.file] : [];
+            return [...new Set(index === executableIndex && executable ? [executable, ...locate(m.path)] : locate(m.path))];
+          },
+          ...(m.tried !== undefined && m.tried.length > 0 ? { tried: m.tried } : {}),
           open,
           warn,
           core,
           missing,
+          ...(m.bias !== undefined ? { bias: m.bias } : {}),
         }),
     );
     // A core may list a million mappings and segments: every lookup per read is a binary search.
@@ -104,9 +135,9 @@ export class CoreTarget implements Target {
     // core.mappings are in address order already: the modules' mappings, taken from them in that
     // order, need no sort of their own (each module's own list is that order too). Linear, after
     // the core's one O(n log n) sort (none for a kernel's note, already sorted).
-    this.#mappings = disjointPieces(core.mappings);
+    this.#mappings = disjointPieces(fileMappings);
     const modulePieces: (FileMapping & { readonly module: Module })[] = [];
-    for (const mapping of core.mappings) {
+    for (const mapping of fileMappings) {
       const module = this.#modulesByPath.get(mapping.path);
       if (module !== undefined) modulePieces.push({ ...mapping, module });
     }
@@ -118,6 +149,12 @@ export class CoreTarget implements Target {
         .map((p) => ({ start: p.p_vaddr + BigInt(Math.max(0, size - p.p_offset)), end: p.p_vaddr + BigInt(p.p_filesz), fileOffset: 0n }))
         .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)),
     );
+  }
+
+  /** The process's machine as `uname -m` names it (`x86_64`, `aarch64`, `i686`), from the core's `e_machine`. */
+  get machine(): string {
+    const machine = this.core.elf.header.e_machine;
+    return machine === EM_X86_64 ? "x86_64" : machine === EM_AARCH64 ? "aarch64" : machine === EM_386 ? "i686" : machineName(machine);
   }
 
   threads(): readonly TargetThread[] {
@@ -185,7 +222,14 @@ export class CoreTarget implements Target {
    * @returns the link map (empty when not in memory) and one sentence per disagreement.
    */
   checkLinkMap(): { entries: LinkMapEntry[]; problems: string[] } {
-    const { entries, problems } = readLinkMap(this, { phdr: this.core.auxvValue(AT_PHDR), phnum: this.core.auxvValue(AT_PHNUM) });
+    // Built from the link map: what stopped it being built whole is the check's answer.
+    if (this.#linkMap) return { entries: [...this.#linkMap.entries], problems: [...this.#linkMap.problems] };
+    const { entries, problems } = readLinkMap(this, {
+      phdr: this.core.auxvValue(AT_PHDR),
+      phnum: this.core.auxvValue(AT_PHNUM),
+      is64: this.core.elf.is64,
+      littleEndian: this.core.elf.littleEndian,
+    });
     for (const entry of entries) {
       const module = this.moduleAt(entry.dynamic);
       if (!module) {

@@ -113,4 +113,54 @@ describe("readLinkMap() on arbitrary memory", () => {
     });
     expect(readLinkMap(memory, { phdr: 0x900000n, phnum: 2n })).toEqual({ entries: [], problems: [] });
   });
+
+  it("reads a 32-bit big-endian list (word-size fields, 32-byte program headers, 8-byte dynamic entries)", () => {
+    // Program headers at 0x1000: PT_PHDR (vaddr 0x34: bias 0xfcc), PT_DYNAMIC (vaddr 0x1100 - 0xfcc).
+    const bytes = new Uint8Array(0x2000);
+    const view = new DataView(bytes.buffer);
+    const u32 = (at: number, value: number) => view.setUint32(at - 0x1000, value, false);
+    u32(0x1000, 6);
+    u32(0x1008, 0x34);
+    u32(0x1020, 2);
+    u32(0x1028, 0x1100 - 0xfcc);
+    u32(0x1100, 21); // DT_DEBUG
+    u32(0x1104, 0x1200);
+    u32(0x1204, 0x1300); // r_debug.r_map after a 4-byte r_version
+    // Two entries: l_addr, l_name, l_ld, l_next.
+    [
+      [0x1300, 0, 0x1400, 0x1100, 0x1310],
+      [0x1310, 0x40000, 0x1410, 0x41000, 0],
+    ].forEach(([at, addr, name, ld, next]) => {
+      u32(at!, addr!);
+      u32(at! + 4, name!);
+      u32(at! + 8, ld!);
+      u32(at! + 12, next!);
+    });
+    new TextEncoder().encodeInto("/lib/libc.so.6", bytes.subarray(0x410));
+    const memory = region(0x1000n, bytes);
+    expect(readLinkMap(memory, { phdr: 0x1000n, phnum: 2n, is64: false, littleEndian: false })).toEqual({
+      entries: [
+        { name: "", bias: 0n, dynamic: 0x1100n },
+        { name: "/lib/libc.so.6", bias: 0x40000n, dynamic: 0x41000n },
+      ],
+      problems: [],
+    });
+  });
+
+  it("takes the executable's program headers from its file when memory lacks them", () => {
+    const { memory } = linkMapMemory(2);
+    // AT_PHDR 0x900000 is not in memory; the file says PT_PHDR at 0x40 and PT_DYNAMIC so that the bias 0x8fffc0 puts .dynamic at 0x1100.
+    const executable = {
+      e_entry: 0x100n,
+      e_phoff: 0x40,
+      programHeaders: [
+        { p_type: 6, p_offset: 0x40, p_vaddr: 0x40n },
+        { p_type: 2, p_offset: 0x100, p_vaddr: 0x1100n - 0x8fffc0n },
+      ],
+    };
+    expect(readLinkMap(memory, { phdr: 0x900000n, phnum: 2n }).entries).toEqual([]);
+    expect(readLinkMap(memory, { phdr: 0x900000n, phnum: 2n, executable }).entries.map((e) => e.name)).toEqual(["/lib/lib0.so", "/lib/lib1.so"]);
+    // Without AT_PHDR, AT_ENTRY against e_entry gives the same bias.
+    expect(readLinkMap(memory, { phdr: undefined, phnum: undefined, entry: 0x100n + 0x8fffc0n, executable }).entries).toHaveLength(2);
+  });
 });

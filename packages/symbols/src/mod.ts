@@ -22,3 +22,4 @@ export * from "./module.js";
 export * from "./module_map.js";
 export * from "./symbols_error.js";
 export * from "./link_map.js";
+export * from "./link_map_modules.js";

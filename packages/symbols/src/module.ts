@@ -1,5 +1,5 @@
 import { type ByteSource, type CoreFile, ElfFile, ElfFormatError, ElfSymbols, type FileMapping, MemoryError, buildId, buildIdHex } from "@corestack/elf";
-import { PT_LOAD } from "@corestack/elf/constants";
+import { PT_LOAD, machineName } from "@corestack/elf/constants";
 import { SymbolsError } from "./symbols_error.js";
 import type { ResolvedSymbol } from "./core_target.js";
 
@@ -21,6 +21,10 @@ interface ModuleInit {
   readonly core: CoreFile;
   /** Shared by the modules of one target: how many could not be found (see {@link MAX_MISSING_MODULES}). */
   readonly missing?: { count: number };
+  /** The load bias when known without the file (the dynamic linker's `l_addr`, for a module map built from its list). */
+  readonly bias?: bigint;
+  /** Paths already tried and refused (with why), said before the candidates' in the error. */
+  readonly tried?: readonly string[];
 }
 
 const PAGE = 4096n;
@@ -131,7 +135,7 @@ export class Module {
       this.#notLookedFor = true;
       return;
     }
-    const tried: string[] = [];
+    const tried: string[] = [...(this.#init.tried ?? [])];
     const expected = this.coreBuildId();
     let fallback: { path: string; source: ByteSource; elf: ElfFile; id: string | undefined } | undefined;
     for (const candidate of this.#init.candidates()) {
@@ -150,6 +154,13 @@ export class Module {
       } catch (error) {
         if (!ElfFormatError.isInstance(error)) throw error;
         tried.push(`${candidate} (not an ELF file)`);
+        continue;
+      }
+      // A file of another machine is never the one mapped: an aarch64 core read on x86-64 names
+      // /usr/bin/python3.11, which is this machine's own interpreter.
+      const core = this.#init.core.elf;
+      if (elf.header.e_machine !== core.header.e_machine || elf.is64 !== core.is64) {
+        tried.push(`${candidate} (${machineName(elf.header.e_machine)}, the core is ${machineName(core.header.e_machine)})`);
         continue;
       }
       const raw = readBuildId(elf);
@@ -214,6 +225,7 @@ export class Module {
     if (this.#bias !== undefined) return this.#bias;
     const elf = this.elf;
     if (!elf) return undefined;
+    if (this.#init.bias !== undefined) return (this.#bias = this.#init.bias);
     const loads = elf.programHeaders.filter((p) => p.p_type === PT_LOAD);
     for (const load of loads) {
       const pageOffset = BigInt(load.p_offset) & ~(PAGE - 1n);

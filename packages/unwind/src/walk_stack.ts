@@ -307,6 +307,9 @@ export function walkStack(registers: ReadonlyMap<number, bigint>, source: WalkSo
     }
     frames.push({ pc, lookupPc, cfa: step?.cfa, how, signalTrampoline: step?.signalTrampoline ?? false });
     if (!step) return { frames, end: problem! };
+    // The outermost frame first: aarch64's _start marks x30 undefined with its CFA at the sp its
+    // callee's CFA already is (x86-64's is 8 bytes above), which is no broken frame.
+    if (step.returnAddress === undefined || step.returnAddress === 0n) return { frames, end: { reason: "outermost", message: "", address: pc } };
     if (previousCfa !== undefined && !previousTrampoline && !step.signalTrampoline && step.cfa <= previousCfa) {
       return {
         frames,
@@ -322,7 +325,6 @@ export function walkStack(registers: ReadonlyMap<number, bigint>, source: WalkSo
       return { frames, end: { reason: "cycle", message: `the frame at ${hex(pc)} with CFA ${hex(step.cfa)} repeats`, address: pc } };
     }
     seen.add(key);
-    if (step.returnAddress === undefined || step.returnAddress === 0n) return { frames, end: { reason: "outermost", message: "", address: pc } };
     current = step.registers;
     pc = step.returnAddress;
     how = step.how;

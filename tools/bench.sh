@@ -334,8 +334,7 @@ locals_bench() {
 locals_bench
 # ==== end corestack core --locals =================================================================
 
-# ==== corestack core --exhaustive =================================================================
-# The scan for the interpreter state when nothing in the files leads to it, in MB/s of writable
+# ==== corestack core --exhaustive ==========================================================# The scan for the interpreter state when nothing in the files leads to it, in MB/s of writable
 # memory scanned, on cores of 40 MiB, ~900 MiB and 3 GiB made under CPython 3.12.1 (pyenv) without
 # symbols or section headers (tools/exhaustive_bench.mjs says how). The numbers are in
 # packages/cli/README.md ("Performance").
@@ -343,6 +342,22 @@ exhaustive_bench() {
   local python="${CORESTACK_BENCH_PYTHON:-$HOME/.pyenv/versions/3.12.1/bin/python}"
   echo
   echo "## corestack core --exhaustive: MB/s of writable memory scanned"
+=======
+# ==== corestack core --native =====================================================================
+# Native stacks against gdb: `corestack core --native` (the bundle, code cache warm) beside
+# `gdb -batch -ex 'thread apply all bt' EXE CORE` (and `pystack core --native` when pystack is on
+# PATH) on two cores of CPython 3.12.1 (pyenv, `--enable-shared`), from the core maker's cache: the
+# `threads` scenario (5 threads) and `many_threads` (100 threads x 500 frames). Wall time and CPU
+# (user + sys) with hyperfine -N, and corestack's ratio to gdb (medians of wall time, means of CPU);
+# `corestack core` without --native beside them says what the native frames add (corestack reads
+# every Python frame too: 50 000 on the big core, which gdb does not).
+# The numbers are in packages/cli/README.md ("Native frames: speed").
+native_bench() {
+  local out=packages/cli/.cache/bench
+  local python="${CORESTACK_BENCH_PYTHON:-$HOME/.pyenv/versions/3.12.1/bin/python}"
+  local runs="${CORESTACK_BENCH_NATIVE_RUNS:-10}"
+  echo
+  echo "## corestack core --native against gdb's thread apply all bt (CPython 3.12)"
   if [[ ! -x "$python" ]]; then
     echo "skipped: $python not found (set CORESTACK_BENCH_PYTHON to a CPython 3.12)"
     return 0
@@ -354,3 +369,58 @@ exhaustive_bench() {
 }
 exhaustive_bench
 # ==== end corestack core --exhaustive =============================================================
+  if ! command -v gdb >/dev/null; then
+    echo "skipped: gdb is not installed (apt-get install gdb)"
+    return 0
+  fi
+  if ! command -v hyperfine >/dev/null; then
+    echo "skipped: hyperfine not found (apt-get install hyperfine)"
+    return 0
+  fi
+  mkdir -p "$out"
+  local cli=packages/cli/dist/corestack.cjs
+  local executable
+  executable="$(readlink -f "$python")"
+  local core_of='const c = JSON.parse(require("fs").readFileSync(0, "utf8")); process.stdout.write(c.core)'
+  local pystack=""
+  if command -v pystack >/dev/null; then pystack="$(command -v pystack)"; fi
+  local scenario core
+  for scenario in threads many_threads; do
+    if ! core="$(node tools/testing/make_core.mjs --python "$python" --scenario "$scenario" --json | node -e "$core_of")" || [[ -z "$core" ]]; then
+      echo "$scenario: skipped (the core maker could not make the core on this machine)"
+      continue
+    fi
+    echo
+    echo "### $scenario: $core ($(du -h --apparent-size "$core" | cut -f1)); node $(node --version); $(gdb --version | head -1); $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    local -a commands=(
+      "node $cli core --native $core"
+      "gdb -batch -nx -iex 'set debuginfod enabled off' -ex 'thread apply all bt' $executable $core"
+    )
+    [[ -n "$pystack" ]] && commands+=("$pystack core --native $core $executable")
+    # The Python frames alone, for what --native adds (gdb prints no Python frame).
+    commands+=("node $cli core $core")
+    # The code cache is written by the first run (the warm-up runs it too).
+    node "$cli" core --native "$core" >/dev/null
+    hyperfine -N --warmup 2 --runs "$runs" --style none --export-json "$out/hyperfine-native-$scenario.json" "${commands[@]}" >/dev/null
+    node -e '
+      const { results } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      const median = (t) => { const s = [...t].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+      const ms = (s) => (s * 1000).toFixed(0).padStart(7);
+      const label = (command) => command.replaceAll(process.argv[2], "CORE").replaceAll(process.argv[3], "EXE").replace(/^node \S+ /, "corestack ").replace(/^gdb .* EXE CORE$/, "gdb -batch -ex \"thread apply all bt\" EXE CORE").replace(/^\S*pystack /, "pystack ");
+      console.log(`  ${"command".padEnd(46)}  median     min    mean  user+sys (ms)`);
+      for (const r of results) console.log(`  ${label(r.command).padEnd(46)} ${ms(median(r.times))} ${ms(r.min)} ${ms(r.mean)} ${ms(r.user + r.system)}`);
+      const ours = results[0];
+      const gdb = results[1];
+      const pystack = results.find((r) => r.command.includes("pystack"));
+      const plain = results[results.length - 1];
+      console.log(`  what --native adds to corestack core: wall ${ms(median(ours.times) - median(plain.times)).trim()} ms, CPU ${ms(ours.user + ours.system - plain.user - plain.system).trim()} ms`);
+      const ratio = (a, b) => (a / b).toFixed(2);
+      console.log(`  corestack / gdb: wall ${ratio(median(ours.times), median(gdb.times))}, CPU ${ratio(ours.user + ours.system, gdb.user + gdb.system)}`);
+      if (pystack) console.log(`  corestack / pystack: wall ${ratio(median(ours.times), median(pystack.times))}, CPU ${ratio(ours.user + ours.system, pystack.user + pystack.system)}`);
+    ' "$out/hyperfine-native-$scenario.json" "$core" "$executable"
+  done
+  [[ -z "$pystack" ]] && echo "pystack is not installed (it is on PyPI, which this machine may not reach): its column was not run"
+  return 0
+}
+native_bench
+# ==== end corestack core --native =================================================================

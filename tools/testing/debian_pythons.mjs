@@ -341,6 +341,25 @@ function machineSourceFiles() {
 }
 
 /**
+ * Every `deb` entry of this machine's apt sources (its files as apt-config names them), parsed.
+ * @returns {DebianSource[]}
+ */
+export function machineDebianSources() {
+  /** @type {DebianSource[]} */
+  const sources = [];
+  for (const file of machineSourceFiles()) {
+    let text;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    sources.push(...(file.endsWith(".sources") ? parseDeb822(text, file) : parseOneLine(text, file)));
+  }
+  return sources;
+}
+
+/**
  * The Debian archive this machine's apt uses: a `deb` entry whose URI has a path segment "debian"
  * (not debian-security, -ports, -debug), with component main and a plain suite (no "-updates").
  * @returns {DebianSource}
@@ -432,9 +451,20 @@ export class PrivateApt {
    * @param {{ uri: string; suites: string[]; signedBy: string | null }} source
    */
   writeSources(source) {
-    const lines = ["Types: deb", `URIs: ${source.uri}`, `Suites: ${source.suites.join(" ")}`, "Components: main", `Architectures: ${this.architecture}`];
-    if (source.signedBy) lines.push(`Signed-By: ${source.signedBy}`);
-    fs.writeFileSync(this.sourcesFile, `# written by corestack's tools/testing/debian_pythons.mjs (private apt state)\n${lines.join("\n")}\n`);
+    this.writeSourceList([source]);
+  }
+
+  /**
+   * Several sources in one file (one stanza each).
+   * @param {{ uri: string; suites: string[]; signedBy: string | null }[]} sources
+   */
+  writeSourceList(sources) {
+    const stanzas = sources.map((source) => {
+      const lines = ["Types: deb", `URIs: ${source.uri}`, `Suites: ${source.suites.join(" ")}`, "Components: main", `Architectures: ${this.architecture}`];
+      if (source.signedBy) lines.push(`Signed-By: ${source.signedBy}`);
+      return lines.join("\n");
+    });
+    fs.writeFileSync(this.sourcesFile, `# written by corestack's tools/testing (private apt state)\n${stanzas.join("\n\n")}\n`);
   }
 
   /** @param {"apt-get" | "apt-cache"} tool @param {string[]} args @param {string} [cwd] */
@@ -1072,3 +1102,7 @@ async function main() {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   process.exitCode = await main();
 }
+
+// For the other providers of tools/testing (debian_debug_python.mjs): the private apt state and
+// the helpers around it.
+export { run as runTool, pythonEnvironment };

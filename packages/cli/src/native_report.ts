@@ -108,7 +108,9 @@ function mergeFrames(
         ? `the native stack has ${evalCount} ${evalLoop} frames, the thread no Python frame`
         : `the native stack has ${evalCount} ${evalLoop} frames, the Python stack ${groups.length} ${version.major === 3 && version.minor >= 11 ? "evaluation-loop calls (entry frames)" : "frames"}`;
     const unnamed = stack.frames.filter((frame) => frame.function === undefined && !frame.signalTrampoline).length;
-    if (unnamed > 0) error += `; ${unnamed} native frames have no name (no symbols or debugging information for them)`;
+    if (unnamed > 0) {
+      error += `; ${unnamed} native frames have no name (no symbols or debugging information for them: give the directory of their separate debug files, which a distribution's -dbg or -dbgsym package installs, with --debug-dir DIR)`;
+    }
     if (!last) return { frames: [...stack.frames.map(nativeFrameReport).reverse(), ...reported], error };
     // Only the native frames inner to the innermost evaluation-loop frame: what ran after the last Python frame.
     const firstEval = stack.frames.findIndex(isEval);

@@ -23,6 +23,8 @@ export type Command =
       readonly native: NativeMode | undefined;
       /** `--exhaustive`: when nothing in the files leads to the runtime, scan the core's writable memory for it. */
       readonly exhaustive: boolean;
+      /** `--debug-dir DIR` (repeatable): directories of separate debug files, searched before `/usr/lib/debug`. */
+      readonly debugDirectories: readonly string[];
     };
 
 /** Which threads get native frames, and whether only those after the last Python frame. */
@@ -60,6 +62,7 @@ export function parseArguments(argv: readonly string[]): Command {
         verbose: { type: "boolean", short: "v" },
         "lib-search-path": { type: "string", multiple: true },
         "lib-search-root": { type: "string" },
+        "debug-dir": { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -96,5 +99,6 @@ export function parseArguments(argv: readonly string[]): Command {
       values.native || values["native-all"] || values["native-last"]
         ? { threads: values["native-all"] ? "all" : "python", last: values["native-last"] === true }
         : undefined,
+    debugDirectories: (values["debug-dir"] ?? []).filter((p) => p !== ""),
   };
 }

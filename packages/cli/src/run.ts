@@ -108,7 +108,9 @@ export function run(argv: readonly string[], io: RunIo, native?: NativeSupport):
       sourceLines: !command.json,
       locals: command.locals,
       ...(command.exhaustive ? { exhaustive: { progress: io.stderrIsTTY === true ? progressBar(io.stderr) : undefined } } : {}),
-      ...(command.native !== undefined ? { native: { mode: command.native, unwind: nativeSupport(native).unwind, wasm: native?.wasm } } : {}),
+      ...(command.native !== undefined
+        ? { native: { mode: command.native, unwind: nativeSupport(native).unwind, wasm: native?.wasm, debugDirectories: command.debugDirectories } }
+        : {}),
       note,
     });
     for (const line of pending) io.stderr(line);

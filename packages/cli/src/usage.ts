@@ -17,6 +17,9 @@ Options:
   --native-last             native frames only after (inner to) the last Python frame
   --exhaustive              when nothing in the interpreter's files leads to its state (stripped of
                             symbols and sections), find it by scanning the core's writable memory
+  --debug-dir DIR           with --native: a directory of separate debug files (repeatable), searched
+                            before /usr/lib/debug, by build-id (DIR/.build-id/xx/….debug) and by
+                            .gnu_debuglink name (DIR/NAME, DIR/<directory of the file>/NAME)
   --lib-search-path A:B     directories to search for the executable and shared libraries
   --lib-search-root DIR     a directory tree to search for them by file name
   --color                   always colour the output (also: FORCE_COLOR=1)

@@ -19,6 +19,7 @@ describe("corestack --help and --version", () => {
         "--native",
         "--native-all",
         "--native-last",
+        "--debug-dir",
         "--lib-search-path",
         "--lib-search-root",
         "--color",

@@ -165,6 +165,49 @@ export class DebugInfo {
   }
 
   /**
+   * The entry at an offset of `.debug_info` (a reference's target), without reading its unit's
+   * other entries. Its `depth` is 0.
+   * @param offset the entry's offset (as a `DW_FORM_ref*` value resolves to).
+   * @returns the entry.
+   * @throws {DwarfFormatError} when no entry of a unit starts there.
+   * @example
+   * ```ts
+   * const origin = info.entryAt(reference.offset);
+   * origin.attribute(DW_AT_name); // { kind: "string", value: "sem_wait" }
+   * ```
+   */
+  entryAt(offset: number): DebugInfoEntry {
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`entryAt() takes an offset, not ${offset}`);
+    const located = this.#context.entryAt(offset);
+    return new Entry(located.unit, located.offset, 0, located.abbreviation, located.attributesOffset);
+  }
+
+  /**
+   * An entry and its descendants, in order, depth first (the entry at depth 0): one function's
+   * entries without walking the rest of its unit.
+   * @param offset the offset of the subtree's root entry.
+   * @returns a lazy iterator that stops after the root's last descendant.
+   * @throws {DwarfFormatError} at the first malformed entry or limit reached.
+   * @example
+   * ```ts
+   * for (const entry of info.subtree(subprogram.entryOffset)) if (entry.tag === DW_TAG_call_site) console.log(entry.offset);
+   * ```
+   */
+  *subtree(offset: number): IterableIterator<DebugInfoEntry> {
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`subtree() takes an offset, not ${offset}`);
+    const unit = this.#context.unitContaining(offset);
+    const cursor = unit.cursor(offset, 0);
+    if (!cursor.next()) return;
+    if (cursor.offset !== offset) this.#context.fail(`Offset 0x${offset.toString(16)} holds a null entry, not an entry`, offset);
+    yield new Entry(unit, cursor.offset, 0, cursor.abbreviation!, cursor.attributesOffset);
+    if (!cursor.abbreviation!.hasChildren) return;
+    while (cursor.next()) {
+      if (cursor.entryDepth <= 0) return;
+      yield new Entry(unit, cursor.offset, cursor.entryDepth, cursor.abbreviation!, cursor.attributesOffset);
+    }
+  }
+
+  /**
    * Counts a unit's entries by tag without making an object per entry: the fast full walk.
    * @param unit a header from {@link units}.
    * @param counts a map to add to (`DW_TAG_*` → count).

@@ -267,6 +267,67 @@ describe("DebugInfo.functionsAt()", () => {
     expect(info.functionsAt(0x2000n)).toBeUndefined();
   });
 
+  test("functionsAt() finds each function of a unit after its first lookup indexed it, the first in entry order where two overlap", () => {
+    const abbrev = abbreviations([
+      [
+        1,
+        C.DW_TAG_compile_unit,
+        true,
+        [
+          [C.DW_AT_name, C.DW_FORM_string],
+          [C.DW_AT_low_pc, C.DW_FORM_addr],
+          [C.DW_AT_high_pc, C.DW_FORM_addr],
+        ],
+      ],
+      [2, subprogram[0], false, subprogram[1]],
+      [3, C.DW_TAG_namespace, true, [[C.DW_AT_name, C.DW_FORM_string]]],
+      [4, C.DW_TAG_enumeration_type, true, []],
+    ]);
+    const entries = new Bytes().u8(1).string("x.c").u64(0).u64(0x10000);
+    entries.u8(2).string("high").u64(0x3000).u32(0x100);
+    entries.u8(3).string("ns").u8(2).string("in_namespace").u64(0x1000).u32(0x100).u8(0);
+    // A function inside an enumeration type is not one a lookup reaches (the walk skips its children).
+    entries.u8(4).u8(2).string("in_enumeration").u64(0x5000).u32(0x100).u8(0);
+    entries.u8(2).string("first").u64(0x2000).u32(0x100);
+    entries.u8(2).string("overlapping").u64(0x2080).u32(0x100);
+    entries.u8(0);
+    const info = new DebugInfo(sections({ debug_info: unit({ version: 4 }, entries), debug_abbrev: abbrev }));
+    const name = (address: bigint) => info.functionsAt(address)?.frames.map((frame) => frame.name);
+    expect(name(0x3010n)).toEqual(["high"]);
+    expect(name(0x1010n)).toEqual(["in_namespace"]);
+    expect(name(0x20f0n)).toEqual(["first"]);
+    expect(name(0x2110n)).toEqual(["overlapping"]);
+    expect(name(0x5010n)).toEqual([]);
+    expect(name(0x4000n)).toEqual([]);
+  });
+
+  test("entryAt() reads one entry by offset and subtree() one entry with its descendants", () => {
+    const abbrev = abbreviations([
+      [1, C.DW_TAG_compile_unit, true, [[C.DW_AT_name, C.DW_FORM_string]]],
+      [2, C.DW_TAG_subprogram, true, [[C.DW_AT_name, C.DW_FORM_string]]],
+      [3, C.DW_TAG_call_site, false, [[C.DW_AT_call_return_pc, C.DW_FORM_addr]]],
+      [4, C.DW_TAG_lexical_block, true, []],
+    ]);
+    const entries = new Bytes().u8(1).string("x.c");
+    const first = HEADER4 + entries.length;
+    entries.u8(2).string("f").u8(3).u64(0x10).u8(4).u8(3).u64(0x20).u8(0).u8(0);
+    const second = HEADER4 + entries.length;
+    entries.u8(2).string("g").u8(3).u64(0x30).u8(0);
+    entries.u8(0);
+    const info = new DebugInfo(sections({ debug_info: unit({ version: 4 }, entries), debug_abbrev: abbrev }));
+    expect(info.entryAt(second).attribute(C.DW_AT_name)).toEqual({ kind: "string", value: "g" });
+    const subtree = [...info.subtree(first)];
+    expect(subtree.map((entry) => [entry.tag, entry.depth])).toEqual([
+      [C.DW_TAG_subprogram, 0],
+      [C.DW_TAG_call_site, 1],
+      [C.DW_TAG_lexical_block, 1],
+      [C.DW_TAG_call_site, 2],
+    ]);
+    expect([...info.subtree(second)].map((entry) => entry.tag)).toEqual([C.DW_TAG_subprogram, C.DW_TAG_call_site]);
+    expectDwarfError(() => info.entryAt(0x7ffff), "bad-value", /not an entry of any unit/);
+    expect(() => info.entryAt(-1)).toThrow(RangeError);
+  });
+
   test("functionsAt() stops an abstract_origin cycle at DWARF_LIMITS.referenceHops", () => {
     const abbrev = abbreviations([
       [

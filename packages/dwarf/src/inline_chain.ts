@@ -1,3 +1,4 @@
+import { DwarfFormatError } from "./dwarf_format_error.js";
 import * as C from "./dwarf_constants.js";
 import { DWARF_LIMITS, limitReached } from "./limits.js";
 import type { AddressRange } from "./range_lists.js";
@@ -73,8 +74,16 @@ interface Scope {
  * whether or not their ranges hold the address — as binutils does. @internal
  */
 export function inlineChainIn(context: InfoContext, unit: UnitContext, address: bigint): InlineFrame[] {
-  const cursor = unit.cursor();
-  if (!cursor.next()) return [];
+  // The unit's functions are indexed on its first lookup; a lookup then starts at the function
+  // holding the address (the first in entry order, as the walk from the root would find).
+  const index = functionIndexOf(context, unit);
+  let start: { offset: number; depth: number } | undefined;
+  if (index !== null) {
+    start = index.first(address);
+    if (start === undefined) return [];
+  }
+  const cursor = start === undefined ? unit.cursor() : unit.cursor(start.offset, start.depth);
+  if (start === undefined && !cursor.next()) return [];
   const prune = unit.header.version >= 3;
   let outer: Scope | undefined;
   const inlines: Scope[] = [];
@@ -168,4 +177,111 @@ function frameOf(context: InfoContext, scope: Scope): InlineFrame {
     ...(callColumn === undefined ? {} : { callColumn }),
     entryOffset: scope.offset,
   };
+}
+
+/**
+ * The functions of one unit that a walk from its root can reach (top-level, or inside namespaces
+ * and classes; not nested in another function), each with the hull of its pc ranges: built once
+ * per unit, on its first lookup, by the walk a lookup would do, without stopping at a match. A
+ * lookup starts at the first function (in entry order) whose hull holds the address: no function
+ * before it can hold it, and the walk from there checks the ranges themselves.
+ */
+class FunctionIndex {
+  readonly #begins: bigint[] = [];
+  readonly #ends: bigint[] = [];
+  readonly #maxEnds: bigint[] = [];
+  readonly #offsets: number[] = [];
+  readonly #depths: number[] = [];
+
+  constructor(unit: UnitContext) {
+    const rows: { begin: bigint; end: bigint; offset: number; depth: number }[] = [];
+    const cursor = unit.cursor();
+    if (cursor.next()) {
+      let skipDepth = -1;
+      while (cursor.next()) {
+        const depth = cursor.entryDepth;
+        if (skipDepth >= 0) {
+          if (depth > skipDepth) continue;
+          skipDepth = -1;
+        }
+        const abbreviation = cursor.abbreviation!;
+        const tag = abbreviation.tag;
+        if (tag === C.DW_TAG_subprogram || tag === C.DW_TAG_entry_point) {
+          const pc = unit.pcAttributes(abbreviation, cursor.attributesOffset);
+          // One row per function, over the hull of its ranges: a lookup starts at the first
+          // function whose hull holds the address and walks on from there, checking the ranges.
+          let begin: bigint | undefined;
+          let end = 0n;
+          for (const range of unit.rangesOf(pc, cursor.offset) ?? []) {
+            if (range.begin >= range.end) continue;
+            if (begin === undefined || range.begin < begin) begin = range.begin;
+            if (range.end > end) end = range.end;
+          }
+          if (begin !== undefined) rows.push({ begin, end, offset: cursor.offset, depth });
+          if (!abbreviation.hasChildren) continue;
+          if (pc.sibling !== undefined) cursor.jumpToSibling(pc.sibling);
+          else skipDepth = depth;
+        } else if (!DESCEND.has(tag) && abbreviation.hasChildren) {
+          const sibling = unit.readAttribute(abbreviation, cursor.attributesOffset, C.DW_AT_sibling)?.value;
+          if (sibling?.kind === "reference") cursor.jumpToSibling(sibling.offset);
+          else skipDepth = depth;
+        }
+      }
+    }
+    rows.sort((a, b) => (a.begin < b.begin ? -1 : a.begin > b.begin ? 1 : a.offset - b.offset));
+    let maxEnd = 0n;
+    for (const row of rows) {
+      this.#begins.push(row.begin);
+      this.#ends.push(row.end);
+      this.#offsets.push(row.offset);
+      this.#depths.push(row.depth);
+      if (row.end > maxEnd) maxEnd = row.end;
+      this.#maxEnds.push(maxEnd);
+    }
+  }
+
+  /** The function first in entry order whose hull holds `address`. */
+  first(address: bigint): { offset: number; depth: number } | undefined {
+    const begins = this.#begins;
+    let low = 0;
+    let high = begins.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (begins[middle]! <= address) low = middle + 1;
+      else high = middle;
+    }
+    let found = -1;
+    for (let index = low - 1; index >= 0 && this.#maxEnds[index]! > address; index--) {
+      if (address < this.#ends[index]! && (found < 0 || this.#offsets[index]! < this.#offsets[found]!)) found = index;
+    }
+    return found < 0 ? undefined : { offset: this.#offsets[found]!, depth: this.#depths[found]! };
+  }
+}
+
+const functionIndexes = new WeakMap<UnitContext, FunctionIndex | null>();
+
+/**
+ * The unit's {@link FunctionIndex}, built once; null when building it met malformed entries or a
+ * limit (each later lookup then walks from the root, and says so where it meets the problem).
+ * @throws {DwarfFormatError} the limit the building reached, for the lookup that built it.
+ */
+function functionIndexOf(context: InfoContext, unit: UnitContext): FunctionIndex | null {
+  let index = functionIndexes.get(unit);
+  if (index === undefined) {
+    try {
+      index = new FunctionIndex(unit);
+    } catch (error) {
+      if (!DwarfFormatError.isInstance(error)) throw error;
+      functionIndexes.set(unit, null);
+      // A limit reached while indexing is this lookup's (its walk reads the same entries before
+      // it gives up); a malformed entry may lie past the function a walk finds.
+      if (error.code === "limit") throw error;
+      context.beginLookup();
+      return null;
+    }
+    functionIndexes.set(unit, index);
+    // The range-list entries the index read are not this lookup's.
+    context.beginLookup();
+  }
+  return index;
 }

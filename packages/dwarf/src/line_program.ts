@@ -54,6 +54,23 @@ export interface LineRow {
   readonly offset: number;
 }
 
+/**
+ * The registers of the current row, as {@link LineProgram.visitRows} shows them: the row's fields
+ * (see {@link LineRow}), the address also as two 32-bit halves.
+ */
+export interface LineRowRegisters {
+  readonly address: bigint;
+  /** The high and low 32 bits of {@link address}, without making a bigint. */
+  readonly addressHi: number;
+  readonly addressLo: number;
+  readonly file: number;
+  readonly line: number;
+  readonly column: number;
+  readonly isStmt: boolean;
+  readonly endSequence: boolean;
+  readonly discriminator: number;
+}
+
 /** A run of rows ending with `DW_LNE_end_sequence`: the instructions in `[start, end)`. */
 export interface LineSequence {
   readonly start: bigint;
@@ -222,6 +239,23 @@ export class LineProgram {
   *rows(): IterableIterator<LineRow> {
     const machine = new LineMachine(this.#core);
     while (machine.next()) yield rowOf(machine);
+  }
+
+  /**
+   * Runs the program and shows each row's registers to `visit`, without an object per row (the
+   * fast way to build one's own table of a whole program). The view is the same object for every
+   * row and valid only during the call: copy what must be kept.
+   * @param visit called once per row, in order (end-of-sequence rows included).
+   * @throws {DwarfFormatError} as {@link rows} does, after the rows before the problem were visited.
+   * @example
+   * ```ts
+   * let statements = 0;
+   * program.visitRows((row) => { if (row.isStmt && !row.endSequence) statements++; });
+   * ```
+   */
+  visitRows(visit: (row: LineRowRegisters) => void): void {
+    const machine = new LineMachine(this.#core);
+    while (machine.next()) visit(machine);
   }
 
   /**

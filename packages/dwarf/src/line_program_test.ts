@@ -103,6 +103,23 @@ describe("LineProgram state machine", () => {
       [0x1000n, 0x1118n, 7],
       [0x2000n, 0x2004n, 2],
     ]);
+    // visitRows() shows the same registers, one view for every row.
+    const visited: string[] = [];
+    const views = new Set<object>();
+    program.visitRows((row) => {
+      views.add(row);
+      expect(BigInt(row.addressHi) * 0x1_0000_0000n + BigInt(row.addressLo)).toBe(row.address);
+      visited.push(
+        `${row.address.toString(16)} f${row.file} l${row.line} c${row.column}${row.isStmt ? " stmt" : ""}${row.discriminator ? ` d${row.discriminator}` : ""}${row.endSequence ? " end" : ""}`,
+      );
+    });
+    expect(views.size).toBe(1);
+    expect(visited).toEqual(
+      [...program.rows()].map(
+        (row) =>
+          `${row.address.toString(16)} f${row.file} l${row.line} c${row.column}${row.isStmt ? " stmt" : ""}${row.discriminator ? ` d${row.discriminator}` : ""}${row.endSequence ? " end" : ""}`,
+      ),
+    );
   });
 
   it("LineProgram.rows() applies minimum_instruction_length and the DWARF 4 op_index rule", () => {

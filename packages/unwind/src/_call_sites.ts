@@ -25,6 +25,9 @@ import {
   DW_TAG_union_type,
 } from "@corestack/dwarf/constants";
 
+/** `DW_AT_abstract_origin`/`DW_AT_specification` hops followed for a call's target (gdb follows them through `dwarf2_attr`). */
+const ORIGIN_HOPS = 8;
+
 /** A `DW_TAG_subprogram` of a unit: what resolving a call site's target needs. @internal */
 export interface SubprogramRecord {
   readonly lowPc: bigint | undefined;
@@ -151,4 +154,87 @@ export function scanUnit(info: DebugInfo, header: UnitHeader): UnitScan {
     }
   }
   return { subprograms, callSites, inlined };
+}
+
+/** The call site of one entry, or undefined when it has no return address. */
+function callSiteOf(attributes: readonly Attribute[]): CallSiteRecord | undefined {
+  const returnPc = addressOf(attributes, DW_AT_call_return_pc) ?? addressOf(attributes, DW_AT_low_pc);
+  if (returnPc === undefined) return undefined;
+  return {
+    returnPc,
+    tail: flagOf(attributes, DW_AT_call_tail_call) || flagOf(attributes, DW_AT_GNU_tail_call),
+    origin: referenceOf(attributes, DW_AT_call_origin) ?? referenceOf(attributes, DW_AT_abstract_origin),
+    target: constantTarget(attributes),
+  };
+}
+
+/**
+ * The call sites inside one function: its subtree only, not the rest of its unit (the caller caches the result).
+ * @param info the debugging information.
+ * @param subprogram the offset of the function's `DW_TAG_subprogram` entry.
+ * @throws {DwarfFormatError} when the entries are malformed. @internal
+ */
+export function callSitesIn(info: DebugInfo, subprogram: number): CallSiteRecord[] {
+  const sites: CallSiteRecord[] = [];
+  for (const entry of info.subtree(subprogram)) {
+    if (entry.tag !== DW_TAG_call_site && entry.tag !== DW_TAG_GNU_call_site) continue;
+    const site = callSiteOf(entry.attributes());
+    if (site) sites.push(site);
+  }
+  return sites;
+}
+
+/** What a call's target entry says, its `DW_AT_abstract_origin`/`DW_AT_specification` chain included. @internal */
+export interface TargetFacts {
+  /** `DW_AT_low_pc` of the entry itself. */
+  readonly lowPc: bigint | undefined;
+  /** The entry has `DW_AT_ranges`. */
+  readonly ranges: boolean;
+  /** gdb's `die_is_declaration`: `DW_AT_declaration` somewhere on the chain, and no `DW_AT_specification` on it. */
+  readonly declaration: boolean;
+  /** The first `DW_AT_linkage_name` (or MIPS') on the chain, else the first `DW_AT_name`. */
+  readonly name: string | undefined;
+}
+
+/**
+ * Reads a call's target entry as gdb's `read_call_site_scope` does (`dwarf2_attr` follows
+ * `DW_AT_abstract_origin` and `DW_AT_specification`, into other units too): an LTO build's
+ * out-of-line copy of `sem_wait`'s declaration is a declaration through its origin.
+ * @param info the debugging information.
+ * @param offset the target entry's offset.
+ * @throws {DwarfFormatError} when an entry on the chain cannot be read. @internal
+ */
+export function targetFacts(info: DebugInfo, offset: number): TargetFacts {
+  let lowPc: bigint | undefined;
+  let ranges = false;
+  let declared = false;
+  let specification = false;
+  let name: string | undefined;
+  let linkageName: string | undefined;
+  let current: number | undefined = offset;
+  const seen = new Set<number>();
+  for (let hop = 0; current !== undefined && hop <= ORIGIN_HOPS && !seen.has(current); hop++) {
+    seen.add(current);
+    const attributes = info.entryAt(current).attributes();
+    if (hop === 0) {
+      lowPc = addressOf(attributes, DW_AT_low_pc);
+      ranges = value(attributes, DW_AT_ranges) !== undefined;
+    }
+    declared ||= flagOf(attributes, DW_AT_declaration);
+    const specified = referenceOf(attributes, DW_AT_specification);
+    if (specified !== undefined) specification = true;
+    name ??= stringOf(attributes, DW_AT_name);
+    linkageName ??= stringOf(attributes, DW_AT_linkage_name) ?? stringOf(attributes, DW_AT_MIPS_linkage_name);
+    current = referenceOf(attributes, DW_AT_abstract_origin) ?? specified;
+  }
+  return { lowPc, ranges, declaration: declared && !specification, name: linkageName ?? name };
+}
+
+/**
+ * `DW_AT_low_pc` of an entry (a function's entry address), read alone.
+ * @throws {DwarfFormatError} when the entry cannot be read. @internal
+ */
+export function lowPcOf(info: DebugInfo, offset: number): bigint | undefined {
+  const value = info.entryAt(offset).attribute(DW_AT_low_pc);
+  return value?.kind === "address" ? value.value : undefined;
 }

@@ -1,19 +1,19 @@
 import type { LineProgram } from "@corestack/dwarf";
 
-/** One entry of gdb's line table for a sequence. */
-interface Entry {
-  readonly address: bigint;
-  readonly file: number;
-  readonly line: number;
-  readonly column: number;
-  readonly isStmt: boolean;
-}
-
+/** gdb's line table for one sequence: its entries as parallel arrays (no object per entry). */
 interface Sequence {
   readonly start: bigint;
   readonly end: bigint;
-  readonly entries: readonly Entry[];
+  /** Each entry's address as two 32-bit halves. */
+  readonly hi: number[];
+  readonly lo: number[];
+  readonly file: number[];
+  readonly line: number[];
+  readonly column: number[];
+  readonly isStmt: boolean[];
 }
+
+const TWO_32 = 0x1_0000_0000n;
 
 /**
  * A unit's line program read the way gdb reads it, so that file and line agree with gdb's `bt`
@@ -38,25 +38,48 @@ export class GdbLineTable {
    */
   static of(program: LineProgram): GdbLineTable {
     const sequences: Sequence[] = [];
-    for (const sequence of program.sequences()) {
-      const entries: Entry[] = [];
-      let lastFile = -1;
-      let lastLine = -1;
-      let rowLine = -1;
-      let nonZeroDiscriminator = false;
-      for (const row of sequence.rows) {
-        if (row.endSequence) break;
-        if (row.line !== rowLine) nonZeroDiscriminator = row.discriminator !== 0;
-        else if (row.discriminator !== 0) nonZeroDiscriminator = true;
-        rowLine = row.line;
-        if (row.line === 0) continue;
-        if (row.file === lastFile && row.line === lastLine && nonZeroDiscriminator) continue;
-        entries.push({ address: row.address, file: row.file, line: row.line, column: row.column, isStmt: row.isStmt });
-        lastFile = row.file;
-        lastLine = row.line;
+    let current: Sequence | undefined;
+    let first = true;
+    let startHi = 0;
+    let startLo = 0;
+    let lastFile = -1;
+    let lastLine = -1;
+    let rowLine = -1;
+    let nonZeroDiscriminator = false;
+    program.visitRows((row) => {
+      if (first) {
+        // A sequence starts: its first row (of any line) gives its start.
+        first = false;
+        startHi = row.addressHi;
+        startLo = row.addressLo;
+        current = { start: 0n, end: 0n, hi: [], lo: [], file: [], line: [], column: [], isStmt: [] };
+        lastFile = -1;
+        lastLine = -1;
+        rowLine = -1;
+        nonZeroDiscriminator = false;
       }
-      if (entries.length > 0) sequences.push({ start: sequence.start, end: sequence.end, entries });
-    }
+      const sequence = current!;
+      if (row.endSequence) {
+        first = true;
+        if (sequence.hi.length > 0) {
+          sequences.push({ ...sequence, start: (BigInt(startHi) * TWO_32) | BigInt(startLo), end: row.address });
+        }
+        return;
+      }
+      if (row.line !== rowLine) nonZeroDiscriminator = row.discriminator !== 0;
+      else if (row.discriminator !== 0) nonZeroDiscriminator = true;
+      rowLine = row.line;
+      if (row.line === 0) return;
+      if (row.file === lastFile && row.line === lastLine && nonZeroDiscriminator) return;
+      sequence.hi.push(row.addressHi);
+      sequence.lo.push(row.addressLo);
+      sequence.file.push(row.file);
+      sequence.line.push(row.line);
+      sequence.column.push(row.column);
+      sequence.isStmt.push(row.isStmt);
+      lastFile = row.file;
+      lastLine = row.line;
+    });
     return new GdbLineTable(sequences);
   }
 
@@ -72,22 +95,26 @@ export class GdbLineTable {
       else if (sequence.start > address) break;
     }
     if (!found) return undefined;
-    const entries = found.entries;
+    const hi = Number(address >> 32n);
+    const lo = Number(address & 0xffff_ffffn);
+    const his = found.hi;
+    const los = found.lo;
     let low = 0;
-    let high = entries.length;
+    let high = his.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (entries[middle]!.address <= address) low = middle + 1;
+      const h = his[middle]!;
+      if (h < hi || (h === hi && los[middle]! <= lo)) low = middle + 1;
       else high = middle;
     }
     let index = low - 1;
     if (index < 0) return undefined;
-    if (!entries[index]!.isStmt) {
+    const stmts = found.isStmt;
+    if (!stmts[index]) {
       let back = index;
-      while (back > 0 && entries[back - 1]!.address === entries[back]!.address && !entries[back]!.isStmt) back--;
-      if (entries[back]!.isStmt) index = back;
+      while (back > 0 && his[back - 1] === his[back] && los[back - 1] === los[back] && !stmts[back]) back--;
+      if (stmts[back]) index = back;
     }
-    const entry = entries[index]!;
-    return { file: entry.file, line: entry.line, column: entry.column };
+    return { file: found.file[index]!, line: found.line[index]!, column: found.column[index]! };
   }
 }

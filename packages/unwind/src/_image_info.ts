@@ -12,7 +12,7 @@ import {
 } from "@corestack/dwarf";
 import { type ByteSource, type ElfFile, ElfFormatError, ElfSymbols, sectionContents } from "@corestack/elf";
 import { SHT_NOBITS } from "@corestack/elf/constants";
-import { type UnitScan, scanUnit } from "./_call_sites.js";
+import { type CallSiteRecord, type TargetFacts, type UnitScan, callSitesIn, lowPcOf, scanUnit, targetFacts } from "./_call_sites.js";
 import { MinimalSymbols } from "./_minimal_symbols.js";
 import { GdbLineTable } from "./_gdb_lines.js";
 import { type DebugFile, findDebugFile } from "./debug_file.js";
@@ -69,9 +69,14 @@ export class ImageInfo {
   #units: Map<number, UnitHeader> | undefined;
   #minimal: MinimalSymbols[] | undefined;
   readonly #functions = new Map<bigint, FunctionsAt | undefined>();
+  /** Unwind rows by link-time address (a malformed row throws each time: not remembered). */
+  readonly #rows = new Map<bigint, { row: UnwindRow; section: string } | undefined>();
   /** The symbolizer's answers by run-time address (kept here, per image). */
   readonly symbolizations = new Map<bigint, Symbolization>();
   readonly #scans = new Map<number, UnitScan | null>();
+  readonly #callSites = new Map<number, readonly CallSiteRecord[]>();
+  readonly #targets = new Map<number, TargetFacts | null>();
+  readonly #lowPcs = new Map<number, bigint | null>();
 
   constructor(image: ModuleImage, options: ImageOptions) {
     this.image = image;
@@ -148,6 +153,15 @@ export class ImageInfo {
    * @throws {DwarfFormatError} when the CFI covering the address is malformed or over a limit.
    */
   cfiRow(address: bigint): { row: UnwindRow; section: string } | undefined {
+    // Threads stopped in the same functions unwind the same pcs: each row is computed once.
+    if (this.#rows.has(address)) return this.#rows.get(address);
+    const found = this.#cfiRow(address);
+    if (this.#rows.size >= FUNCTION_CACHE_SIZE) this.#rows.clear();
+    this.#rows.set(address, found);
+    return found;
+  }
+
+  #cfiRow(address: bigint): { row: UnwindRow; section: string } | undefined {
     const eh = this.#ehFrameInfo();
     const row = eh?.rowFor(address);
     if (row) return { row, section: ".eh_frame" };
@@ -239,6 +253,58 @@ export class ImageInfo {
     }
     this.#scans.set(unitOffset, scan);
     return scan ?? undefined;
+  }
+
+  /** The call sites inside the function whose `DW_TAG_subprogram` is at an offset, read once (its subtree only). */
+  callSites(subprogram: number): readonly CallSiteRecord[] {
+    const known = this.#callSites.get(subprogram);
+    if (known !== undefined) return known;
+    let sites: readonly CallSiteRecord[] = [];
+    const dwarf = this.dwarf();
+    if (dwarf) {
+      try {
+        sites = callSitesIn(dwarf.info, subprogram);
+      } catch (error) {
+        if (!DwarfFormatError.isInstance(error)) throw error;
+        this.problem(`${this.image.path}: the call sites of the function at .debug_info+0x${subprogram.toString(16)} cannot be read: ${error.message}`);
+      }
+    }
+    this.#callSites.set(subprogram, sites);
+    return sites;
+  }
+
+  /** A call's target entry read through its origins (see {@link targetFacts}), once; undefined when it cannot be read. */
+  target(offset: number): TargetFacts | undefined {
+    const known = this.#targets.get(offset);
+    if (known !== undefined) return known ?? undefined;
+    let facts: TargetFacts | null = null;
+    const dwarf = this.dwarf();
+    if (dwarf) {
+      try {
+        facts = targetFacts(dwarf.info, offset);
+      } catch (error) {
+        if (!DwarfFormatError.isInstance(error)) throw error;
+      }
+    }
+    this.#targets.set(offset, facts);
+    return facts ?? undefined;
+  }
+
+  /** `DW_AT_low_pc` of the entry at an offset (a function's entry), once. */
+  lowPc(offset: number): bigint | undefined {
+    const known = this.#lowPcs.get(offset);
+    if (known !== undefined) return known ?? undefined;
+    let low: bigint | null = null;
+    const dwarf = this.dwarf();
+    if (dwarf) {
+      try {
+        low = lowPcOf(dwarf.info, offset) ?? null;
+      } catch (error) {
+        if (!DwarfFormatError.isInstance(error)) throw error;
+      }
+    }
+    this.#lowPcs.set(offset, low);
+    return low ?? undefined;
   }
 
   /** The code symbols of the file, then of its debug file (gdb's objfile order), read once. */

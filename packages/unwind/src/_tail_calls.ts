@@ -1,6 +1,6 @@
 import { DwarfFormatError } from "@corestack/dwarf";
 import { ElfFormatError, type Memory, MemoryError } from "@corestack/elf";
-import type { CallSiteRecord, UnitScan } from "./_call_sites.js";
+import type { CallSiteRecord } from "./_call_sites.js";
 import type { ImageInfo } from "./_image_info.js";
 import type { ModuleImage } from "./module_image.js";
 
@@ -33,7 +33,6 @@ export interface TailCallFrame {
 interface FunctionAt {
   readonly info: ImageInfo;
   readonly bias: bigint;
-  readonly scan: UnitScan;
   /** Offset of the outermost subprogram entry. */
   readonly subprogram: number;
 }
@@ -53,51 +52,44 @@ function functionAt(context: TailCallContext, address: bigint): FunctionAt | und
   }
   const outer = found?.frames[found.frames.length - 1];
   if (!found || !outer) return undefined;
-  const scan = info.unitScan(found.unit.offset);
-  return scan ? { info, bias, scan, subprogram: outer.entryOffset } : undefined;
+  return { info, bias, subprogram: outer.entryOffset };
 }
 
 /** The entry of the function at an address: its DWARF `DW_AT_low_pc`, else its symbol's address. */
 function entryOf(context: TailCallContext, address: bigint): bigint | undefined {
   const at = functionAt(context, address);
-  const low = at?.scan.subprograms.get(at.subprogram)?.lowPc;
+  const low = at?.info.lowPc(at.subprogram);
   if (at && low !== undefined) return low + at.bias;
   const image = context.imageAt(address);
   if (!image) return undefined;
   const info = context.info(image);
   const bias = info.bias;
   if (bias === undefined) return undefined;
-  for (const table of info.symbolTables()) {
-    try {
-      const symbol = table.at(address - bias);
-      if (symbol && symbol.st_size > 0n && address - bias < symbol.st_value + symbol.st_size) return symbol.st_value + bias;
-    } catch (error) {
-      if (!ElfFormatError.isInstance(error)) throw error;
-    }
+  // The code symbols (gdb's minimal symbols): a sized one containing the address.
+  let best: bigint | undefined;
+  for (const table of info.minimalSymbols()) {
+    const symbol = table.lookup(address - bias);
+    if (symbol && symbol.size > 0n && address - bias < symbol.address + symbol.size && (best === undefined || symbol.address + bias > best))
+      best = symbol.address + bias;
   }
-  return undefined;
+  return best;
 }
 
 /**
  * The run-time address a call site calls, resolved as gdb resolves it (`read_call_site_scope`): a
- * constant `DW_AT_call_target`; else the `DW_AT_call_origin` entry — a declaration by its
- * (linkage) name among the symbols of the images read, a definition by its `DW_AT_low_pc` (by
- * its name when it has `DW_AT_ranges`). An origin gdb cannot resolve (an abstract instance
- * without addresses, an entry in another unit) gives undefined, which ends gdb's search.
+ * constant `DW_AT_call_target`; else the `DW_AT_call_origin` entry, read through its
+ * `DW_AT_abstract_origin`/`DW_AT_specification` chain as gdb's `dwarf2_attr` reads it — a
+ * declaration by its (linkage) name among the symbols of the images read, a definition by its
+ * `DW_AT_low_pc` (by its name when it has `DW_AT_ranges`). An origin gdb cannot resolve (an
+ * abstract instance without addresses) gives undefined, which ends gdb's search.
  */
 function targetOf(context: TailCallContext, at: FunctionAt, site: CallSiteRecord): bigint | undefined {
   if (site.target !== undefined) return site.target + at.bias;
-  const record = site.origin === undefined ? undefined : at.scan.subprograms.get(site.origin);
+  const record = site.origin === undefined ? undefined : at.info.target(site.origin);
   if (!record) return undefined;
   if (!record.declaration && record.lowPc !== undefined) return record.lowPc + at.bias;
   if (!record.declaration && !record.ranges) return undefined;
-  let name = record.linkageName ?? record.name;
-  let offset = record.origin;
-  for (let hop = 0; name === undefined && offset !== undefined && hop < 8; hop++) {
-    const next = at.scan.subprograms.get(offset);
-    name = next?.linkageName ?? next?.name;
-    offset = next?.origin;
-  }
+  const name = record.name;
   if (name === undefined) return undefined;
   const images = [at.info, ...[...context.knownImages()].filter((info) => info !== at.info)];
   for (const info of images) {
@@ -136,7 +128,7 @@ export function tailCallFrames(context: TailCallContext, calleePc: bigint, retur
   const caller = functionAt(context, returnAddress - 1n);
   if (!caller) return [];
   const link = returnAddress - caller.bias;
-  const site = caller.scan.callSites.get(caller.subprogram)?.find((candidate) => candidate.returnPc === link);
+  const site = caller.info.callSites(caller.subprogram).find((candidate) => candidate.returnPc === link);
   if (!site) return [];
   const first = targetOf(context, caller, site);
   const callee = entryOf(context, calleePc);
@@ -157,9 +149,9 @@ export function tailCallFrames(context: TailCallContext, calleePc: bigint, retur
       return true;
     }
     const at = functionAt(context, entry);
-    const low = at?.scan.subprograms.get(at.subprogram)?.lowPc;
+    const low = at?.info.lowPc(at.subprogram);
     if (!at || low === undefined || low + at.bias !== entry) return false;
-    for (const jump of at.scan.callSites.get(at.subprogram) ?? []) {
+    for (const jump of at.info.callSites(at.subprogram)) {
       if (!jump.tail) continue;
       const pc = jump.returnPc + at.bias;
       if (onPath.has(pc)) continue;

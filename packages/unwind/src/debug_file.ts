@@ -7,7 +7,8 @@ export const DEFAULT_DEBUG_DIRECTORIES: readonly string[] = ["/usr/lib/debug"];
 export interface DebugFileOptions {
   /**
    * Global debug directories, searched in order (gdb's `debug-file-directory`): by build-id,
-   * `DIR/.build-id/xx/rest.debug`, then by debug link, `DIR/<directory of the file>/<link>`.
+   * `DIR/.build-id/xx/rest.debug`, then by debug link, `DIR/<directory of the file>/<link>` and
+   * `DIR/<link>`.
    * Default {@link DEFAULT_DEBUG_DIRECTORIES}.
    */
   readonly debugDirectories?: readonly string[] | undefined;
@@ -57,7 +58,7 @@ function idOf(elf: ElfFile): string | undefined {
  * Finds the separate debug file of an ELF file, as gdb does: first by build-id under each debug
  * directory (`/usr/lib/debug/.build-id/ab/cdef….debug`, the candidate's own build-id must match),
  * then by `.gnu_debuglink` next to the file, in its `.debug/` subdirectory, and under each debug
- * directory followed by the file's directory (a candidate must have the same build-id, or when
+ * directory followed by the file's directory, then directly under each debug directory (a candidate must have the same build-id, or when
  * either has none, the CRC-32 the link records).
  *
  * @param elf the file whose debug file is wanted.
@@ -126,7 +127,7 @@ export function findDebugFile(elf: ElfFile, path: string | undefined, options: D
   if (path !== undefined) {
     const directory = directoryOf(path);
     candidates.push(join(directory, name), join(directory, ".debug", name));
-    for (const root of directories) candidates.push(join(root, directory, name));
+    for (const root of directories) candidates.push(join(root, directory, name), join(root, name));
   } else {
     for (const root of directories) candidates.push(join(root, name));
   }

@@ -4,7 +4,7 @@ import { type Architecture, architectureOf, dwarfRegisters, unsupportedMachine }
 import type { UnwindLimits } from "./limits.js";
 import { type ModuleImage, vdsoImage } from "./module_image.js";
 import { Symbolizer, type SymbolizerOptions } from "./symbolizer.js";
-import { tailCallFrames, type TailCallContext } from "./_tail_calls.js";
+import { tailCallFrames, type TailCallContext, type TailCallFrame } from "./_tail_calls.js";
 import { type FrameHow, type PhysicalFrame, type StackEnd, type UnwindBudget, unwindBudget, walkStack } from "./walk_stack.js";
 
 /**
@@ -110,6 +110,8 @@ export class NativeUnwinder {
   readonly #budget: UnwindBudget;
   #vdso: ModuleImage | null | undefined;
   #main: bigint | null | undefined;
+  /** The tail-call frames between a callee's pc and its caller's, by both pcs: threads repeat them. */
+  readonly #tailCalls = new Map<string, readonly TailCallFrame[]>();
 
   /**
    * @param target the core's target.
@@ -213,7 +215,14 @@ export class NativeUnwinder {
       }
       const caller = frames[index + 1];
       if (!tailCalls || !caller || frame.signalTrampoline || (caller.how !== "cfi" && caller.how !== "frame-pointer")) continue;
-      for (const tail of tailCallFrames(context, frame.lookupPc, caller.pc)) {
+      const key = `${frame.lookupPc}:${caller.pc}`;
+      let tails = this.#tailCalls.get(key);
+      if (tails === undefined) {
+        tails = tailCallFrames(context, frame.lookupPc, caller.pc);
+        if (this.#tailCalls.size >= TAIL_CALL_CACHE_SIZE) this.#tailCalls.clear();
+        this.#tailCalls.set(key, tails);
+      }
+      for (const tail of tails) {
         this.#name(named, { ...frame, signalTrampoline: false }, "tail-call", tail.pc, tail.pc - 1n, symbolize);
       }
     }
@@ -264,6 +273,9 @@ export class NativeUnwinder {
     }
   }
 }
+
+/** Pairs of pcs whose tail-call frames an unwinder remembers; a million distinct pairs empty it. */
+const TAIL_CALL_CACHE_SIZE = 65_536;
 
 const shared = new WeakMap<UnwindTarget, NativeUnwinder>();
 

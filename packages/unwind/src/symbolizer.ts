@@ -181,6 +181,10 @@ export class Symbolizer {
   #lastAlias(info: ImageInfo, found: FunctionsAt, link: bigint): FunctionsAt["frames"] {
     const frames = found.frames;
     if (frames.length !== 1) return frames;
+    // Only an assembler's unit has such aliases (each `.type @function` label of one body is a
+    // subprogram): a compiler gives each function body one. Other units are not scanned whole.
+    const language = found.unit.language;
+    if (language !== undefined && language !== DW_LANG_Mips_Assembler) return frames;
     const outer = frames[0]!;
     const scan = info.unitScan(found.unit.offset);
     const low = scan?.subprograms.get(outer.entryOffset)?.lowPc;
@@ -282,6 +286,7 @@ export function withoutParameters(name: string): string {
 /** `DW_LANG_C_plus_plus`, `_03`, `_11`, `_14`, `_17`, `_20`. */
 const CPLUSPLUS = new Set<number>([0x04, 0x19, 0x1a, 0x21, 0x2a, 0x2b]);
 const DW_LANG_Rust = 0x1c;
+const DW_LANG_Mips_Assembler = 0x8001;
 
 /**
  * A function's name qualified by the namespaces and classes around the entry that declares it

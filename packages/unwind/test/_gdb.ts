@@ -24,12 +24,34 @@ export function gdbUnavailable(): string | undefined {
   return probe.status === 0 ? undefined : "gdb is not installed: the native stacks cannot be compared with gdb's";
 }
 
-/** Runs `gdb -batch -nx -ex 'thread apply all bt' EXE CORE` and parses every thread, by LWP id. */
-export function gdbBacktraces(executable: string, core: string): { threads: Map<number, GdbFrame[]>; output: string; wallMs: number } {
+/**
+ * Runs `gdb -batch -nx -ex 'thread apply all bt' EXE CORE` and parses every thread, by LWP id.
+ * `debugDirectories` become gdb's `debug-file-directory` (set before the files load).
+ */
+export function gdbBacktraces(
+  executable: string,
+  core: string,
+  options: { debugDirectories?: readonly string[] } = {},
+): { threads: Map<number, GdbFrame[]>; output: string; wallMs: number } {
   const started = performance.now();
+  const directories = options.debugDirectories ? ["-iex", `set debug-file-directory ${options.debugDirectories.join(":")}`] : [];
   const run = spawnSync(
     "gdb",
-    ["-batch", "-nx", "-iex", "set debuginfod enabled off", "-ex", "set pagination off", "-ex", "set width 0", "-ex", "thread apply all bt", executable, core],
+    [
+      "-batch",
+      "-nx",
+      "-iex",
+      "set debuginfod enabled off",
+      ...directories,
+      "-ex",
+      "set pagination off",
+      "-ex",
+      "set width 0",
+      "-ex",
+      "thread apply all bt",
+      executable,
+      core,
+    ],
     { encoding: "utf8", env: { ...process.env, DEBUGINFOD_URLS: "" }, maxBuffer: 1 << 28, timeout: 300_000 },
   );
   const wallMs = performance.now() - started;

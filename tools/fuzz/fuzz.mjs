@@ -25,6 +25,7 @@ Options:
   --cli PATH        the corestack entry to run (default: the one packages/cli/test/_cli.ts names)
   --no-save         do not write reproducers to tools/fuzz/findings/
   --no-hot          do not aim mutations at the memory the analysis reads (uniform over segments)
+  --native          run every input with --native (native frames merged with the Python ones)
   --replay FILE     replay reproducers and print their classification now
   --mode json|text  with --replay: override the reproducer's mode
 `;
@@ -40,6 +41,7 @@ const { values, positionals, number } = commandLine(USAGE, {
   cli: { type: "string" },
   "no-save": { type: "boolean" },
   "no-hot": { type: "boolean" },
+  native: { type: "boolean" },
   replay: { type: "boolean" },
   mode: { type: "string" },
 });
@@ -99,6 +101,7 @@ const batch = await runBatch({
   ...(cases ? { cases } : {}),
   save: !values["no-save"],
   hot: !values["no-hot"],
+  native: values.native === true,
   log,
 });
 console.log(`\n${batch.runs} inputs in ${(batch.elapsedMs / 1000).toFixed(1)} s (seed ${seed})\n`);

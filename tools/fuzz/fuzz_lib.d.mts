@@ -75,6 +75,8 @@ export interface BatchOptions {
   readonly textShare?: number;
   /** Aim 40 % of the memory mutations at what analyse() reads (default true). */
   readonly hot?: boolean;
+  /** Every input runs with `--native`. */
+  readonly native?: boolean;
 }
 
 export declare const REPO_ROOT: string;

@@ -1171,7 +1171,7 @@ async function runInput(scratch, worker, c, input, options) {
     fs.closeSync(fd);
   }
   try {
-    const result = await runCli({ cli: options.cli, core: file, mode: input.mode, timeoutMs: options.timeoutMs });
+    const result = await runCli({ cli: options.cli, core: file, mode: input.mode, timeoutMs: options.timeoutMs, extraArgs: input.native ? ["--native"] : [] });
     const verdict = classify(result, input.mode);
     return { ...verdict, status: result.status, signal: result.signal, elapsedMs: result.elapsedMs, stderr: result.stderr };
   } finally {
@@ -1189,6 +1189,7 @@ export function reproducer(c, input, outcome, seed) {
     input: input.index,
     case: { interpreter: c.interpreter, version: c.version, scenario: c.scenario, madeBy: c.key },
     mode: input.mode,
+    ...(input.native ? { native: true } : {}),
     mutations: input.mutations,
     class: outcome.class,
     reason: outcome.reason,
@@ -1206,7 +1207,8 @@ export function reproducer(c, input, outcome, seed) {
  *   seed?: number; runs?: number; timeBudgetS?: number; workers?: number; timeoutMs?: number;
  *   cli?: string; cases?: readonly { interpreter: string; version: string; scenario: string }[];
  *   save?: boolean; findingsDir?: string; log?: (line: string) => void; textShare?: number; hot?: boolean;
- * }} [options]
+ *   native?: boolean;
+ * }} [options] `native`: every input runs with `--native` (native frames merged with Python's).
  */
 export async function runBatch(options = {}) {
   const seed = options.seed ?? 1;
@@ -1234,7 +1236,7 @@ export async function runBatch(options = {}) {
       const random = inputRandom(seed, index);
       const c = cases[random.int(cases.length)];
       const mode = random.chance(textShare) ? "text" : "json";
-      const input = { index, mode, mutations: drawMutations(random, c.shape, c.hot, c.sites) };
+      const input = { index, mode, native: options.native === true, mutations: drawMutations(random, c.shape, c.hot, c.sites) };
       const outcome = await runInput(scratch, id, c, input, { cli, timeoutMs });
       const record = { index, case: c.key, mode, mutations: input.mutations, ...outcome };
       results.push(record);
@@ -1325,7 +1327,7 @@ export async function replay(finding, options = {}) {
   const scratch = new Scratch(fs.mkdtempSync(path.join(os.tmpdir(), "corestack-fuzz-")));
   try {
     const mode = options.mode ?? data.mode ?? "json";
-    const input = { index: data.input ?? 0, mode, mutations: data.mutations };
+    const input = { index: data.input ?? 0, mode, native: data.native === true, mutations: data.mutations };
     const outcome = await runInput(scratch, 0, c, input, { cli: options.cli ?? defaultCli(), timeoutMs: options.timeoutMs ?? 20_000 });
     return { case: c.key, mode, ...outcome };
   } finally {

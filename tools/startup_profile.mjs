@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Where the time of one `corestack core CORE` goes, phase by phase: node start-up, module
 // evaluation, core parsing, locating and parsing the ELF files of the process, symbol lookups
 // (which table answered, and which lookups fell through to `.symtab`), the Python analysis, and
@@ -20,8 +21,28 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
-const entry = globalThis.__corestackEntry ?? performance.now();
+/**
+ * A symbol lookup by name: the table (file, section, hash) that answered or not, and its time.
+ * @typedef {{ file: string; table: string; hash: string; count: number; name: string; found: boolean; ms: number }} Lookup
+ */
+/**
+ * What one run measured (`--emit` writes it as JSON for `--repeat`), in ms since the process started.
+ * @typedef {object} Profile
+ * @property {number} entry the script's first statement.
+ * @property {number} load evaluating the packages' modules (a duration).
+ * @property {number} firstRead the core opened.
+ * @property {Record<string, number>} phases exclusive time by category.
+ * @property {number} end the output rendered.
+ * @property {Lookup[]} lookups
+ * @property {number} threads
+ * @property {string | null} version
+ */
+
+// Set by the first statement of the bundle `pnpm bench` builds.
+const entry = /** @type {{ __corestackEntry?: number }} */ (globalThis).__corestackEntry ?? performance.now();
+const script = process.argv[1];
 const args = process.argv.slice(2);
+/** @param {string} name */
 const option = (name) => {
   const at = args.indexOf(name);
   return at < 0 ? undefined : args[at + 1];
@@ -29,16 +50,23 @@ const option = (name) => {
 const json = args.includes("--json");
 const repeat = Number(option("--repeat") ?? 0);
 const core = args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--repeat");
-if (!core) {
+if (!core || !script) {
   process.stderr.write("usage: node startup_profile.mjs CORE [--json] [--repeat N]\n");
   process.exit(2);
 }
 
+/**
+ * The median of values that are not empty.
+ * @param {readonly number[]} values
+ */
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  /** @param {number} index */
+  const at = (index) => /** @type {number} */ (sorted[index]);
+  return sorted.length % 2 ? at(middle) : (at(middle - 1) + at(middle)) / 2;
 };
+/** @param {number} value */
 const ms = (value) => `${value.toFixed(1).padStart(6)} ms`;
 
 if (repeat > 0) {
@@ -47,11 +75,13 @@ if (repeat > 0) {
   const directory = mkdtempSync(join(tmpdir(), "corestack-profile-"));
   const empty = join(directory, "empty.mjs");
   writeFileSync(empty, "process.stdout.write(String(performance.now()));\n");
+  /** @type {Profile[]} */
   const runs = [];
+  /** @type {number[]} */
   const emptyStarts = [];
   try {
     for (let index = 0; index < repeat; index++) {
-      const child = spawnSync(process.execPath, [process.argv[1], core, ...(json ? ["--json"] : []), "--emit"], { encoding: "utf8" });
+      const child = spawnSync(process.execPath, [script, core, ...(json ? ["--json"] : []), "--emit"], { encoding: "utf8" });
       if (child.status !== 0) throw new Error(`run ${index} failed: ${child.stderr}`);
       runs.push(JSON.parse(child.stdout));
       emptyStarts.push(Number(spawnSync(process.execPath, [empty], { encoding: "utf8" }).stdout));
@@ -60,7 +90,7 @@ if (repeat > 0) {
     rmSync(directory, { recursive: true, force: true });
   }
 
-  const first = runs[0];
+  const first = /** @type {Profile} */ (runs[0]); // repeat > 0 runs
   const lines = [];
   lines.push(`medians of ${repeat} runs, each a fresh process (${first.threads} threads, Python ${first.version}, ${json ? "--json" : "text"} output):`);
   lines.push(`  ${"node start-up to the first statement of an empty ES module".padEnd(66)} ${ms(median(emptyStarts))}`);
@@ -99,8 +129,16 @@ const [elf, mmap, symbols, coreReport, detect, pythonReport, renderJsonModule, r
 const loadEnd = performance.now();
 
 // ---- timers: exclusive time per category (a nested timed call is not counted twice)
+/** @type {Record<string, number>} */
 const exclusive = {};
+/** @type {number[]} the time of the timed calls nested in each call running */
 const stack = [];
+/**
+ * @template T
+ * @param {string} category
+ * @param {() => T} fn
+ * @returns {T}
+ */
 function timed(category, fn) {
   const start = performance.now();
   stack.push(0);
@@ -108,9 +146,9 @@ function timed(category, fn) {
     return fn();
   } finally {
     const total = performance.now() - start;
-    const nested = stack.pop();
+    const nested = /** @type {number} */ (stack.pop());
     exclusive[category] = (exclusive[category] ?? 0) + total - nested;
-    if (stack.length > 0) stack[stack.length - 1] += total;
+    if (stack.length > 0) stack[stack.length - 1] = /** @type {number} */ (stack[stack.length - 1]) + total;
   }
 }
 const BINDING = "loading the native mmap binding (resolve, dlopen)";
@@ -124,13 +162,16 @@ const RENDER = json ? "rendering --json" : "rendering text";
 for (const category of [BINDING, CORE, EXECUTABLE, FILES, LINK_MAP, SYMBOLS, ANALYSIS, RENDER]) exclusive[category] = 0;
 
 // Symbol lookups: per table (file, section, hash), name, hit or miss, exclusive time.
+/** @type {Lookup[]} */
 const lookups = [];
 const byName = elf.SymbolTable.prototype.byName;
+/** @this {import("../packages/elf/dist/mod.js").SymbolTable} @param {string} name */
 elf.SymbolTable.prototype.byName = function (name) {
   const start = performance.now();
   const result = timed(SYMBOLS, () => byName.call(this, name));
   lookups.push({
-    file: this.elf.source.path ?? "?",
+    // A file that mmap opened has a path (MappedFile); other sources do not.
+    file: /** @type {{ path?: string }} */ (this.elf.source).path ?? "?",
     table: this.section.name,
     hash: this.hash,
     count: this.count,
@@ -143,25 +184,27 @@ elf.SymbolTable.prototype.byName = function (name) {
 // Locating, opening, mapping and parsing each module's file (first use of Module.elf and friends).
 for (const key of ["elf", "error", "resolvedPath"]) {
   const descriptor = Object.getOwnPropertyDescriptor(symbols.Module.prototype, key);
-  if (!descriptor?.get) continue;
+  const get = descriptor?.get;
+  if (!get) continue;
   Object.defineProperty(symbols.Module.prototype, key, {
     ...descriptor,
     get() {
-      return timed(FILES, () => descriptor.get.call(this));
+      return timed(FILES, () => get.call(this));
     },
   });
 }
-for (const key of ["source"]) {
-  const method = symbols.Module.prototype[key];
-  if (typeof method === "function")
-    symbols.Module.prototype[key] = function (...rest) {
-      return timed(FILES, () => method.apply(this, rest));
-    };
+const source = symbols.Module.prototype.source;
+if (typeof source === "function") {
+  /** @this {import("../packages/symbols/dist/mod.js").Module} */
+  symbols.Module.prototype.source = function () {
+    return timed(FILES, () => source.call(this));
+  };
 }
 const checkLinkMap = symbols.CoreTarget.prototype.checkLinkMap;
 if (typeof checkLinkMap === "function") {
-  symbols.CoreTarget.prototype.checkLinkMap = function (...rest) {
-    return timed(LINK_MAP, () => checkLinkMap.apply(this, rest));
+  /** @this {import("../packages/symbols/dist/mod.js").CoreTarget} */
+  symbols.CoreTarget.prototype.checkLinkMap = function () {
+    return timed(LINK_MAP, () => checkLinkMap.call(this));
   };
 }
 
@@ -178,6 +221,7 @@ const { executable, processInfo } = timed(EXECUTABLE, () => ({
 const python = timed(ANALYSIS, () =>
   pythonReport.analysePython(coreFile, { executable: executable?.path, libSearchPath: [], libSearchRoot: undefined, note: () => {}, layoutSource: "auto" }),
 );
+/** @type {import("../packages/cli/dist/report.js").Report} */
 const report = {
   schema: 1,
   source: { kind: "core", path: core, executable: executable?.path ?? null, executableFoundBy: executable?.how ?? null, process: processInfo },
@@ -189,6 +233,7 @@ const text = timed(RENDER, () => (json ? renderJsonModule.renderJson(report) : r
 const end = performance.now();
 if (!text.includes(json ? '"frames"' : "Traceback for thread")) throw new Error("no Python stack in the output");
 
+/** @type {Profile} */
 const result = { entry, load: loadEnd - loadStart, firstRead, phases: exclusive, end, lookups, threads: python.threads.length, version: python.version };
 if (args.includes("--emit")) {
   process.stdout.write(JSON.stringify(result));

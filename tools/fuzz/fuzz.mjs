@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Mutation fuzzer of `corestack core`: see tools/fuzz/README.md.
 //
 //   node tools/fuzz/fuzz.mjs                      # 200 inputs, seed 1
@@ -45,9 +46,15 @@ const { values, positionals, number } = commandLine(USAGE, {
   replay: { type: "boolean" },
   mode: { type: "string" },
 });
+const mode = values.mode;
+if (mode !== undefined && mode !== "json" && mode !== "text") {
+  process.stderr.write(`--mode wants json or text, not ${JSON.stringify(mode)}\n${USAGE}`);
+  process.exit(2);
+}
 for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => process.exit(130)); // runs the scratch clean-up
 const cli = values.cli ? path.resolve(values.cli) : defaultCli();
 const timeoutMs = number("timeout", 20) * 1000;
+/** @param {string} line */
 const log = (line) => process.stderr.write(`${line}\n`);
 
 if (values.replay) {
@@ -57,7 +64,7 @@ if (values.replay) {
   }
   let bad = 0;
   for (const file of positionals) {
-    const outcome = await replay(path.resolve(file), { cli, timeoutMs, ...(values.mode ? { mode: values.mode } : {}) });
+    const outcome = await replay(path.resolve(file), { cli, timeoutMs, ...(mode ? { mode } : {}) });
     const clean = outcome.class === "analysed" || outcome.class === "refusal";
     if (!clean) bad++;
     console.log(`${file}: ${outcome.class} (exit ${outcome.status ?? outcome.signal}, ${outcome.elapsedMs} ms) ${outcome.reason}`);

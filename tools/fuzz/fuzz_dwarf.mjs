@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Mutation fuzzer of @corestack/dwarf: see tools/fuzz/README.md ("DWARF").
 //
 //   node tools/fuzz/fuzz_dwarf.mjs                       # 500 inputs, seed 1

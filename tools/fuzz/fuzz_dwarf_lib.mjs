@@ -1,22 +1,62 @@
+// @ts-check
 // The mutation fuzzer of @corestack/dwarf (tools/fuzz/README.md, "DWARF"): the call frame
 // information, debugging information entries and line programs of the real libraries the test
 // cores map (libpython of several versions, Debian's python3.11, libc), mutated, each mutant run
 // through every API of the built package in a worker thread with a time limit, and classified.
-// `fuzz_dwarf.mjs` is its command line; tools/fuzz/fuzz_dwarf_test.ts runs a fixed-seed batch and
-// replays the findings.
+// Plain Node ESM, type-checked from its JSDoc (tools/tsconfig.json). `fuzz_dwarf.mjs` is its
+// command line; packages/dwarf/test/fuzz_batch_test.ts runs a fixed-seed batch and replays the
+// findings.
 
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { FINDINGS_DIR, REPO_ROOT, inputRandom, signature } from "./fuzz_lib.mjs";
+import { FINDINGS_DIR, REPO_ROOT, inputRandom, nonEmpty, signature } from "./fuzz_lib.mjs";
+
+/** @typedef {import("./fuzz_lib.mjs").Random} Random */
 
 /** Where DWARF reproducers are written (a folder of their own: the CLI fuzzer replays findings/*.json). */
 export const DWARF_FINDINGS_DIR = path.join(FINDINGS_DIR, "dwarf");
 
+/** @typedef {"read" | "refused" | "crash" | "hang"} DwarfFuzzClass */
+
 /** The classes of a DWARF input: read without error, refused with DwarfFormatErrors only, or a bug. */
-export const DWARF_CLASSES = Object.freeze(["read", "refused", "crash", "hang"]);
+export const DWARF_CLASSES = Object.freeze(/** @type {DwarfFuzzClass[]} */ (["read", "refused", "crash", "hang"]));
+
+/** @typedef {"cfi" | "info" | "line"} DwarfTarget */
+/**
+ * The sections of a file the fuzzer reads, by name without the dot.
+ * @typedef {"eh_frame" | "eh_frame_hdr" | "debug_frame" | "debug_info" | "debug_abbrev" | "debug_str" | "debug_line_str"
+ *   | "debug_str_offsets" | "debug_addr" | "debug_rnglists" | "debug_ranges" | "debug_line"} SectionName
+ */
+/** @typedef {{ [K in SectionName]?: Uint8Array | undefined }} Sections */
+/**
+ * A change to one byte position of a section (of the slice, for info and line).
+ * @typedef {{ section: SectionName; at: number } & ({ action: "flip"; bit: number }
+ *   | { action: "byte" | "word"; value: number }
+ *   | { action: "leb" | "zero"; length: number }
+ *   | { action: "truncate" })} DwarfFuzzMutation
+ */
+/**
+ * One input: a file, a target, the unit (info) or line program (line) cut out of its section, mutations.
+ * @typedef {object} DwarfFuzzInput
+ * @property {number} index
+ * @property {string} file
+ * @property {DwarfTarget} target
+ * @property {number} slice
+ * @property {DwarfFuzzMutation[]} mutations
+ */
+/**
+ * What a worker answers for an input, with the time it took.
+ * @typedef {object} DwarfOutcome
+ * @property {DwarfFuzzClass} class
+ * @property {string} [reason] why a crash or hang.
+ * @property {number} [errors] DwarfFormatErrors counted (read: 0).
+ * @property {string} [stack] the first stack line of a crash.
+ * @property {number} elapsedMs
+ */
+/** @typedef {DwarfFuzzInput & DwarfOutcome & { saved?: string }} DwarfFuzzResult */
 
 /**
  * The files fuzzed by default, by role: the libraries and executables the test cores map. Missing
@@ -26,6 +66,7 @@ export function defaultFiles() {
   const home = os.homedir();
   const versions = path.join(home, ".pyenv", "versions");
   const pyenv = fs.existsSync(versions) ? fs.readdirSync(versions).sort() : [];
+  /** @param {string} minor "X.Y" */
   const libpython = (minor) => {
     const version = pyenv.find((v) => v.startsWith(`${minor}.`));
     if (!version) return undefined;
@@ -33,14 +74,15 @@ export function defaultFiles() {
     const name = fs.existsSync(directory) ? fs.readdirSync(directory).find((n) => /^libpython.*\.so\.1\.0$/.test(n)) : undefined;
     return name ? path.join(directory, name) : undefined;
   };
-  return [libpython("3.12"), libpython("2.7"), libpython("3.13"), "/usr/bin/python3.11", "/usr/lib/x86_64-linux-gnu/libc.so.6"].filter(
-    (file) => file !== undefined && fs.existsSync(file),
-  );
+  return [libpython("3.12"), libpython("2.7"), libpython("3.13"), "/usr/bin/python3.11", "/usr/lib/x86_64-linux-gnu/libc.so.6"]
+    .filter((file) => file !== undefined)
+    .filter((file) => fs.existsSync(file));
 }
 
 // ---------------------------------------------------------------------------------------------
 // The corpus: a file's sections, read with the built @corestack/elf
 
+/** @type {readonly `.${SectionName}`[]} */
 const SECTION_NAMES = [
   ".eh_frame",
   ".eh_frame_hdr",
@@ -56,15 +98,24 @@ const SECTION_NAMES = [
   ".debug_line",
 ];
 
+/**
+ * The built @corestack/elf and @corestack/dwarf and the dwarf package's exercise harnesses
+ * (packages/NAME/dist), loaded at run time so that the fuzzer runs the code it fuzzes.
+ */
 async function builtPackages() {
+  /** @type {(name: string, file?: string) => Promise<unknown>} */
   const load = (name, file = "mod.js") => import(pathToFileURL(path.join(REPO_ROOT, "packages", name, "dist", file)).href);
-  const [elf, dwarf, cfi, info, line] = await Promise.all([
+  const loaded = await Promise.all([
     load("elf"),
     load("dwarf"),
     load("dwarf", "_cfi_exercise.js"),
     load("dwarf", "_info_exercise.js"),
     load("dwarf", "_line_exercise.js"),
   ]);
+  const [elf, dwarf, cfi, info, line] =
+    /** @type {[typeof import("../../packages/elf/dist/mod.js"), typeof import("../../packages/dwarf/dist/mod.js"), typeof import("../../packages/dwarf/dist/_cfi_exercise.js"), typeof import("../../packages/dwarf/dist/_info_exercise.js"), typeof import("../../packages/dwarf/dist/_line_exercise.js")]} */ (
+      loaded
+    );
   return {
     elf,
     dwarf,
@@ -74,23 +125,48 @@ async function builtPackages() {
   };
 }
 
+/** @typedef {Awaited<ReturnType<typeof builtPackages>>} Packages */
+/** @typedef {{ offset: number; next: number; cie: number; begin: bigint; end: bigint }} Fde an FDE of `.eh_frame`: its offset, the next record's, its CIE's, and the addresses it covers. */
+/**
+ * A file of the corpus: its sections, and the structure of the unmutated ones.
+ * @typedef {object} CorpusEntry
+ * @property {string} file
+ * @property {number} size
+ * @property {boolean} littleEndian
+ * @property {4 | 8} addressSize
+ * @property {Sections} sections
+ * @property {{ [K in SectionName]?: bigint }} addresses
+ * @property {{ offset: number; end: number; abbrevOffset: number; addresses: bigint[] }[]} units
+ * @property {{ offset: number; end: number }[]} programs
+ * @property {Fde[]} fdes
+ * @property {Fde[]} fdesByPc
+ */
+
 /**
  * Reads one file's sections and the structure mutations are positioned by: its units and line
  * programs (offsets in the unmutated sections) and, per unit, a few addresses it covers.
+ * @param {string} file
+ * @param {Packages} [packages]
+ * @returns {Promise<CorpusEntry>}
  */
 export async function loadCorpusFile(file, packages) {
   const { elf: E, dwarf: D } = packages ?? (await builtPackages());
   const bytes = new Uint8Array(fs.readFileSync(file));
   const elf = new E.ElfFile(E.bufferSource(bytes));
+  /** @type {Sections} */
   const sections = {};
+  /** @type {CorpusEntry["addresses"]} */
   const addresses = {};
-  for (const name of SECTION_NAMES) {
-    const header = elf.section(name);
+  for (const dotted of SECTION_NAMES) {
+    const header = elf.section(dotted);
     if (!header || header.sh_type === 8) continue;
-    sections[name.slice(1)] = E.sectionContents(elf, header);
-    addresses[name.slice(1)] = header.sh_addr;
+    const name = /** @type {SectionName} */ (dotted.slice(1));
+    sections[name] = E.sectionContents(elf, header);
+    addresses[name] = header.sh_addr;
   }
+  /** @type {{ littleEndian: boolean; addressSize: 4 | 8 }} */
   const shared = { littleEndian: elf.littleEndian, addressSize: elf.is64 ? 8 : 4 };
+  /** @type {CorpusEntry["units"]} */
   const units = [];
   if (sections.debug_info && sections.debug_abbrev) {
     const info = new D.DebugInfo(dwarfSections(sections, shared.littleEndian));
@@ -104,8 +180,9 @@ export async function loadCorpusFile(file, packages) {
       if (!D.DwarfFormatError.isInstance(error)) throw error;
     }
   }
+  /** @type {Fde[]} */
   const fdes = [];
-  if (sections.eh_frame) {
+  if (sections.eh_frame && addresses.eh_frame !== undefined) {
     const cfi = D.CallFrameInfo.fromEhFrame({ eh_frame: E.bufferSource(sections.eh_frame), ehFrameAddress: addresses.eh_frame, ...shared });
     try {
       for (const record of cfi.records()) {
@@ -116,6 +193,7 @@ export async function loadCorpusFile(file, packages) {
       if (!D.DwarfFormatError.isInstance(error)) throw error;
     }
   }
+  /** @type {CorpusEntry["programs"]} */
   const programs = [];
   if (sections.debug_line) {
     const table = D.LineTable.of(dwarfSections(sections, shared.littleEndian));
@@ -134,8 +212,14 @@ export async function loadCorpusFile(file, packages) {
   };
 }
 
-/** Up to `count` addresses spread over some ranges: starts, middles and last bytes. */
+/**
+ * Up to `count` addresses spread over some ranges: starts, middles and last bytes.
+ * @param {readonly { begin: bigint; end: bigint }[]} ranges
+ * @param {number} count
+ * @returns {bigint[]}
+ */
 function spread(ranges, count) {
+  /** @type {bigint[]} */
   const result = [];
   for (const range of ranges) {
     if (range.end <= range.begin) continue;
@@ -145,8 +229,15 @@ function spread(ranges, count) {
   return result.slice(0, count);
 }
 
+/**
+ * The sections as the dwarf package takes them.
+ * @param {Sections} sections
+ * @param {boolean} littleEndian
+ */
 function dwarfSections(sections, littleEndian) {
-  const source = (bytes) => (bytes ? { size: bytes.length, bytes: (offset, length) => bytes.subarray(offset, offset + length) } : undefined);
+  /** @param {Uint8Array | undefined} bytes */
+  const source = (bytes) =>
+    bytes ? { size: bytes.length, bytes: (/** @type {number} */ offset, /** @type {number} */ length) => bytes.subarray(offset, offset + length) } : undefined;
   return {
     littleEndian,
     debug_info: source(sections.debug_info),
@@ -168,72 +259,99 @@ function dwarfSections(sections, littleEndian) {
  * Draws input `index` of seed `seed`: a file, a target (cfi, info or line), for info and line one
  * unit or program cut out as a section of its own, and 1-4 mutations. Mutations are positioned
  * in the slice (30 % in its first 64 bytes, where the headers are).
+ * @param {readonly CorpusEntry[]} corpus
+ * @param {number} seed
+ * @param {number} index
+ * @returns {DwarfFuzzInput}
  */
 export function drawInput(corpus, seed, index) {
   const random = inputRandom(seed, index);
   const entry = random.pick(corpus);
+  /** @type {DwarfTarget[]} */
   const targets = [];
   if (entry.sections.eh_frame) targets.push("cfi");
   if (entry.units.length > 0) targets.push("info");
   if (entry.programs.length > 0) targets.push("line");
   const target = random.pick(targets);
   let slice = 0;
+  /** @type {Region[]} */
   const regions = [];
+  // A section a target was drawn for is there (see `targets` above): the unit's abbreviations too.
+  /** @type {(name: SectionName) => Uint8Array} */
+  const section = (name) => nonEmpty(entry.sections[name], `${entry.file} has no .${name}`);
   if (target === "cfi") {
-    regions.push({ section: "eh_frame", size: entry.sections.eh_frame.length, weight: 3 });
+    regions.push({ section: "eh_frame", size: section("eh_frame").length, weight: 3 });
     if (entry.sections.eh_frame_hdr) regions.push({ section: "eh_frame_hdr", size: entry.sections.eh_frame_hdr.length, weight: 1 });
   } else if (target === "info") {
     slice = random.int(entry.units.length);
-    const unit = entry.units[slice];
+    const unit = nonEmpty(entry.units[slice], "a unit");
     regions.push({ section: "debug_info", size: unit.end - unit.offset, weight: 6 });
-    regions.push({ section: "debug_abbrev", size: Math.min(4096, entry.sections.debug_abbrev.length - unit.abbrevOffset), base: unit.abbrevOffset, weight: 3 });
+    regions.push({ section: "debug_abbrev", size: Math.min(4096, section("debug_abbrev").length - unit.abbrevOffset), base: unit.abbrevOffset, weight: 3 });
     const ranges = entry.sections.debug_rnglists ? "debug_rnglists" : entry.sections.debug_ranges ? "debug_ranges" : undefined;
-    if (ranges) regions.push({ section: ranges, size: entry.sections[ranges].length, weight: 1 });
+    if (ranges) regions.push({ section: ranges, size: section(ranges).length, weight: 1 });
   } else {
     slice = random.int(entry.programs.length);
-    const program = entry.programs[slice];
+    const program = nonEmpty(entry.programs[slice], "a line program");
     regions.push({ section: "debug_line", size: program.end - program.offset, weight: 1 });
   }
   const count = 1 + random.int(4);
+  /** @type {DwarfFuzzMutation[]} */
   const mutations = [];
   for (let i = 0; i < count; i++) {
-    const region = regions.length === 1 ? regions[0] : weightedRegion(random, regions);
+    const region = regions.length === 1 ? nonEmpty(regions[0], "a region") : weightedRegion(random, regions);
     if (region.size <= 0) continue;
     const base = region.base ?? 0;
     const at = base + (random.chance(0.3) ? random.int(Math.min(64, region.size)) : random.int(region.size));
     const action = random.weighted({ flip: 4, byte: 2, word: 3, leb: 1, zero: 1, truncate: 0.5 });
-    const mutation = { section: region.section, at, action };
-    if (action === "flip") mutation.bit = random.int(8);
-    if (action === "byte") mutation.value = random.int(256);
-    if (action === "word")
-      mutation.value = random.pick([0, 1, 0x7f, 0x80, 0xff, 0xffff, 0x7fffffff, 0x80000000, 0xfffffff0, 0xffffffff, random.int(0x100000000)]);
-    if (action === "leb") mutation.length = 1 + random.int(16);
-    if (action === "zero") mutation.length = 1 + random.int(256);
-    mutations.push(mutation);
+    const where = { section: region.section, at };
+    // One more draw for the actions that take a value (the order of draws makes an input: keep it).
+    if (action === "flip") mutations.push({ ...where, action, bit: random.int(8) });
+    else if (action === "byte") mutations.push({ ...where, action, value: random.int(256) });
+    else if (action === "word")
+      mutations.push({
+        ...where,
+        action,
+        value: random.pick([0, 1, 0x7f, 0x80, 0xff, 0xffff, 0x7fffffff, 0x80000000, 0xfffffff0, 0xffffffff, random.int(0x100000000)]),
+      });
+    else if (action === "leb") mutations.push({ ...where, action, length: 1 + random.int(16) });
+    else if (action === "zero") mutations.push({ ...where, action, length: 1 + random.int(256) });
+    else mutations.push({ ...where, action });
   }
   return { index, file: entry.file, target, slice, mutations };
 }
 
+/** @typedef {{ section: SectionName; size: number; base?: number; weight: number }} Region a range of a section mutations go to. */
+
+/**
+ * @param {Random} random
+ * @param {readonly Region[]} regions
+ * @returns {Region}
+ */
 function weightedRegion(random, regions) {
   const weights = Object.fromEntries(regions.map((r, i) => [String(i), r.weight]));
-  return regions[Number(random.weighted(weights))];
+  return nonEmpty(regions[Number(random.weighted(weights))], "a region");
 }
 
 /**
  * The sections an input runs on: copies of the corpus's (the unit or program cut out for info and
  * line), with the mutations applied in order.
+ * @param {CorpusEntry} entry
+ * @param {DwarfFuzzInput} input
+ * @returns {Sections}
  */
 export function materialise(entry, input) {
+  /** @param {Uint8Array | undefined} bytes */
   const copy = (bytes) => (bytes ? new Uint8Array(bytes) : undefined);
-  const sections = {};
-  for (const [name, bytes] of Object.entries(entry.sections)) sections[name] = bytes;
+  /** @type {Sections} */
+  const sections = { ...entry.sections };
   if (input.target === "info") {
-    const unit = entry.units[input.slice];
-    sections.debug_info = entry.sections.debug_info.slice(unit.offset, unit.end);
+    const unit = nonEmpty(entry.units[input.slice], `unit ${input.slice} of ${entry.file}`);
+    sections.debug_info = nonEmpty(entry.sections.debug_info, `${entry.file} has no .debug_info`).slice(unit.offset, unit.end);
   } else if (input.target === "line") {
-    const program = entry.programs[input.slice];
-    sections.debug_line = entry.sections.debug_line.slice(program.offset, program.end);
+    const program = nonEmpty(entry.programs[input.slice], `line program ${input.slice} of ${entry.file}`);
+    sections.debug_line = nonEmpty(entry.sections.debug_line, `${entry.file} has no .debug_line`).slice(program.offset, program.end);
   }
+  /** @type {Set<SectionName>} */
   const touched = new Set();
   for (const mutation of input.mutations) {
     if (!touched.has(mutation.section)) {
@@ -247,7 +365,7 @@ export function materialise(entry, input) {
     const at = mutation.at;
     switch (mutation.action) {
       case "flip":
-        bytes[at] ^= 1 << mutation.bit;
+        bytes[at] = /** @type {number} */ (bytes[at]) ^ (1 << mutation.bit);
         break;
       case "byte":
         bytes[at] = mutation.value;
@@ -266,7 +384,8 @@ export function materialise(entry, input) {
         sections[mutation.section] = bytes;
         break;
       default:
-        throw new Error(`unknown mutation ${mutation.action}`);
+        // A reproducer is JSON: an action the fuzzer never wrote.
+        throw new Error(`unknown mutation ${/** @type {{ action: unknown }} */ (mutation).action}`);
     }
   }
   return sections;
@@ -276,8 +395,12 @@ export function materialise(entry, input) {
  * The addresses whose unwind rows depend on the mutated bytes (so that the exercise, which looks up
  * a bounded number of addresses, looks there first): the FDE holding a mutated `.eh_frame` byte,
  * the FDEs of a mutated CIE, the FDE a mutated `.eh_frame_hdr` table entry names.
+ * @param {CorpusEntry} entry
+ * @param {readonly DwarfFuzzMutation[]} mutations
+ * @returns {bigint[]}
  */
 function pcsNear(entry, mutations) {
+  /** @type {Fde[]} */
   const chosen = [];
   for (const mutation of mutations) {
     if (mutation.section === "eh_frame") {
@@ -300,11 +423,16 @@ function pcsNear(entry, mutations) {
 /**
  * Runs one input in this thread through every API of the built package. A DwarfFormatError is
  * counted (that is a clean refusal); anything else escapes to the caller, which calls it a crash.
+ * @param {Packages} packages
+ * @param {CorpusEntry} entry
+ * @param {DwarfFuzzInput} input
+ * @returns {{ class: "read" | "refused"; errors: number }}
  */
 export function exercise(packages, entry, input) {
   const sections = materialise(entry, input);
   const { littleEndian, addressSize } = entry;
   let errors = 0;
+  /** @param {Readonly<Record<string, number>>} record DwarfFormatErrors counted by kind */
   const count = (record) => {
     for (const value of Object.values(record)) errors += value;
   };
@@ -320,7 +448,8 @@ export function exercise(packages, entry, input) {
     });
     count(result.errors);
   } else if (input.target === "info") {
-    const result = packages.exerciseDebugInfo(dwarfSections(sections, littleEndian), { addresses: entry.units[input.slice].addresses, maxEntries: 20_000 });
+    const unit = nonEmpty(entry.units[input.slice], `unit ${input.slice} of ${entry.file}`);
+    const result = packages.exerciseDebugInfo(dwarfSections(sections, littleEndian), { addresses: unit.addresses, maxEntries: 20_000 });
     errors += result.errors;
   } else {
     const result = packages.exerciseLinePrograms(dwarfSections(sections, littleEndian), { maxRows: 50_000 });
@@ -338,24 +467,34 @@ export function exercise(packages, entry, input) {
  * and replaced.
  */
 class Pool {
-  constructor(files, size) {
+  /** @param {readonly string[]} files the corpus each worker loads. */
+  constructor(files) {
     this.files = files;
-    this.size = size;
+    /** @type {Worker[]} */
     this.idle = [];
+    /** @type {Set<Worker>} */
     this.all = new Set();
   }
   async #spawn() {
     const worker = new Worker(new URL("./fuzz_dwarf_worker.mjs", import.meta.url), { workerData: { files: this.files } });
     this.all.add(worker);
-    await new Promise((resolve, reject) => {
+    /** @type {Promise<void>} */
+    const ready = new Promise((resolve, reject) => {
       worker.once("message", (message) => (message.ready ? resolve() : reject(new Error(message.error))));
       worker.once("error", reject);
     });
+    await ready;
     return worker;
   }
+  /**
+   * @param {Omit<DwarfFuzzInput, "index"> & { index?: number }} input
+   * @param {number} timeoutMs
+   * @returns {Promise<DwarfOutcome>}
+   */
   async run(input, timeoutMs) {
     const worker = this.idle.pop() ?? (await this.#spawn());
     const started = performance.now();
+    /** @type {Omit<DwarfOutcome, "elapsedMs">} */
     const outcome = await new Promise((resolve) => {
       const timer = setTimeout(() => {
         cleanup();
@@ -363,11 +502,13 @@ class Pool {
         void worker.terminate();
         resolve({ class: "hang", reason: `no answer within ${timeoutMs} ms` });
       }, timeoutMs);
+      /** @param {Omit<DwarfOutcome, "elapsedMs">} message the worker's answer (fuzz_dwarf_worker.mjs) */
       const onMessage = (message) => {
         cleanup();
         this.idle.push(worker);
         resolve(message);
       };
+      /** @param {Error} error */
       const onError = (error) => {
         cleanup();
         this.all.delete(worker);
@@ -390,18 +531,35 @@ class Pool {
 }
 
 /**
+ * @typedef {object} DwarfBatchOptions
+ * @property {number} [seed] default 1.
+ * @property {number} [runs] default 500.
+ * @property {number} [workers] worker threads (default 2).
+ * @property {number} [timeoutMs] per input (default 10 000): beyond it, a hang.
+ * @property {number} [timeBudgetMs] stop drawing inputs after this long.
+ * @property {readonly string[]} [files] default defaultFiles(); missing ones are left out.
+ * @property {boolean} [save] write reproducers of crashes and hangs (default true).
+ * @property {(result: DwarfFuzzResult) => void} [onResult]
+ */
+
+/**
  * Runs `runs` inputs of seed `seed` (or as many as fit in `timeBudgetMs`).
- * @returns {Promise<{ results: object[]; files: string[]; skipped: string[] }>}
+ * @param {DwarfBatchOptions} options
+ * @returns {Promise<{ results: DwarfFuzzResult[]; files: string[] }>} the results by input, and the files fuzzed.
  */
 export async function runDwarfBatch(options) {
   const files = (options.files ?? defaultFiles()).filter((file) => fs.existsSync(file));
   if (files.length === 0) throw new Error("no files to fuzz on this machine");
   const packages = await builtPackages();
+  /** @type {CorpusEntry[]} */
   const corpus = [];
   for (const file of files) corpus.push(await loadCorpusFile(file, packages));
-  const pool = new Pool(files, options.workers ?? 2);
+  const pool = new Pool(files);
   const started = performance.now();
+  /** @type {DwarfFuzzResult[]} */
   const results = [];
+  /** @type {Map<string, number>} */
+  const savedBySignature = new Map();
   let next = 0;
   try {
     const lane = async () => {
@@ -411,8 +569,12 @@ export async function runDwarfBatch(options) {
         if (options.timeBudgetMs !== undefined && performance.now() - started > options.timeBudgetMs) return;
         const input = drawInput(corpus, options.seed ?? 1, index);
         const outcome = await pool.run(input, options.timeoutMs ?? 10_000);
+        /** @type {DwarfFuzzResult} */
         const result = { ...input, ...outcome };
-        if ((outcome.class === "crash" || outcome.class === "hang") && options.save !== false) result.saved = saveFinding(result, options.seed ?? 1, corpus);
+        if ((outcome.class === "crash" || outcome.class === "hang") && options.save !== false) {
+          const saved = saveFinding(result, options.seed ?? 1, corpus, savedBySignature);
+          if (saved !== undefined) result.saved = saved;
+        }
         results.push(result);
         options.onResult?.(result);
       }
@@ -425,13 +587,17 @@ export async function runDwarfBatch(options) {
   return { results, files };
 }
 
-/** Reproducers written in this run, by signature. */
-const savedBySignature = new Map();
-
-/** Writes a reproducer (at most three per signature and run). */
-function saveFinding(result, seed, corpus) {
+/**
+ * Writes a reproducer (at most three per signature and run).
+ * @param {DwarfFuzzResult} result
+ * @param {number} seed
+ * @param {readonly CorpusEntry[]} corpus
+ * @param {Map<string, number>} savedBySignature reproducers written in this run, by signature.
+ * @returns {string | undefined} the file written, if one was.
+ */
+function saveFinding(result, seed, corpus, savedBySignature) {
   const entry = corpus.find((c) => c.file === result.file);
-  const key = signature(result.reason);
+  const key = signature(result.reason ?? "");
   const seen = savedBySignature.get(key) ?? 0;
   if (seen >= 3) return undefined;
   savedBySignature.set(key, seen + 1);
@@ -454,18 +620,35 @@ function saveFinding(result, seed, corpus) {
 }
 
 /**
+ * What replayDwarf() reads of a reproducer (saveFinding() writes it).
+ * @typedef {object} DwarfReproducer
+ * @property {string} file
+ * @property {number} [fileSize]
+ * @property {number} input
+ * @property {DwarfTarget} target
+ * @property {number} slice
+ * @property {DwarfFuzzMutation[]} mutations
+ */
+
+/**
  * Replays reproducers: the same file (by path; skipped with a reason when it is missing or of
  * another size), slice and mutations, classified now.
+ * @param {readonly string[]} paths reproducer files.
+ * @param {{ timeoutMs?: number }} [options]
+ * @returns {Promise<({ path: string; class: "skipped"; reason: string } | ({ path: string } & DwarfOutcome))[]>}
  */
 export async function replayDwarf(paths, options = {}) {
+  /** @type {({ path: string; class: "skipped"; reason: string } | ({ path: string } & DwarfOutcome))[]} */
   const outcomes = [];
+  /** @type {string[]} */
   const files = [];
-  const reproducers = paths.map((p) => ({ path: p, ...JSON.parse(fs.readFileSync(p, "utf8")) }));
+  const reproducers = paths.map((p) => ({ path: p, .../** @type {DwarfReproducer} */ (JSON.parse(fs.readFileSync(p, "utf8"))) }));
   for (const r of reproducers) if (fs.existsSync(r.file) && !files.includes(r.file)) files.push(r.file);
   const packages = await builtPackages();
+  /** @type {CorpusEntry[]} */
   const corpus = [];
   for (const file of files) corpus.push(await loadCorpusFile(file, packages));
-  const pool = new Pool(files, 1);
+  const pool = new Pool(files);
   try {
     for (const r of reproducers) {
       const entry = corpus.find((c) => c.file === r.file);
@@ -482,25 +665,45 @@ export async function replayDwarf(paths, options = {}) {
   return outcomes;
 }
 
-/** Counts per file and target and class, and the crash/hang reasons by signature. */
+/**
+ * Counts per file and target and class, and the crash/hang reasons by signature.
+ * @typedef {object} DwarfSummary
+ * @property {number} inputs
+ * @property {Record<DwarfFuzzClass, number>} totals
+ * @property {Record<string, Record<DwarfFuzzClass, number>>} table by "FILE TARGET" (the file's base name).
+ * @property {Record<string, number>} signatures
+ */
+
+/**
+ * @param {readonly DwarfFuzzResult[]} results
+ * @returns {DwarfSummary}
+ */
 export function summariseDwarf(results) {
+  /** @type {Map<string, Record<DwarfFuzzClass, number>>} */
   const table = new Map();
+  /** @type {Record<string, number>} */
   const signatures = {};
+  /** @param {(c: DwarfFuzzClass) => number} count */
+  const byClass = (count) => /** @type {Record<DwarfFuzzClass, number>} */ (Object.fromEntries(DWARF_CLASSES.map((c) => [c, count(c)])));
   for (const r of results) {
     const key = `${path.basename(r.file)} ${r.target}`;
-    const row = table.get(key) ?? Object.fromEntries(DWARF_CLASSES.map((c) => [c, 0]));
+    const row = table.get(key) ?? byClass(() => 0);
     row[r.class] += 1;
     table.set(key, row);
     if (r.class === "crash" || r.class === "hang") {
-      const s = signature(r.reason);
+      const s = signature(r.reason ?? "");
       signatures[s] = (signatures[s] ?? 0) + 1;
     }
   }
-  const totals = Object.fromEntries(DWARF_CLASSES.map((c) => [c, results.filter((r) => r.class === c).length]));
+  const totals = byClass((c) => results.filter((r) => r.class === c).length);
   return { inputs: results.length, totals, table: Object.fromEntries(table), signatures };
 }
 
-/** The summary as text. */
+/**
+ * The summary as text.
+ * @param {DwarfSummary} summary
+ * @returns {string}
+ */
 export function formatDwarfSummary(summary) {
   const lines = [`${summary.inputs} inputs`];
   const width = Math.max(20, ...Object.keys(summary.table).map((k) => k.length));

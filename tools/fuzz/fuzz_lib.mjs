@@ -1,7 +1,9 @@
+// @ts-check
 // The mutation fuzzer of `corestack core` (tools/fuzz/README.md): real cores of real Python
 // processes, mutated at structural positions, each mutant run through the real CLI and
-// classified. Plain Node ESM, no build step; `fuzz.mjs` is its command line, and
-// packages/cli/test/fuzz_test.ts runs a fixed-seed batch and replays the findings.
+// classified. Plain Node ESM, no build step, type-checked from its JSDoc (tools/tsconfig.json);
+// `fuzz.mjs` is its command line, and packages/cli/test/fuzz_test.ts runs a fixed-seed batch and
+// replays the findings.
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -16,20 +18,76 @@ export const REPO_ROOT = path.resolve(HERE, "..", "..");
 /** Where crash and hang reproducers are written. */
 export const FINDINGS_DIR = path.join(HERE, "findings");
 
+/**
+ * A core to fuzz.
+ * @typedef {object} FuzzCase
+ * @property {string} interpreter the core maker's interpreter id ("pyenv-3.12.1", "debian-3.11"); any interpreter of `version` stands in for it.
+ * @property {string} version "X.Y"
+ * @property {string} scenario a scenario of tools/testing/scenarios.
+ */
+
+/** @typedef {"analysed" | "refusal" | "crash" | "hang"} FuzzClass */
+/** @typedef {"json" | "text"} Mode */
+
+/**
+ * The verdict on one run of the CLI.
+ * @typedef {object} FuzzOutcome
+ * @property {FuzzClass} class
+ * @property {string} reason why a crash or hang (empty for analysed); the message of a refusal.
+ * @property {number | null} status
+ * @property {string | null} signal
+ * @property {number} elapsedMs
+ * @property {string} stderr
+ */
+
+/**
+ * One input of a batch and its verdict.
+ * @typedef {object} FuzzInputRecord
+ * @property {number} index
+ * @property {string} case "pyenv-3.12.1/threads"
+ * @property {Mode} mode
+ * @property {Mutation[]} mutations
+ * @property {string} [saved] the reproducer written, when one was.
+ */
+/** @typedef {FuzzOutcome & FuzzInputRecord} FuzzResult */
+
+/** @typedef {{ analysed: number; refusal: number; crash: number; hang: number; runs: number }} FuzzCounts */
+
+/**
+ * Counts per case and class.
+ * @typedef {object} FuzzSummary
+ * @property {Record<string, FuzzCounts>} rows
+ * @property {FuzzCounts} total
+ * @property {Record<string, number>} signatures crash and hang reasons without addresses and numbers, with their counts.
+ * @property {Record<string, number>} refusals refusal messages without addresses and numbers, with their counts.
+ */
+
+/**
+ * @typedef {object} FuzzBatch
+ * @property {number} seed
+ * @property {number} runs
+ * @property {number} elapsedMs
+ * @property {string[]} cases
+ * @property {FuzzResult[]} results
+ * @property {FuzzSummary} summary
+ */
+
 /** The cores fuzzed by default: several versions, frame models and thread counts. */
-export const DEFAULT_CASES = Object.freeze([
-  { interpreter: "pyenv-2.7.18", version: "2.7", scenario: "simple" },
-  { interpreter: "pyenv-3.8.18", version: "3.8", scenario: "threads" },
-  { interpreter: "debian-3.11", version: "3.11", scenario: "nested" },
-  { interpreter: "pyenv-3.12.1", version: "3.12", scenario: "threads" },
-  { interpreter: "pyenv-3.13.0", version: "3.13", scenario: "recursion" },
-  // Debian's builds (tools/testing/debian_pythons.mjs): static libpython, stripped, tagged frames.
-  { interpreter: "debian-3.14.10", version: "3.14", scenario: "threads" },
-  { interpreter: "debian-3.15.2", version: "3.15", scenario: "nested" },
-]);
+export const DEFAULT_CASES = Object.freeze(
+  /** @type {FuzzCase[]} */ ([
+    { interpreter: "pyenv-2.7.18", version: "2.7", scenario: "simple" },
+    { interpreter: "pyenv-3.8.18", version: "3.8", scenario: "threads" },
+    { interpreter: "debian-3.11", version: "3.11", scenario: "nested" },
+    { interpreter: "pyenv-3.12.1", version: "3.12", scenario: "threads" },
+    { interpreter: "pyenv-3.13.0", version: "3.13", scenario: "recursion" },
+    // Debian's builds (tools/testing/debian_pythons.mjs): static libpython, stripped, tagged frames.
+    { interpreter: "debian-3.14.10", version: "3.14", scenario: "threads" },
+    { interpreter: "debian-3.15.2", version: "3.15", scenario: "nested" },
+  ]),
+);
 
 /** The four classes of an input. */
-export const CLASSES = Object.freeze(["analysed", "refusal", "crash", "hang"]);
+export const CLASSES = Object.freeze(/** @type {FuzzClass[]} */ (["analysed", "refusal", "crash", "hang"]));
 
 // ---------------------------------------------------------------------------------------------
 // The CLI entry
@@ -46,7 +104,7 @@ export function defaultCli(root = REPO_ROOT) {
   try {
     const text = fs.readFileSync(path.join(testDir, "_cli.ts"), "utf8");
     const match = /export const CLI\s*=[^;]*?new URL\(\s*["']([^"']+)["']\s*,\s*import\.meta\.url\s*\)/s.exec(text);
-    if (match) return path.resolve(testDir, match[1]);
+    if (match?.[1] !== undefined) return path.resolve(testDir, match[1]);
   } catch {
     // fall through
   }
@@ -60,9 +118,10 @@ export function defaultCli(root = REPO_ROOT) {
 /**
  * Parses a fuzzer's command line: `options` as for `util.parseArgs`, plus `--help`. Prints the
  * usage and exits 0 for `--help`, prints the error and the usage and exits 2 for a bad option.
+ * @template {Record<string, { type: "string" | "boolean" }>} O
  * @param {string} usage the usage text.
- * @param {Record<string, { type: "string" | "boolean" }>} options
- * @returns {{ values: Record<string, string | boolean | undefined>; positionals: string[]; number: (name: string, fallback: number) => number }}
+ * @param {O} options
+ * @returns {{ values: OptionValues<O>; positionals: string[]; number: (name: keyof O & string, fallback: number) => number }}
  *   `number(name, fallback)` reads a non-negative number option (exit 2 when it is not one).
  */
 export function commandLine(usage, options) {
@@ -73,11 +132,14 @@ export function commandLine(usage, options) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
     process.exit(2);
   }
-  const { values, positionals } = parsed;
+  const { positionals } = parsed;
+  /** @type {Record<string, string | boolean | undefined>} */
+  const values = parsed.values;
   if (values.help) {
     process.stdout.write(usage);
     process.exit(0);
   }
+  /** @type {(name: string, fallback: number) => number} */
   const number = (name, fallback) => {
     const text = values[name];
     if (text === undefined) return fallback;
@@ -88,12 +150,19 @@ export function commandLine(usage, options) {
     }
     return value;
   };
-  return { values, positionals, number };
+  return { values: /** @type {OptionValues<O>} */ (values), positionals, number };
 }
+
+/**
+ * The values of a command line's options: a string or a boolean by the option's type, undefined when not given.
+ * @template {Record<string, { type: "string" | "boolean" }>} O
+ * @typedef {{ [K in keyof O]?: O[K]["type"] extends "string" ? string : boolean }} OptionValues
+ */
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
 
+/** @param {number} value */
 function mix32(value) {
   let h = value >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
@@ -118,25 +187,54 @@ export function makeRandom(seed) {
     next,
     /** @param {number} n an integer in [0, n) */
     int: (n) => Math.floor(next() * n),
-    /** @template T @param {readonly T[]} list @returns {T} */
-    pick: (list) => list[Math.floor(next() * list.length)],
-    /** @param {Record<string, number>} weights @returns {string} */
+    /**
+     * An element of a list that is not empty (an empty one throws).
+     * @template T
+     * @param {readonly T[]} list
+     * @returns {T}
+     */
+    pick: (list) => nonEmpty(list[Math.floor(next() * list.length)], "random.pick() of an empty list"),
+    /**
+     * A key drawn by its weight (keys of weight 0 are never drawn; all of weight 0 throws).
+     * @template {string} K
+     * @param {Readonly<Record<K, number>>} weights
+     * @returns {K}
+     */
     weighted: (weights) => {
-      const entries = Object.entries(weights).filter(([, w]) => w > 0);
+      const entries = /** @type {[K, number][]} */ (Object.entries(weights)).filter(([, w]) => w > 0);
       const total = entries.reduce((sum, [, w]) => sum + w, 0);
       let x = next() * total;
       for (const [key, weight] of entries) {
         x -= weight;
         if (x < 0) return key;
       }
-      return entries[entries.length - 1][0];
+      return nonEmpty(entries[entries.length - 1], "random.weighted() without a positive weight")[0];
     },
+    /** @param {number} p a probability */
     chance: (p) => next() < p,
   };
   return random;
 }
 
-/** The generator of input `index` of a run seeded `seed`: independent of scheduling. */
+/** @typedef {ReturnType<typeof makeRandom>} Random */
+
+/**
+ * `value`, which a caller knows is there (an element of a list that is not empty); else a RangeError saying `what`.
+ * @template T
+ * @param {T | undefined} value
+ * @param {string} what
+ * @returns {T}
+ */
+export function nonEmpty(value, what) {
+  if (value === undefined) throw new RangeError(what);
+  return value;
+}
+
+/**
+ * The generator of input `index` of a run seeded `seed`: independent of scheduling.
+ * @param {number} seed
+ * @param {number} index
+ */
 export function inputRandom(seed, index) {
   return makeRandom(mix32(mix32(seed) ^ Math.imul(index + 1, 0x9e3779b1)));
 }
@@ -218,23 +316,41 @@ export function coreShape(corePath) {
 // Hot memory: what the analysis reads
 
 /**
+ * The built libraries the analysis needs (packages/NAME/dist/mod.js under `root`), loaded at run
+ * time so that the fuzzer reads cores with the code it fuzzes; rejects when one cannot be loaded.
+ * @param {string} root the repository root.
+ */
+async function builtLibraries(root) {
+  /** @param {string} name */
+  const load = (name) => import(pathToFileURL(path.join(root, "packages", name, "dist", "mod.js")).href);
+  const [elf, mmap, symbols, cpython] = await Promise.all([load("elf"), load("mmap"), load("symbols"), load("cpython")]);
+  return {
+    elf: /** @type {typeof import("../../packages/elf/dist/mod.js")} */ (elf),
+    mmap: /** @type {typeof import("../../packages/mmap/dist/mod.js")} */ (mmap),
+    symbols: /** @type {typeof import("../../packages/symbols/dist/mod.js")} */ (symbols),
+    cpython: /** @type {typeof import("../../packages/cpython/dist/mod.js")} */ (cpython),
+  };
+}
+
+/** @typedef {{ load: number; offset: number; length: number }} HotRead a read of the analysis: (index among PT_LOADs, offset, length). */
+
+/**
  * Where the analysis reads in a core: runs `analyse()` from the built libraries in this process,
  * recording every read that lands in a dumped segment. Mutations there hit interpreter state,
  * thread states, frames, code objects, strings and line tables. Empty when the libraries cannot
  * be loaded or the analysis fails (the fuzzer then stays with its other positions).
  * @param {string} corePath
  * @param {{ root?: string }} [options]
- * @returns {Promise<{ load: number; offset: number; length: number }[]>} positions as (load index, offset, length).
+ * @returns {Promise<HotRead[]>} positions as (load index, offset, length).
  */
 export async function hotReads(corePath, options = {}) {
-  const root = options.root ?? REPO_ROOT;
-  const module = (name) => import(pathToFileURL(path.join(root, "packages", name, "dist", "mod.js")).href);
-  let elf, mmap, symbols, cpython;
+  let libraries;
   try {
-    [elf, mmap, symbols, cpython] = await Promise.all([module("elf"), module("mmap"), module("symbols"), module("cpython")]);
+    libraries = await builtLibraries(options.root ?? REPO_ROOT);
   } catch {
     return [];
   }
+  const { elf, mmap, symbols, cpython } = libraries;
   const shape = coreShape(corePath);
   /** @type {{ address: bigint; length: number }[]} */
   const reads = [];
@@ -251,19 +367,33 @@ export async function hotReads(corePath, options = {}) {
   } catch {
     // keep what was read before the failure
   }
+  /** @type {Set<string>} */
   const seen = new Set();
+  /** @type {HotRead[]} */
   const result = [];
   for (const { address, length } of reads) {
     const load = shape.loads.findIndex((s) => s.vaddr <= address && address < s.vaddr + BigInt(s.filesz));
-    if (load < 0) continue;
-    const offset = Number(address - shape.loads[load].vaddr);
+    const segment = shape.loads[load];
+    if (!segment) continue;
+    const offset = Number(address - segment.vaddr);
     const key = `${load}:${offset}:${length}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    result.push({ load, offset, length: Math.max(1, Math.min(length, shape.loads[load].filesz - offset)) });
+    result.push({ load, offset, length: Math.max(1, Math.min(length, segment.filesz - offset)) });
   }
   return result;
 }
+
+/** @typedef {{ major: number; minor: number }} PythonVersion */
+
+/**
+ * A frame's name pointer in a core: where it is, what type its str has, and the name.
+ * @typedef {object} NameSite
+ * @property {"co_name" | "co_filename"} field
+ * @property {number} pointer file offset of the code object's pointer to the name.
+ * @property {string} type the str (2.7: byte string) type's address, "0x…".
+ * @property {string} text
+ */
 
 /**
  * Where the names of a core's frames are: for each frame the analysis reads, the file offset of
@@ -274,24 +404,26 @@ export async function hotReads(corePath, options = {}) {
  * @param {string} corePath
  * @param {CoreShape} shape
  * @param {{ root?: string }} [options]
- * @returns {Promise<{ version: { major: number; minor: number } | null; sites: { field: "co_name" | "co_filename"; pointer: number; type: string; text: string }[] }>}
+ * @returns {Promise<{ version: PythonVersion | null; sites: NameSite[] }>}
  */
 export async function nameSites(corePath, shape, options = {}) {
-  const root = options.root ?? REPO_ROOT;
-  const module = (name) => import(pathToFileURL(path.join(root, "packages", name, "dist", "mod.js")).href);
-  let elf, mmap, symbols, cpython;
+  let libraries;
   try {
-    [elf, mmap, symbols, cpython] = await Promise.all([module("elf"), module("mmap"), module("symbols"), module("cpython")]);
+    libraries = await builtLibraries(options.root ?? REPO_ROOT);
   } catch {
     return { version: null, sites: [] };
   }
+  const { elf, mmap, symbols, cpython } = libraries;
+  /** @type {NameSite[]} */
   const sites = [];
+  /** @type {PythonVersion | null} */
   let version = null;
   try {
     const core = new elf.CoreFile(mmap.openFile(corePath));
     const target = new symbols.CoreTarget(core, {});
     const analysis = cpython.analyse(target);
     version = { major: analysis.version.major, minor: analysis.version.minor };
+    /** @type {(address: bigint, length: number) => Buffer | undefined} */
     const read = (address, length) => {
       try {
         return Buffer.from(target.read(address, length));
@@ -299,18 +431,21 @@ export async function nameSites(corePath, shape, options = {}) {
         return undefined;
       }
     };
+    /** @param {bigint} address */
     const fileOffset = (address) => {
       const load = shape.loads.find((s) => s.vaddr <= address && address + 8n <= s.vaddr + BigInt(s.filesz));
       return load ? load.offset + Number(address - load.vaddr) : undefined;
     };
     // Where the characters of a str object start: 2.7 PyStringObject.ob_sval; 3.x compact ASCII data.
     const dataAt = version.major === 2 ? 36 : version.minor <= 11 ? 48 : 40;
+    /** @type {(object: bigint, text: string) => boolean} */
     const holds = (object, text) => {
       const length = read(object + 16n, 8);
       if (!length || length.readBigInt64LE(0) !== BigInt(text.length)) return false;
       const data = read(object + BigInt(dataAt), text.length);
       return data !== undefined && data.toString("latin1") === text;
     };
+    /** @type {Set<bigint>} */
     const seen = new Set();
     for (const thread of analysis.threads) {
       for (const frame of thread.frames) {
@@ -318,10 +453,10 @@ export async function nameSites(corePath, shape, options = {}) {
         seen.add(frame.code);
         const words = read(frame.code, 256);
         if (!words) continue;
-        for (const [field, text] of [
+        for (const [field, text] of /** @type {[NameSite["field"], string][]} */ ([
           ["co_name", frame.function],
           ["co_filename", frame.file],
-        ]) {
+        ])) {
           if (!/^[\x20-\x7e]+$/.test(text)) continue;
           for (let at = 16; at + 8 <= words.length; at += 8) {
             const object = words.readBigUInt64LE(at);
@@ -371,6 +506,43 @@ export async function nameSites(corePath, shape, options = {}) {
 //                                         pointed at them)
 // `via` says how the position was chosen ("hot": a read of the analysis; "writable"; "any").
 
+/**
+ * A structural position (see above).
+ * @typedef {{ area: "ehdr"; offset: number }
+ *   | { area: "phdr" | "note" | "load"; index: number; offset: number }
+ *   | { area: "file"; fraction: number }} Position
+ */
+/** @typedef {{ area: "note" | "load"; index: number; offset: number }} MemoryPosition a position in a note or a PT_LOAD segment. */
+/** @typedef {"hot" | "writable" | "any"} Via */
+/** @typedef {{ const?: string; ptr?: { index: number; offset: number }; self?: number; near?: number }} WordValue one of the four. */
+/** @typedef {"cf" | "surrogate" | "controls" | "lookalike" | "long" | "liar" | "bytes"} NameForm */
+/**
+ * An action at a position of memory.
+ * @typedef {{ kind: "flip"; at: Position; bit: number }
+ *   | { kind: "bytes"; at: Position; hex: string }
+ *   | { kind: "int"; at: Position; width: number; value: string }
+ *   | { kind: "word"; at: Position; value: WordValue }
+ *   | { kind: "zero"; at: Position; length: number }} MemoryAction
+ */
+/**
+ * A blow-up of the NT_FILE note.
+ * @typedef {object} MappingsMutation
+ * @property {"mappings"} kind
+ * @property {number} extra
+ * @property {"ascending" | "descending" | "random"} order
+ * @property {"one-char" | "same" | "python" | "empty" | "distinct"} paths
+ * @property {"fresh" | "overlap"} place
+ * @property {"real" | "extra"} first
+ * @property {number} seed
+ */
+/**
+ * One mutation (see above).
+ * @typedef {{ kind: "truncate"; at: Position }
+ *   | (MemoryAction & { via?: Via })
+ *   | { kind: "name"; at: { area: "name"; field: NameSite["field"]; index: number }; text: { form: NameForm; seed: number } }
+ *   | MappingsMutation} Mutation
+ */
+
 const INTERESTING_32 = [0, 1, 2, 4, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
 const INTERESTING_64 = [
   0n,
@@ -392,17 +564,20 @@ const INTERESTING_64 = [
   0xdead0000n,
 ];
 
+/** @param {number | bigint} value */
 const hex = (value) => `0x${BigInt.asUintN(64, BigInt(value)).toString(16)}`;
 
 /**
  * Draws the mutations of one input.
- * @param {ReturnType<typeof makeRandom>} random
+ * @param {Random} random
  * @param {CoreShape} shape
- * @param {{ load: number; offset: number; length: number }[]} hot
- * @returns {object[]}
+ * @param {readonly HotRead[]} hot
+ * @param {readonly NameSite[]} [sites]
+ * @returns {Mutation[]}
  */
 export function drawMutations(random, shape, hot, sites = []) {
   const count = random.weighted({ 1: 50, 2: 30, 3: 12, 4: 8 });
+  /** @type {Mutation[]} */
   const mutations = [];
   for (let i = 0; i < Number(count); i++) {
     const mutation = drawOne(random, shape, hot, sites);
@@ -415,6 +590,13 @@ export function drawMutations(random, shape, hot, sites = []) {
   return mutations;
 }
 
+/**
+ * @param {Random} random
+ * @param {CoreShape} shape
+ * @param {readonly HotRead[]} hot
+ * @param {readonly NameSite[]} sites
+ * @returns {Mutation}
+ */
 function drawOne(random, shape, hot, sites) {
   const kind = random.weighted({
     truncate: 10,
@@ -451,32 +633,36 @@ function drawOne(random, shape, hot, sites) {
       return { kind: "truncate", at: { area: "phdr", index: random.int(shape.phnum), offset: random.int(PHDR_SIZE) } };
     }
     const index = random.int(shape.loads.length);
-    const load = shape.loads[index];
+    const load = nonEmpty(shape.loads[index], "a core without PT_LOAD segments");
     const offset = random.chance(0.5) ? random.int(Math.min(load.filesz, 8192)) : random.int(load.filesz);
     return { kind: "truncate", at: { area: "load", index, offset } };
   }
   if (kind === "header") {
     if (random.chance(0.35)) {
+      /** @type {{ area: "ehdr"; offset: number }} */
       const at = { area: "ehdr", offset: random.int(EHDR_SIZE) };
       return random.chance(0.6) ? { kind: "flip", at, bit: random.int(8) } : headerField(random, at, [16, 18, 24, 32, 40, 52, 54, 56, 58, 60, 62]);
     }
+    /** @type {{ area: "phdr"; index: number; offset: number }} */
     const at = { area: "phdr", index: random.int(shape.phnum), offset: random.int(PHDR_SIZE) };
     if (random.chance(0.5)) return { kind: "flip", at, bit: random.int(8) };
     return headerField(random, at, [0, 4, 8, 16, 24, 32, 40, 48]);
   }
   if (kind === "note") {
-    const note = random.pick(shape.notes);
+    const note = shape.notes[random.int(shape.notes.length)]; // as random.pick(), but a core may have no notes
     if (!note) return { kind: "flip", at: { area: "ehdr", offset: random.int(EHDR_SIZE) }, bit: random.int(8) };
     const headerPart = random.chance(0.3);
     const offset = headerPart ? random.pick([0, 4, 8]) : 12 + random.int(Math.max(1, note.size - 12));
+    /** @type {MemoryPosition} */
     const at = { area: "note", index: note.index, offset };
     if (headerPart) return { kind: "int", at, width: 4, value: hex(random.pick(INTERESTING_32)) };
     return random.weighted({ flip: 4, int: 2, word: 2, bytes: 1 }) === "flip"
       ? { kind: "flip", at, bit: random.int(8) }
       : memoryAction(random, shape, { ...at, offset: offset & ~7 || offset });
   }
-  /** @type {{ area: string; index: number; offset: number }} */
+  /** @type {MemoryPosition} */
   let at;
+  /** @type {Via} */
   let via;
   if (kind === "hot") {
     const read = random.pick(hot);
@@ -495,6 +681,13 @@ function drawOne(random, shape, hot, sites) {
   return { ...memoryAction(random, shape, at), via };
 }
 
+/**
+ * An integer field of the ELF header or a program header set to an interesting value.
+ * @param {Random} random
+ * @param {{ area: "ehdr"; offset: number } | { area: "phdr"; index: number; offset: number }} at
+ * @param {readonly number[]} fieldOffsets
+ * @returns {Mutation}
+ */
 function headerField(random, at, fieldOffsets) {
   const area = at.area;
   const offset = random.pick(fieldOffsets);
@@ -503,6 +696,12 @@ function headerField(random, at, fieldOffsets) {
   return { kind: "int", at: { ...at, offset }, width, value: random.pick(pool) };
 }
 
+/**
+ * @param {Random} random
+ * @param {CoreShape} shape
+ * @param {MemoryPosition} at
+ * @returns {MemoryAction}
+ */
 function memoryAction(random, shape, at) {
   const action = random.weighted({ flip: 22, word: 40, int: 16, zero: 10, bytes: 12 });
   if (action === "flip") return { kind: "flip", at, bit: random.int(8) };
@@ -525,7 +724,7 @@ function memoryAction(random, shape, at) {
   if (value === "self") return { kind: "word", at, value: { self: random.pick([0, 0, -8, 8, -16, 16, -64, 64]) } };
   if (value === "near") return { kind: "word", at, value: { near: random.pick([-4096, -64, -16, -8, -1, 1, 8, 16, 64, 4096, 1 << 20]) } };
   const index = random.int(shape.loads.length);
-  const load = shape.loads[index];
+  const load = nonEmpty(shape.loads[index], "a core without PT_LOAD segments");
   if (value === "end") return { kind: "word", at, value: { ptr: { index, offset: load.filesz - 1 - random.int(16) } } };
   return { kind: "word", at, value: { ptr: { index, offset: random.int(load.filesz) & ~7 } } };
 }
@@ -534,10 +733,11 @@ function memoryAction(random, shape, at) {
  * The file offset of a structural position in a core (wrapped into range when a core made again
  * has fewer headers, notes or bytes than the one the position was drawn on).
  * @param {CoreShape} shape
- * @param {any} at
+ * @param {Position} at
  * @returns {number}
  */
 export function resolvePosition(shape, at) {
+  /** @type {(value: number, length: number) => number} */
   const wrap = (value, length) => (length <= 0 ? 0 : ((value % length) + length) % length);
   switch (at.area) {
     case "file":
@@ -552,14 +752,20 @@ export function resolvePosition(shape, at) {
       return note.offset + wrap(at.offset, note.size);
     }
     case "load": {
-      const load = shape.loads[wrap(at.index, shape.loads.length)];
+      const load = nonEmpty(shape.loads[wrap(at.index, shape.loads.length)], "a core without PT_LOAD segments");
       return load.offset + wrap(at.offset, load.filesz);
     }
     default:
-      throw new RangeError(`Unknown mutation area ${JSON.stringify(at.area)}`);
+      // A reproducer is JSON: an area the fuzzer never wrote.
+      throw new RangeError(`Unknown mutation area ${JSON.stringify(/** @type {{ area: unknown }} */ (at).area)}`);
   }
 }
 
+/**
+ * @param {CoreShape} shape
+ * @param {number} fileOffset
+ * @returns {bigint | undefined} the address of the byte at `fileOffset`, when a PT_LOAD holds it.
+ */
 function addressOf(shape, fileOffset) {
   for (const load of shape.loads) {
     if (load.offset <= fileOffset && fileOffset < load.offset + load.filesz) return load.vaddr + BigInt(fileOffset - load.offset);
@@ -585,10 +791,30 @@ const SURROGATE_POOL = [0xdc80, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xdcff];
 const CONTROL_POOL = [0x00, 0x07, 0x08, 0x09, 0x0a, 0x0d, 0x1b, 0x7f, 0x85, 0x9b, 0x9d, 0x2028, 0x2029, 0x22, 0x5c];
 const LOOKALIKES = ["\\x1b", "\\udc80", '", line 1, in forged', "\\…[+5 characters]", "\\\\", '\\"', "\\U0010ffff", "\\xff"];
 
-/** The code points (or, for `bytes`, the raw bytes) of a grafted name, and a length field that may lie. */
+/**
+ * A grafted name: its code points, the bytes of a 2.7 byte string, and a length field that may lie.
+ * @typedef {{ points: number[]; raw: Buffer | undefined; length: number | undefined }} GraftedText
+ */
+
+/**
+ * The code point of a string's first character (a string that is not empty).
+ * @param {string} text
+ * @returns {number}
+ */
+const codePoint = (text) => nonEmpty(text.codePointAt(0), "the code point of an empty string");
+
+/**
+ * The code points (or, for `bytes`, the raw bytes) of a grafted name, and a length field that may lie.
+ * @param {NameForm} form
+ * @param {number} seed
+ * @param {string} original the name in the core.
+ * @param {number} major the Python major version (2: names are bytes).
+ * @returns {GraftedText}
+ */
 function graftedText(form, seed, original, major) {
   const random = makeRandom(seed);
-  let points = [...original].map((ch) => ch.codePointAt(0));
+  let points = [...original].map(codePoint);
+  /** @type {(pool: readonly number[], n: number) => void} */
   const insert = (pool, n) => {
     for (let i = 0; i < n; i++) {
       const at = random.int(points.length + 1);
@@ -612,13 +838,14 @@ function graftedText(form, seed, original, major) {
       break;
     case "lookalike": {
       const text = random.pick(LOOKALIKES);
-      points.splice(random.int(points.length + 1), 0, ...[...text].map((ch) => ch.codePointAt(0)));
+      points.splice(random.int(points.length + 1), 0, ...[...text].map(codePoint));
       break;
     }
     case "long": {
       const n = random.pick([4095, 4096, 4097, 65_536, 65_537, 100_000, 1 << 20]);
       const filler = random.pick([0x78, 0xe9, 0x95a2, 0x20bb7, 0x202e, 0xdc80]);
       const wide = random.chance(0.3) ? filler : 0x78;
+      /** @type {number[]} */
       const out = new Array(n);
       for (let i = 0; i < n; i++) out[i] = i === n >> 1 ? wide : (points[i % Math.max(1, points.length)] ?? 0x78);
       points = out;
@@ -642,7 +869,12 @@ function graftedText(form, seed, original, major) {
 }
 
 /** UTF-8 of code points, surrogates included (encoded as three bytes each, which is not valid UTF-8: Python 2 names are bytes). */
+/**
+ * @param {readonly number[]} points
+ * @returns {Buffer}
+ */
 function utf8Loose(points) {
+  /** @type {number[]} */
   const out = [];
   for (const p of points) {
     if (p < 0x80) out.push(p);
@@ -656,11 +888,16 @@ function utf8Loose(points) {
 /**
  * A string object as CPython lays it out: a compact `str` (3.3+: PyASCIIObject / PyCompactUnicodeObject,
  * 48/72-byte headers up to 3.11, 40/56 from 3.12) or a 2.7 byte string (PyStringObject, characters at 36).
+ * @param {GraftedText} text
+ * @param {PythonVersion} version
+ * @param {bigint} type the address of the str (2.7: byte string) type.
+ * @returns {Buffer}
  */
 function stringObject(text, version, type) {
+  /** @param {number} n */
   const align = (n) => (n + 7) & ~7;
   if (version.major === 2) {
-    const bytes = text.raw;
+    const bytes = nonEmpty(text.raw, "a 2.7 name without its bytes");
     const object = Buffer.alloc(align(36 + bytes.length + 1));
     object.writeBigUInt64LE(1n << 20n, 0);
     object.writeBigUInt64LE(type, 8);
@@ -689,12 +926,19 @@ function stringObject(text, version, type) {
   return object;
 }
 
-/** Reads the NT_FILE entries of a descriptor (64-bit little-endian), for a blow-up to keep them. */
+/** @typedef {{ start: bigint; end: bigint; page: bigint; path: Buffer }} FileEntry an entry of an NT_FILE note. */
+
+/**
+ * Reads the NT_FILE entries of a descriptor (64-bit little-endian), for a blow-up to keep them.
+ * @param {Buffer} desc
+ * @returns {{ pageSize: bigint; entries: FileEntry[] }}
+ */
 function fileNoteEntries(desc) {
   if (desc.length < 16) return { pageSize: 4096n, entries: [] };
   const count = Number(desc.readBigUInt64LE(0));
   const pageSize = desc.readBigUInt64LE(8);
   if (!Number.isSafeInteger(count) || 16 + count * 24 > desc.length) return { pageSize, entries: [] };
+  /** @type {FileEntry[]} */
   const entries = [];
   let nameAt = 16 + count * 24;
   for (let i = 0; i < count; i++) {
@@ -711,17 +955,25 @@ function fileNoteEntries(desc) {
   return { pageSize, entries };
 }
 
-/** The NT_FILE descriptor of a mapping blow-up. */
+/**
+ * The NT_FILE descriptor of a mapping blow-up.
+ * @param {MappingsMutation} m
+ * @param {Buffer} desc the descriptor of the core's NT_FILE note.
+ * @param {CoreShape} shape
+ * @returns {Buffer}
+ */
 function blownFileNote(m, desc, shape) {
   const random = makeRandom(m.seed);
   const { pageSize, entries } = fileNoteEntries(desc);
+  /** @type {FileEntry[]} */
   const extra = new Array(m.extra);
   const loads = shape.loads;
   for (let i = 0; i < m.extra; i++) {
     const k = m.order === "ascending" ? i : m.order === "descending" ? m.extra - i : random.int(m.extra * 4);
+    /** @type {bigint} */
     let start;
     if (m.place === "overlap" && loads.length > 0) {
-      const load = loads[k % loads.length];
+      const load = nonEmpty(loads[k % loads.length], "a core without PT_LOAD segments");
       start = (load.vaddr & ~0xfffn) + BigInt((k % 64) * 0x1000);
     } else start = 0x6000_0000_0000n + BigInt(k) * 0x2000n;
     let name;
@@ -748,13 +1000,20 @@ function blownFileNote(m, desc, shape) {
   return out;
 }
 
-/** One note record (4-byte aligned, as Linux writes core notes). */
+/**
+ * One note record (4-byte aligned, as Linux writes core notes).
+ * @param {string} name
+ * @param {number} type
+ * @param {Buffer} desc
+ * @returns {Buffer}
+ */
 function noteRecord(name, type, desc) {
   const nameBytes = Buffer.from(`${name}\0`, "latin1");
   const header = Buffer.alloc(12);
   header.writeUInt32LE(nameBytes.length, 0);
   header.writeUInt32LE(desc.length, 4);
   header.writeUInt32LE(type, 8);
+  /** @param {Buffer} b */
   const pad = (b) => Buffer.concat([b, Buffer.alloc((4 - (b.length % 4)) % 4)]);
   return Buffer.concat([header, pad(nameBytes), pad(desc)]);
 }
@@ -762,8 +1021,14 @@ function noteRecord(name, type, desc) {
 /** Room for the grafts of one input: four names of up to 4 MiB (a million UCS-4 characters). */
 const GRAFT_SPACE = 24 << 20;
 
-/** Where grafted objects go: an address range no PT_LOAD of the core covers, below 2^47. */
+/**
+ * Where grafted objects go: an address range no PT_LOAD of the core covers, below 2^47.
+ * @param {CoreShape} shape
+ * @param {number} size the bytes the range must hold.
+ * @returns {bigint}
+ */
 function graftBase(shape, size) {
+  /** @param {bigint} start */
   const free = (start) => shape.loads.every((s) => start + BigInt(size) <= s.vaddr || start >= s.vaddr + s.memsz);
   if (free(0x100000n)) return 0x100000n; // below every program (which start at 4 MiB or far higher)
   let top = 0n;
@@ -772,13 +1037,19 @@ function graftBase(shape, size) {
 }
 
 /**
+ * What applyMutations() did, for Scratch.restore() to undo it.
+ * @typedef {{ undo: { offset: number; bytes: Buffer }[]; truncatedTo: number | undefined; grown: boolean }} Applied
+ */
+/** @typedef {(offset: number, bytes: Buffer) => void} Write */
+
+/**
  * Applies mutations to a file that is a copy of the core `shape` describes.
  * @param {number} fd open for reading and writing.
  * @param {CoreShape} shape
- * @param {object[]} mutations
- * @param {{ python?: { major: number; minor: number } | null; sites?: { field: string; pointer: number; type: string; text: string }[] }} [context]
+ * @param {readonly Mutation[]} mutations
+ * @param {{ python?: PythonVersion | null; sites?: readonly NameSite[] }} [context]
  *   the case's name sites (name mutations without them do nothing).
- * @returns {{ undo: { offset: number; bytes: Buffer }[]; truncatedTo: number | undefined; grown: boolean }}
+ * @returns {Applied}
  */
 export function applyMutations(fd, shape, mutations, context = {}) {
   /** @type {{ offset: number; bytes: Buffer }[]} */
@@ -788,6 +1059,7 @@ export function applyMutations(fd, shape, mutations, context = {}) {
   const grafts = [];
   /** @type {{ segment: Segment; bytes: Buffer } | undefined} */
   let notes;
+  /** @type {Write} */
   const write = (offset, bytes) => {
     const length = Math.max(0, Math.min(bytes.length, shape.size - offset));
     if (length === 0) return;
@@ -796,6 +1068,7 @@ export function applyMutations(fd, shape, mutations, context = {}) {
     undo.push({ offset, bytes: old });
     fs.writeSync(fd, bytes, 0, length, offset);
   };
+  /** @param {number} offset */
   const readWord = (offset) => {
     const b = Buffer.alloc(8);
     fs.readSync(fd, b, 0, 8, offset);
@@ -811,7 +1084,7 @@ export function applyMutations(fd, shape, mutations, context = {}) {
       case "flip": {
         const b = Buffer.alloc(1);
         fs.readSync(fd, b, 0, 1, offset);
-        b[0] ^= 1 << m.bit;
+        b[0] = /** @type {number} */ (b[0]) ^ (1 << m.bit);
         write(offset, b);
         break;
       }
@@ -831,7 +1104,7 @@ export function applyMutations(fd, shape, mutations, context = {}) {
       case "name": {
         const candidates = (context.sites ?? []).filter((site) => site.field === m.at.field);
         if (candidates.length === 0 || !context.python) break;
-        const site = candidates[m.at.index % candidates.length];
+        const site = nonEmpty(candidates[m.at.index % candidates.length], `name site ${m.at.index}`);
         const object = stringObject(graftedText(m.text.form, m.text.seed, site.text, context.python.major), context.python, BigInt(site.type));
         const used = grafts.reduce((sum, g) => sum + g.data.length + 4096, 0);
         const vaddr = graftBase(shape, GRAFT_SPACE) + BigInt(used - (used % 4096));
@@ -857,11 +1130,12 @@ export function applyMutations(fd, shape, mutations, context = {}) {
         break;
       }
       case "word": {
+        /** @type {bigint} */
         let value;
         const v = m.value;
         if (v.const !== undefined) value = BigInt(v.const);
         else if (v.ptr !== undefined) {
-          const load = shape.loads[((v.ptr.index % shape.loads.length) + shape.loads.length) % shape.loads.length];
+          const load = nonEmpty(shape.loads[((v.ptr.index % shape.loads.length) + shape.loads.length) % shape.loads.length], "a core without PT_LOAD segments");
           value = load.vaddr + BigInt(Math.max(0, Math.min(v.ptr.offset, load.filesz - 1)));
         } else if (v.self !== undefined) value = (addressOf(shape, offset) ?? 0n) + BigInt(v.self);
         else if (v.near !== undefined) value = readWord(offset) + BigInt(v.near);
@@ -872,7 +1146,8 @@ export function applyMutations(fd, shape, mutations, context = {}) {
         break;
       }
       default:
-        throw new RangeError(`Unknown mutation kind ${JSON.stringify(m.kind)}`);
+        // A reproducer is JSON: a kind the fuzzer never wrote.
+        throw new RangeError(`Unknown mutation kind ${JSON.stringify(/** @type {{ kind: unknown }} */ (m).kind)}`);
     }
   }
   const grown = grafts.length > 0 || notes !== undefined;
@@ -881,8 +1156,16 @@ export function applyMutations(fd, shape, mutations, context = {}) {
   return { undo, truncatedTo, grown };
 }
 
-/** Writes grafts and new notes after the end of the file, then the new program header table, and points the ELF header at it. */
+/**
+ * Writes grafts and new notes after the end of the file, then the new program header table, and points the ELF header at it.
+ * @param {number} fd
+ * @param {CoreShape} shape
+ * @param {readonly { vaddr: bigint; data: Buffer }[]} grafts
+ * @param {{ segment: Segment; bytes: Buffer } | undefined} notes the PT_NOTE segment to move and its new contents.
+ * @param {Write} write writes inside the file as it was, keeping what it overwrites.
+ */
 function appendSegments(fd, shape, grafts, notes, write) {
+  /** @param {number} n */
   const align = (n) => Math.ceil(n / 8) * 8;
   let position = align(shape.size);
   const table = Buffer.alloc(shape.phnum * PHDR_SIZE);
@@ -895,6 +1178,7 @@ function appendSegments(fd, shape, grafts, notes, write) {
     table.writeBigUInt64LE(BigInt(notes.bytes.length), at + 40);
     position = align(position + notes.bytes.length);
   }
+  /** @type {Buffer[]} */
   const added = [];
   for (const graft of grafts) {
     fs.writeSync(fd, graft.data, 0, graft.data.length, position);
@@ -937,6 +1221,12 @@ const MAX_SHOWN_NAME = 4096 * 10 + 64;
 const THREAD_ERROR_LINE = /^ {2}thread \S+: ./;
 
 /**
+ * "U+…" of a character (the first of `text`, which UNSAFE_OUTPUT matched).
+ * @param {string} text
+ */
+const uPlus = (text) => `U+${codePoint(text).toString(16).padStart(4, "0")}`;
+
+/**
  * Runs the CLI on a core with a time limit.
  * @param {{ cli: string; core: string; mode: "json" | "text"; timeoutMs: number; extraArgs?: string[] }} options
  * @returns {Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean; elapsedMs: number }>}
@@ -949,7 +1239,9 @@ export function runCli(options) {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, NO_COLOR: "1", NODE_OPTIONS: "" },
     });
+    /** @type {Buffer[]} */
     const out = [];
+    /** @type {Buffer[]} */
     const err = [];
     let outBytes = 0;
     child.stdout.on("data", (chunk) => {
@@ -976,21 +1268,29 @@ export function runCli(options) {
   });
 }
 
-/** Problems of a JSON report (schema 1) that make it a lie or unusable, or [] when it is sound. */
+/**
+ * Problems of a JSON report (schema 1) that make it a lie or unusable, or [] when it is sound.
+ * @param {string} text the CLI's stdout.
+ * @param {number | null} status its exit status.
+ * @returns {string[]}
+ */
 export function reportProblems(text, status) {
+  /** @type {any} JSON of any shape, probed field by field */
   let json;
   try {
     json = JSON.parse(text);
   } catch (error) {
     return [`invalid JSON on stdout: ${error instanceof Error ? error.message : String(error)}`];
   }
+  /** @type {string[]} */
   const problems = [];
   if (json === null || typeof json !== "object") return ["stdout is not a JSON object"];
   if (json.schema !== 1) problems.push("schema is not 1");
   if (!Array.isArray(json.threads)) return [...problems, "threads is not an array"];
   let broken = 0;
   const unsafe = UNSAFE_OUTPUT.exec(text);
-  if (unsafe) problems.push(`raw U+${unsafe[0].codePointAt(0).toString(16).padStart(4, "0")} in the JSON text`);
+  if (unsafe) problems.push(`raw ${uPlus(unsafe[0])} in the JSON text`);
+  /** @type {(what: string, name: unknown) => void} */
   const checkName = (what, name) => {
     if (typeof name !== "string") return;
     if (/\p{Cs}/u.test(name)) problems.push(`${what} holds a lone surrogate (not in escaped form)`);
@@ -1046,14 +1346,14 @@ export function classify(result, mode) {
       return { class: "crash", reason: "exit 1 without naming the incomplete threads" };
     }
     const unsafe = UNSAFE_OUTPUT.exec(result.stderr);
-    if (unsafe) return { class: "crash", reason: `raw U+${unsafe[0].codePointAt(0).toString(16).padStart(4, "0")} on stderr` };
+    if (unsafe) return { class: "crash", reason: `raw ${uPlus(unsafe[0])} on stderr` };
     if (mode === "json") {
       const problems = reportProblems(result.stdout, status);
       if (problems.length > 0) return { class: "crash", reason: `lying or invalid output: ${problems[0]}` };
     } else {
       if (result.stdout.trim() === "") return { class: "crash", reason: `exit ${status} with empty output` };
       const raw = UNSAFE_OUTPUT.exec(result.stdout);
-      if (raw) return { class: "crash", reason: `unsafe text output: raw U+${raw[0].codePointAt(0).toString(16).padStart(4, "0")}` };
+      if (raw) return { class: "crash", reason: `unsafe text output: raw ${uPlus(raw[0])}` };
       const none = result.stdout.includes("\nNo Python thread could be read");
       if (status === 0 && (none || !result.stdout.includes("Traceback for thread ")))
         return { class: "crash", reason: "lying output: exit 0 but no thread was read" };
@@ -1070,13 +1370,17 @@ export function classify(result, mode) {
     }
     if (result.stdout !== "") return { class: "crash", reason: `refusal (exit ${status}) with output on stdout` };
     const unsafe = UNSAFE_OUTPUT.exec(result.stderr);
-    if (unsafe) return { class: "crash", reason: `raw U+${unsafe[0].codePointAt(0).toString(16).padStart(4, "0")} on stderr` };
-    return { class: "refusal", reason: errors[0] };
+    if (unsafe) return { class: "crash", reason: `raw ${uPlus(unsafe[0])} on stderr` };
+    return { class: "refusal", reason: nonEmpty(errors[0], "a refusal without its line") };
   }
   return { class: "crash", reason: `undocumented exit code ${status}: ${lines[0] ?? ""}` };
 }
 
-/** A short, address-free signature of a reason, to group findings. */
+/**
+ * A short, address-free signature of a reason, to group findings.
+ * @param {string} reason
+ * @returns {string}
+ */
 export function signature(reason) {
   return reason
     .replace(/0x[0-9a-f]+/gi, "0x…")
@@ -1091,16 +1395,30 @@ export function signature(reason) {
 // Cases
 
 /**
+ * A fuzz case with its core made: where the mutations go and what they aim at.
+ * @typedef {object} PreparedCaseFields
+ * @property {string} key "pyenv-3.12.1/threads"
+ * @property {string} core the path of the core.
+ * @property {CoreShape} shape
+ * @property {HotRead[]} hot where the analysis reads (filled by runBatch()).
+ * @property {PythonVersion | null} python
+ * @property {NameSite[]} sites
+ * @typedef {FuzzCase & PreparedCaseFields} PreparedCase
+ */
+
+/**
  * Resolves fuzz cases to real cores: the interpreter by id, else any of the same X.Y version
  * (a reproducer made on another machine); missing ones are reported, not fatal.
- * @param {readonly { interpreter: string; version: string; scenario: string }[]} wanted
+ * @param {readonly FuzzCase[]} wanted
  * @param {{ log?: (line: string) => void }} [options]
+ * @returns {Promise<PreparedCase[]>}
  */
 export async function prepareCases(wanted, options = {}) {
-  const maker = await import(pathToFileURL(path.join(REPO_ROOT, "tools", "testing", "core_maker.mjs")).href);
+  const maker = await import("../testing/core_maker.mjs");
   const availability = maker.coreAvailability();
   if (!availability.ok) throw new Error(`Cannot make cores on this machine: ${availability.reason}`);
   const interpreters = maker.findInterpreters();
+  /** @type {PreparedCase[]} */
   const prepared = [];
   for (const c of wanted) {
     const interpreter = interpreters.find((i) => i.id === c.interpreter) ?? interpreters.find((i) => `${i.major}.${i.minor}` === c.version);
@@ -1121,6 +1439,7 @@ export async function prepareCases(wanted, options = {}) {
 
 /** A scratch copy of a core per (worker, case), mutated in place and restored after each input. */
 class Scratch {
+  /** @param {string} directory a directory of its own, removed with it. */
   constructor(directory) {
     this.directory = directory;
     /** @type {Map<string, string>} */
@@ -1128,6 +1447,11 @@ class Scratch {
     this.onExit = () => this.remove();
     process.once("exit", this.onExit); // also on Ctrl-C: fuzz.mjs turns SIGINT/SIGTERM into exit()
   }
+  /**
+   * @param {number} worker
+   * @param {PreparedCase} c
+   * @returns {string} the worker's copy of the case's core.
+   */
   path(worker, c) {
     const key = `${worker}:${c.key}`;
     let file = this.files.get(key);
@@ -1138,6 +1462,11 @@ class Scratch {
     }
     return file;
   }
+  /**
+   * @param {string} file a copy path() gave.
+   * @param {PreparedCase} c
+   * @param {Applied} applied
+   */
   restore(file, c, applied) {
     if (applied.truncatedTo !== undefined) {
       fs.copyFileSync(c.core, file, fs.constants.COPYFILE_FICLONE);
@@ -1157,9 +1486,16 @@ class Scratch {
   }
 }
 
+/** @typedef {{ index: number; mode: Mode; native?: boolean; mutations: readonly Mutation[] }} FuzzInput */
+
 /**
  * Runs one input: copies/mutates, runs the CLI, classifies, restores.
- * @returns {Promise<{ class: string; reason: string; status: number | null; signal: string | null; elapsedMs: number; stderr: string }>}
+ * @param {Scratch} scratch
+ * @param {number} worker
+ * @param {PreparedCase} c
+ * @param {FuzzInput} input
+ * @param {{ cli: string; timeoutMs: number }} options
+ * @returns {Promise<FuzzOutcome>}
  */
 async function runInput(scratch, worker, c, input, options) {
   const file = scratch.path(worker, c);
@@ -1181,6 +1517,10 @@ async function runInput(scratch, worker, c, input, options) {
 
 /**
  * A reproducer: the case, the mode and the mutations (positions are structural, see above).
+ * @param {PreparedCase} c
+ * @param {FuzzInput} input
+ * @param {FuzzOutcome} outcome
+ * @param {number} seed
  */
 export function reproducer(c, input, outcome, seed) {
   return {
@@ -1201,14 +1541,27 @@ export function reproducer(c, input, outcome, seed) {
 }
 
 /**
+ * @typedef {object} BatchOptions
+ * @property {number} [seed] default 1.
+ * @property {number} [runs] default 200.
+ * @property {number} [timeBudgetS] stop drawing inputs after this many seconds.
+ * @property {number} [workers] 1 or 2 (default 2).
+ * @property {number} [timeoutMs] per input (default 20 000): beyond it, a hang.
+ * @property {string} [cli] the CLI entry (default: defaultCli()).
+ * @property {readonly FuzzCase[]} [cases] default DEFAULT_CASES.
+ * @property {boolean} [save] write reproducers of crashes and hangs (default true).
+ * @property {string} [findingsDir] default FINDINGS_DIR.
+ * @property {(line: string) => void} [log]
+ * @property {number} [textShare] share of inputs run as text instead of --json (default 0.2).
+ * @property {boolean} [hot] aim 40 % of the memory mutations at what analyse() reads (default true).
+ * @property {boolean} [native] every input runs with `--native` (native frames merged with Python's).
+ */
+
+/**
  * Fuzzes: `runs` inputs drawn from `seed` (input i is the same whatever the worker count), at
  * most `workers` CLI processes at a time, until the runs or the time budget are spent.
- * @param {{
- *   seed?: number; runs?: number; timeBudgetS?: number; workers?: number; timeoutMs?: number;
- *   cli?: string; cases?: readonly { interpreter: string; version: string; scenario: string }[];
- *   save?: boolean; findingsDir?: string; log?: (line: string) => void; textShare?: number; hot?: boolean;
- *   native?: boolean;
- * }} [options] `native`: every input runs with `--native` (native frames merged with Python's).
+ * @param {BatchOptions} [options]
+ * @returns {Promise<FuzzBatch>}
  */
 export async function runBatch(options = {}) {
   const seed = options.seed ?? 1;
@@ -1225,20 +1578,25 @@ export async function runBatch(options = {}) {
   if (options.hot !== false) for (const c of cases) c.hot = await hotReads(c.core);
   log(`cases: ${cases.map((c) => `${c.key} (${c.hot.length} hot reads, ${c.sites.length} name sites)`).join(", ")}`);
   const scratch = new Scratch(fs.mkdtempSync(path.join(os.tmpdir(), "corestack-fuzz-")));
-  /** @type {any[]} */
+  /** @type {FuzzResult[]} */
   const results = [];
   let nextIndex = 0;
   const deadline = options.timeBudgetS !== undefined ? started + options.timeBudgetS * 1000 : Infinity;
+  /** @type {Map<string, number>} */
   const savedPerSignature = new Map();
+  /** @param {number} id */
   const worker = async (id) => {
     while (nextIndex < runs && Date.now() < deadline) {
       const index = nextIndex++;
       const random = inputRandom(seed, index);
-      const c = cases[random.int(cases.length)];
+      const c = random.pick(cases);
+      /** @type {Mode} */
       const mode = random.chance(textShare) ? "text" : "json";
-      const input = { index, mode, native: options.native === true, mutations: drawMutations(random, c.shape, c.hot, c.sites) };
+      const mutations = drawMutations(random, c.shape, c.hot, c.sites);
+      const input = { index, mode, native: options.native === true, mutations };
       const outcome = await runInput(scratch, id, c, input, { cli, timeoutMs });
-      const record = { index, case: c.key, mode, mutations: input.mutations, ...outcome };
+      /** @type {FuzzResult} */
+      const record = { index, case: c.key, mode, mutations, ...outcome };
       results.push(record);
       if (outcome.class === "crash" || outcome.class === "hang") {
         const sig = signature(outcome.reason);
@@ -1265,8 +1623,13 @@ export async function runBatch(options = {}) {
   return { seed, runs: results.length, elapsedMs: Date.now() - started, cases: cases.map((c) => c.key), results, summary: summarise(results) };
 }
 
-/** Counts per case and class. */
+/**
+ * Counts per case and class.
+ * @param {readonly FuzzResult[]} results
+ * @returns {FuzzSummary}
+ */
 export function summarise(results) {
+  /** @type {Map<string, FuzzCounts>} */
   const rows = new Map();
   const total = { analysed: 0, refusal: 0, crash: 0, hang: 0, runs: 0 };
   for (const r of results) {
@@ -1277,12 +1640,14 @@ export function summarise(results) {
     total[r.class]++;
     total.runs++;
   }
+  /** @type {Map<string, number>} */
   const signatures = new Map();
   for (const r of results) {
     if (r.class !== "crash" && r.class !== "hang") continue;
     const sig = `${r.class}: ${signature(r.reason)}`;
     signatures.set(sig, (signatures.get(sig) ?? 0) + 1);
   }
+  /** @type {Map<string, number>} */
   const refusals = new Map();
   for (const r of results) {
     if (r.class !== "refusal") continue;
@@ -1292,13 +1657,21 @@ export function summarise(results) {
   return { rows: Object.fromEntries(rows), total, signatures: Object.fromEntries(signatures), refusals: Object.fromEntries(refusals) };
 }
 
-/** The summary as a text table. */
+/**
+ * The summary as a text table.
+ * @param {FuzzSummary} summary
+ * @returns {string}
+ */
 export function formatSummary(summary) {
   const header = ["case", "runs", ...CLASSES];
+  /** @type {[string, FuzzCounts][]} */
   const rows = [...Object.entries(summary.rows).sort(([a], [b]) => a.localeCompare(b)), ["total", summary.total]];
   const table = [header, ...rows.map(([key, row]) => [key, String(row.runs), ...CLASSES.map((c) => String(row[c]))])];
-  const widths = header.map((_, i) => Math.max(...table.map((r) => r[i].length)));
-  const lines = table.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  "));
+  // Every row has a cell per column of the header.
+  const widths = header.map((_, i) => Math.max(...table.map((r) => /** @type {string} */ (r[i]).length)));
+  const lines = table.map((r) =>
+    r.map((cell, i) => (i === 0 ? cell.padEnd(/** @type {number} */ (widths[i])) : cell.padStart(/** @type {number} */ (widths[i])))).join("  "),
+  );
   lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
   lines.splice(lines.length - 1, 0, widths.map((w) => "-".repeat(w)).join("  "));
   const refusals = Object.entries(summary.refusals ?? {});
@@ -1315,19 +1688,32 @@ export function formatSummary(summary) {
 }
 
 /**
+ * What replay() needs of a reproducer (reproducer() writes more).
+ * @typedef {object} Finding
+ * @property {FuzzCase} case
+ * @property {Mode} [mode] default "json".
+ * @property {boolean} [native] run with `--native`.
+ * @property {number} [input] the input's index in its batch.
+ * @property {readonly object[]} mutations
+ */
+
+/**
  * Replays a reproducer: makes (or takes from the cache) the core of its case, applies its
  * mutations to a scratch copy, runs the CLI, classifies.
- * @param {string | object} finding a reproducer file or its parsed contents.
- * @param {{ cli?: string; timeoutMs?: number; mode?: "json" | "text" }} [options]
+ * @param {string | Finding} finding a reproducer file or its parsed contents.
+ * @param {{ cli?: string; timeoutMs?: number; mode?: Mode }} [options]
+ * @returns {Promise<FuzzOutcome & { case: string; mode: Mode }>}
  */
 export async function replay(finding, options = {}) {
+  /** @type {Finding} */
   const data = typeof finding === "string" ? JSON.parse(fs.readFileSync(finding, "utf8")) : finding;
   const [c] = await prepareCases([data.case]);
   if (!c) throw new Error(`No Python ${data.case.version} on this machine to replay ${data.case.interpreter}/${data.case.scenario}`);
   const scratch = new Scratch(fs.mkdtempSync(path.join(os.tmpdir(), "corestack-fuzz-")));
   try {
     const mode = options.mode ?? data.mode ?? "json";
-    const input = { index: data.input ?? 0, mode, native: data.native === true, mutations: data.mutations };
+    // The mutations of a reproducer are as the fuzzer wrote them; applyMutations() refuses other kinds and areas.
+    const input = { index: data.input ?? 0, mode, native: data.native === true, mutations: /** @type {readonly Mutation[]} */ (data.mutations) };
     const outcome = await runInput(scratch, 0, c, input, { cli: options.cli ?? defaultCli(), timeoutMs: options.timeoutMs ?? 20_000 });
     return { case: c.key, mode, ...outcome };
   } finally {

@@ -1,3 +1,4 @@
+// @ts-check
 // What the layout generator measures, per CPython version. This list is the review surface: one
 // line per field, in the order the fields are declared in CPython's headers, with the versions
 // in which the field exists. `generate.mjs` turns it into a C probe for one interpreter.

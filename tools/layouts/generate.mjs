@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Generates packages/cpython-layouts/src/vX_Y.ts from an installed interpreter's own headers.
 //
 //   node tools/layouts/generate.mjs --python ~/.pyenv/versions/3.12.1/bin/python3.12
@@ -330,6 +331,18 @@ export function readingModels(version, layout) {
     if (!has(group, key)) throw new Error(`${tag}: the reading models need ${group}.${key}, which the probe did not measure (fields.mjs)`);
     return /** @type {Record<string, any>} */ (layout)[group][key];
   };
+  /**
+   * A bit field of PyASCIIObject.state (3.x), as the probe measured it.
+   * @param {string} name
+   * @returns {{ bit: number; width: number }}
+   */
+  const stateBit = (name) => {
+    const field = /** @type {Record<string, any>} */ (layout).PyASCIIObject_state?.[name];
+    if (typeof field?.bit !== "number" || typeof field?.width !== "number") {
+      throw new Error(`${tag}: the reading models need PyASCIIObject_state.${name}, which the probe did not measure (fields.mjs)`);
+    }
+    return field;
+  };
   const threadList = has("PyInterpreterState", "threads_head")
     ? { kind: "threads_head", head: at("PyInterpreterState", "threads_head") }
     : { kind: "tstate_head", head: at("PyInterpreterState", "tstate_head") };
@@ -413,11 +426,7 @@ export function readingModels(version, layout) {
           kind: "pep393",
           length: at("PyASCIIObject", "length"),
           state: at("PyASCIIObject", "state"),
-          stateBits: {
-            kind: layout.PyASCIIObject_state.kind,
-            compact: layout.PyASCIIObject_state.compact,
-            ascii: layout.PyASCIIObject_state.ascii,
-          },
+          stateBits: { kind: stateBit("kind"), compact: stateBit("compact"), ascii: stateBit("ascii") },
           asciiData: at("sizeof", "PyASCIIObject"),
           compactData: at("sizeof", "PyCompactUnicodeObject"),
           data: at("PyUnicodeObject", "data"),
@@ -612,8 +621,13 @@ export function tableName(version) {
 const HEX_KEYS = new Set(FIELDS.filter((field) => field.kind === "constant" && field.hex).map((field) => field.key));
 
 /**
+ * A value as TypeScript source: numbers (hex for the constants fields.mjs marks so), strings,
+ * arrays, and objects, whose groups the previous table has unchanged become references to it.
  * @param {unknown} value
  * @param {string} indent
+ * @param {string} [key] the value's key in its object.
+ * @param {{ value: unknown; path: string; table: string; used: Set<string> }} [previous] the same place in the
+ *   previous table (`value` there, `path` to it from the top of table `table`); `used` collects the tables referenced.
  * @returns {string}
  */
 function renderValue(value, indent, key = "", previous = undefined) {
@@ -748,6 +762,7 @@ export function renderLayout(layout, previous) {
     if (added.length > 0) summary.push(...listComment(`New in ${major}.${minor}`, added));
     if (removed.length > 0) summary.push(...listComment(`Gone since ${since}`, removed));
     summary.push(shared.length > 0 ? `// Every other group is ${since}'s own object (\`${previousName}.<group>\`).` : `// No group is shared with ${since}.`);
+    /** @type {Set<string>} */
     const used = new Set();
     const entries = Object.entries(layout).map(([key, value]) =>
       shared.includes(key)

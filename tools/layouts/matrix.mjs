@@ -1,3 +1,4 @@
+// @ts-check
 // The interpreters the layout tests run against: one per supported minor version. The generator
 // adds a version here (and to packages/cpython-layouts/src/layouts.ts) when it first probes it.
 

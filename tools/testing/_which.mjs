@@ -1,3 +1,4 @@
+// @ts-check
 // The test tools' one PATH lookup. Private to tools/testing.
 import * as fs from "node:fs";
 import * as path from "node:path";

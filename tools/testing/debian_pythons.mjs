@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Debian's newer CPython builds (3.13, 3.14, 3.15 from sid/experimental), runnable on this machine
 // for corestack's core tests: `node tools/testing/debian_pythons.mjs --help`. Plain Node ESM, no
 // dependencies; core_maker.mjs reads what this provides (the cache only, never the network).
@@ -230,7 +231,7 @@ export async function lockCache(cacheDir) {
 /**
  * @param {string} command
  * @param {string[]} args
- * @param {{ cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }} [options]
+ * @param {{ cwd?: string | undefined; env?: NodeJS.ProcessEnv; timeoutMs?: number }} [options]
  */
 export function run(command, args, options = {}) {
   const result = spawnSync(command, args, {
@@ -253,13 +254,24 @@ export const NETWORK_TROUBLE =
   /Could not resolve|Temporary failure resolving|Could not connect|Connection failed|Connection timed out|Connection refused|Unable to connect|Network is unreachable|No route to host|Failed to fetch .*(?:InRelease|Release)/;
 const SIGNATURE_TROUBLE = /NO_PUBKEY|EXPKEYSIG|is not signed|signatures couldn't be verified|Signed-By|OpenPGP signature verification failed|GPG error/;
 
+/**
+ * Capture group `index` of a match, where the pattern does not make that group optional (so it
+ * is there whenever the pattern matched).
+ * @param {RegExpExecArray} match
+ * @param {number} index
+ * @returns {string}
+ */
+function captured(match, index) {
+  return /** @type {string} */ (match[index]);
+}
+
 /** The first reason apt gave for a failed fetch, on one line. @param {string} output */
 export function aptCause(output) {
   for (const line of output.split("\n")) {
     const fetch = /Failed to fetch \S+\s+(.+)$/.exec(line);
-    if (fetch) return fetch[1].trim();
+    if (fetch) return captured(fetch, 1).trim();
     const gpg = /GPG error: \S+ \S+ \S+: (.+)$/.exec(line);
-    if (gpg) return gpg[1].trim();
+    if (gpg) return captured(gpg, 1).trim();
   }
   return (
     output
@@ -292,8 +304,8 @@ function parseDeb822(text, file) {
       }
       const match = /^([A-Za-z][A-Za-z0-9-]*):[ \t]*(.*)$/.exec(line);
       if (!match) continue;
-      last = match[1].toLowerCase();
-      fields[last] = match[2];
+      last = captured(match, 1).toLowerCase();
+      fields[last] = captured(match, 2);
     }
     if (!fields["uris"] || !(fields["types"] ?? "").split(/\s+/).includes("deb")) continue;
     if (/^(no|false|0)$/i.test((fields["enabled"] ?? "yes").trim())) continue;
@@ -315,7 +327,7 @@ function parseOneLine(text, file) {
     if (!match) continue;
     const options = match[1] ?? "";
     const signedBy = /(?:^|\s)signed-by=(\S+)/.exec(options)?.[1] ?? null;
-    found.push({ uri: match[2], signedBy, suites: [match[3]], components: match[4].split(/\s+/).filter(Boolean), file });
+    found.push({ uri: captured(match, 2), signedBy, suites: [captured(match, 3)], components: captured(match, 4).split(/\s+/).filter(Boolean), file });
   }
   return found;
 }
@@ -595,17 +607,17 @@ export function policy(apt, packages) {
     if (name) {
       versions = [];
       current = undefined;
-      table.set(name[1], versions);
+      table.set(captured(name, 1), versions);
       continue;
     }
     const version = /^ {5}(?:\*\*\* )?(\S+) -?\d+$/.exec(line);
     if (version && versions) {
-      current = { version: version[1], suites: [] };
+      current = { version: captured(version, 1), suites: [] };
       versions.push(current);
       continue;
     }
     const origin = /^ {8}-?\d+ \S+ (\S+) \S+ Packages$/.exec(line);
-    if (origin && current) current.suites.push(origin[1].split("/")[0]);
+    if (origin && current) current.suites.push(/** @type {string} */ (captured(origin, 1).split("/")[0])); // split() gives at least one part
   }
   return table;
 }
@@ -613,6 +625,7 @@ export function policy(apt, packages) {
 /**
  * The Depends/PreDepends closure of the roots, following only shared-library packages.
  * @param {PrivateApt} apt @param {string[]} roots "name=version"
+ * @returns {string[]}
  */
 export function libraryClosure(apt, roots) {
   const result = apt.run("apt-cache", [
@@ -652,21 +665,21 @@ export function libraryClosure(apt, roots) {
     const dependency = /^ ([ |])(Depends|PreDepends): (\S+)/.exec(line);
     if (dependency) {
       if (!groupOpen) closeGroup();
-      const name = dependency[3];
+      const name = captured(dependency, 3);
       group.push({ name: name.replace(/^<|>$/g, ""), virtual: name.startsWith("<"), providers: [] });
       groupOpen = dependency[1] === "|";
       continue;
     }
     const provider = /^ {4}(\S+)$/.exec(line);
     if (provider && group.length > 0) {
-      group[group.length - 1].providers.push(provider[1]);
+      /** @type {{ providers: string[] }} */ (group[group.length - 1]).providers.push(captured(provider, 1));
       continue;
     }
     // another kind of relation ends the group
     if (/^ [ |]\S/.test(line) && !groupOpen) closeGroup();
   }
   closeGroup();
-  const rootNames = roots.map((root) => root.split("=")[0]);
+  const rootNames = roots.map((root) => /** @type {string} */ (root.split("=")[0])); // split() gives at least one part
   const needed = new Set(rootNames);
   const queue = [...rootNames];
   while (queue.length > 0) {
@@ -831,7 +844,8 @@ function provideUnlocked(context, cacheDir, minor, options) {
     if (name === `python${minor}`) suite = allowed.find((where) => offered.suites.includes(where)) ?? "";
     pinned.push(`${name}=${offered.version}`);
   }
-  const debianVersion = /** @type {string} */ (pinned[0]).split("=")[1];
+  // pinned[0] is `python3.X=VERSION`, as pushed above.
+  const debianVersion = /** @type {string} */ (/** @type {string} */ (pinned[0]).split("=")[1]);
   const libraries = libraryClosure(apt, [...pinned, "libc6"]);
   const wanted = [...pinned, ...["libc6", ...libraries.filter((name) => name !== "libc6")]];
 
@@ -862,8 +876,9 @@ function provideUnlocked(context, cacheDir, minor, options) {
   }
   relativizeSymlinks(dir);
 
-  const libraryDirs = [path.join(dir, "usr", "lib", arch.triplet), path.join(dir, "lib", arch.triplet)];
-  const loader = path.join(libraryDirs[0], arch.loader);
+  const libraryDir = path.join(dir, "usr", "lib", arch.triplet);
+  const libraryDirs = [libraryDir, path.join(dir, "lib", arch.triplet)];
+  const loader = path.join(libraryDir, arch.loader);
   if (!fs.existsSync(loader)) throw new DebianPythonsError(`${loader} is missing after extracting libc6`);
   const python = path.join(dir, "usr", "bin", `python${minor}`);
   /** @type {string | null} */

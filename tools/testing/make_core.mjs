@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Makes a real core file of a real Python process, plus its truth.json. Same code as the tests
 // (core_maker.mjs). Run `node tools/testing/make_core.mjs --help`.
 
@@ -39,12 +40,21 @@ prints where its core file and truth.json are.
 
 Exit codes: 0 made; 1 the scenario failed; 2 usage error; 3 this machine cannot make cores.`;
 
+/**
+ * Prints `make_core: message` and exits with `code`.
+ * @param {number} code
+ * @param {string} message
+ * @returns {never}
+ */
 function fail(code, message) {
   process.stderr.write(`make_core: ${message}\n`);
   process.exit(code);
 }
 
-/** The interpreter at pythonPath, under its findInterpreters() id when it is one of those (shared cache). */
+/**
+ * The interpreter at pythonPath, under its findInterpreters() id when it is one of those (shared cache).
+ * @param {string} pythonPath
+ */
 function resolveInterpreter(pythonPath) {
   const interpreter = interpreterFromPath(pythonPath);
   const known = findInterpreters().find((candidate) => candidate.executable === interpreter.executable);

@@ -47,7 +47,7 @@ describe("Debian's newer CPython builds (debian_pythons.mjs)", () => {
 
   for (const minor of DEBIAN_PYTHON_MINORS) {
     describe(`Debian ${minor}`, () => {
-      it(`${minor}: a cached provision is idempotent: under a second, no process, marker untouched`, async (context) => {
+      it(`${minor}: a cached provision is idempotent: no process, marker untouched`, async (context) => {
         const provided = providedFor(minor);
         if (!provided) return context.skip(debianPythonSkipReason(minor) ?? "");
         const marker = path.join(provided.dir, ".provided.json");
@@ -55,14 +55,12 @@ describe("Debian's newer CPython builds (debian_pythons.mjs)", () => {
         // With no PATH, apt-get, dpkg-deb or patchelf could not even start: the cached path must not need them.
         const savedPath = process.env["PATH"];
         process.env["PATH"] = path.join(os.tmpdir(), "corestack-no-such-directory");
-        const started = performance.now();
         let again;
         try {
           again = await provideDebianPython(minor, { dbg: provided.dbg !== null });
         } finally {
           process.env["PATH"] = savedPath;
         }
-        expect(performance.now() - started).toBeLessThan(1000);
         expect(again.cached).toBe(true);
         expect(again.python).toBe(provided.python);
         expect(again.id).toBe(provided.id);

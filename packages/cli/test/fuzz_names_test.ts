@@ -38,10 +38,11 @@ for (const c of CASES) {
 
     it("an NT_FILE note blown up past MAX_FILE_MAPPINGS: analysed, quickly, with the cut said", { timeout: 120_000 }, async () => {
       const mutations = [{ kind: "mappings", extra: 262_145, order: "random", paths: "one-char", place: "fresh", first: "real", seed: 3 }];
-      const outcome = await replay({ case: c, mode: "json", mutations }, { cli: CLI });
+      // A run killed at the time limit is classed "hang": the limit marks a hang (minutes before the
+      // cut), it is not a speed check (speed is measured in benchmarks).
+      const outcome = await replay({ case: c, mode: "json", mutations }, { cli: CLI, timeoutMs: 20_000 });
       expect(outcome.class, `${outcome.reason}\n${outcome.stderr}`).toBe("analysed");
       expect(outcome.stderr).toMatch(/^warning: NT_FILE note at offset 0x[0-9a-f]+ lists \d+ mappings, more than the 262144 a process can have/m);
-      expect(outcome.elapsedMs).toBeLessThan(20_000);
     });
   });
 }

@@ -119,6 +119,8 @@ describe("inputs that are not usable, said as they are", () => {
         ],
       }),
     );
+    // Minutes and gigabytes before the cut: the process is killed at 30 s, which marks a hang, not
+    // a speed (speed is measured in benchmarks; about 2 s on a shared 2-CPU machine).
     const run = corestackTimed(["core", path, "--verbose"], { timeoutMs: 30_000 });
     expect(run.signal, `killed after ${Math.round(run.ms)} ms`).toBeNull();
     expect(run.status).toBe(3);
@@ -129,7 +131,5 @@ describe("inputs that are not usable, said as they are", () => {
       ),
     );
     expect(run.stderr).toMatch(/^corestack: The core is not a Python process: /m);
-    // Minutes and gigabytes before; about 2 s on a shared 2-CPU machine now.
-    expect(run.ms).toBeLessThan(15_000);
   });
 });

@@ -3,6 +3,7 @@ import { checkEncoding, fixedEncodingSize, readEncodedPointer, type PointerBases
 import { DW_EH_PE_aligned, DW_EH_PE_datarel, DW_EH_PE_indirect, DW_EH_PE_sdata4, DW_EH_PE_omit, pointerEncodingName } from "./cfa_constants.js";
 import { hex } from "./dwarf_format_error.js";
 import { DWARF_LIMITS, limitReached } from "./limits.js";
+import { partitionPoint } from "./_search.js";
 
 /** The binary-search table of an `.eh_frame_hdr`. @internal */
 export interface EhFrameHdrTable {
@@ -67,15 +68,8 @@ export function searchEhFrameHdr(table: EhFrameHdrTable, pc: bigint): { location
     const fdeAddress = readEncodedPointer(reader, table.tableEncoding, table.bases, "a search table entry").value;
     return { location, fdeAddress, index };
   };
-  let low = 0;
-  let high = table.fdeCount;
-  // Invariant: entries below `low` start at or below pc, entries from `high` start above it.
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (entry(middle).location <= pc) low = middle + 1;
-    else high = middle;
-  }
-  return low === 0 ? undefined : entry(low - 1);
+  const after = partitionPoint(table.fdeCount, (index) => entry(index).location <= pc);
+  return after === 0 ? undefined : entry(after - 1);
 }
 
 /** The usual table (`DW_EH_PE_datarel|DW_EH_PE_sdata4`), searched on 32-bit numbers. */
@@ -88,13 +82,7 @@ function searchDatarelSdata4(table: EhFrameHdrTable, pc: bigint): { location: bi
   // Every entry is base + a signed 32-bit value: compare the values (pc - base) as numbers.
   const relative = pc - base;
   const key = relative > 0x7fff_ffffn ? Infinity : relative < -0x8000_0000n ? -Infinity : Number(relative);
-  let low = 0;
-  let high = table.fdeCount;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (view.getInt32(table.tableOffset + middle * 8, littleEndian) <= key) low = middle + 1;
-    else high = middle;
-  }
+  const low = entriesAtOrBelow(view, table.tableOffset, table.fdeCount, littleEndian, key);
   if (low === 0) return undefined;
   const at = table.tableOffset + (low - 1) * 8;
   return {
@@ -111,4 +99,9 @@ export function ehFrameOffset(table: EhFrameHdrTable, fdeAddress: bigint, ehFram
     new Reader(table.section).fail(`The search table names an FDE at ${hex(fdeAddress)}, outside .eh_frame`, "bad-value", at);
   }
   return Number(offset);
+}
+
+/** How many entries of the sorted sdata4 table start at or below `key`; a function of its own so that no local of the caller is captured. */
+function entriesAtOrBelow(view: DataView, tableOffset: number, count: number, littleEndian: boolean, key: number): number {
+  return partitionPoint(count, (index) => view.getInt32(tableOffset + index * 8, littleEndian) <= key);
 }

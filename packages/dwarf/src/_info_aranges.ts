@@ -1,6 +1,7 @@
 import { hex } from "./dwarf_format_error.js";
 import { Reader } from "./_reader.js";
 import type { InfoContext } from "./_info_context.js";
+import { compareBigints, partitionPoint } from "./_search.js";
 
 /**
  * Which unit covers which addresses: `.debug_aranges` when present, and for units it does not
@@ -59,7 +60,7 @@ export class UnitIndex {
       const pc = unit.pcAttributes(cursor.abbreviation!, cursor.attributesOffset);
       for (const range of unit.rangesOf(pc, cursor.offset) ?? []) rows.push({ ...range, unit: header.offset });
     }
-    rows.sort((a, b) => (a.begin < b.begin ? -1 : a.begin > b.begin ? 1 : a.unit - b.unit));
+    rows.sort((a, b) => compareBigints(a.begin, b.begin) || a.unit - b.unit);
     let maxEnd = 0n;
     for (const row of rows) {
       this.#begins.push(row.begin);
@@ -73,13 +74,7 @@ export class UnitIndex {
   /** Offsets of the units whose ranges contain `address`, latest-starting range first. */
   unitsAt(address: bigint): number[] {
     const begins = this.#begins;
-    let low = 0;
-    let high = begins.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (begins[middle]! <= address) low = middle + 1;
-      else high = middle;
-    }
+    const low = partitionPoint(begins.length, (index) => begins[index]! <= address);
     // A Set keeps insertion order: latest-starting first, each unit once, in linear time.
     const found = new Set<number>();
     for (let index = low - 1; index >= 0 && this.#maxEnds[index]! > address; index--) {

@@ -8,6 +8,7 @@ import { Reader, type Section, sectionOf, stringAt } from "./_reader.js";
 import { EntryCursor } from "./_info_entries.js";
 import { type Attribute, type AttributeValue, type FormResolver, isConstantForm, readValue, skipValue } from "./_info_forms.js";
 import { readUnitHeader, type UnitHeader } from "./_info_unit.js";
+import { partitionPoint } from "./_search.js";
 
 /** What a unit's root entry says about the unit. */
 export interface UnitSummary {
@@ -391,16 +392,9 @@ export class InfoContext {
   /** The header of the unit whose bytes hold `offset`, if any. */
   #headerAround(offset: number): UnitHeader | undefined {
     const headers = this.headers();
-    let low = 0;
-    let high = headers.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      const header = headers[middle]!;
-      if (offset < header.offset) high = middle - 1;
-      else if (offset >= header.end) low = middle + 1;
-      else return header;
-    }
-    return undefined;
+    // Units are disjoint and in offset order: the last one starting at or before `offset`.
+    const header = headers[partitionPoint(headers.length, (index) => headers[index]!.offset <= offset) - 1];
+    return header !== undefined && offset < header.end ? header : undefined;
   }
 
   /** The unit that starts at `offset`. */

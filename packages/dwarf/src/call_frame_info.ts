@@ -4,6 +4,7 @@ import { ehFrameOffset, readEhFrameHdr, searchEhFrameHdr, type EhFrameHdrTable }
 import { unwindRows, type UnwindRow } from "./_cfi_program.js";
 import { cfiSection, iterateRecords, readRecordAt, type CallFrameRecord, type CfiSection, type FrameDescriptionEntry } from "./_cfi_records.js";
 import { DwarfFormatError, hex } from "./dwarf_format_error.js";
+import { compareBigints, partitionPoint } from "./_search.js";
 
 export type { CfaRule, RegisterRule, UnwindRow } from "./_cfi_program.js";
 export type { CallFrameRecord, CommonInformationEntry, FrameDescriptionEntry } from "./_cfi_records.js";
@@ -233,14 +234,7 @@ export class CallFrameInfo {
     }
     const index = (this.#index ??= this.#buildIndex());
     const fdes = index.fdes;
-    let low = 0;
-    let high = fdes.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (fdes[middle]!.initialLocation <= pc) low = middle + 1;
-      else high = middle;
-    }
-    const candidate = fdes[low - 1];
+    const candidate = fdes[fdesAtOrBelow(fdes, pc) - 1];
     if (candidate && pc < candidate.endAddress) return candidate;
     if (index.error) throw index.error;
     return undefined;
@@ -295,7 +289,15 @@ export class CallFrameInfo {
       if (!DwarfFormatError.isInstance(caught)) throw caught;
       error = caught;
     }
-    fdes.sort((a, b) => (a.initialLocation < b.initialLocation ? -1 : a.initialLocation > b.initialLocation ? 1 : 0));
+    fdes.sort((a, b) => compareBigints(a.initialLocation, b.initialLocation));
     return { fdes, error };
   }
+}
+
+/**
+ * How many FDEs of the sorted index start at or below `pc`. A function of its own: a closure in
+ * findFde() would make its locals context variables, a fifth slower in a micro-measure.
+ */
+function fdesAtOrBelow(fdes: readonly FrameDescriptionEntry[], pc: bigint): number {
+  return partitionPoint(fdes.length, (index) => fdes[index]!.initialLocation <= pc);
 }

@@ -7,6 +7,7 @@ import { type LineIndex, LineIndexBuilder } from "./_line_index.js";
 import { type LineLimits, type ResolvedLineLimits, lineLimitReached, resolveLineLimits } from "./_line_limits.js";
 import { locationOf, splitAddress } from "./_line_locate.js";
 import { Reader } from "./_reader.js";
+import { partitionPoint } from "./_search.js";
 
 /** Options of {@link LineTable.of}. */
 export interface LineTableOptions {
@@ -151,14 +152,7 @@ export class LineTable {
   programAt(offset: number): LineProgram | undefined {
     this.#build();
     const programs = this.#programs!;
-    let low = 0;
-    let high = programs.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (programs[mid]!.header.offset < offset) low = mid + 1;
-      else high = mid;
-    }
-    const program = programs[low];
+    const program = programs[partitionPoint(programs.length, (index) => programs[index]!.header.offset < offset)];
     return program?.header.offset === offset ? program : undefined;
   }
 

@@ -33,6 +33,7 @@ import { ElfFile } from "./elf_file.js";
 import { ElfFormatError, hex } from "./elf_format_error.js";
 import { MemoryError, type Memory } from "./memory_error.js";
 import { MAX_NOTES, type Note, readNotes } from "./read_notes.js";
+import { compareBigints, partitionPoint } from "./_search.js";
 
 /** A dumped memory range of the core: `PT_LOAD` bytes present in the file. */
 export interface CoreSegment {
@@ -214,7 +215,7 @@ export class CoreFile implements Memory {
         offset: p.p_offset,
         flags: p.p_flags,
       }))
-      .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+      .sort((a, b) => compareBigints(a.start, b.start));
     this.#starts = this.segments.map((s) => s.start);
   }
 
@@ -249,19 +250,8 @@ export class CoreFile implements Memory {
    */
   segmentAt(address: bigint): CoreSegment | undefined {
     const starts = this.#starts;
-    let low = 0;
-    let high = starts.length - 1;
-    let found = -1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      if (starts[middle]! <= address) {
-        found = middle;
-        low = middle + 1;
-      } else high = middle - 1;
-    }
-    if (found < 0) return undefined;
-    const segment = this.segments[found]!;
-    return address < segment.end ? segment : undefined;
+    const segment = this.segments[partitionPoint(starts.length, (index) => starts[index]! <= address) - 1];
+    return segment !== undefined && address < segment.end ? segment : undefined;
   }
 
   /**
@@ -330,7 +320,7 @@ export class CoreFile implements Memory {
  */
 function sortByStart(mappings: FileMapping[]): FileMapping[] {
   const keyed = mappings.map((mapping) => ({ key: Number(mapping.start), mapping }));
-  keyed.sort((a, b) => a.key - b.key || (a.mapping.start < b.mapping.start ? -1 : a.mapping.start > b.mapping.start ? 1 : 0));
+  keyed.sort((a, b) => a.key - b.key || compareBigints(a.mapping.start, b.mapping.start));
   return keyed.map((k) => k.mapping);
 }
 

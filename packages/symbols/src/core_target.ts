@@ -6,6 +6,7 @@ import { type LinkMapEntry, readLinkMap } from "./link_map.js";
 import { linkMapModules } from "./link_map_modules.js";
 import { moduleMappings, type ModuleMappings } from "./module_map.js";
 import { Module } from "./module.js";
+import { compareBigints, partitionPoint } from "./_search.js";
 
 /** A thread of the target: its OS thread id and registers. */
 export interface TargetThread {
@@ -147,7 +148,7 @@ export class CoreTarget implements Target {
       core.elf.programHeaders
         .filter((p) => p.p_type === PT_LOAD && p.p_filesz > 0 && p.p_offset + p.p_filesz > size)
         .map((p) => ({ start: p.p_vaddr + BigInt(Math.max(0, size - p.p_offset)), end: p.p_vaddr + BigInt(p.p_filesz), fileOffset: 0n }))
-        .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)),
+        .sort((a, b) => compareBigints(a.start, b.start)),
     );
   }
 
@@ -302,14 +303,7 @@ function disjointPieces<T extends { start: bigint; end: bigint; fileOffset: bigi
 
 /** The index of the first range starting after `address` in ranges sorted by start (their length when none). */
 function firstAfter(sorted: readonly { readonly start: bigint }[], address: bigint): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle]!.start <= address) low = middle + 1;
-    else high = middle;
-  }
-  return low;
+  return partitionPoint(sorted.length, (index) => sorted[index]!.start <= address);
 }
 
 /** The piece holding `address`, in disjoint pieces. */

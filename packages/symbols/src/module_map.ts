@@ -1,4 +1,5 @@
 import type { CoreFile, FileMapping } from "@corestack/elf";
+import { compareBigints } from "./_search.js";
 
 /** A file mapped in the process: its path as recorded and every mapping of it. */
 export interface ModuleMappings {
@@ -47,5 +48,5 @@ export function moduleMappings(core: CoreFile): ModuleMappings[] {
     }
     result.push({ path, start, end, mappings });
   }
-  return result.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  return result.sort((a, b) => compareBigints(a.start, b.start));
 }

@@ -1,4 +1,5 @@
 import type { LineProgram } from "@corestack/dwarf";
+import { compareBigints } from "./_search.js";
 
 /** gdb's line table for one sequence: its entries as parallel arrays (no object per entry). */
 interface Sequence {
@@ -29,7 +30,7 @@ export class GdbLineTable {
   readonly #sequences: Sequence[];
 
   private constructor(sequences: Sequence[]) {
-    this.#sequences = sequences.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    this.#sequences = sequences.sort((a, b) => compareBigints(a.start, b.start));
   }
 
   /**

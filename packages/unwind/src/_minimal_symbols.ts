@@ -1,5 +1,6 @@
 import { type ElfFile, ElfFormatError, SymbolTable } from "@corestack/elf";
 import { SHF_EXECINSTR, SHN_ABS, SHT_DYNSYM, SHT_SYMTAB, STT_FUNC, STT_GNU_IFUNC, STT_NOTYPE } from "@corestack/elf/constants";
+import { partitionPoint } from "./_search.js";
 
 const decoder = new TextDecoder();
 
@@ -156,14 +157,7 @@ export class MinimalSymbols {
    */
   lookup(address: bigint): MinimalSymbol | undefined {
     const addresses = this.#addresses;
-    let low = 0;
-    let high = addresses.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (addresses[middle]! <= address) low = middle + 1;
-      else high = middle;
-    }
-    let hi = low - 1;
+    let hi = partitionPoint(addresses.length, (index) => addresses[index]! <= address) - 1;
     let zeroSized = -1;
     while (hi >= 0) {
       if (this.#symbols[hi]!.size === 0n && zeroSized === -1) {

@@ -1,0 +1,33 @@
+// Binary search and ordering helpers shared by the package's sorted indexes.
+
+/**
+ * The partition point of `0..length`: the first index at which `predicate` is false, for a
+ * predicate that is true on a prefix of the indices and false after it (the entries of a sorted
+ * array at or below a key, say); `length` when it holds everywhere. Calls `predicate` at most
+ * ⌈log2(length + 1)⌉ times.
+ *
+ * @param length the number of indices.
+ * @param predicate true for the indices before the partition point.
+ * @returns the first index where `predicate` is false, from 0 to `length`.
+ * @internal
+ */
+export function partitionPoint(length: number, predicate: (index: number) => boolean): number {
+  let low = 0;
+  let high = length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (predicate(middle)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * Orders two bigints, for `Array.prototype.sort`.
+ *
+ * @returns a negative number, zero or a positive number as `a` is below, equal to or above `b`.
+ * @internal
+ */
+export function compareBigints(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

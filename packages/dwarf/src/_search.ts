@@ -1,4 +1,6 @@
-// Binary search and ordering helpers shared by the package's sorted indexes.
+// Binary search and ordering helpers shared by the package's sorted indexes. The same file is in
+// elf, dwarf, symbols and unwind (elf and dwarf depend on nothing, so there is no shared package to
+// hold it); tools/private_copies_test.ts keeps the copies identical, elf's _search_test.ts tests it.
 
 /**
  * The partition point of `0..length`: the first index at which `predicate` is false, for a

@@ -231,6 +231,9 @@ function bigCompressedCore(directory: string, gib: number): string {
   header.writeBigUInt64LE(BigInt(gib) << 30n, 64 + 32); // p_filesz
   writeSync(fd, header);
   ftruncateSync(fd, 4096 + gib * 2 ** 30);
+  // One non-zero byte every 32 MiB: the decompressed file grows while it is written (the zeros
+  // between stay holes), which is how the SIGINT test below knows it is interrupting mid-way.
+  for (let at = 32 << 20; at < gib * 2 ** 30; at += 32 << 20) writeSync(fd, Buffer.from([0xa5]), 0, 1, 4096 + at);
   closeSync(fd);
   return compress("zstd", ["-q", "-1", "-T2", "-c"], file, join(directory, "big-core.zst"));
 }

@@ -26,7 +26,7 @@
 // repository: ~60 MiB). A provided build costs one file read on later calls.
 
 import * as fs from "node:fs";
-import * as os from "node:os";
+import { corestackCacheDir } from "./_cache_dir.mjs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -76,11 +76,7 @@ const FORMAT = 1;
 
 /** Where the build lives: $CORESTACK_ARM64_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/corestack/arm64. */
 export function arm64CacheDir() {
-  const explicit = process.env["CORESTACK_ARM64_CACHE"];
-  if (explicit) return path.resolve(explicit);
-  const xdg = process.env["XDG_CACHE_HOME"];
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), ".cache");
-  return path.join(base, "corestack", "arm64");
+  return corestackCacheDir("CORESTACK_ARM64_CACHE", "arm64");
 }
 
 /**

@@ -22,7 +22,6 @@
 // A provided version costs one stat and one read on later calls; tests read the cache only.
 
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -39,6 +38,7 @@ import {
   tail,
   writeFileAtomic,
 } from "./debian_pythons.mjs";
+import { corestackCacheDir } from "./_cache_dir.mjs";
 
 /** The interpreter this provides by default: the machine's python3.11 (bookworm's). */
 export const DEFAULT_DEBUG_PYTHON_MINOR = "3.11";
@@ -68,11 +68,7 @@ const FORMAT = 1;
 
 /** Where it lives: $CORESTACK_DEBUG_PYTHON_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/corestack/debug-python. */
 export function debugPythonCacheDir() {
-  const explicit = process.env["CORESTACK_DEBUG_PYTHON_CACHE"];
-  if (explicit) return path.resolve(explicit);
-  const xdg = process.env["XDG_CACHE_HOME"];
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), ".cache");
-  return path.join(base, "corestack", "debug-python");
+  return corestackCacheDir("CORESTACK_DEBUG_PYTHON_CACHE", "debug-python");
 }
 
 /** @param {string} minor */

@@ -23,7 +23,7 @@
 
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
+import { corestackCacheDir } from "./_cache_dir.mjs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -97,11 +97,7 @@ export class DebianPythonsError extends Error {
 
 /** Where the builds live: $CORESTACK_PYTHONS_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/corestack/pythons. */
 export function debianPythonsCacheDir() {
-  const explicit = process.env["CORESTACK_PYTHONS_CACHE"];
-  if (explicit) return path.resolve(explicit);
-  const xdg = process.env["XDG_CACHE_HOME"];
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), ".cache");
-  return path.join(base, "corestack", "pythons");
+  return corestackCacheDir("CORESTACK_PYTHONS_CACHE", "pythons");
 }
 
 /** @param {string} minor */

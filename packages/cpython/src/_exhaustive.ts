@@ -1,5 +1,6 @@
 import { type AnyPythonLayout, LayoutFormatError, layoutFor, layoutFromDebugOffsets } from "@corestack/cpython-layouts";
 import { type Reader, WalkError } from "./_reader.js";
+import { pthreadMatcher } from "./_threads.js";
 import type { DetectedVersion } from "./detect_version.js";
 import { PythonError } from "./python_error.js";
 import type { PythonTarget } from "./python_target.js";
@@ -69,6 +70,30 @@ function words(bytes: Uint8Array): Uint32Array {
   const count = bytes.length >>> 2;
   if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, count);
   return new Uint32Array(bytes.slice(0, count * 4).buffer);
+}
+
+/**
+ * Calls `visit` with every region's bytes in aligned chunks of {@link CHUNK} as little-endian
+ * words, in address order, and `progress` after each; returns the bytes the regions hold.
+ */
+function forEachChunk(
+  index: RegionIndex,
+  progress: ((scanned: number, total: number) => void) | undefined,
+  visit: (chunk: Uint32Array, address: number) => void,
+): number {
+  const total = index.regions.reduce((sum, r) => sum + r.size, 0);
+  let scanned = 0;
+  for (const region of index.regions) {
+    const regionStart = Number(region.address);
+    for (let offset = 0; offset < region.size; offset += CHUNK) {
+      const length = Math.min(CHUNK, region.size - offset) & ~7;
+      if (length === 0) break;
+      visit(words(region.bytes(offset, length)), regionStart + offset);
+      scanned += length;
+      progress?.(scanned, total);
+    }
+  }
+  return total;
 }
 
 /** The first 4 bytes of `text`, as a little-endian u32. */
@@ -206,36 +231,23 @@ export function scanForInterpreter(
     versionHits: [],
   };
   const { cookieAt, candidates: candidateSet, versionHits } = pass;
-  const total = index.regions.reduce((sum, r) => sum + r.size, 0);
-  let scanned = 0;
-  for (const region of index.regions) {
-    const regionStart = Number(region.address);
-    for (let offset = 0; offset < region.size; offset += CHUNK) {
-      const length = Math.min(CHUNK, region.size - offset) & ~7;
-      if (length === 0) break;
-      const chunk = words(region.bytes(offset, length));
-      scanChunk(chunk, regionStart + offset, pass);
-      scanned += length;
-      options.progress?.(scanned, total);
-    }
-  }
+  const total = forEachChunk(index, options.progress, (chunk, address) => scanChunk(chunk, address, pass));
   if (pass.dropped) warnings.push(`the exhaustive scan found more than ${MAX_SCAN_CANDIDATES} interpreter-state candidates: the others were not checked`);
 
   const objects = table ? new ObjectReader(reader, table) : undefined;
-  const threadIds = new Set<bigint>();
-  const tids = new Set<number>();
-  for (const thread of target.threads()) {
-    tids.add(thread.tid);
-    const fs = thread.registers.fs_base;
-    if (fs !== undefined && fs !== 0n) threadIds.add(fs);
-  }
+  const coreThreads = target.threads();
+  const tids = new Set(coreThreads.map((thread) => thread.tid));
+  // pthread_self() values map to threads through their thread pointer registers (x86-64's fs_base,
+  // aarch64's tpidr_el0), as when the threads are read.
+  const pthreadOf = pthreadMatcher(coreThreads);
+  const hasThreadPointers = coreThreads.some((t) => (t.registers.fs_base ?? 0n) !== 0n || (t.registers.tpidr_el0 ?? 0n) !== 0n);
   const rejected: string[] = [];
   const valid = new Map<bigint, Candidate>();
   const check = (layout: AnyPythonLayout, interp: bigint, checkObjects: ObjectReader | undefined): Candidate | undefined => {
     const known = valid.get(interp);
     if (known) return known;
     try {
-      const candidate = validateInterpreter(reader, layout, checkObjects, interp, { threadIds, tids });
+      const candidate = validateInterpreter(reader, layout, checkObjects, interp, { pthreadOf, hasThreadPointers, tids });
       valid.set(interp, candidate);
       return candidate;
     } catch (error) {
@@ -516,18 +528,7 @@ export function versionFromMemory(
 ): DetectedVersion | undefined {
   const index = new RegionIndex(options.regions.filter((r) => r.size >= 8 && Number(r.address) + r.size <= Number.MAX_SAFE_INTEGER));
   const hits: number[] = [];
-  const total = index.regions.reduce((sum, r) => sum + r.size, 0);
-  let scanned = 0;
-  for (const region of index.regions) {
-    const regionStart = Number(region.address);
-    for (let offset = 0; offset < region.size; offset += CHUNK) {
-      const length = Math.min(CHUNK, region.size - offset) & ~7;
-      if (length === 0) break;
-      scanVersions(words(region.bytes(offset, length)), regionStart + offset, hits);
-      scanned += length;
-      options.progress?.(scanned, total);
-    }
-  }
+  forEachChunk(index, options.progress, (chunk, address) => scanVersions(chunk, address, hits));
   const votes = new Map<string, { major: number; minor: number; micro: number; hex: number | undefined; count: number }>();
   const vote = (major: number, minor: number, micro: number, hex: number | undefined, weight: number) => {
     if (hex === undefined && layoutFor(major, minor) === undefined) return;
@@ -651,7 +652,7 @@ function validateInterpreter(
   layout: AnyPythonLayout,
   objects: ObjectReader | undefined,
   interp: bigint,
-  core: { readonly threadIds: ReadonlySet<bigint>; readonly tids: ReadonlySet<number> },
+  core: { readonly pthreadOf: (ident: bigint) => number | null; readonly hasThreadPointers: boolean; readonly tids: ReadonlySet<number> },
 ): Candidate {
   const threads: bigint[] = [];
   const seen = new Set<bigint>();
@@ -674,12 +675,12 @@ function validateInterpreter(
     if (layout.PyThreadState.native_thread_id !== undefined) {
       native = Number(reader.i64(tstate + BigInt(layout.PyThreadState.native_thread_id), "native thread id"));
     }
-    if (core.threadIds.has(ident) || core.tids.has(native)) matched++;
+    if (core.pthreadOf(ident) !== null || core.tids.has(native)) matched++;
     threads.push(tstate);
     previous = tstate;
     tstate = reader.ptr(tstate + BigInt(layout.PyThreadState.next), "tstate->next");
   }
-  if (matched === 0 && (core.threadIds.size > 0 || layout.PyThreadState.native_thread_id !== undefined) && core.tids.size > 0) {
+  if (matched === 0 && (core.hasThreadPointers || layout.PyThreadState.native_thread_id !== undefined) && core.tids.size > 0) {
     throw new WalkError(`none of its ${threads.length} thread states is a thread of the core`, interp);
   }
   if (objects) {

@@ -34,8 +34,9 @@ describe("pthreadMatcher()", () => {
   it("100 000 threads: one binary search per thread state", () => {
     const threads = Array.from({ length: 100_000 }, (_, i) => ({ tid: i + 1, registers: { tpidr_el0: 0x55_0000_0740n + BigInt(i) * 0x80_0000n } }));
     const match = pthreadMatcher(threads);
-    const started = performance.now();
-    for (let i = 0; i < 100_000; i++) expect(match(0x55_0000_0000n + BigInt(i) * 0x80_0000n)).toBe(i + 1);
-    expect(performance.now() - started).toBeLessThan(5000);
+    // A scan of every thread per lookup would be 10^10 comparisons: the test's timeout is the guard.
+    let wrong = 0;
+    for (let i = 0; i < 100_000; i++) if (match(0x55_0000_0000n + BigInt(i) * 0x80_0000n) !== i + 1) wrong++;
+    expect(wrong).toBe(0);
   });
 });

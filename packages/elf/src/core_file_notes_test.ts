@@ -40,10 +40,9 @@ const core = (desc: Uint8Array) =>
 describe("NT_FILE limits", () => {
   it("uses the first MAX_FILE_MAPPINGS of a note listing more, and says so once", () => {
     const count = MAX_FILE_MAPPINGS + 1000;
-    // Descending addresses: the note is sorted, in O(n log n), after the cut.
-    const started = performance.now();
+    // Descending addresses: the note is sorted, in O(n log n), after the cut (a quadratic sort of
+    // this many entries would take hours: the test's timeout is the guard).
     const parsed = core(bigFileNote(count, (i) => count - i));
-    const elapsed = performance.now() - started;
     expect(parsed.mappings).toHaveLength(MAX_FILE_MAPPINGS);
     expect(parsed.warnings).toEqual([
       `NT_FILE note at offset 0x${parsed.notes[1]!.offset.toString(16)} lists ${count} mappings, more than the ${MAX_FILE_MAPPINGS} a process can have: only the first ${MAX_FILE_MAPPINGS} are used`,
@@ -51,7 +50,6 @@ describe("NT_FILE limits", () => {
     // The first entries of the note, in address order.
     expect(parsed.mappings[0]!.start).toBe(0x1000_0000n + BigInt(count - MAX_FILE_MAPPINGS + 1) * 0x2000n);
     expect(parsed.mappings.every((m, i) => i === 0 || parsed.mappings[i - 1]!.start < m.start)).toBe(true);
-    expect(elapsed).toBeLessThan(5000);
     expect(MAX_FILE_MAPPINGS).toBe(1 << 18);
   });
 

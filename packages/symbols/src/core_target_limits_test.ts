@@ -34,14 +34,13 @@ const missing = () => {
 
 describe("CoreTarget limits", () => {
   it("answers reads of memory neither dumped nor readable from a file without scanning every mapping and segment", () => {
-    // 60 000 mappings and 60 000 segments; 10 000 reads of non-dumped file-backed pages (whose
+    // 60 000 mappings and 60 000 segments; 200 000 reads of non-dumped file-backed pages (whose
     // files are missing), as a walk over wild pointers makes them. Scanning both lists for each
-    // read is 10 000 × 120 000 comparisons of bigints (7 s; a million of each, minutes).
+    // read is 200 000 × 120 000 comparisons of bigints (minutes): the test's timeout is the guard.
     const count = 60_000;
     const target = new CoreTarget(crowdedCore(count), { open: missing });
-    const started = performance.now();
     let failures = 0;
-    for (let i = 0; i < 10_000; i++) {
+    for (let i = 0; i < 200_000; i++) {
       const at = BASE + BigInt(count - 1 - (i % 100)) * 2n * PAGE + 8n;
       try {
         target.read(at, 8);
@@ -50,24 +49,22 @@ describe("CoreTarget limits", () => {
         if (/could not be opened/.test(error.message)) failures++;
       }
     }
-    const elapsed = performance.now() - started;
-    expect(failures).toBe(10_000);
-    expect(elapsed).toBeLessThan(2000);
-  });
+    expect(failures).toBe(200_000);
+  }, 30_000);
 
   it("finds the module of an address without scanning every mapping of every module", () => {
     const count = 60_000;
     const target = new CoreTarget(crowdedCore(count), { open: missing });
-    const started = performance.now();
+    // 2 × 262 144 lookups; scanning the 60 000 mappings for each is minutes: the test's timeout is the guard.
     let found = 0;
-    for (let i = 0; i < 4096; i++) {
+    for (let i = 0; i < 262_144; i++) {
       // In the gaps (dumped-segment pages) between mappings: no module, after checking each mapping.
       if (target.moduleAt(BASE + BigInt(count - 1 - (i % 100)) * 2n * PAGE + PAGE + 8n)) found++;
-      if (target.moduleAt(BASE + BigInt(i) * 2n * PAGE + 8n)?.path === (i % 2 === 0 ? "/nonexistent/a.so" : "/nonexistent/b.so")) found++;
+      const j = i % count;
+      if (target.moduleAt(BASE + BigInt(j) * 2n * PAGE + 8n)?.path === (j % 2 === 0 ? "/nonexistent/a.so" : "/nonexistent/b.so")) found++;
     }
-    expect(found).toBe(4096);
-    expect(performance.now() - started).toBeLessThan(1500);
-  });
+    expect(found).toBe(262_144);
+  }, 30_000);
 
   it("resolves overlapping mappings as before: the first in address order that holds the address", () => {
     // Not from a real process: a big mapping of c.so over the first mappings of a.so and b.so.

@@ -50,16 +50,12 @@ describe("CoreTarget over the most mappings a core may give", () => {
       path: `/nonexistent/lib${i % 8}.so`,
     }));
     const core = coreOf(mappings);
-    const started = performance.now();
+    // A quadratic pass over this many mappings would take hours: the test's timeout is the guard.
     const target = new CoreTarget(core, { open: failing({}) });
-    const built = performance.now() - started;
     expect(target.modules()).toHaveLength(8);
     let wrong = 0;
     for (let i = 0; i < count; i += 97) if (target.moduleAt(mappings[i]!.start + 8n)?.path !== mappings[i]!.path) wrong++;
     expect(wrong).toBe(0);
     expect(target.moduleAt(0x1000_0000n + 0x1800n)).toBeUndefined();
-    // A guard against a quadratic pass (hours at this count), not a speed test: ~0.3 s idle, a few
-    // seconds on a loaded machine.
-    expect(built).toBeLessThan(30_000);
   });
 });

@@ -2,6 +2,8 @@ import type { Report } from "./report.js";
 
 /** Escaped in the document besides what `JSON.stringify` escapes. */
 const UNSAFE = /[\u007f-\u009f\u2028\u2029\p{Cf}]/gu;
+/** A character {@link UNSAFE} may match: one above U+007E. Tested first (see `terminal.ts`' PRINTABLE_ASCII). */
+const BEYOND_ASCII = /[^\x00-\x7e]/;
 
 /**
  * Renders a report as one JSON document (schema 1, documented in the cli README). Strings from
@@ -29,7 +31,9 @@ export function renderJson(report: Report): string {
     }),
   }));
   // These characters can only be inside strings, where an escape means the same character.
-  const text = JSON.stringify({ ...report, threads }, null, 2).replace(UNSAFE, (ch) => {
+  const json = JSON.stringify({ ...report, threads }, null, 2);
+  if (!BEYOND_ASCII.test(json)) return `${json}\n`;
+  const text = json.replace(UNSAFE, (ch) => {
     let escaped = "";
     for (let i = 0; i < ch.length; i++) escaped += `\\u${ch.charCodeAt(i).toString(16).padStart(4, "0")}`;
     return escaped;

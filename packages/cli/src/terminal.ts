@@ -1,5 +1,10 @@
 /** What {@link printable} escapes: controls (Cc), format characters (Cf), line and paragraph separators, lone surrogates. */
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+/**
+ * Text that {@link UNSAFE} cannot match: printable ASCII. Tested first, because the first use of a
+ * Unicode property class builds its character sets (ICU, ~1 ms at start-up) and most text is this.
+ */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /**
  * Makes text from an analysed process safe to print: characters a terminal acts on or that hide or
@@ -19,6 +24,7 @@ const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
  * ```
  */
 export function printable(text: string): string {
+  if (PRINTABLE_ASCII.test(text)) return text;
   return text.replace(UNSAFE, (ch) => {
     if (ch === "\t") return "\\t";
     if (ch === "\n") return "\\n";

@@ -52,6 +52,16 @@ const thread = (frames: [string, string, number][], extra: Partial<ThreadReport>
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 
 describe("printable() and quoted()", () => {
+  it("returns printable ASCII as it is (its fast path) and escapes from the first character outside it", () => {
+    const ascii = Array.from({ length: 0x5f }, (_, i) => String.fromCharCode(0x20 + i)).join("");
+    expect(printable(ascii)).toBe(ascii);
+    expect(printable("")).toBe("");
+    expect(printable(`${ascii}\x7f`)).toBe(`${ascii}\\x7f`);
+    expect(printable(`\x1f${ascii}`)).toBe(`\\x1f${ascii}`);
+    expect(printable(`a\u00e9b`)).toBe("a\u00e9b");
+    expect(printable(`a\u00adb`)).toBe("a\\u00adb");
+  });
+
   it("escapes format characters (Cf) as it escapes controls: bidi controls, BOM, zero-width, tags", () => {
     expect(printable("/tmp/\u202egpj.exe\u202c")).toBe("/tmp/\\u202egpj.exe\\u202c");
     expect(printable("a\ufeffb\u200dc\u2066d\u061ce\u00adf\u{e0041}")).toBe("a\\ufeffb\\u200dc\\u2066d\\u061ce\\u00adf\\U000e0041");
@@ -114,6 +124,13 @@ describe("renderText()", () => {
 });
 
 describe("renderJson()", () => {
+  it("leaves an ASCII document as JSON.stringify writes it, and escapes DEL, the first character past it", () => {
+    const plain = renderJson(report([thread([["/tmp/a.py", "f~", 1]])]));
+    expect(plain).toBe(`${JSON.stringify(JSON.parse(plain), null, 2)}\n`);
+    expect(plain).toContain('"function": "f~"');
+    expect(renderJson(report([thread([["/tmp/a.py", "f\x7f", 1]])]))).toContain('"function": "f\\u007f"');
+  });
+
   it("escapes format characters as JSON \\u escapes (surrogate pairs above U+FFFF), which parse back to them", () => {
     const names = ["/tmp/\u202egpj.exe\u202c", "bom\ufeffzwj\u200dtag\u{e0041}", "sep\u2028\x85"];
     const text = renderJson(report([thread(names.map((n, i) => [n, n, i + 1]))]));

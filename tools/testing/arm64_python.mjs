@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Debian's arm64 CPython 3.11 run under qemu-user, for corestack's tests of cores from another
 // machine: `node tools/testing/arm64_python.mjs --help`. Plain Node ESM, no dependencies; a sibling
 // of debian_pythons.mjs, whose private-apt helpers it uses. core_maker.mjs reads what this provides
@@ -55,23 +56,23 @@ const STATUS = "status.json";
 const FORMAT = 1;
 
 /**
- * @typedef {{
- *   format: number;
- *   id: string;
- *   minor: string;
- *   version: string;
- *   debianVersion: string;
- *   suite: string;
- *   dir: string;
- *   root: string;
- *   python: string;
- *   qemu: string;
- *   qemuVersion: string;
- *   packages: string[];
- *   archive: string;
- *   provided: string;
- *   seconds: number;
- * }} ProvidedArm64Python
+ * What the provider leaves in its cache (the marker `.provided.json`): Debian's arm64 Python and qemu-aarch64-static.
+ * @typedef {object} ProvidedArm64Python
+ * @property {number} format
+ * @property {string} id "qemu-aarch64-debian-3.11.2"
+ * @property {string} minor
+ * @property {string} version
+ * @property {string} debianVersion
+ * @property {string} suite
+ * @property {string} dir
+ * @property {string} root The arm64 sysroot (pass it as --lib-search-root).
+ * @property {string} python root/usr/bin/python3.11
+ * @property {string} qemu
+ * @property {string} qemuVersion
+ * @property {string[]} packages
+ * @property {string} archive
+ * @property {string} provided
+ * @property {number} seconds
  */
 
 /** Where the build lives: $CORESTACK_ARM64_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/corestack/arm64. */
@@ -85,6 +86,7 @@ export function arm64CacheDir() {
  * @returns {ProvidedArm64Python | null}
  */
 export function readProvidedArm64Python(cacheDir = arm64CacheDir()) {
+  /** @type {ProvidedArm64Python | null} */
   let marker;
   try {
     marker = JSON.parse(fs.readFileSync(path.join(cacheDir, MARKER), "utf8"));
@@ -103,6 +105,7 @@ export function readProvidedArm64Python(cacheDir = arm64CacheDir()) {
  */
 export function readArm64PythonStatus(cacheDir = arm64CacheDir()) {
   try {
+    /** @type {{ format: number; last: { ok: boolean; unreachable: boolean; reason: string | null; at: string } } | null} */
     const status = JSON.parse(fs.readFileSync(path.join(cacheDir, STATUS), "utf8"));
     return status && status.format === FORMAT ? status.last : null;
   } catch {
@@ -217,6 +220,7 @@ function checkGuest(qemu, root) {
     throw new DebianPythonsError(
       `${qemu} -L ${root} ${python} -c 'import threading, ctypes' failed${result.signal ? ` (${result.signal})` : ""}:\n${tail(result.output)}`,
     );
+  /** @type {{ version: string; prefix: string; machine: string; executable: string; libraries: string[] }} */
   let facts;
   try {
     facts = JSON.parse(result.stdout.trim().split("\n").pop() ?? "");
@@ -229,7 +233,7 @@ function checkGuest(qemu, root) {
   if (facts.prefix !== path.join(root, "usr"))
     throw new DebianPythonsError(`${python} under qemu: sys.prefix is ${facts.prefix}, not ${path.join(root, "usr")}`);
   // qemu's /proc/self/maps shows the files it opened by their paths on this machine: all in ROOT.
-  const outside = facts.libraries.filter((/** @type {string} */ file) => /\.so/.test(file) && !file.startsWith(`${root}/`));
+  const outside = facts.libraries.filter((file) => /\.so/.test(file) && !file.startsWith(`${root}/`));
   if (outside.length > 0) throw new DebianPythonsError(`${python} under qemu maps libraries from outside ${root}: ${outside.join(", ")}`);
   return facts.version;
 }
@@ -341,14 +345,14 @@ export async function provideArm64Python(options = {}) {
 }
 
 /**
- * @typedef {{
- *   format: number;
- *   gcc: string;
- *   libraryPath: string;
- *   include: string;
- *   packages: string[];
- *   provided: string;
- * }} ProvidedArm64Toolchain
+ * What provideArm64Toolchain() leaves in its cache (the marker `toolchain/.provided.json`).
+ * @typedef {object} ProvidedArm64Toolchain
+ * @property {number} format
+ * @property {string} gcc Debian's aarch64-linux-gnu-gcc-12, run from the cache.
+ * @property {string} libraryPath Its binutils' own shared libraries (LD_LIBRARY_PATH).
+ * @property {string} include The arm64 Python headers (ROOT/usr/include/python3.11).
+ * @property {string[]} packages
+ * @property {string} provided
  */
 
 /** The cross compiler's packages (for the machine's architecture) and the arm64 headers of the Python. */
@@ -366,6 +370,7 @@ const CROSS_PACKAGES = [
 /** @param {string} [cacheDir] @returns {ProvidedArm64Toolchain | null} */
 export function readProvidedArm64Toolchain(cacheDir = arm64CacheDir()) {
   try {
+    /** @type {ProvidedArm64Toolchain | null} */
     const marker = JSON.parse(fs.readFileSync(path.join(cacheDir, "toolchain", MARKER), "utf8"));
     return marker && marker.format === FORMAT && fs.existsSync(marker.gcc) && fs.existsSync(path.join(marker.include, "Python.h")) ? marker : null;
   } catch {

@@ -1,6 +1,8 @@
+// @ts-check
 // Real core files of real Python processes, with their ground truth: the one implementation behind
 // tools/testing/cores.ts (tests) and tools/testing/make_core.mjs (humans). Plain Node ESM, no build
-// step; types in core_maker.d.mts. Linux only: the kernel (or gdb) writes the cores.
+// step; checked JavaScript (JSDoc types, which cores.ts re-exports). Linux only: the kernel (or gdb)
+// writes the cores.
 //
 // A scenario (tools/testing/scenarios/*.py) builds a Python stack and calls _truth.crash(), which
 // writes truth.json (every thread's Python frames) and aborts on the same source line. This module
@@ -28,6 +30,189 @@ import { ARM64_PYTHON_MINOR, arm64CacheDir, arm64PythonMissing, provideArm64Pyth
 export { DEBIAN_PYTHON_MINORS, DebianPythonsError, debianPythonsCacheDir, listProvidedDebianPythons, provideDebianPython };
 export { ARM64_PYTHON_MINOR, arm64CacheDir, provideArm64Python };
 
+/** @typedef {import("./debian_pythons.mjs").ProvidedDebianPython} ProvidedDebianPython */
+/** @typedef {import("./arm64_python.mjs").ProvidedArm64Python} ProvidedArm64Python */
+
+/**
+ * A CPython found on this machine.
+ * @typedef {object} Interpreter
+ * @property {string} id Stable, path-safe: "pyenv-3.12.1", "debian-3.11" (/usr/bin/python3.11), "debian-3.14.10" and
+ *   "debian-3.14.10-dbg" (Debian's builds provided by debian_pythons.mjs), "env-3.9.18", "path-3.12.1". Names the cache
+ *   directory.
+ * @property {string} path What is run (may be a symlink: pyenv's bin/python).
+ * @property {string} executable realpath of sys.executable: the ELF file the core maps; pass it to
+ *   `corestack core CORE EXECUTABLE`.
+ * @property {string} version "3.12.1"
+ * @property {number} major
+ * @property {number} minor
+ * @property {number} micro
+ * @property {number} hexversion
+ * @property {string | null} libpython The libpython the interpreter maps (--enable-shared builds), or null (static: the
+ *   executable holds the runtime).
+ * @property {"pyenv" | "debian" | "system" | "env" | "path" | "qemu"} source
+ * @property {{ readonly machine: "aarch64"; readonly qemu: string; readonly version: string; readonly root: string }} [emulator]
+ *   An interpreter of another machine, run under qemu-user (arm64Interpreter()): `path` is run as `qemu -L root path`;
+ *   its cores come from qemu ("qemu" method) and have no NT_FILE note; pass `--lib-search-root root` to read them.
+ */
+
+/**
+ * One Python frame, as `sys._current_frames()` saw it.
+ * @typedef {object} TruthFrame
+ * @property {string} file `co_filename` ("<string>" for `python -c`).
+ * @property {string} function `co_name`.
+ * @property {string | null} qualname `co_qualname` (in the code object from 3.11; null before).
+ * @property {number} line `f_lineno`: the line being executed (a call's line for callers).
+ * @property {number} first_line `co_firstlineno`.
+ * @property {number | null} column 3.11+: 0-based start column (UTF-8 bytes, as `co_positions()`) of the current
+ *   instruction's expression; for the crashing thread's crash()/hang() frame, the column of the call that ends the
+ *   process. null before 3.11.
+ * @property {Readonly<Record<string, string>>} [arguments] Format 2: the frame's bound arguments, name →
+ *   `_truth.safe_repr(value)` (the bounded repr corestack prints); absent in format 1.
+ * @property {Readonly<Record<string, string>>} [locals] Format 2: its other bound variables (cells and free variables
+ *   by content), name → repr.
+ */
+
+/**
+ * An exception as the truth records it (format 2): `str()` from its args, and its chain.
+ * @typedef {object} TruthException
+ * @property {string} type Its type's `tp_name`.
+ * @property {string} message `str(exception)` as `BaseException` makes it from `args` (a `KeyError`: its key's repr).
+ * @property {boolean} [text] The message is a string argument's text (corestack escapes it like a name), not a repr.
+ * @property {TruthException} [cause]
+ * @property {TruthException} [context]
+ */
+
+/**
+ * One thread of the truth.
+ * @typedef {object} TruthThread
+ * @property {number | null} tid OS thread id (what NT_PRSTATUS holds; == pid for the main thread). null only if
+ *   unknowable.
+ * @property {number} ident `threading.get_ident()` (the pthread_t).
+ * @property {string | null} name `threading` name ("MainThread", "Thread-1 (_thread_main)"…), null for threads
+ *   threading never saw.
+ * @property {boolean} main
+ * @property {boolean} crashing The thread that called crash()/hang() (its first NT_PRSTATUS note for a kernel core).
+ * @property {readonly TruthFrame[]} frames Outermost first, most recent call last. For the crashing thread the last is
+ *   crash()/hang().
+ * @property {number} [interpreter] Format 2: the interpreter the thread state belongs to (0: the main one).
+ * @property {"held" | "waiting" | "none"} [gil] Format 2: "held" for the crashing thread (it ends the process from a C
+ *   call that keeps the GIL), "waiting" for a thread that declared `_truth.wants_gil()`, else "none".
+ * @property {boolean} [gc] Format 2: the crashing thread called `crash(collecting=True)` (from inside a collection).
+ * @property {TruthException | null} [handling] Format 2: the exception the thread was handling (`sys.exc_info()`,
+ *   recorded by the thread itself in `ready()` or `crash()`), null for none; absent when the thread never recorded it.
+ */
+
+/**
+ * The truth.json a scenario writes right before it aborts (tools/testing/scenarios/_truth.py).
+ * @typedef {object} Truth
+ * @property {1 | 2} format 1, or 2 (with variables, exceptions, GIL, GC and interpreter per thread: see TruthThread).
+ * @property {string | null} scenario
+ * @property {string} python_version sys.version_info as "X.Y.Z".
+ * @property {number} hexversion
+ * @property {string} implementation
+ * @property {string} executable sys.executable (may be a symlink).
+ * @property {number} pid
+ * @property {readonly string[]} argv
+ * @property {"abort" | "stop" | "hang"} end How the process ended: "abort" (SIGABRT), "stop" (SIGSTOP, then gcore),
+ *   "hang" (sleeps after READY).
+ * @property {boolean} stable Two consecutive snapshots were identical and every worker had called ready().
+ * @property {readonly TruthThread[]} threads Main thread first, then by OS thread id.
+ */
+
+/**
+ * A scenario of tools/testing/scenarios, from the header comments of its file.
+ * @typedef {object} Scenario
+ * @property {string} name File name without ".py": "threads".
+ * @property {string} file Absolute path of the .py file.
+ * @property {string} summary
+ * @property {readonly [number, number]} minPython Oldest Python it runs on ("# min-python: 3.6"), as [major, minor].
+ * @property {readonly [number, number] | null} maxPython
+ * @property {"script" | "command"} runAs "script": `python FILE`; "command": `python -c "<FILE's text>"` (frames' file
+ *   "<string>").
+ * @property {"crash" | "hang"} mode "crash": calls _truth.crash(); "hang": calls _truth.hang() (READY, then sleeps
+ *   forever).
+ * @property {readonly string[]} expect Function names the crashing thread must show, outermost first (a subsequence).
+ * @property {number} expectThreads Number of threads in the truth.
+ * @property {readonly string[]} expectAnywhere Function names some thread must show.
+ */
+
+/**
+ * A core made by makeCore() or makeGcore(), with its truth.
+ * @typedef {object} CoreCase
+ * @property {string} core Absolute path of the core file.
+ * @property {Truth} truth
+ * @property {string} truthPath
+ * @property {string} executable The interpreter's real executable (pass it as EXECUTABLE).
+ * @property {string} cwd The case directory (core, truth.json, case.json, run.log). The run itself happened in a
+ *   temporary sibling.
+ * @property {Interpreter} interpreter
+ * @property {Scenario} scenario
+ * @property {"kernel" | "gcore" | "qemu"} method "kernel": the kernel dumped the aborting process; "gcore": gdb dumped
+ *   the stopped/sleeping one; "qemu": qemu-user dumped its guest.
+ * @property {number} pid
+ */
+
+/**
+ * Options of makeCore() and makeGcore().
+ * @typedef {object} MakeCoreOptions
+ * @property {boolean} [refresh] Regenerate even when cached.
+ * @property {number} [timeoutMs] Per run; default 60 000.
+ * @property {string} [outDir] Write core/truth.json/case.json/run.log into this directory instead of the cache (the
+ *   CLI's --out).
+ * @property {boolean} [force] Try even when coreAvailability() says no (the CLI does): apport may still write ./core,
+ *   and with systemd-coredump the core is fetched with `coredumpctl dump PID`. Fails with CoreUnavailableError if not.
+ */
+
+/**
+ * The truth.json of the native (non-Python) program.
+ * @typedef {object} NativeTruth
+ * @property {1} format
+ * @property {number} pid
+ * @property {readonly number[]} tids main thread first.
+ */
+
+/**
+ * A core of the native (non-Python) program (makeNativeCore()).
+ * @typedef {object} NativeCoreCase
+ * @property {string} core
+ * @property {string} executable The compiled C program (tools/testing/native/threads_abort.c).
+ * @property {string} cwd
+ * @property {NativeTruth} truth
+ * @property {string} truthPath
+ */
+
+/**
+ * A live scenario process holding still (startLive()).
+ * @typedef {object} LiveProcess
+ * @property {number} pid
+ * @property {Truth} truth
+ * @property {string} cwd A temporary directory (removed by kill()).
+ * @property {string} executable
+ * @property {Interpreter} interpreter
+ * @property {Scenario} scenario
+ * @property {boolean} stopped true: a crash scenario stopped by SIGSTOP where it would abort; false: a hang scenario
+ *   sleeping.
+ * @property {() => Promise<void>} kill SIGKILL, wait, remove cwd.
+ */
+
+/**
+ * Whether this machine can make a kind of core.
+ * @typedef {object} Availability
+ * @property {boolean} ok
+ * @property {string} [reason] Why not, and what to do about it.
+ */
+
+/**
+ * What the provider of Debian's builds left in its cache, and why the others are missing (debianPythonsStatus()).
+ * @typedef {object} DebianPythonsStatus
+ * @property {string} cacheDir $CORESTACK_PYTHONS_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/corestack/pythons.
+ * @property {boolean} ran The provider ran with this cache (its status.json exists).
+ * @property {readonly ProvidedDebianPython[]} provided
+ * @property {Readonly<Record<string, { readonly reason: string; readonly failed: boolean }>>} missing For each of
+ *   DEBIAN_PYTHON_MINORS not provided: why, on one line. `failed`: the provider broke (a test should fail); otherwise it
+ *   never ran or the suites were unreachable (tests skip).
+ */
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** Bump to invalidate every cached core (when this file changes what a run produces). */
@@ -46,26 +231,27 @@ const ERROR_MARKER = Symbol.for("corestack.error.CoreUnavailableError");
  */
 export class CoreUnavailableError extends Error {
   /**
-   * @param {string} code
+   * @param {"core_pattern" | "no_core" | "gdb" | "ptrace" | "gcc" | "strip" | "python-config" | (string & {})} code
    * @param {string} message
    */
   constructor(code, message) {
     super(message);
     this.name = "CoreUnavailableError";
+    /** What is missing: "core_pattern", "no_core", "gdb", "ptrace", "gcc", "strip" (binutils), "python-config". */
     this.code = code;
     Object.defineProperty(this, ERROR_MARKER, { value: true });
   }
 
-  /** @param {unknown} value */
+  /** @param {unknown} value @returns {value is CoreUnavailableError} */
   static isInstance(value) {
-    return typeof value === "object" && value !== null && /** @type {any} */ (value)[ERROR_MARKER] === true;
+    return typeof value === "object" && value !== null && /** @type {Record<symbol, unknown>} */ (value)[ERROR_MARKER] === true;
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Paths and small helpers
 
-/** Root of the core cache: $CORESTACK_CORE_CACHE, else <repo>/.cache/cores. */
+/** Root of the core cache: $CORESTACK_CORE_CACHE, else <repo>/.cache/cores. @returns {string} */
 export function cacheRoot() {
   const fromEnvironment = process.env["CORESTACK_CORE_CACHE"];
   return fromEnvironment ? path.resolve(fromEnvironment) : path.join(REPO_ROOT, ".cache", "cores");
@@ -74,6 +260,15 @@ export function cacheRoot() {
 /** Removes every cached core, truth, interpreter probe and native build. */
 export function clearCoreCache() {
   fs.rmSync(cacheRoot(), { recursive: true, force: true });
+}
+
+/**
+ * Array.isArray() as a plain test: its type guard would turn a value typed as a readonly array into any[].
+ * @param {unknown} value
+ * @returns {boolean} not `value is any[]`.
+ */
+function isArray(value) {
+  return Array.isArray(value);
 }
 
 /** @param {string} file */
@@ -85,12 +280,12 @@ function readTrimmed(file) {
   }
 }
 
-/** @param {string} text */
+/** @param {string} text @param {number} [lines] */
 function tail(text, lines = 15) {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-/** @param {number} ms */
+/** @param {number} ms @returns {Promise<void>} */
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -102,7 +297,10 @@ function writeFileAtomic(file, text) {
   fs.renameSync(partial, file);
 }
 
-/** Environment for scenario runs: no PYTHON* from the caller, UTF-8, no bytecode in the repo. */
+/**
+ * Environment for scenario runs: no PYTHON* from the caller, UTF-8, no bytecode in the repo.
+ * @param {Record<string, string>} extra
+ */
 function scenarioEnvironment(extra) {
   /** @type {Record<string, string>} */
   const environment = {};
@@ -139,7 +337,7 @@ function parseList(text) {
     : [];
 }
 
-/** @param {string} file */
+/** @param {string} file @returns {Scenario} */
 function parseScenario(file) {
   const text = fs.readFileSync(path.join(SCENARIO_DIR, file), "utf8");
   /** @type {Record<string, string>} */
@@ -147,7 +345,8 @@ function parseScenario(file) {
   for (const line of text.split("\n")) {
     if (!line.startsWith("#")) break;
     const match = /^#\s*([a-z][a-z-]*):\s*(.*)$/.exec(line);
-    if (match) header[match[1]] = match[2].trim();
+    // Both groups always take part in a match.
+    if (match) header[/** @type {string} */ (match[1])] = /** @type {string} */ (match[2]).trim();
   }
   const name = file.replace(/\.py$/, "");
   const runAs = header["run-as"] ?? "script";
@@ -182,7 +381,12 @@ function loadScenarios() {
 /** Every scenario in tools/testing/scenarios (files not starting with "_"), sorted by name. */
 export const SCENARIOS = loadScenarios();
 
-/** @param {string | { name: string }} nameOrScenario */
+/**
+ * The scenario of that name (or of that scenario's name).
+ * @param {string | { readonly name: string }} nameOrScenario
+ * @returns {Scenario}
+ * @throws {RangeError} no such scenario
+ */
 export function getScenario(nameOrScenario) {
   const name = typeof nameOrScenario === "string" ? nameOrScenario : nameOrScenario.name;
   const found = SCENARIOS.find((scenario) => scenario.name === name);
@@ -192,12 +396,17 @@ export function getScenario(nameOrScenario) {
   return found;
 }
 
-/** @param {[number, number]} a @param {[number, number]} b */
+/** @param {readonly [number, number]} a @param {readonly [number, number]} b */
 function compareVersions(a, b) {
   return a[0] - b[0] || a[1] - b[1];
 }
 
-/** Whether the scenario can run on this interpreter (its min-python/max-python headers). */
+/**
+ * Whether the scenario can run on this interpreter (its min-python/max-python headers).
+ * @param {string | Scenario} scenario
+ * @param {Interpreter} interpreter
+ * @returns {boolean}
+ */
 export function scenarioApplies(scenario, interpreter) {
   const resolved = getScenario(scenario);
   const version = /** @type {[number, number]} */ ([interpreter.major, interpreter.minor]);
@@ -205,12 +414,16 @@ export function scenarioApplies(scenario, interpreter) {
   return resolved.maxPython === null || compareVersions(version, resolved.maxPython) <= 0;
 }
 
-/** The scenarios that run on this interpreter. */
+/**
+ * The scenarios that run on this interpreter.
+ * @param {Interpreter} interpreter
+ * @returns {Scenario[]}
+ */
 export function scenariosFor(interpreter) {
   return SCENARIOS.filter((scenario) => scenarioApplies(scenario, interpreter));
 }
 
-/** Source bytes a scenario's result depends on: the file and every shared "_*" helper. */
+/** Source bytes a scenario's result depends on: the file and every shared "_*" helper. @param {Scenario} scenario */
 function scenarioDigest(scenario) {
   const hash = createHash("sha256");
   hash.update(`corestack-core-maker ${MAKER_VERSION}\n`);
@@ -253,10 +466,19 @@ function isElf(file) {
   }
 }
 
-/** @type {Map<string, any>} */
+/**
+ * What PROBE prints about an interpreter.
+ * @typedef {{ version: string; hexversion: number; implementation: string; executable: string; realpath: string; libpython: string | null }} ProbeInfo
+ */
+
+/** @type {Map<string, ProbeInfo | null>} */
 const probeMemo = new Map();
 
-/** Runs the interpreter once (cached on disk by path, size and mtime) to learn its version. */
+/**
+ * Runs the interpreter once (cached on disk by path, size and mtime) to learn its version.
+ * @param {string} pythonPath
+ * @returns {ProbeInfo | null} null when it does not run (or prints no JSON).
+ */
 function probe(pythonPath) {
   let stat;
   try {
@@ -266,9 +488,9 @@ function probe(pythonPath) {
   }
   const stamp = `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
   const memoKey = `${pythonPath}\0${stamp}`;
-  if (probeMemo.has(memoKey)) return probeMemo.get(memoKey);
+  if (probeMemo.has(memoKey)) return /** @type {ProbeInfo | null} */ (probeMemo.get(memoKey));
   const cacheFile = path.join(cacheRoot(), "interpreters.json");
-  /** @type {Record<string, { stamp: string; info: any }>} */
+  /** @type {Record<string, { stamp: string; info: ProbeInfo } | undefined>} */
   let cache = {};
   try {
     cache = JSON.parse(fs.readFileSync(cacheFile, "utf8"));
@@ -285,6 +507,7 @@ function probe(pythonPath) {
     timeout: 20_000,
     env: scenarioEnvironment({}),
   });
+  /** @type {ProbeInfo | null} */
   let info = null;
   if (result.status === 0) {
     try {
@@ -297,6 +520,7 @@ function probe(pythonPath) {
   if (info) {
     try {
       fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+      /** @type {Record<string, { stamp: string; info: ProbeInfo }>} */
       let latest = {};
       try {
         latest = JSON.parse(fs.readFileSync(cacheFile, "utf8"));
@@ -313,7 +537,10 @@ function probe(pythonPath) {
 
 /**
  * Describes the interpreter at pythonPath (runs it once, cached).
- * @returns {import("./core_maker.d.mts").Interpreter}
+ * @param {string} pythonPath
+ * @param {{ readonly id?: string; readonly source?: Interpreter["source"] }} [options]
+ * @returns {Interpreter}
+ * @throws {Error} not a runnable interpreter, or not CPython
  */
 export function interpreterFromPath(pythonPath, options = {}) {
   let absolute = path.resolve(pythonPath);
@@ -326,7 +553,8 @@ export function interpreterFromPath(pythonPath, options = {}) {
     info = probe(absolute) ?? info;
   }
   if (info.implementation !== "CPython") throw new Error(`${pythonPath}: ${info.implementation}, not CPython`);
-  const [major, minor, micro] = info.version.split(".").map(Number);
+  // The probe prints the version as "%d.%d.%d".
+  const [major, minor, micro] = /** @type {[number, number, number]} */ (info.version.split(".").map(Number));
   const source = options.source ?? "path";
   return Object.freeze({
     id: options.id ?? `${source}-${info.version}`,
@@ -348,16 +576,17 @@ export function interpreterFromPath(pythonPath, options = {}) {
  * tools/testing/debian_pythons.mjs left in its cache ("debian-3.14.10", "debian-3.14.10-dbg"; the
  * cache only, no network); or exactly the interpreters listed in $CORESTACK_PYTHONS (paths
  * separated by ":"). Sorted by version; non-CPython skipped.
- * @returns {import("./core_maker.d.mts").Interpreter[]}
+ * @returns {Interpreter[]}
  */
 export function findInterpreters() {
-  /** @type {{ path: string; id?: string; source: string }[]} */
+  /** @type {{ path: string; id?: string; source: Interpreter["source"] }[]} */
   const candidates = [];
   const listed = process.env["CORESTACK_PYTHONS"];
   if (listed) {
     for (const entry of listed.split(path.delimiter).filter(Boolean)) candidates.push({ path: entry, source: "env" });
   } else {
     const pyenvRoot = process.env["PYENV_ROOT"] || path.join(os.homedir(), ".pyenv");
+    /** @type {string[]} */
     let versions = [];
     try {
       versions = fs.readdirSync(path.join(pyenvRoot, "versions"));
@@ -369,6 +598,7 @@ export function findInterpreters() {
       if (fs.existsSync(candidate)) candidates.push({ path: candidate, id: `pyenv-${version}`, source: "pyenv" });
     }
     const distribution = fs.existsSync("/etc/debian_version") ? "debian" : "system";
+    /** @type {string[]} */
     let system = [];
     try {
       system = fs.readdirSync("/usr/bin").filter((name) => /^python\d\.\d+$/.test(name));
@@ -385,7 +615,7 @@ export function findInterpreters() {
       if (provided.dbg) candidates.push({ path: provided.dbg.python, id: provided.dbg.id, source: "debian" });
     }
   }
-  /** @type {import("./core_maker.d.mts").Interpreter[]} */
+  /** @type {Interpreter[]} */
   const found = [];
   const ids = new Set();
   for (const candidate of candidates) {
@@ -400,6 +630,7 @@ export function findInterpreters() {
     ids.add(id);
     found.push(id === interpreter.id ? interpreter : Object.freeze({ ...interpreter, id }));
   }
+  /** @type {Partial<Record<Interpreter["source"], number>>} */
   const rank = { pyenv: 0, debian: 1, system: 1, env: 0, path: 2 };
   return found.sort((a, b) => a.major - b.major || a.minor - b.minor || a.micro - b.micro || (rank[a.source] ?? 3) - (rank[b.source] ?? 3));
 }
@@ -409,7 +640,7 @@ export function findInterpreters() {
  * (tools/testing/debian_pythons.mjs) left in its cache, and why each other one is missing: never
  * run here, the suites were unreachable (its status.json says why), or it failed (`failed`: a test
  * should fail, not skip). Reads the cache only.
- * @returns {import("./core_maker.d.mts").DebianPythonsStatus}
+ * @returns {DebianPythonsStatus}
  */
 export function debianPythonsStatus() {
   const cacheDir = debianPythonsCacheDir();
@@ -461,7 +692,7 @@ export function debianPythonSkipReason(minor, options = {}) {
  * which has no NT_FILE note); null when not provided (see arm64PythonSkipReason()). Reads the
  * provider's cache only: no network, no process. Not in findInterpreters(): its cores need
  * `--lib-search-root` (emulator.root) to find their libraries.
- * @returns {import("./core_maker.d.mts").Interpreter | null}
+ * @returns {Interpreter | null}
  */
 export function arm64Interpreter() {
   const provided = readProvidedArm64Python();
@@ -494,13 +725,14 @@ export function arm64PythonSkipReason() {
 // ---------------------------------------------------------------------------------------------
 // Can this machine make cores?
 
-/** @type {{ ok: boolean; reason?: string } | undefined} */
+/** @type {Availability | undefined} */
 let availabilityMemo;
 
 /**
  * Whether the kernel will write core files where makeCore() looks for them: Linux,
  * kernel.core_pattern not a pipe, a hard core-size limit that `ulimit -c unlimited` can lift.
  * Quick (two small reads and one `bash -c`), memoised per process.
+ * @returns {Availability}
  */
 export function coreAvailability() {
   if (availabilityMemo) return availabilityMemo;
@@ -534,9 +766,8 @@ function computeCoreAvailability() {
 
 /**
  * The decision behind coreAvailability(), from the facts it reads (exported for tests).
- * @param {{ platform: string; pattern: string | null; hardLimit: string | null;
- *   gcore: { ok: boolean; reason?: string }; writable: (directory: string) => boolean }} facts
- * @returns {{ ok: boolean; reason?: string }}
+ * @param {{ platform: string; pattern: string | null; hardLimit: string | null; gcore: Availability; writable: (directory: string) => boolean }} facts
+ * @returns {Availability}
  */
 export function _coreAvailabilityFrom(facts) {
   const { platform, pattern, hardLimit, gcore } = facts;
@@ -585,10 +816,13 @@ export function _coreAvailabilityFrom(facts) {
   return { ok: true };
 }
 
-/** @type {{ ok: boolean; reason?: string; gdb?: string } | undefined} */
+/** @type {(Availability & { gdb?: string }) | undefined} */
 let gcoreMemo;
 
-/** Whether makeGcore() can work: gdb on PATH, and Yama's ptrace_scope lets it attach. */
+/**
+ * Whether makeGcore() can work: gdb on PATH, and Yama's ptrace_scope lets it attach.
+ * @returns {Availability & { gdb?: string }} `gdb`: its path, when ok.
+ */
 export function gcoreAvailability() {
   if (gcoreMemo) return gcoreMemo;
   gcoreMemo = (() => {
@@ -612,12 +846,13 @@ export function gcoreAvailability() {
 /**
  * Which file names the kernel gives the core of pid under this core_pattern basename (exported for tests).
  * @param {string} pattern @param {number} pid @param {boolean} usesPid
+ * @returns {{ regExp: RegExp; hasPid: boolean }} `hasPid`: the pattern names the pid (%p).
  */
 export function _coreFileRegExp(pattern, pid, usesPid) {
   let source = "";
   let hasPid = false;
   for (let index = 0; index < pattern.length; index++) {
-    const char = pattern[index];
+    const char = /** @type {string} */ (pattern[index]); // index < pattern.length
     if (char !== "%") {
       source += char.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       continue;
@@ -634,7 +869,11 @@ export function _coreFileRegExp(pattern, pid, usesPid) {
   return { regExp: new RegExp(`^${source}$`), hasPid };
 }
 
-/** Where did the kernel put the core of pid, if anywhere? Moves it to destination. */
+/**
+ * Where did the kernel put the core of pid, if anywhere? Moves it to destination.
+ * @param {{ cwd: string; pid: number; startedAt: number; destination: string }} run
+ * @returns {Promise<boolean>} whether a core was found.
+ */
 async function collectKernelCore({ cwd, pid, startedAt, destination }) {
   const pattern = readTrimmed("/proc/sys/kernel/core_pattern") ?? "core";
   const usesPid = readTrimmed("/proc/sys/kernel/core_uses_pid") === "1";
@@ -652,6 +891,7 @@ async function collectKernelCore({ cwd, pid, startedAt, destination }) {
   }
   for (let attempt = 0; attempt < 20; attempt++) {
     for (const directory of directories) {
+      /** @type {string[]} */
       let names = [];
       try {
         names = fs.readdirSync(directory);
@@ -723,6 +963,8 @@ function processState(pid) {
  * After READY the main thread still returns from _truth's bookkeeping into time.sleep(); wait
  * until it sleeps (state S twice in a row: nothing else can block it then; the other threads
  * hold no lock it needs), so that a dump shows hang() at the truth's line.
+ * @param {number} pid @param {number} timeoutMs
+ * @returns {Promise<boolean>} false when it ended, or did not sleep within timeoutMs.
  */
 async function waitAsleep(pid, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -738,11 +980,24 @@ async function waitAsleep(pid, timeoutMs) {
 }
 
 /**
+ * A scenario process being run (startScenario()).
+ * @typedef {object} ScenarioRun
+ * @property {import("node:child_process").ChildProcessByStdio<null, import("node:stream").Readable, import("node:stream").Readable>} child
+ * @property {string} stdout What it printed so far.
+ * @property {string} stderr
+ * @property {Promise<unknown>} readyPromise Resolves when it printed READY.
+ * @property {Promise<{ code: number | null; signal: NodeJS.Signals | null }>} exit Resolves when it ended.
+ */
+
+/**
  * Starts the scenario in cwd. `end`: "abort" (crash scenarios abort themselves), "stop" (crash
  * scenarios SIGSTOP themselves after writing the truth, for gcore).
+ * @param {Interpreter} interpreter @param {Scenario} scenario @param {string} cwd @param {"abort" | "stop"} end
+ * @returns {ScenarioRun}
  */
 function startScenario(interpreter, scenario, cwd, end) {
   const args = scenario.runAs === "command" ? ["-c", fs.readFileSync(scenario.file, "utf8")] : [scenario.file];
+  /** @type {Record<string, string>} */
   const extra = {
     CORESTACK_TRUTH: path.join(cwd, "truth.json"),
     CORESTACK_SCENARIO: scenario.name,
@@ -757,38 +1012,52 @@ function startScenario(interpreter, scenario, cwd, end) {
     env: scenarioEnvironment(extra),
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const run = { child, stdout: "", stderr: "", readyPromise: null, exit: null };
+  /** @type {(value?: unknown) => void} */
+  let onReady = () => {};
+  /** @type {ScenarioRun} */
+  const run = {
+    child,
+    stdout: "",
+    stderr: "",
+    readyPromise: new Promise((resolve) => (onReady = resolve)),
+    exit: new Promise((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (code, signal) => resolve({ code, signal }));
+    }),
+  };
   child.stdout.setEncoding("utf8");
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (chunk) => (run.stderr += chunk));
-  /** @type {(value?: unknown) => void} */
-  let onReady = () => {};
-  run.readyPromise = new Promise((resolve) => (onReady = resolve));
   child.stdout.on("data", (chunk) => {
     run.stdout += chunk;
     if (/^READY$/m.test(run.stdout)) onReady();
   });
-  run.exit = new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal }));
-  });
   return run;
 }
 
+/**
+ * "SCENARIO under ID (PATH) WHAT", and the end of what the run printed.
+ * @param {Interpreter} interpreter @param {Scenario} scenario @param {{ stdout: string; stderr: string }} run @param {string} what
+ */
 function describeRun(interpreter, scenario, run, what) {
   const output = tail([run.stdout, run.stderr].filter(Boolean).join("\n"));
   return `${scenario.name} under ${interpreter.id} (${interpreter.path}) ${what}${output ? `:\n${output}` : ""}`;
 }
 
-/** @template T @param {Promise<T>} promise @param {number} ms */
+/** @template T @param {Promise<T>} promise @param {number} ms @returns {Promise<T | "timeout">} */
 function withTimeout(promise, ms) {
   /** @type {NodeJS.Timeout | undefined} */
   let timer;
+  /** @type {Promise<"timeout">} */
   const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve(/** @type {const} */ ("timeout")), ms)));
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Kernel core: run the scenario in dir until SIGABRT; leaves dir/core and dir/truth.json. */
+/**
+ * Kernel core: run the scenario in dir until SIGABRT; leaves dir/core and dir/truth.json.
+ * @param {Interpreter} interpreter @param {Scenario} scenario @param {string} dir @param {number} timeoutMs
+ * @returns {Promise<{ pid: number; method: "kernel" | "qemu" }>}
+ */
 async function runKernelCore(interpreter, scenario, dir, timeoutMs) {
   const startedAt = Date.now();
   const run = startScenario(interpreter, scenario, dir, "abort");
@@ -839,11 +1108,12 @@ async function runKernelCore(interpreter, scenario, dir, timeoutMs) {
   return { pid, method: "kernel" };
 }
 
-/** gdb core: run the scenario until it is stopped (crash) or READY (hang), then gcore it. */
 /**
  * Starts the scenario and waits until it holds still with its truth written: READY printed (hang
  * scenarios) or stopped by its own SIGSTOP (crash scenarios run with CORESTACK_END=stop).
  * On failure the process is killed.
+ * @param {Interpreter} interpreter @param {Scenario} scenario @param {string} cwd @param {number} timeoutMs
+ * @returns {Promise<{ run: ScenarioRun; pid: number; kill: () => Promise<void> }>}
  */
 async function startHeld(interpreter, scenario, cwd, timeoutMs) {
   const run = startScenario(interpreter, scenario, cwd, "stop");
@@ -885,11 +1155,16 @@ async function startHeld(interpreter, scenario, cwd, timeoutMs) {
  * A live Python process holding still: "idle" (default; sleeps after READY) or any crash
  * scenario stopped by SIGSTOP where it would have aborted. For live-process tests
  * (`corestack remote PID`). Call kill() when done (it also runs when the test process exits).
+ * @param {Interpreter} interpreter
+ * @param {string | Scenario} [scenario]
+ * @param {{ readonly timeoutMs?: number }} [options]
+ * @returns {Promise<LiveProcess>}
  */
 export async function startLive(interpreter, scenario = "idle", options = {}) {
   const resolved = getScenario(scenario);
   if (!scenarioApplies(resolved, interpreter)) throw new RangeError(`Scenario ${resolved.name} does not run on ${interpreter.id}`);
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), `corestack-live-${resolved.name}-`));
+  /** @type {Awaited<ReturnType<typeof startHeld>>} */
   let held;
   try {
     held = await startHeld(interpreter, resolved, cwd, options.timeoutMs ?? 60_000);
@@ -902,7 +1177,7 @@ export async function startLive(interpreter, scenario = "idle", options = {}) {
   process.once("exit", onExit);
   return {
     pid,
-    truth: JSON.parse(fs.readFileSync(path.join(cwd, "truth.json"), "utf8")),
+    truth: /** @type {Truth} */ (JSON.parse(fs.readFileSync(path.join(cwd, "truth.json"), "utf8"))),
     cwd,
     executable: interpreter.executable,
     interpreter,
@@ -916,7 +1191,11 @@ export async function startLive(interpreter, scenario = "idle", options = {}) {
   };
 }
 
-/** gdb core: run the scenario until it is stopped (crash) or READY (hang), then gcore it. */
+/**
+ * gdb core: run the scenario until it is stopped (crash) or READY (hang), then gcore it.
+ * @param {Interpreter} interpreter @param {Scenario} scenario @param {string} dir @param {number} timeoutMs
+ * @returns {Promise<{ pid: number; method: "gcore" }>}
+ */
 async function runGcore(interpreter, scenario, dir, timeoutMs) {
   const availability = gcoreAvailability();
   if (!availability.ok) throw new CoreUnavailableError("gdb", availability.reason ?? "gdb unavailable");
@@ -952,15 +1231,16 @@ async function runGcore(interpreter, scenario, dir, timeoutMs) {
 // ---------------------------------------------------------------------------------------------
 // Cache
 
-/** @type {Map<string, Promise<any>>} */
+/** @type {Map<string, Promise<CoreCase>>} */
 const inFlight = new Map();
 /** @type {Set<string>} */
 const swept = new Set();
 
-/** Removes temporary directories an interrupted run left behind (older than 10 minutes). */
+/** Removes temporary directories an interrupted run left behind (older than 10 minutes). @param {string} parent */
 function sweep(parent) {
   if (swept.has(parent)) return;
   swept.add(parent);
+  /** @type {string[]} */
   let names = [];
   try {
     names = fs.readdirSync(parent);
@@ -981,6 +1261,7 @@ function sweep(parent) {
 /**
  * Runs build(tmp) in a fresh temporary directory next to dir, then renames it to dir atomically.
  * If another process published dir first, its result wins and ours is discarded.
+ * @param {string} dir @param {boolean} refresh @param {(tmp: string) => Promise<void>} build
  */
 async function publish(dir, refresh, build) {
   const parent = path.dirname(dir);
@@ -1003,7 +1284,13 @@ async function publish(dir, refresh, build) {
   }
 }
 
+/**
+ * The case cached in dir (its case.json, core and truth.json), or null.
+ * @param {string} dir @param {Interpreter} interpreter @param {Scenario} scenario
+ * @returns {CoreCase | null}
+ */
 function readCase(dir, interpreter, scenario) {
+  /** @type {{ method: CoreCase["method"]; pid: number }} */
   let metadata;
   try {
     metadata = JSON.parse(fs.readFileSync(path.join(dir, "case.json"), "utf8"));
@@ -1015,7 +1302,7 @@ function readCase(dir, interpreter, scenario) {
   if (!fs.existsSync(core) || !fs.existsSync(truthPath)) return null;
   return {
     core,
-    truth: JSON.parse(fs.readFileSync(truthPath, "utf8")),
+    truth: /** @type {Truth} */ (JSON.parse(fs.readFileSync(truthPath, "utf8"))),
     truthPath,
     executable: interpreter.executable,
     cwd: dir,
@@ -1026,6 +1313,10 @@ function readCase(dir, interpreter, scenario) {
   };
 }
 
+/**
+ * The hash that names a case's directory: the scenario's sources, the method and the interpreter's identity.
+ * @param {Interpreter} interpreter @param {Scenario} scenario @param {"kernel" | "gcore"} method
+ */
 function caseKey(interpreter, scenario, method) {
   const hash = scenarioDigest(scenario);
   let stamp = "";
@@ -1040,6 +1331,12 @@ function caseKey(interpreter, scenario, method) {
   return hash.digest("hex").slice(0, 12);
 }
 
+/**
+ * makeCore() and makeGcore(): the cached case, else a new one (one run per directory at a time in this process).
+ * @param {Interpreter} interpreter @param {string | Scenario} scenarioOrName @param {MakeCoreOptions} options
+ * @param {"kernel" | "gcore"} method
+ * @returns {Promise<CoreCase>}
+ */
 async function makeCase(interpreter, scenarioOrName, options, method) {
   const scenario = getScenario(scenarioOrName);
   if (!scenarioApplies(scenario, interpreter)) {
@@ -1068,7 +1365,7 @@ async function makeCase(interpreter, scenarioOrName, options, method) {
   const pending = inFlight.get(dir);
   if (pending && !refresh) return pending;
   const promise = (async () => {
-    const build = async (target) => {
+    const build = async (/** @type {string} */ target) => {
       const startedAt = Date.now();
       const result =
         method === "gcore" ? await runGcore(interpreter, scenario, target, timeoutMs) : await runKernelCore(interpreter, scenario, target, timeoutMs);
@@ -1111,6 +1408,10 @@ async function makeCase(interpreter, scenarioOrName, options, method) {
  * @throws {CoreUnavailableError} when this machine does not write core files (tests skip)
  * @throws {RangeError} unknown scenario, or one that needs another Python version
  * @throws {Error} the scenario misbehaved (did not abort, timed out)
+ * @param {Interpreter} interpreter
+ * @param {string | Scenario} scenario
+ * @param {MakeCoreOptions} [options]
+ * @returns {Promise<CoreCase>}
  */
 export function makeCore(interpreter, scenario, options = {}) {
   return makeCase(interpreter, scenario, options, "kernel");
@@ -1121,6 +1422,10 @@ export function makeCore(interpreter, scenario, options = {}) {
  * crash scenario run with CORESTACK_END=stop (it SIGSTOPs itself where it would abort). The
  * process is killed afterwards.
  * @throws {CoreUnavailableError} no gdb, or ptrace refused
+ * @param {Interpreter} interpreter
+ * @param {string | Scenario} [scenario]
+ * @param {MakeCoreOptions} [options]
+ * @returns {Promise<CoreCase>}
  */
 export function makeGcore(interpreter, scenario = "idle", options = {}) {
   return makeCase(interpreter, scenario, options, "gcore");
@@ -1129,6 +1434,8 @@ export function makeGcore(interpreter, scenario = "idle", options = {}) {
 /**
  * A core of a small C program (not Python): main + 2 threads, abort(). Built with gcc into the cache.
  * @throws {CoreUnavailableError} no gcc, or no core files on this machine
+ * @param {{ readonly refresh?: boolean; readonly force?: boolean }} [options]
+ * @returns {Promise<NativeCoreCase>}
  */
 export async function makeNativeCore(options = {}) {
   const source = fs.readFileSync(NATIVE_SOURCE);
@@ -1145,11 +1452,12 @@ export async function makeNativeCore(options = {}) {
     });
   }
   const dir = path.join(root, `threads_abort-${key}`);
+  /** @returns {NativeCoreCase | null} */
   const read = () => {
     const core = path.join(dir, "core");
     const truthPath = path.join(dir, "truth.json");
     if (!fs.existsSync(core) || !fs.existsSync(truthPath)) return null;
-    return { core, executable, cwd: dir, truth: JSON.parse(fs.readFileSync(truthPath, "utf8")), truthPath };
+    return { core, executable, cwd: dir, truth: /** @type {NativeTruth} */ (JSON.parse(fs.readFileSync(truthPath, "utf8"))), truthPath };
   };
   if (!options.refresh) {
     const hit = read();
@@ -1165,6 +1473,7 @@ export async function makeNativeCore(options = {}) {
       env: { ...process.env, CORESTACK_TRUTH: path.join(tmp, "truth.json") },
       stdio: "ignore",
     });
+    /** @type {{ code: number | null; signal: NodeJS.Signals | null }} */
     const exit = await new Promise((resolve, reject) => {
       child.on("error", reject);
       child.on("close", (code, signal) => resolve({ code, signal }));
@@ -1185,12 +1494,17 @@ export async function makeNativeCore(options = {}) {
  * Problems with a truth, as sentences (empty when it keeps the scenario's header promises:
  * `expect` functions in order in the crashing thread, `expect-threads` threads with distinct
  * OS thread ids, `expect-anywhere` functions in some thread, crash()/hang() innermost).
+ * @param {Truth} truth
+ * @param {string | Scenario} scenario
+ * @param {Interpreter} [interpreter] when given, the truth's Python version must be its.
  * @returns {string[]}
  */
 export function truthProblems(truth, scenario, interpreter) {
   const resolved = getScenario(scenario);
+  /** @type {string[]} */
   const problems = [];
-  if (!truth || typeof truth !== "object" || !Array.isArray(truth.threads)) return ["truth has no threads array"];
+  // A truth is read from JSON: check its shape before trusting its type.
+  if (!truth || typeof truth !== "object" || !isArray(truth.threads)) return ["truth has no threads array"];
   if (interpreter && truth.python_version !== interpreter.version) {
     problems.push(`python_version ${truth.python_version}, interpreter is ${interpreter.version}`);
   }
@@ -1200,19 +1514,22 @@ export function truthProblems(truth, scenario, interpreter) {
     problems.push(`${truth.threads.length} threads, expected ${resolved.expectThreads}`);
   }
   const tids = truth.threads.map((thread) => thread.tid);
-  if (tids.some((tid) => !Number.isInteger(tid) || tid <= 0)) problems.push(`missing OS thread ids: ${JSON.stringify(tids)}`);
+  if (tids.some((tid) => tid === null || !Number.isInteger(tid) || tid <= 0)) problems.push(`missing OS thread ids: ${JSON.stringify(tids)}`);
   // A thread that entered a subinterpreter has a thread state in each: one OS thread id per interpreter.
   const keys = truth.threads.map((thread) => `${thread.tid}/${thread.interpreter ?? 0}`);
   if (new Set(keys).size !== keys.length) problems.push(`duplicate OS thread ids: ${JSON.stringify(tids)}`);
   const mains = truth.threads.filter((thread) => thread.main);
   if (mains.length !== 1) problems.push(`${mains.length} main threads`);
-  else if (mains[0].tid !== truth.pid) problems.push(`main thread tid ${mains[0].tid} is not the pid ${truth.pid}`);
+  else {
+    const main = /** @type {TruthThread} */ (mains[0]); // exactly one
+    if (main.tid !== truth.pid) problems.push(`main thread tid ${main.tid} is not the pid ${truth.pid}`);
+  }
   const crashing = truth.threads.filter((thread) => thread.crashing);
   if (crashing.length !== 1) {
     problems.push(`${crashing.length} crashing threads`);
     return problems;
   }
-  const frames = crashing[0].frames;
+  const frames = /** @type {TruthThread} */ (crashing[0]).frames; // exactly one
   for (const thread of truth.threads) {
     for (const frame of thread.frames) {
       if (typeof frame.file !== "string" || typeof frame.function !== "string" || !Number.isInteger(frame.line)) {

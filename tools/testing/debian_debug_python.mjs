@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // The separate debug file of Debian's own interpreter (`/usr/bin/python3.11` on bookworm: libpython
 // linked in statically, no .symtab), for the `--debug-dir` tests of corestack: `node
 // tools/testing/debian_debug_python.mjs --help`. Plain Node ESM, no dependencies.
@@ -48,22 +49,24 @@ const STATUS = "status.json";
 const FORMAT = 1;
 
 /**
- * @typedef {{
- *   format: number;
- *   minor: string;
- *   id: string;
- *   python: string;
- *   version: string;
- *   debianVersion: string;
- *   machineVersion: string;
- *   matchesMachine: boolean;
- *   buildId: string;
- *   debugDir: string;
- *   debugFile: string;
- *   dir: string;
- *   packages: string[];
- *   provided: string;
- * }} ProvidedDebugPython
+ * What the provider leaves in its cache (the marker `.provided.json`).
+ * @typedef {object} ProvidedDebugPython
+ * @property {number} format
+ * @property {string} minor
+ * @property {string} id An interpreter id for the core maker: `debian-3.11.2` (the machine's) or
+ *   `debian-3.11.2-6-deb12u9` (a copy).
+ * @property {string} python The interpreter whose debug file is provided: the machine's `/usr/bin/pythonX.Y`, or the
+ *   copy in the cache.
+ * @property {string} version
+ * @property {string} debianVersion
+ * @property {string} machineVersion The installed version of pythonX.Y-minimal.
+ * @property {boolean} matchesMachine Whether `python` is the machine's interpreter (the archive had its version).
+ * @property {string} buildId
+ * @property {string} debugDir The directory to give `--debug-dir` (`…/usr/lib/debug`).
+ * @property {string} debugFile The interpreter's debug file, `debugDir/.build-id/xx/rest.debug`.
+ * @property {string} dir
+ * @property {string[]} packages
+ * @property {string} provided
  */
 
 /** Where it lives: $CORESTACK_DEBUG_PYTHON_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/corestack/debug-python. */
@@ -79,6 +82,7 @@ function checkMinor(minor) {
 /**
  * The GNU build-id of an ELF file (its PT_NOTE segments), as lowercase hex, or null.
  * @param {string} file
+ * @returns {string | null}
  */
 export function elfBuildId(file) {
   const bytes = fs.readFileSync(file);
@@ -113,6 +117,7 @@ export function elfBuildId(file) {
  */
 export function readProvidedDebugPython(minor = DEFAULT_DEBUG_PYTHON_MINOR, cacheDir = debugPythonCacheDir()) {
   const dir = path.join(cacheDir, minor);
+  /** @type {ProvidedDebugPython | null} */
   let marker;
   try {
     marker = JSON.parse(fs.readFileSync(path.join(dir, MARKER), "utf8"));
@@ -141,6 +146,7 @@ export function readProvidedDebugPython(minor = DEFAULT_DEBUG_PYTHON_MINOR, cach
  */
 export function debugPythonSkipReason(minor = DEFAULT_DEBUG_PYTHON_MINOR, cacheDir = debugPythonCacheDir()) {
   if (readProvidedDebugPython(minor, cacheDir)) return null;
+  /** @type {{ versions?: Record<string, { ok: boolean; unreachable: boolean; reason: string | null; at: string } | undefined> } | null} */
   let status = null;
   try {
     status = JSON.parse(fs.readFileSync(path.join(cacheDir, STATUS), "utf8"));
@@ -156,6 +162,7 @@ export function debugPythonSkipReason(minor = DEFAULT_DEBUG_PYTHON_MINOR, cacheD
 /** @param {string} cacheDir @param {string} minor @param {{ ok: boolean; unreachable: boolean; reason: string | null }} outcome */
 function recordStatus(cacheDir, minor, outcome) {
   fs.mkdirSync(cacheDir, { recursive: true });
+  /** @type {Record<string, unknown>} */
   let previous = {};
   try {
     previous = JSON.parse(fs.readFileSync(path.join(cacheDir, STATUS), "utf8")).versions ?? {};
@@ -215,6 +222,7 @@ function provideUnlocked(cacheDir, minor) {
   if (lists.length === 0) {
     throw new DebianPythonsError(`the machine's Debian archives are unreachable (log: ${apt.log}):\n${tail(updated.output, 6)}`, { unreachable: true });
   }
+  /** @type {[string, string, string, string]} */
   const names = [`python${minor}-dbg`, `python${minor}-minimal`, `libpython${minor}-minimal`, `libpython${minor}-stdlib`];
   const table = policy(apt, names);
   const offered = (/** @type {string} */ name) => (table.get(name) ?? []).map((entry) => entry.version);

@@ -73,23 +73,26 @@ export class DebianPythonsError extends Error {
 }
 
 /**
- * @typedef {{
- *   format: number;
- *   minor: string;
- *   id: string;
- *   version: string;
- *   debianVersion: string;
- *   suite: string;
- *   dir: string;
- *   python: string;
- *   include: string;
- *   dbg: { id: string; python: string; include: string | null } | null;
- *   packages: string[];
- *   archive: string;
- *   patchelf: string;
- *   provided: string;
- *   seconds: number;
- * }} ProvidedDebianPython
+ * One of Debian's newer CPython builds, as its marker `.provided.json` describes it. core_maker.mjs's
+ * findInterpreters() lists `python` as `id` and the debug build as `dbg.id`.
+ * @typedef {object} ProvidedDebianPython
+ * @property {number} format
+ * @property {string} minor "3.14"
+ * @property {string} id "debian-3.14.10": the findInterpreters() id.
+ * @property {string} version "3.14.10"
+ * @property {string} debianVersion The Debian package version: "3.14.10-1".
+ * @property {string} suite The suite it came from: "sid" or "experimental".
+ * @property {string} dir The build's root: CACHE/3.14 (usr/bin, usr/lib, usr/include… of the extracted packages).
+ * @property {string} python CACHE/3.14/usr/bin/python3.14: non-PIE, static libpython, stripped (with .gnu_debuglink).
+ * @property {string} include The -dev headers: CACHE/3.14/usr/include/python3.14 (internal/pycore_*.h included).
+ * @property {{ id: string; python: string; include: string | null } | null} dbg The -dbg build when provided with
+ *   --dbg: the debug interpreter (python3.14d: Py_DEBUG, not stripped) and its headers; the detached debug info of
+ *   `python` is then under CACHE/3.14/usr/lib/debug/.build-id/.
+ * @property {string[]} packages "name=version" of every package extracted.
+ * @property {string} archive The archive URI (from this machine's apt sources).
+ * @property {string} patchelf Which patchelf pointed the interpreters at the build's own glibc.
+ * @property {string} provided ISO time it was provided.
+ * @property {number} seconds How long providing it took.
  */
 
 // ---------------------------------------------------------------------------------------------

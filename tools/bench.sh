@@ -5,6 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Node loads extra CA certificates at start-up when this is set: noise in every timing.
 unset NODE_EXTRA_CA_CERTS
+# CORESTACK_BENCH_SECTIONS="cli native" runs only those sections (mmap, cli, locals, exhaustive,
+# native); unset, all of them.
+section() {
+  local name="$1"
+  shift
+  if [[ -z "${CORESTACK_BENCH_SECTIONS:-}" || " $CORESTACK_BENCH_SECTIONS " == *" $name "* ]]; then "$@"; fi
+}
 
 # ==== @corestack/mmap =============================================================================
 # 100k random reads of 8–64 bytes (two passes over the same offsets) over a 2 GiB sparse file
@@ -42,7 +49,7 @@ mmap_bench() {
     echo "-- baseline, 0 reads (mmap): $(grep -E 'total' "$trace" | awk '{print $4}') system calls in total"
   fi
 }
-mmap_bench
+section mmap mmap_bench
 # ==== end @corestack/mmap =========================================================================
 
 # ==== @corestack/cli ==============================================================================
@@ -268,7 +275,7 @@ SUMMARY
     --outfile="$out/startup_profile.mjs" --log-level=warning
   node "$out/startup_profile.mjs" "$core" --repeat "${CORESTACK_BENCH_PROFILE_RUNS:-21}" | sed 's/^/  /'
 }
-cli_bench
+section cli cli_bench
 # ==== end @corestack/cli ==========================================================================
 
 # ==== corestack core --locals =====================================================================
@@ -331,7 +338,7 @@ locals_bench() {
     printf "  %-34s %6d MiB  %6.1f MiB of output\n" "core $variant CORE" "$(printf '%s\n' "${rss[@]}" | sort -n | sed -n 3p | awk '{print int($1 / 1024)}')" "$(awk "BEGIN { print $bytes / 1048576 }")"
   done
 }
-locals_bench
+section locals locals_bench
 # ==== end corestack core --locals =================================================================
 
 # ==== corestack core --exhaustive ==========================================================# The scan for the interpreter state when nothing in the files leads to it, in MB/s of writable
@@ -367,7 +374,7 @@ native_bench() {
   echo "$(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
   node tools/exhaustive_bench.mjs "$python" "$cli" "${CORESTACK_BENCH_EXHAUSTIVE_RUNS:-5}" || echo "skipped: the cores could not be made or read (above)"
 }
-exhaustive_bench
+section exhaustive exhaustive_bench
 # ==== end corestack core --exhaustive =============================================================
   if ! command -v gdb >/dev/null; then
     echo "skipped: gdb is not installed (apt-get install gdb)"
@@ -422,5 +429,5 @@ exhaustive_bench
   [[ -z "$pystack" ]] && echo "pystack is not installed (it is on PyPI, which this machine may not reach): its column was not run"
   return 0
 }
-native_bench
+section native native_bench
 # ==== end corestack core --native =================================================================

@@ -85,26 +85,44 @@ function exceptionReport(exception: PythonException): ExceptionReport {
  */
 const MAX_NAMED_FILES = 8;
 
-/** Reads source lines, each file once, for the text output. */
-function sourceLines(): (file: string, line: number) => string | undefined {
-  const files = new Map<string, string[] | null>();
+/** A source file's bytes, and where its lines start as far as they were looked for. */
+interface SourceFile {
+  readonly bytes: Buffer;
+  /** `starts[i]`: the offset of line i + 1; the last entry is where the next search begins. */
+  readonly starts: number[];
+}
+
+/**
+ * Reads source lines, each file once, for the text output: a line is found by looking for the
+ * newlines before it in the file's bytes, and only that line is decoded (UTF-8 never has a 0x0a
+ * byte inside a character, so the lines are those of the decoded text split at "\n").
+ */
+export function sourceLines(): (file: string, line: number) => string | undefined {
+  const files = new Map<string, SourceFile | null>();
   return (name, line) => {
     // The name is in escaped form: a path only when it is whole (not cut, nothing lost).
     const file = unescapeName(name);
-    if (file === undefined || !file.startsWith("/")) return undefined;
-    let lines = files.get(file);
-    if (lines === undefined) {
+    if (file === undefined || !file.startsWith("/") || !(line >= 1)) return undefined;
+    let source = files.get(file);
+    if (source === undefined) {
       try {
         // A name from the process may be a device or a FIFO (/dev/zero, /dev/stdin): reading it
         // would never end. Regular files only, and not huge ones.
         const stat = statSync(file);
-        lines = !stat.isFile() || stat.size > 16 << 20 ? null : readFileSync(file).toString("utf8").split(/\r?\n/);
+        source = !stat.isFile() || stat.size > 16 << 20 ? null : { bytes: readFileSync(file), starts: [0] };
       } catch {
-        lines = null;
+        source = null;
       }
-      files.set(file, lines);
+      files.set(file, source);
     }
-    const text = lines?.[line - 1]?.trim();
+    if (source === null) return undefined;
+    const { bytes, starts } = source;
+    while (starts.length <= line && starts[starts.length - 1]! <= bytes.length) {
+      const newline = bytes.indexOf(0x0a, starts[starts.length - 1]!);
+      starts.push(newline < 0 ? bytes.length + 1 : newline + 1);
+    }
+    if (line >= starts.length || starts[line - 1]! > bytes.length) return undefined;
+    const text = bytes.toString("utf8", starts[line - 1]!, Math.min(starts[line]! - 1, bytes.length)).trim();
     return text ? text : undefined;
   };
 }

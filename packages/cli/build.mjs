@@ -17,9 +17,14 @@
 // @corestack/mmap loads it lazily with `createRequire`, which resolves it from dist/ to this
 // package's node_modules.
 //
-// @corestack/unwind (--native) is imported by main.ts with a dynamic `import()`: esbuild cannot
-// split a CommonJS bundle, so it is in the bundle, wrapped in lazy initialisers (`__esm`) that run
-// only when --native reaches that `import()`.
+// @corestack/unwind (--native) is imported by main.ts with a dynamic `import()`, which only
+// --native and kin reach. In the build it is its own script, dist/corestack_native.js (unwind and
+// @corestack/dwarf: ~40 % of the code), so that a default run neither reads nor checks those bytes:
+// the bundle's `import("@corestack/unwind")` becomes a loader (NATIVE_LOADER below) that runs that
+// script with a `require` answering the packages both use (SHARED) with the bundle's own modules, so
+// there is one ElfFile class, one CoreTarget, one of each error. esbuild cannot split a CommonJS
+// bundle itself. The native script takes no code cache: a --native run spends ~0.5 s unwinding,
+// and compiling it costs a few milliseconds.
 //
 // Usage: node build.mjs [--metafile]   (part of `pnpm build`; --metafile prints what is inside)
 import { build } from "esbuild";
@@ -30,8 +35,37 @@ import { fileURLToPath } from "node:url";
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const launcherFile = here("dist/corestack.cjs");
 const bundleFile = here("dist/corestack_bundle.js");
+const nativeFile = here("dist/corestack_native.js");
 /** The parameters of the bundle's function, in the order launcher.ts passes them. */
 const PARAMETERS = "require, module, exports, __filename, __dirname, __corestackUrl";
+
+/** The packages of the native script that are the bundle's too: it gets the bundle's modules. */
+const SHARED = ["@corestack/elf", "@corestack/elf/constants", "@corestack/mmap", "@corestack/symbols"];
+
+/**
+ * What `import("@corestack/unwind")` is in the bundle: runs dist/corestack_native.js (a function
+ * like the bundle's) with a `require` that gives it the bundle's own {@link SHARED} modules.
+ */
+const NATIVE_LOADER = `
+const { readFileSync } = require("node:fs");
+const { Script } = require("node:vm");
+const { pathToFileURL } = require("node:url");
+const shared = { ${SHARED.map((name) => `${JSON.stringify(name)}: require(${JSON.stringify(name)})`).join(", ")} };
+const file = __dirname + "/corestack_native.js";
+const main = new Script(readFileSync(file, "latin1"), { filename: file }).runInThisContext();
+const loaded = { exports: {} };
+main((name) => (Object.hasOwn(shared, name) ? shared[name] : require(name)), loaded, loaded.exports, file, __dirname, pathToFileURL(file).href);
+module.exports = loaded.exports;
+`;
+
+/** The esbuild plugin that puts {@link NATIVE_LOADER} where main.js imports @corestack/unwind. */
+const nativeLoader = {
+  name: "corestack-native-loader",
+  setup(build) {
+    build.onResolve({ filter: /^@corestack\/unwind$/ }, () => ({ path: "corestack-native-loader", namespace: "corestack-native" }));
+    build.onLoad({ filter: /.*/, namespace: "corestack-native" }, () => ({ contents: NATIVE_LOADER, loader: "js", resolveDir: here("dist") }));
+  },
+};
 
 const common = {
   bundle: true,
@@ -43,36 +77,49 @@ const common = {
   logLevel: "warning",
 };
 
-const result = await build({
-  ...common,
-  entryPoints: [here("dist/main.js")],
-  outfile: bundleFile,
-  format: "cjs",
-  charset: "ascii",
-  // The binding is native (compiled at install); everything else is ours and goes in.
-  external: ["@riaskov/mmap-io"],
-  define: { "import.meta.url": "__corestackUrl" },
-  // The function's first line is the file's first line: stack traces keep the file's line numbers.
-  banner: { js: `(function (${PARAMETERS}) {` },
-  footer: { js: "})" },
-  metafile: process.argv.includes("--metafile"),
-  write: false,
-});
-// esbuild keeps the entry's hashbang (dist/main.js starts with `#!/usr/bin/env node`) above the
-// banner: it goes, the bundle is no program of its own.
-let text = result.outputFiles[0].text.replace(/^#![^\n]*\n/, "");
-if (!text.startsWith(`(function (${PARAMETERS}) {`)) throw new Error(`${bundleFile}: expected the bundle to start with its function`);
-// ASCII only, so that the launcher reads it as Latin-1 (a one-byte string, decoded ~4 times faster
-// than UTF-8): esbuild escapes non-ASCII characters in code (`charset: "ascii"`), not in the
-// comments it keeps, where an escape changes nothing.
-const lines = text.split("\n");
-for (const [index, line] of lines.entries()) {
-  if (!/[^\x00-\x7f]/.test(line)) continue;
-  if (!/^\s*(\*|\/\/|\/\*)/.test(line)) throw new Error(`${bundleFile}:${index + 1}: a non-ASCII character outside a comment: ${line}`);
-  lines[index] = line.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+/**
+ * Bundles `entry` into `file` as one function of {@link PARAMETERS}, in ASCII.
+ * @returns esbuild's result (its metafile with --metafile).
+ */
+async function bundleScript(entry, file, options) {
+  const result = await build({
+    ...common,
+    entryPoints: [entry],
+    outfile: file,
+    format: "cjs",
+    charset: "ascii",
+    define: { "import.meta.url": "__corestackUrl" },
+    // The function's first line is the file's first line: stack traces keep the file's line numbers.
+    banner: { js: `(function (${PARAMETERS}) {` },
+    footer: { js: "})" },
+    metafile: true,
+    write: false,
+    ...options,
+  });
+  // esbuild keeps the entry's hashbang (dist/main.js starts with `#!/usr/bin/env node`) above the
+  // banner: it goes, the bundle is no program of its own.
+  let text = result.outputFiles[0].text.replace(/^#![^\n]*\n/, "");
+  if (!text.startsWith(`(function (${PARAMETERS}) {`)) throw new Error(`${file}: expected the bundle to start with its function`);
+  // ASCII only, so that the launcher reads it as Latin-1 (a one-byte string, decoded ~4 times faster
+  // than UTF-8): esbuild escapes non-ASCII characters in code (`charset: "ascii"`), not in the
+  // comments it keeps, where an escape changes nothing.
+  const lines = text.split("\n");
+  for (const [index, line] of lines.entries()) {
+    if (!/[^\x00-\x7f]/.test(line)) continue;
+    if (!/^\s*(\*|\/\/|\/\*)/.test(line)) throw new Error(`${file}:${index + 1}: a non-ASCII character outside a comment: ${line}`);
+    lines[index] = line.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  }
+  text = lines.join("\n");
+  writeFileSync(file, text);
+  return result;
 }
-text = lines.join("\n");
-writeFileSync(bundleFile, text);
+
+// The binding is native (compiled at install); everything else is ours and goes in.
+const result = await bundleScript(here("dist/main.js"), bundleFile, { external: ["@riaskov/mmap-io"], plugins: [nativeLoader] });
+const native = await bundleScript(createRequire(here("package.json")).resolve("@corestack/unwind"), nativeFile, { external: ["@riaskov/mmap-io", ...SHARED] });
+// The split holds only if the bundle kept none of the native code.
+const unwindInBundle = Object.keys(result.metafile.inputs).filter((input) => /\/(unwind|dwarf)\//.test(input));
+if (unwindInBundle.length > 0) throw new Error(`${bundleFile}: holds ${unwindInBundle.join(", ")}, which belong in ${nativeFile}`);
 // The demangler of @corestack/unwind (--native) is WebAssembly, which no bundle holds: its file
 // goes next to the bundle, where main.ts finds it (and passes it to `Demangler.load({ wasm })`).
 const wasm = createRequire(here("../unwind/package.json")).resolve("gecko-profiler-demangle/index_bg.wasm");
@@ -90,8 +137,12 @@ await build({
   banner: { js: "#!/usr/bin/env node" },
 });
 chmodSync(launcherFile, 0o755);
-if (result.metafile) {
-  const inputs = Object.entries(result.metafile.inputs).sort((a, b) => b[1].bytes - a[1].bytes);
+for (const [built, file] of [
+  [result, bundleFile],
+  [native, nativeFile],
+]) {
+  if (!process.argv.includes("--metafile")) break;
+  const inputs = Object.entries(built.metafile.inputs).sort((a, b) => b[1].bytes - a[1].bytes);
   for (const [path, { bytes }] of inputs) console.log(`${String(bytes).padStart(8)}  ${path}`);
-  console.log(`${inputs.length} modules in ${bundleFile}`);
+  console.log(`${inputs.length} modules in ${file}`);
 }

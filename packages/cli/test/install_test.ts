@@ -84,13 +84,14 @@ describe.skipIf(skip !== undefined)("the packed CLI installed with npm install -
     if (temporary) rmSync(temporary, { recursive: true, force: true });
   });
 
-  it("packs only the launcher, the bundle, the demangler's wasm (for --native), package.json and README.md, with no workspace: specifiers left", () => {
+  it("packs only the launcher, the bundle, the native script and the demangler's wasm (for --native), package.json and README.md, with no workspace: specifiers left", () => {
     const listing = run("tar", ["-tzf", tarball]);
     expect(listing.status, output(listing)).toBe(0);
     expect(listing.stdout.trim().split("\n").sort()).toEqual([
       "package/README.md",
       "package/dist/corestack.cjs",
       "package/dist/corestack_bundle.js",
+      "package/dist/corestack_native.js",
       "package/dist/index_bg.wasm",
       "package/package.json",
     ]);
@@ -156,6 +157,13 @@ describe.skipIf(skip !== undefined)("the packed CLI installed with npm install -
       const again = run(bin, ["core", core]);
       expect(again.status, output(again)).toBe(0);
       expect(again.stdout).toBe(expected);
+    });
+
+    it("prints native frames with --native, from the unwinder script beside the bundle, as the workspace build does", () => {
+      const result = run(bin, ["core", "--native", core]);
+      expect(result.status, output(result)).toBe(0);
+      expect(result.stdout).toMatch(/^ {4}\(C\) .* in \w+/m);
+      expect(result.stdout).toBe(corestack(["core", "--native", core]).stdout);
     });
 
     it("prints the same with --json as the workspace build", () => {

@@ -1,8 +1,8 @@
 import type { Report } from "./report.js";
 
-/** Escaped in the document besides what `JSON.stringify` escapes. */
-const UNSAFE = /[\u007f-\u009f\u2028\u2029\p{Cf}]/gu;
-/** A character {@link UNSAFE} may match: one above U+007E. Tested first (see `terminal.ts`' PRINTABLE_ASCII). */
+/** Escaped in the document besides what `JSON.stringify` escapes; made at its first use (see `terminal.ts`' `unsafe`). */
+let unsafe: RegExp | undefined;
+/** A character the unsafe characters' expression may match: one above U+007E. Tested first. */
 const BEYOND_ASCII = /[^\x00-\x7e]/;
 
 /**
@@ -33,7 +33,8 @@ export function renderJson(report: Report): string {
   // These characters can only be inside strings, where an escape means the same character.
   const json = JSON.stringify({ ...report, threads }, null, 2);
   if (!BEYOND_ASCII.test(json)) return `${json}\n`;
-  const text = json.replace(UNSAFE, (ch) => {
+  unsafe ??= /[\u007f-\u009f\u2028\u2029\p{Cf}]/gu;
+  const text = json.replace(unsafe, (ch) => {
     let escaped = "";
     for (let i = 0; i < ch.length; i++) escaped += `\\u${ch.charCodeAt(i).toString(16).padStart(4, "0")}`;
     return escaped;

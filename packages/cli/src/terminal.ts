@@ -1,9 +1,10 @@
-/** What {@link printable} escapes: controls (Cc), format characters (Cf), line and paragraph separators, lone surrogates. */
-const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
 /**
- * Text that {@link UNSAFE} cannot match: printable ASCII. Tested first, because the first use of a
- * Unicode property class builds its character sets (ICU, ~1 ms at start-up) and most text is this.
+ * What {@link printable} escapes: controls (Cc), format characters (Cf), line and paragraph
+ * separators, lone surrogates. Made at its first use, not when the module loads: V8 builds the
+ * character sets of Unicode properties (ICU, ~1 ms) when it makes the regular expression.
  */
+let unsafe: RegExp | undefined;
+/** Text that the unsafe characters' expression cannot match: printable ASCII, tested first (most text is). */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /**
@@ -25,7 +26,8 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
  */
 export function printable(text: string): string {
   if (PRINTABLE_ASCII.test(text)) return text;
-  return text.replace(UNSAFE, (ch) => {
+  unsafe ??= /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+  return text.replace(unsafe, (ch) => {
     if (ch === "\t") return "\\t";
     if (ch === "\n") return "\\n";
     const code = ch.codePointAt(0)!;

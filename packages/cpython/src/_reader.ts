@@ -19,6 +19,11 @@ export function isMemoryError(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[MEMORY_ERROR] === true;
 }
 
+/** The page size C strings are read by: no smaller than any target's. */
+const PAGE = 4096;
+const PAGE_MASK = BigInt(PAGE - 1);
+const UTF8 = new TextDecoder("utf-8");
+
 /**
  * Typed little-endian reads over a target, turning memory the target lacks into a WalkError. Any
  * other error from the target is a bug, not unreadable memory: it propagates (the CLI reports an
@@ -68,13 +73,37 @@ export class Reader {
   }
   /** A NUL-terminated string of at most `max` bytes, read in small chunks. */
   cString(address: bigint, max: number, what: string): string {
-    const parts: number[] = [];
-    for (let at = address; parts.length < max; ) {
-      const chunk = this.bytes(at, 1, what);
-      if (chunk[0] === 0) break;
-      parts.push(chunk[0]!);
-      at += 1n;
+    // Read up to the end of the page at a time, not a byte at a time (a process's memory is
+    // readable or not by whole pages); where that fails, byte by byte, up to the first byte that
+    // cannot be read, whose error is the answer as before.
+    const parts: Uint8Array[] = [];
+    let length = 0;
+    for (let at = address; length < max; ) {
+      const room = Math.min(max - length, PAGE - Number(at & PAGE_MASK));
+      let chunk: Uint8Array;
+      try {
+        chunk = this.bytes(at, room, what);
+      } catch (error) {
+        if (!(error instanceof WalkError)) throw error;
+        chunk = this.bytes(at, 1, what);
+      }
+      const end = chunk.indexOf(0);
+      if (end >= 0) {
+        parts.push(chunk.subarray(0, end));
+        length += end;
+        break;
+      }
+      parts.push(chunk);
+      length += chunk.length;
+      at += BigInt(chunk.length);
     }
-    return new TextDecoder("utf-8").decode(new Uint8Array(parts));
+    if (parts.length === 1) return UTF8.decode(parts[0]!);
+    const bytes = new Uint8Array(length);
+    let offset = 0;
+    for (const part of parts) {
+      bytes.set(part, offset);
+      offset += part.length;
+    }
+    return UTF8.decode(bytes);
   }
 }

@@ -553,8 +553,12 @@ function cutCodePoints(text: string, max: number): string {
 
 const hex = (value: number, digits: number) => value.toString(16).padStart(digits, "0");
 
-/** Characters Python 3's `repr()` escapes: `Py_UNICODE_ISPRINTABLE` is false for them (space aside). */
-const NOT_PRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
+/**
+ * Characters Python 3's `repr()` escapes: `Py_UNICODE_ISPRINTABLE` is false for them (space aside).
+ * Made at its first use, not when the module loads: V8 builds the character sets of Unicode
+ * properties (ICU, ~1 ms) when it makes the regular expression.
+ */
+let notPrintable: RegExp | undefined;
 
 /**
  * A string's repr as the interpreter's `repr()` writes it (of the characters read: `raw.bytes` may
@@ -598,7 +602,8 @@ export function stringRepr(raw: RawText, python2: boolean): string {
       } else if (c >= 0x10000) out = `\\U${hex(c, 8)}`;
       else if (c >= 0x100) out = `\\u${hex(c, 4)}`;
       else out = `\\x${hex(c, 2)}`;
-    } else if (c <= 0x10ffff && !NOT_PRINTABLE.test(String.fromCodePoint(c))) out = String.fromCodePoint(c);
+    } else if (c <= 0x10ffff && !(notPrintable ??= /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u).test(String.fromCodePoint(c)))
+      out = String.fromCodePoint(c);
     else if (c <= 0xff) out = `\\x${hex(c, 2)}`;
     else if (c <= 0xffff) out = `\\u${hex(c, 4)}`;
     else out = `\\U${hex(c, 8)}`;

@@ -25,6 +25,47 @@ export function partitionPoint(length: number, predicate: (index: number) => boo
 }
 
 /**
+ * How many values of `sorted` (ascending) are at or below `key`: {@link partitionPoint} written
+ * out, for the lookups made at every read of memory, where calling a closure per step cost a few
+ * percent of a whole run (callgrind under `node --predictable`).
+ *
+ * @param sorted ascending values.
+ * @param key the value sought.
+ * @returns the index of the first value above `key`, from 0 to `sorted.length`.
+ * @internal
+ */
+export function countAtOrBelow(sorted: ArrayLike<bigint>, key: bigint): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! <= key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * How many ranges of `sorted` (by ascending start) start at or below `key`: {@link countAtOrBelow}
+ * over their starts.
+ *
+ * @param sorted ranges in ascending order of start.
+ * @param key the address sought.
+ * @returns the index of the first range starting above `key`, from 0 to `sorted.length`.
+ * @internal
+ */
+export function countStartingAtOrBelow(sorted: readonly { readonly start: bigint }[], key: bigint): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]!.start <= key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
  * Orders two bigints, for `Array.prototype.sort`.
  *
  * @returns a negative number, zero or a positive number as `a` is below, equal to or above `b`.

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareBigints, partitionPoint } from "./_search.js";
+import { compareBigints, countAtOrBelow, countStartingAtOrBelow, partitionPoint } from "./_search.js";
 
 describe("partitionPoint()", () => {
   it("returns the number of sorted values at or below a key, as a linear count does", () => {
@@ -34,5 +34,24 @@ describe("compareBigints()", () => {
     const values = [2n ** 64n - 1n, 0n, 2n ** 53n + 1n, 2n ** 53n, -1n];
     expect(values.sort(compareBigints)).toEqual([-1n, 0n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 64n - 1n]);
     expect(compareBigints(5n, 5n)).toBe(0);
+  });
+});
+
+describe("countAtOrBelow() and countStartingAtOrBelow()", () => {
+  it("return the number of sorted values (range starts) at or below a key, as partitionPoint does", () => {
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: -50n, max: 50n })), fc.bigInt({ min: -60n, max: 60n }), (values, key) => {
+        const sorted = values.sort(compareBigints);
+        const expected = partitionPoint(sorted.length, (index) => sorted[index]! <= key);
+        expect(countAtOrBelow(sorted, key)).toBe(expected);
+        expect(countAtOrBelow(BigInt64Array.from(sorted), key)).toBe(expected);
+        expect(
+          countStartingAtOrBelow(
+            sorted.map((start) => ({ start })),
+            key,
+          ),
+        ).toBe(expected);
+      }),
+    );
   });
 });

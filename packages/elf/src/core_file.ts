@@ -33,7 +33,7 @@ import { ElfFile } from "./elf_file.js";
 import { ElfFormatError, hex } from "./elf_format_error.js";
 import { MemoryError, type Memory } from "./memory_error.js";
 import { MAX_NOTES, type Note, readNotes } from "./read_notes.js";
-import { compareBigints, partitionPoint } from "./_search.js";
+import { compareBigints, countAtOrBelow } from "./_search.js";
 
 /** A dumped memory range of the core: `PT_LOAD` bytes present in the file. */
 export interface CoreSegment {
@@ -250,7 +250,7 @@ export class CoreFile implements Memory {
    */
   segmentAt(address: bigint): CoreSegment | undefined {
     const starts = this.#starts;
-    const segment = this.segments[partitionPoint(starts.length, (index) => starts[index]! <= address) - 1];
+    const segment = this.segments[countAtOrBelow(starts, address) - 1];
     return segment !== undefined && address < segment.end ? segment : undefined;
   }
 

@@ -6,7 +6,7 @@ import { type LinkMapEntry, readLinkMap } from "./link_map.js";
 import { linkMapModules } from "./link_map_modules.js";
 import { moduleMappings, type ModuleMappings } from "./module_map.js";
 import { Module } from "./module.js";
-import { compareBigints, partitionPoint } from "./_search.js";
+import { compareBigints, countStartingAtOrBelow } from "./_search.js";
 
 /** A thread of the target: its OS thread id and registers. */
 export interface TargetThread {
@@ -303,7 +303,7 @@ function disjointPieces<T extends { start: bigint; end: bigint; fileOffset: bigi
 
 /** The index of the first range starting after `address` in ranges sorted by start (their length when none). */
 function firstAfter(sorted: readonly { readonly start: bigint }[], address: bigint): number {
-  return partitionPoint(sorted.length, (index) => sorted[index]!.start <= address);
+  return countStartingAtOrBelow(sorted, address);
 }
 
 /** The piece holding `address`, in disjoint pieces. */

@@ -219,7 +219,7 @@ SUMMARY
   else
     echo "hyperfine not found: apt-get install hyperfine (wall times skipped)"
   fi
-  [[ -z "$pystack" ]] && echo "pystack is not installed (it is on PyPI, which this machine cannot reach): the 0.6x comparison was not run"
+  [[ -z "$pystack" ]] && echo "pystack is not on the PATH: the 0.6x comparison was not run"
 
   if command -v strace >/dev/null; then
     echo
@@ -426,7 +426,7 @@ section exhaustive exhaustive_bench
       if (pystack) console.log(`  corestack / pystack: wall ${ratio(median(ours.times), median(pystack.times))}, CPU ${ratio(ours.user + ours.system, pystack.user + pystack.system)}`);
     ' "$out/hyperfine-native-$scenario.json" "$core" "$executable"
   done
-  [[ -z "$pystack" ]] && echo "pystack is not installed (it is on PyPI, which this machine may not reach): its column was not run"
+  [[ -z "$pystack" ]] && echo "pystack is not on the PATH: its column was not run"
   return 0
 }
 section native native_bench

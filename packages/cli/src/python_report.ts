@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { MmapError, openFile } from "@corestack/mmap";
 import type { CoreFile } from "@corestack/elf";
 import { AT_ENTRY, PF_W } from "@corestack/elf/constants";
 import { type PythonException, type PythonThread, type ScanRegion, PythonError, analyse, isPythonModule, unescapeName } from "@corestack/cpython";
@@ -87,15 +87,18 @@ const MAX_NAMED_FILES = 8;
 
 /** A source file's bytes, and where its lines start as far as they were looked for. */
 interface SourceFile {
-  readonly bytes: Buffer;
+  readonly bytes: Uint8Array;
   /** `starts[i]`: the offset of line i + 1; the last entry is where the next search begins. */
   readonly starts: number[];
 }
 
+const UTF8 = new TextDecoder("utf-8");
+
 /**
- * Reads source lines, each file once, for the text output: a line is found by looking for the
- * newlines before it in the file's bytes, and only that line is decoded (UTF-8 never has a 0x0a
- * byte inside a character, so the lines are those of the decoded text split at "\n").
+ * Reads source lines, each file once and through a memory map like every other file, for the text
+ * output: a line is found by looking for the newlines before it in the file's bytes, and only that
+ * line is decoded (UTF-8 never has a 0x0a byte inside a character, so the lines are those of the
+ * decoded text split at "\n").
  */
 export function sourceLines(): (file: string, line: number) => string | undefined {
   const files = new Map<string, SourceFile | null>();
@@ -106,11 +109,13 @@ export function sourceLines(): (file: string, line: number) => string | undefine
     let source = files.get(file);
     if (source === undefined) {
       try {
-        // A name from the process may be a device or a FIFO (/dev/zero, /dev/stdin): reading it
-        // would never end. Regular files only, and not huge ones.
-        const stat = statSync(file);
-        source = !stat.isFile() || stat.size > 16 << 20 ? null : { bytes: readFileSync(file), starts: [0] };
-      } catch {
+        // A name from the process may be a device or a FIFO (/dev/zero, /dev/stdin): openFile()
+        // refuses all but regular files. Not huge ones either.
+        const mapped = openFile(file);
+        source = mapped.size > 16 << 20 ? null : { bytes: mapped.bytes(0, mapped.size), starts: [0] };
+      } catch (error) {
+        // Refused by openFile(), or what the system said (missing, unreadable): no lines.
+        if (!MmapError.isInstance(error) && typeof (error as { code?: unknown } | undefined)?.code !== "string") throw error;
         source = null;
       }
       files.set(file, source);
@@ -122,7 +127,7 @@ export function sourceLines(): (file: string, line: number) => string | undefine
       starts.push(newline < 0 ? bytes.length + 1 : newline + 1);
     }
     if (line >= starts.length || starts[line - 1]! > bytes.length) return undefined;
-    const text = bytes.toString("utf8", starts[line - 1]!, Math.min(starts[line]! - 1, bytes.length)).trim();
+    const text = UTF8.decode(bytes.subarray(starts[line - 1]!, Math.min(starts[line]! - 1, bytes.length))).trim();
     return text ? text : undefined;
   };
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // `pnpm bench`'s `--exhaustive` section: how fast `corestack core --exhaustive` scans a core's
 // writable memory for the interpreter state, in MB/s of memory scanned, on cores of growing size
 // made under an interpreter whose files give no path to its runtime
@@ -16,7 +17,8 @@
 import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
 import { analyse } from "../packages/cpython/dist/mod.js";
-import { CoreFile, PF_W } from "../packages/elf/dist/mod.js";
+import { PF_W } from "../packages/elf/dist/constants.js";
+import { CoreFile } from "../packages/elf/dist/mod.js";
 import { openFile } from "../packages/mmap/dist/mod.js";
 import { CoreTarget } from "../packages/symbols/dist/mod.js";
 import { interpreterFromPath, makeCore } from "./testing/core_maker.mjs";
@@ -29,17 +31,21 @@ if (!python || !cli) {
 }
 const runs = Number(runsText);
 const hidden = hiddenRuntimeInterpreter(interpreterFromPath(python, { source: "pyenv" }));
+/** @param {number[]} values */
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 };
 
 console.log(`interpreter: ${hidden.interpreter.id} (${hidden.executable}: no .symtab, no section headers); ${cli}; node ${process.version}; ${runs} runs each`);
 console.log(
   `  ${"scenario".padEnd(13)} ${"core".padStart(9)} ${"scanned".padStart(11)} ${"scan s".padStart(8)} ${"MB/s".padStart(6)} ${"min s".padStart(7)} ${"max MB/s".padStart(8)} ${"run s".padStart(7)}`,
 );
+/** @typedef {{ scenario: string; mib: number; seconds: number; best: number; wall: number }} Row */
+/** @type {Row[]} */
 const rows = [];
+/** @type {string | undefined} */
 let threadsCore;
 for (const scenario of ["threads", "many_threads", "big_core"]) {
   let made;
@@ -50,7 +56,9 @@ for (const scenario of ["threads", "many_threads", "big_core"]) {
     continue;
   }
   if (scenario === "threads") threadsCore = made.core;
+  /** @type {number[]} */
   const seconds = [];
+  /** @type {number[]} */
   const walls = [];
   let mib = 0;
   for (let run = 0; run < runs; run++) {
@@ -75,8 +83,9 @@ console.log(
   "  (core: the file's length; scanned: its writable PT_LOAD bytes; scan s and MB/s: medians; min s and max MB/s: the fastest run; run s: the whole command, median)",
 );
 if (rows.length > 1) {
-  const first = rows[0];
-  const last = rows.at(-1);
+  const first = /** @type {Row} */ (rows[0]);
+  const last = /** @type {Row} */ (rows.at(-1));
+  /** @param {Row} row */
   const perGib = (row) => (row.seconds / (row.mib / 1024)).toFixed(2);
   console.log(
     `  scaling: ${first.scenario} ${perGib(first)} s/GiB, ${last.scenario} ${perGib(last)} s/GiB (${(last.mib / first.mib).toFixed(0)}x the memory, ${(last.seconds / first.seconds).toFixed(0)}x the time)`,
@@ -89,29 +98,35 @@ if (threadsCore) {
   const writable = core.segments.filter((segment) => (segment.flags & PF_W) !== 0 && segment.end > segment.start);
   // Each copy 2^46 above the previous: a process's addresses span less than that (below 2^47),
   // so the copies never overlap and stay below 2^53.
+  /** @param {number} copies */
   const regions = (copies) =>
     Array.from({ length: copies }, (_, copy) =>
       writable.map((segment) => ({
         address: segment.start + BigInt(copy) * 2n ** 46n,
         size: Number(segment.end - segment.start),
+        /** @param {number} at @param {number} length */
         bytes: (at, length) => source.bytes(segment.offset + at, length),
       })),
     ).flat();
   const target = new CoreTarget(core, { searchPath: [] });
   console.log(`dense memory: the threads core's writable memory presented k times to analyse() (in this process, ${runs} runs each)`);
   console.log(`  ${"k".padStart(3)} ${"scanned".padStart(11)} ${"s".padStart(7)} ${"MB/s".padStart(6)} ${"s/GiB".padStart(6)}`);
+  /** @type {bigint | undefined} */
   let interpreter;
   for (const copies of [1, 8, 32, 64]) {
+    /** @type {number[]} */
     const times = [];
     let scanned = 0;
     for (let run = 0; run < runs; run++) {
       const started = performance.now();
       const analysis = analyse(target, { exhaustive: { regions: regions(copies) } });
       times.push((performance.now() - started) / 1000);
-      scanned = analysis.scan.scannedBytes;
-      if (interpreter === undefined) interpreter = analysis.scan.interpreter;
-      if (analysis.scan.interpreter !== interpreter)
-        throw new Error(`${copies} copies: the interpreter state at 0x${analysis.scan.interpreter.toString(16)}, not 0x${interpreter.toString(16)}`);
+      const scan = analysis.scan;
+      if (scan === undefined) throw new Error(`${copies} copies: analyse() made no scan`);
+      scanned = scan.scannedBytes;
+      if (interpreter === undefined) interpreter = scan.interpreter;
+      if (scan.interpreter !== interpreter)
+        throw new Error(`${copies} copies: the interpreter state at 0x${scan.interpreter.toString(16)}, not 0x${interpreter.toString(16)}`);
     }
     const seconds = median(times);
     console.log(

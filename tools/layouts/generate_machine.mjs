@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Generates packages/cpython-layouts/src/machines.ts: the layout values that another machine's
 // CPython build lays out otherwise than x86-64's, per machine and version, probed from that
 // machine's own build.

@@ -3,6 +3,7 @@ import * as C from "./dwarf_constants.js";
 import { DWARF_LIMITS, limitReached } from "./limits.js";
 import type { AddressRange } from "./range_lists.js";
 import type { InfoContext, UnitContext, UnitSummary } from "./_info_context.js";
+import { countAtOrBelow } from "./_search.js";
 
 export type { UnitSummary } from "./_info_context.js";
 
@@ -242,14 +243,7 @@ class FunctionIndex {
 
   /** The function first in entry order whose hull holds `address`. */
   first(address: bigint): { offset: number; depth: number } | undefined {
-    const begins = this.#begins;
-    let low = 0;
-    let high = begins.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (begins[middle]! <= address) low = middle + 1;
-      else high = middle;
-    }
+    const low = countAtOrBelow(this.#begins, address);
     let found = -1;
     for (let index = low - 1; index >= 0 && this.#maxEnds[index]! > address; index--) {
       if (address < this.#ends[index]! && (found < 0 || this.#offsets[index]! < this.#offsets[found]!)) found = index;

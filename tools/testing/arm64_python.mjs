@@ -27,7 +27,7 @@
 // repository: ~60 MiB). A provided build costs one file read on later calls.
 
 import * as fs from "node:fs";
-import { corestackCacheDir } from "./_cache_dir.mjs";
+import { corestackCacheDir, readCacheRecord } from "./_cache_dir.mjs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -86,14 +86,8 @@ export function arm64CacheDir() {
  * @returns {ProvidedArm64Python | null}
  */
 export function readProvidedArm64Python(cacheDir = arm64CacheDir()) {
-  /** @type {ProvidedArm64Python | null} */
-  let marker;
-  try {
-    marker = JSON.parse(fs.readFileSync(path.join(cacheDir, MARKER), "utf8"));
-  } catch {
-    return null;
-  }
-  if (!marker || marker.format !== FORMAT || marker.dir !== cacheDir) return null;
+  const marker = /** @type {ProvidedArm64Python | null} */ (readCacheRecord(path.join(cacheDir, MARKER), FORMAT));
+  if (!marker || marker.dir !== cacheDir) return null;
   if (!fs.existsSync(marker.python) || !fs.existsSync(marker.qemu)) return null;
   return marker;
 }
@@ -104,13 +98,10 @@ export function readProvidedArm64Python(cacheDir = arm64CacheDir()) {
  * @returns {{ ok: boolean; unreachable: boolean; reason: string | null; at: string } | null}
  */
 export function readArm64PythonStatus(cacheDir = arm64CacheDir()) {
-  try {
-    /** @type {{ format: number; last: { ok: boolean; unreachable: boolean; reason: string | null; at: string } } | null} */
-    const status = JSON.parse(fs.readFileSync(path.join(cacheDir, STATUS), "utf8"));
-    return status && status.format === FORMAT ? status.last : null;
-  } catch {
-    return null;
-  }
+  const status = /** @type {{ format: number; last: { ok: boolean; unreachable: boolean; reason: string | null; at: string } } | null} */ (
+    readCacheRecord(path.join(cacheDir, STATUS), FORMAT)
+  );
+  return status?.last ?? null;
 }
 
 /**
@@ -369,13 +360,8 @@ const CROSS_PACKAGES = [
 
 /** @param {string} [cacheDir] @returns {ProvidedArm64Toolchain | null} */
 export function readProvidedArm64Toolchain(cacheDir = arm64CacheDir()) {
-  try {
-    /** @type {ProvidedArm64Toolchain | null} */
-    const marker = JSON.parse(fs.readFileSync(path.join(cacheDir, "toolchain", MARKER), "utf8"));
-    return marker && marker.format === FORMAT && fs.existsSync(marker.gcc) && fs.existsSync(path.join(marker.include, "Python.h")) ? marker : null;
-  } catch {
-    return null;
-  }
+  const marker = /** @type {ProvidedArm64Toolchain | null} */ (readCacheRecord(path.join(cacheDir, "toolchain", MARKER), FORMAT));
+  return marker && typeof marker.include === "string" && fs.existsSync(marker.gcc) && fs.existsSync(path.join(marker.include, "Python.h")) ? marker : null;
 }
 
 /**

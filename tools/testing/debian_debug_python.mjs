@@ -39,7 +39,7 @@ import {
   tail,
   writeFileAtomic,
 } from "./debian_pythons.mjs";
-import { corestackCacheDir } from "./_cache_dir.mjs";
+import { corestackCacheDir, readCacheRecord } from "./_cache_dir.mjs";
 
 /** The interpreter this provides by default: the machine's python3.11 (bookworm's). */
 export const DEFAULT_DEBUG_PYTHON_MINOR = "3.11";
@@ -117,14 +117,8 @@ export function elfBuildId(file) {
  */
 export function readProvidedDebugPython(minor = DEFAULT_DEBUG_PYTHON_MINOR, cacheDir = debugPythonCacheDir()) {
   const dir = path.join(cacheDir, minor);
-  /** @type {ProvidedDebugPython | null} */
-  let marker;
-  try {
-    marker = JSON.parse(fs.readFileSync(path.join(dir, MARKER), "utf8"));
-  } catch {
-    return null;
-  }
-  if (!marker || marker.format !== FORMAT || marker.minor !== minor || marker.dir !== dir) return null;
+  const marker = /** @type {ProvidedDebugPython | null} */ (readCacheRecord(path.join(dir, MARKER), FORMAT));
+  if (!marker || marker.minor !== minor || marker.dir !== dir) return null;
   if (!fs.existsSync(marker.python) || !fs.existsSync(marker.debugFile)) return null;
   // The machine's interpreter may have been upgraded since: its build-id must still be the one provided for.
   if (marker.matchesMachine) {
@@ -146,13 +140,9 @@ export function readProvidedDebugPython(minor = DEFAULT_DEBUG_PYTHON_MINOR, cach
  */
 export function debugPythonSkipReason(minor = DEFAULT_DEBUG_PYTHON_MINOR, cacheDir = debugPythonCacheDir()) {
   if (readProvidedDebugPython(minor, cacheDir)) return null;
-  /** @type {{ versions?: Record<string, { ok: boolean; unreachable: boolean; reason: string | null; at: string } | undefined> } | null} */
-  let status = null;
-  try {
-    status = JSON.parse(fs.readFileSync(path.join(cacheDir, STATUS), "utf8"));
-  } catch {
-    // never ran
-  }
+  const status = /** @type {{ versions?: Record<string, { ok: boolean; unreachable: boolean; reason: string | null; at: string } | undefined> } | null} */ (
+    readCacheRecord(path.join(cacheDir, STATUS), FORMAT)
+  );
   const outcome = status?.versions?.[minor];
   const how = `node tools/testing/debian_debug_python.mjs${minor === DEFAULT_DEBUG_PYTHON_MINOR ? "" : ` ${minor}`}`;
   if (outcome && !outcome.ok) return `python${minor}-dbg not provided (${outcome.at}): ${String(outcome.reason).split("\n")[0]}`;
@@ -162,13 +152,7 @@ export function debugPythonSkipReason(minor = DEFAULT_DEBUG_PYTHON_MINOR, cacheD
 /** @param {string} cacheDir @param {string} minor @param {{ ok: boolean; unreachable: boolean; reason: string | null }} outcome */
 function recordStatus(cacheDir, minor, outcome) {
   fs.mkdirSync(cacheDir, { recursive: true });
-  /** @type {Record<string, unknown>} */
-  let previous = {};
-  try {
-    previous = JSON.parse(fs.readFileSync(path.join(cacheDir, STATUS), "utf8")).versions ?? {};
-  } catch {
-    // first run
-  }
+  const previous = /** @type {{ versions?: Record<string, unknown> } | null} */ (readCacheRecord(path.join(cacheDir, STATUS), FORMAT))?.versions ?? {};
   const versions = { ...previous, [minor]: { ...outcome, at: new Date().toISOString() } };
   writeFileAtomic(path.join(cacheDir, STATUS), `${JSON.stringify({ format: FORMAT, versions }, null, 1)}\n`);
 }

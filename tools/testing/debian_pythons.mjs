@@ -23,7 +23,7 @@
 
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import { corestackCacheDir } from "./_cache_dir.mjs";
+import { corestackCacheDir, readCacheRecord } from "./_cache_dir.mjs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -119,13 +119,8 @@ function checkMinor(minor) {
  */
 export function readProvidedDebianPython(minor, cacheDir = debianPythonsCacheDir()) {
   const dir = path.join(cacheDir, minor);
-  let marker;
-  try {
-    marker = JSON.parse(fs.readFileSync(path.join(dir, MARKER), "utf8"));
-  } catch {
-    return null;
-  }
-  if (!marker || marker.format !== FORMAT || marker.minor !== minor || marker.dir !== dir) return null;
+  const marker = /** @type {ProvidedDebianPython | null} */ (readCacheRecord(path.join(dir, MARKER), FORMAT));
+  if (!marker || marker.minor !== minor || marker.dir !== dir) return null;
   // The interpreters were patched for this directory: a moved cache needs providing again.
   if (!fs.existsSync(marker.python) || (marker.dbg && !fs.existsSync(marker.dbg.python))) return null;
   return marker;
@@ -156,12 +151,11 @@ export function listProvidedDebianPythons(cacheDir = debianPythonsCacheDir()) {
  * @returns {{ format: number; versions: Record<string, { ok: boolean; unreachable: boolean; reason: string | null; dbg: boolean; at: string }> } | null}
  */
 export function readDebianPythonsStatus(cacheDir = debianPythonsCacheDir()) {
-  try {
-    const status = JSON.parse(fs.readFileSync(path.join(cacheDir, STATUS), "utf8"));
-    return status && status.format === FORMAT && typeof status.versions === "object" ? status : null;
-  } catch {
-    return null;
-  }
+  const status =
+    /** @type {{ format: number; versions: Record<string, { ok: boolean; unreachable: boolean; reason: string | null; dbg: boolean; at: string }> } | null} */ (
+      readCacheRecord(path.join(cacheDir, STATUS), FORMAT)
+    );
+  return status && typeof status.versions === "object" && status.versions !== null ? status : null;
 }
 
 /**

@@ -9,7 +9,9 @@
 //   instead of ~70 ES modules). It is one function expression, a script rather than an ES module,
 //   because only a script takes V8's code cache on every supported Node (`vm.Script`, Node 20 too):
 //   esbuild's CommonJS output (`import` → `require`) inside `(function (require, module, exports,
-//   __filename, __dirname, __corestackUrl) { … })`, with `import.meta.url` → `__corestackUrl`.
+//   __filename, __dirname, __corestackMeta) { … })`, with `import.meta.url` → `__corestackMeta.url`
+//   (the launcher makes the URL only when the code asks for it) and `import.meta.dirname` →
+//   `__dirname`.
 // - dist/corestack.cjs: dist/launcher.js, which runs the bundle with the code cache kept in the
 //   user's cache directory (src/code_cache.ts); CommonJS, because Node 20 starts a CommonJS entry
 //   sooner than an ES module. Numbers in README.md, "Performance".
@@ -30,14 +32,16 @@
 import { build } from "esbuild";
 import { chmodSync, copyFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { isDeepStrictEqual } from "node:util";
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const launcherFile = here("dist/corestack.cjs");
 const bundleFile = here("dist/corestack_bundle.js");
 const nativeFile = here("dist/corestack_native.js");
 /** The parameters of the bundle's function, in the order launcher.ts passes them. */
-const PARAMETERS = "require, module, exports, __filename, __dirname, __corestackUrl";
+const PARAMETERS = "require, module, exports, __filename, __dirname, __corestackMeta";
 
 /** The packages of the native script that are the bundle's too: it gets the bundle's modules. */
 const SHARED = ["@corestack/elf", "@corestack/elf/constants", "@corestack/mmap", "@corestack/symbols"];
@@ -54,7 +58,7 @@ const shared = { ${SHARED.map((name) => `${JSON.stringify(name)}: require(${JSON
 const file = __dirname + "/corestack_native.js";
 const main = new Script(readFileSync(file, "latin1"), { filename: file }).runInThisContext();
 const loaded = { exports: {} };
-main((name) => (Object.hasOwn(shared, name) ? shared[name] : require(name)), loaded, loaded.exports, file, __dirname, pathToFileURL(file).href);
+main((name) => (Object.hasOwn(shared, name) ? shared[name] : require(name)), loaded, loaded.exports, file, __dirname, { url: pathToFileURL(file).href });
 module.exports = loaded.exports;
 `;
 
@@ -66,6 +70,62 @@ const nativeLoader = {
     build.onLoad({ filter: /.*/, namespace: "corestack-native" }, () => ({ contents: NATIVE_LOADER, loader: "js", resolveDir: here("dist") }));
   },
 };
+
+/**
+ * The esbuild plugin that gives the bundle a registry of CPython struct layouts
+ * (`@corestack/cpython-layouts`' dist/layouts.js) whose tables are made at their first use. The
+ * package's own registry imports every version's table, and a run builds them all (~11 tables of
+ * nested object literals, ~8 M instructions of start-up) to use one. Here each table is a function
+ * returning it as one literal (its values taken from the built package, shared groups written out),
+ * called by a getter of `layouts` once: a run makes the table it reads, and the code cache keeps only
+ * that function compiled. The build stops unless every table made this way is deeply equal to the
+ * package's and the module exports what the package's does.
+ */
+const lazyLayouts = {
+  name: "corestack-lazy-layouts",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]cpython-layouts[\\/]dist[\\/]layouts\.js$/ }, async (args) => ({
+      contents: await lazyLayoutsModule(args.path),
+      loader: "js",
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
+/** The source of the lazy registry standing for the module at `path` (see {@link lazyLayouts}). */
+async function lazyLayoutsModule(path) {
+  const real = await import(pathToFileURL(path).href);
+  const exported = Object.keys(real).sort().join(", ");
+  if (exported !== "layoutFor, layouts") throw new Error(`${path} exports ${exported}, not layoutFor and layouts: update build.mjs (lazyLayouts)`);
+  const makers = Object.entries(real.layouts).map(([key, table]) => {
+    const literal = JSON.stringify(table);
+    if (!isDeepStrictEqual(JSON.parse(literal), table)) throw new Error(`${path}: the table of ${key} is not plain data: update build.mjs (lazyLayouts)`);
+    return `  ${JSON.stringify(key)}: () => (${literal}),`;
+  });
+  const source = `// The registry of ${path}, made by build.mjs (lazyLayouts): each table at its first use.
+const make = {
+${makers.join("\n")}
+};
+const made = {};
+export const layouts = {};
+for (const key of Object.keys(make)) Object.defineProperty(layouts, key, { enumerable: true, get: () => (made[key] ??= make[key]()) });
+export function layoutFor(major, minor) {
+  const key = \`\${major}.\${minor}\`;
+  return Object.hasOwn(layouts, key) ? layouts[key] : undefined;
+}
+`;
+  // The registry as the bundle will have it, checked against the package's before it goes in.
+  const lazy = await import(`data:text/javascript;base64,${Buffer.from(source).toString("base64")}`);
+  if (!isDeepStrictEqual(Object.keys(lazy.layouts), Object.keys(real.layouts))) throw new Error(`${path}: the lazy registry lists other versions`);
+  for (const key of Object.keys(real.layouts)) {
+    if (!isDeepStrictEqual(lazy.layouts[key], real.layouts[key])) throw new Error(`${path}: the lazy table of ${key} differs`);
+    const [major, minor] = key.split(".").map(Number);
+    if (lazy.layoutFor(major, minor) !== lazy.layouts[key] || real.layoutFor(major, minor) !== real.layouts[key])
+      throw new Error(`${path}: layoutFor(${major}, ${minor}) differs`);
+  }
+  if (lazy.layoutFor(3, 99) !== undefined || lazy.layoutFor(1, 0) !== undefined) throw new Error(`${path}: layoutFor of an unknown version is not undefined`);
+  return source;
+}
 
 const common = {
   bundle: true,
@@ -88,7 +148,7 @@ async function bundleScript(entry, file, options) {
     outfile: file,
     format: "cjs",
     charset: "ascii",
-    define: { "import.meta.url": "__corestackUrl" },
+    define: { "import.meta.url": "__corestackMeta.url", "import.meta.dirname": "__dirname" },
     // The function's first line is the file's first line: stack traces keep the file's line numbers.
     banner: { js: `(function (${PARAMETERS}) {` },
     footer: { js: "})" },
@@ -109,13 +169,35 @@ async function bundleScript(entry, file, options) {
     if (!/^\s*(\*|\/\/|\/\*)/.test(line)) throw new Error(`${file}:${index + 1}: a non-ASCII character outside a comment: ${line}`);
     lines[index] = line.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
   }
-  text = lines.join("\n");
+  text = lazyNamespaces(lines.join("\n"), file);
   writeFileSync(file, text);
   return result;
 }
 
+/**
+ * Makes the bundle's namespace objects when first used instead of at load. esbuild fills the
+ * namespace object of a module that something `require`s (here: the packages NATIVE_LOADER hands to
+ * the native script) by a top-level `__export(name_exports, { a: () => a, ... })`: a getter per
+ * export, hundreds in all, made by every run although only `--native` reads them. Each such statement
+ * becomes a function run by the one `__toCommonJS(name_exports)` that reads the object; a bundle of
+ * another shape stops the build.
+ */
+function lazyNamespaces(text, file) {
+  const statement = /^__export\((\w+), \{\n(?: {2}.*\n)*?\}\);$/gm;
+  const names = [...text.matchAll(statement)].map((match) => match[1]);
+  for (const name of names) {
+    const uses = text.split(`__toCommonJS(${name})`).length - 1;
+    const mentions = text.match(new RegExp(`\\b${name}\\b`, "g"))?.length ?? 0;
+    // Its `var`, its statement and one reader: anything else could read the object before it is filled.
+    if (uses !== 1 || mentions !== 3) throw new Error(`${file}: ${name} is used ${mentions - 2} times, ${uses} of them by __toCommonJS: cannot fill it lazily`);
+  }
+  text = text.replace(statement, (found, name) => `var __fill_${name} = () => {\n  __fill_${name} = () => {};\n${found.replace(/^/gm, "  ")}\n};`);
+  for (const name of names) text = text.replace(`__toCommonJS(${name})`, `__toCommonJS((__fill_${name}(), ${name}))`);
+  return text;
+}
+
 // The binding is native (compiled at install); everything else is ours and goes in.
-const result = await bundleScript(here("dist/main.js"), bundleFile, { external: ["@riaskov/mmap-io"], plugins: [nativeLoader] });
+const result = await bundleScript(here("dist/main.js"), bundleFile, { external: ["@riaskov/mmap-io"], plugins: [nativeLoader, lazyLayouts] });
 const native = await bundleScript(createRequire(here("package.json")).resolve("@corestack/unwind"), nativeFile, { external: ["@riaskov/mmap-io", ...SHARED] });
 // The split holds only if the bundle kept none of the native code.
 const unwindInBundle = Object.keys(result.metafile.inputs).filter((input) => /\/(unwind|dwarf)\//.test(input));
@@ -128,7 +210,9 @@ copyFileSync(wasm, here("dist/index_bg.wasm"));
 await build({
   ...common,
   stdin: {
-    contents: 'import { BUNDLE_FILE, launch } from "./dist/launcher.js";\nlaunch(`${__dirname}/${BUNDLE_FILE}`, process.argv.slice(2), process.env);\n',
+    // The launcher's own `require` is one of the bundle's directory (dist/): launch() need not make one.
+    contents:
+      'import { BUNDLE_FILE, launch } from "./dist/launcher.js";\nlaunch(`${__dirname}/${BUNDLE_FILE}`, process.argv.slice(2), process.env, require);\n',
     resolveDir: here("."),
     sourcefile: "corestack.cjs",
   },

@@ -1,7 +1,7 @@
 // Compressed cores: recognised by their first bytes, decompressed once into a temporary file that
 // has no name (O_TMPFILE, or unlinked as soon as it is opened), which is then mapped like any core.
 import { closeSync, constants, ftruncateSync, openSync, unlinkSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
 import { basename, join } from "node:path";
 import type { ByteSource } from "@corestack/elf";
 import { type MappedFile, openFileDescriptor } from "@corestack/mmap";
@@ -215,7 +215,9 @@ export interface DecompressOptions {
  * ```
  */
 export function decompressCore(compressed: MappedFile, path: string, compression: Compression, options: DecompressOptions = {}): MappedFile {
-  const directory = options.directory ?? tmpdir();
+  // node:os only here: importing it would load it at every start (getBuiltinModule: Node ≥ 20.16).
+  const directory =
+    options.directory ?? (process.getBuiltinModule?.("node:os") ?? (createRequire(import.meta.url)("node:os") as typeof import("node:os"))).tmpdir();
   let unnamed: { fd: number; how: string };
   try {
     unnamed = openUnnamedFile(directory);

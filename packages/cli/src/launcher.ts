@@ -6,7 +6,8 @@
 //
 // The bundle is one JavaScript function expression (a script, not an ES module: only scripts take
 // a code cache on every Node this package supports — `vm.Script`'s `cachedData`), called with the
-// CommonJS-style `require` of the bundle's directory and the bundle's URL (its `import.meta.url`).
+// CommonJS-style `require` of the bundle's directory and an object whose `url` is the bundle's URL
+// (its `import.meta.url`, made when first asked: most runs never ask).
 // Everything here must stay cheap: it runs before every command.
 import { isAscii } from "node:buffer";
 import { readFileSync } from "node:fs";
@@ -29,8 +30,26 @@ import {
 /** The bundle's file name, beside this launcher. */
 export const BUNDLE_FILE = "corestack_bundle.js";
 
-/** The bundle's function: CommonJS-style arguments, then the bundle's `import.meta.url`. */
-type BundleMain = (require: NodeJS.Require, module: { exports: unknown }, exports: unknown, filename: string, directory: string, url: string) => void;
+/** The bundle's function: CommonJS-style arguments, then its `import.meta` (build.mjs). */
+type BundleMain = (
+  require: NodeJS.Require,
+  module: { exports: unknown },
+  exports: unknown,
+  filename: string,
+  directory: string,
+  meta: { readonly url: string },
+) => void;
+
+/** An `import.meta` of `file` whose `url` is made at the first use. */
+export function lazyMeta(file: string): { readonly url: string } {
+  let url: string | undefined;
+  return {
+    get url() {
+      url ??= pathToFileURL(file).href;
+      return url;
+    },
+  };
+}
 
 /** Options that make any command line print the usage or the version and analyse nothing. */
 const NO_ANALYSIS = ["--help", "-h", "--version", "-V"];
@@ -48,8 +67,15 @@ function commandMode(argv: readonly string[]): number {
  * @param bundle absolute path of `corestack_bundle.js`.
  * @param argv the command's arguments (after the program name).
  * @param env the environment (cache directory; `CORESTACK_CODE_CACHE=0` turns the cache off).
+ * @param require a `require` of the bundle's directory (the published launcher passes its own, which
+ *   lives there); else one is made.
  */
-export function launch(bundle: string, argv: readonly string[], env: Readonly<Record<string, string | undefined>>): void {
+export function launch(
+  bundle: string,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  require: NodeJS.Require = createRequire(bundle),
+): void {
   const sourceBytes = readFileSync(bundle);
   // build.mjs writes ASCII: Latin-1 decodes it to the same one-byte string, faster than UTF-8.
   const source = sourceBytes.toString(isAscii(sourceBytes) ? "latin1" : "utf8");
@@ -66,7 +92,7 @@ export function launch(bundle: string, argv: readonly string[], env: Readonly<Re
   const script = new Script(source, { filename: bundle, ...(cache === undefined ? {} : { cachedData: cache.data }) });
   const main = script.runInThisContext() as BundleMain;
   const module = { exports: {} };
-  main(createRequire(bundle), module, module.exports, bundle, dirname(bundle), pathToFileURL(bundle).href);
+  main(require, module, module.exports, bundle, dirname(bundle), lazyMeta(bundle));
 
   // Only after an analysis (exit 0 or 1): it is what compiled the code worth keeping.
   const mode = commandMode(argv);

@@ -1,7 +1,7 @@
 import { compactUnicodeLayout, debugOffsetsBase } from "./debug_offsets_base.js";
 import type { DebugOffsetsLayout, PythonLayout, PythonLayoutFromDebugOffsets, PythonVersion } from "./layout.js";
 import { LayoutFormatError } from "./layout_format_error.js";
-import { layouts } from "./layouts.js";
+import { type LayoutVersion, layouts } from "./layouts.js";
 
 /** The value of `_Py_DebugOffsets.cookie`. */
 export const DEBUG_OFFSETS_COOKIE = "xdebugpy";
@@ -50,24 +50,36 @@ function structFor(rawVersion: bigint): { readonly struct: KnownStruct; readonly
   if (rawVersion >> 32n !== 0n) return undefined;
   const major = Number(rawVersion >> 24n);
   const minor = Number((rawVersion >> 16n) & 0xffn);
-  let exact: KnownStruct | undefined;
-  let newest: KnownStruct | undefined;
-  let newestTable: PythonVersion | undefined;
-  for (const table of Object.values(layouts) as readonly PythonLayout[]) {
-    if (newestTable === undefined || compare(table.version, newestTable) > 0) newestTable = table.version;
+  // Newest first, by the registry's keys ("major.minor"): a table is read only when needed (the
+  // CLI's bundle makes each at its first use).
+  const versions = Object.keys(layouts)
+    .map((key) => ({ key: key as LayoutVersion, version: versionOfKey(key) }))
+    .sort((a, b) => compare(b.version, a.version));
+  const structOf = (key: LayoutVersion): KnownStruct | undefined => {
+    const table: PythonLayout = layouts[key];
     const layout = table._Py_DebugOffsets;
     const size = table.sizeof._Py_DebugOffsets;
-    if (layout === undefined || size === undefined) continue;
-    const struct = { version: table.version, layout, size };
-    if (table.version.major === major && table.version.minor === minor) exact = struct;
-    if (newest === undefined || compare(table.version, newest.version) > 0) newest = struct;
-  }
-  if (exact !== undefined) return { struct: exact, exact: true };
+    return layout === undefined || size === undefined ? undefined : { version: table.version, layout, size };
+  };
   const version = { major, minor };
-  if (newest !== undefined && newestTable !== undefined && major === newest.version.major && compare(version, newestTable) > 0) {
-    return { struct: newest, exact: false };
+  const exact = versions.find((entry) => compare(entry.version, version) === 0);
+  if (exact !== undefined) {
+    const struct = structOf(exact.key);
+    return struct === undefined ? undefined : { struct, exact: true };
+  }
+  const newestTable = versions[0]?.version;
+  if (newestTable === undefined || compare(version, newestTable) <= 0) return undefined;
+  for (const { key } of versions) {
+    const struct = structOf(key);
+    if (struct !== undefined) return major === struct.version.major ? { struct, exact: false } : undefined;
   }
   return undefined;
+}
+
+/** The version of a key of {@link layouts}, e.g. `{ major: 3, minor: 12 }` for `"3.12"`. */
+function versionOfKey(key: string): PythonVersion {
+  const [major, minor] = key.split(".");
+  return { major: Number(major), minor: Number(minor) };
 }
 
 function compare(a: PythonVersion, b: PythonVersion): number {

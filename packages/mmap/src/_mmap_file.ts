@@ -1,6 +1,6 @@
 // The mmap backend. Private to this package.
 import { closeSync } from "node:fs";
-import { constants } from "node:os";
+import { createRequire } from "node:module";
 import type { MappedFile } from "./mapped_file.js";
 import { MmapError } from "./mmap_error.js";
 import { mapLimits, type Binding } from "./_binding.js";
@@ -13,8 +13,16 @@ export interface MmapSettings extends PreadSettings {
   readonly windowSize: number;
 }
 
+/**
+ * `node:os`, loaded only here, on an error path: importing it would load it at every start
+ * (`process.getBuiltinModule`, Node ≥ 20.16, is a lookup; else a `require`).
+ */
+function nodeOs(): typeof import("node:os") {
+  return process.getBuiltinModule?.("node:os") ?? (createRequire(import.meta.url)("node:os") as typeof import("node:os"));
+}
+
 function errnoName(errno: number): string {
-  for (const [name, value] of Object.entries(constants.errno)) if (value === errno) return ` (${name})`;
+  for (const [name, value] of Object.entries(nodeOs().constants.errno)) if (value === errno) return ` (${name})`;
   return "";
 }
 

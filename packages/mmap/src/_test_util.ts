@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync, ftruncateSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildSync } from "esbuild";
 
@@ -95,8 +95,12 @@ export function runChild(
     format: "esm",
     write: false,
     external: ["@riaskov/mmap-io"],
-    // createRequire(import.meta.url) in _binding.ts must resolve the binding from this package.
-    define: { "import.meta.url": JSON.stringify(pathToFileURL(join(SOURCE_DIRECTORY, "_binding.ts")).href) },
+    // _binding.ts must find the binding from this package (import.meta.dirname first, then
+    // createRequire(import.meta.url)).
+    define: {
+      "import.meta.url": JSON.stringify(pathToFileURL(join(SOURCE_DIRECTORY, "_binding.ts")).href),
+      "import.meta.dirname": JSON.stringify(dirname(join(SOURCE_DIRECTORY, "_binding.ts"))),
+    },
     logLevel: "silent",
   });
   const file = join(directory, `child-${process.pid}-${Date.now()}.mjs`);

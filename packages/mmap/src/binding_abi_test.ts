@@ -1,6 +1,6 @@
 // The patched binding records the Node ABI it was built for next to the addon: under another
-// Node, loading is refused from that record, without a require() of the addon (a dlopen that
-// fails after ~75 ms). Simulated: the record says ABI 1.
+// Node, loading is refused from that record, without loading the addon (a dlopen that fails after
+// ~75 ms). Simulated: the record says ABI 1.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, test, vi } from "vitest";
@@ -44,6 +44,7 @@ afterAll(() => {
 });
 
 test("an addon built for another Node ABI is not loaded, and the reason names both ABIs", () => {
+  const dlopen = vi.spyOn(process, "dlopen");
   const status = mmapStatus();
   expect(status.bindingLoaded).toBe(false);
   expect(status.bindingError).toBe(
@@ -51,7 +52,9 @@ test("an addon built for another Node ABI is not loaded, and the reason names bo
       `(ABI ${process.versions.modules}); rebuild it with this Node: pnpm rebuild @riaskov/mmap-io`,
   );
   expect(status.summary).toBe(`pread (${status.bindingError})`);
-  // Told from the record: neither the addon nor the package entry was required.
+  // Told from the record: neither the addon nor the package entry was loaded.
   expect(required.filter((id) => id.endsWith(".node") || id === "@riaskov/mmap-io")).toEqual([]);
+  expect(dlopen).not.toHaveBeenCalled();
+  dlopen.mockRestore();
   expect(files.open(path).backend).toBe("pread");
 });

@@ -1,5 +1,5 @@
-// The binding cannot load here: node:module's createRequire is replaced by one whose require()
-// fails, as it does where the addon was never built.
+// The binding cannot load here: process.dlopen (how the addon is loaded) and the require() of
+// node:module's createRequire (the fallbacks) fail, as they do where the addon was never built.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, test, vi } from "vitest";
@@ -20,6 +20,10 @@ vi.mock("node:module", async (importOriginal) => {
       return Object.assign(broken, { resolve: real.resolve, cache: real.cache, main: real.main, extensions: real.extensions });
     },
   };
+});
+
+vi.spyOn(process, "dlopen").mockImplementation((_module: object, filename: string) => {
+  throw new Error(`simulated: could not load ${filename}`);
 });
 
 const directory = temporaryDirectory();

@@ -213,11 +213,12 @@ export function readCodeCache(file: string, key: CodeCacheKey, checksum: Checksu
     return undefined;
   }
   try {
-    const stat = fstatSync(fd);
+    // BigInt stats, as everywhere in a run: each kind of Stats object compiles its own Node code.
+    const stat = fstatSync(fd, { bigint: true });
     // Only the user's own file: another user's could make this process run any code.
     const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
-    if (!stat.isFile() || (uid !== undefined && stat.uid !== uid) || stat.size > MAX_CACHE_BYTES) return undefined;
-    const bytes = Buffer.allocUnsafe(stat.size);
+    if (!stat.isFile() || (uid !== undefined && stat.uid !== BigInt(uid)) || stat.size > BigInt(MAX_CACHE_BYTES)) return undefined;
+    const bytes = Buffer.allocUnsafe(Number(stat.size));
     let done = 0;
     while (done < bytes.length) {
       const count = readSync(fd, bytes, done, bytes.length - done, done);
@@ -257,8 +258,8 @@ function prune(directory: string, keep: string): void {
     const path = join(directory, name);
     if (path === keep || !(name.endsWith(".bin") || name.endsWith(".tmp"))) continue;
     try {
-      const stat = statSync(path);
-      const age = now - Math.max(stat.mtimeMs, stat.atimeMs);
+      const stat = statSync(path, { bigint: true });
+      const age = now - Number(stat.mtimeMs > stat.atimeMs ? stat.mtimeMs : stat.atimeMs);
       if (age > (name.endsWith(".tmp") ? TEMPORARY_MAX_AGE_MS : CODE_CACHE_MAX_AGE_DAYS * 24 * 3600_000)) unlinkSync(path);
     } catch {
       // Gone already, or not ours to remove.

@@ -47,9 +47,10 @@ function writer(fd: number): (text: string) => void {
  */
 function isTerminal(fd: number): boolean {
   try {
-    const stat = fstatSync(fd);
+    // BigInt stats, as everywhere in a run: each kind of Stats object compiles its own Node code.
+    const stat = fstatSync(fd, { bigint: true });
     if (!stat.isCharacterDevice()) return false;
-    if (stat.rdev < 2 ** 32 && Math.floor(stat.rdev / 256) % 4096 === 1) return false;
+    if (stat.rdev < 1n << 32n && (stat.rdev >> 8n) % 4096n === 1n) return false;
     const tty = createRequire(import.meta.url)("node:tty") as typeof import("node:tty");
     return tty.isatty(fd);
   } catch {

@@ -1,5 +1,5 @@
 import type { AnyPythonLayout } from "@corestack/cpython-layouts";
-import { type Reader, WalkError } from "./_reader.js";
+import { type Reader, StructHead, WalkError } from "./_reader.js";
 import type { PythonFrame } from "./analyse.js";
 import { type CodeInfo, frameFromCode, readCode } from "./_code_objects.js";
 import type { ObjectReader } from "./read_objects.js";
@@ -171,16 +171,19 @@ export function walkFrames(
         const last = frames[frames.length - 1];
         if (last !== undefined && last.entry !== true) frames[frames.length - 1] = { ...last, entry: true };
       };
+      // A frame's fields in one read (StructHead): the furthest one read ends here.
+      const headSize = Math.max(model.owner + 1, model.previous + 8, model.executable + 8, model.instruction + 8, isEntry === undefined ? 0 : isEntry + 1);
       while (frame !== 0n) {
         enter(frame);
-        const owner = reader.u8(frame + BigInt(model.owner), "frame owner");
-        const next = nextFrame(reader, layout, frame);
+        const head = new StructHead(reader, frame, headSize);
+        const owner = head.u8(model.owner, "frame owner");
+        const next = head.ptr(model.previous, "previous frame");
         if (model.skipOwners.includes(owner)) {
           markEntry();
           frame = next;
           continue;
         }
-        const code = reader.ptr(frame + BigInt(model.executable), "frame code") & untag;
+        const code = head.ptr(model.executable, "frame code") & untag;
         // 3.13+: the executable is a code object or None; None frames are not Python frames
         // (anything else fails readCode's type check).
         if (reference.kind !== "code" && objects.typeName(code) === "NoneType") {
@@ -189,11 +192,11 @@ export function walkFrames(
           continue;
         }
         const info = readCode(objects, code);
-        const instr = reader.ptr(frame + BigInt(model.instruction), "instruction pointer");
+        const instr = head.ptr(model.instruction, "instruction pointer");
         const start = code + BigInt(model.co_code_adaptive);
         const lasti = Number((instr - start) / 2n);
         const decoded = withLocals(line(code, info, lasti), frame, code);
-        const entry = isEntry !== undefined && reader.u8(frame + BigInt(isEntry), "is_entry") !== 0;
+        const entry = isEntry !== undefined && head.u8(isEntry, "is_entry") !== 0;
         frames.push(entry ? { ...decoded, entry: true } : decoded);
         frame = next;
       }

@@ -43,33 +43,51 @@ export class Reader {
       throw new WalkError(`cannot read ${what} at 0x${address.toString(16)}`, address);
     }
   }
-  #view(address: bigint, length: number, what: string): DataView {
-    const b = this.bytes(address, length, what);
-    return new DataView(b.buffer, b.byteOffset, b.byteLength);
+  /** The DataView of the last buffer read from (reads come from a few mapped buffers). */
+  #viewBuffer: ArrayBufferLike | undefined;
+  #viewOfBuffer: DataView | undefined;
+  /**
+   * A DataView over the whole buffer of `bytes` (read at `bytes.byteOffset`): the last one made is
+   * reused, so a read makes no DataView of its own (an allocation and a call into C++ each).
+   */
+  #view(bytes: Uint8Array): DataView {
+    const buffer = bytes.buffer;
+    if (buffer !== this.#viewBuffer || this.#viewOfBuffer === undefined) {
+      this.#viewBuffer = buffer;
+      this.#viewOfBuffer = new DataView(buffer);
+    }
+    return this.#viewOfBuffer;
   }
   ptr(address: bigint, what: string): bigint {
-    return this.#view(address, 8, what).getBigUint64(0, true);
+    const b = this.bytes(address, 8, what);
+    return this.#view(b).getBigUint64(b.byteOffset, true);
   }
   f64(address: bigint, what: string): number {
-    return this.#view(address, 8, what).getFloat64(0, true);
+    const b = this.bytes(address, 8, what);
+    return this.#view(b).getFloat64(b.byteOffset, true);
   }
   u64(address: bigint, what: string): bigint {
-    return this.#view(address, 8, what).getBigUint64(0, true);
+    const b = this.bytes(address, 8, what);
+    return this.#view(b).getBigUint64(b.byteOffset, true);
   }
   i64(address: bigint, what: string): bigint {
-    return this.#view(address, 8, what).getBigInt64(0, true);
+    const b = this.bytes(address, 8, what);
+    return this.#view(b).getBigInt64(b.byteOffset, true);
   }
   u32(address: bigint, what: string): number {
-    return this.#view(address, 4, what).getUint32(0, true);
+    const b = this.bytes(address, 4, what);
+    return this.#view(b).getUint32(b.byteOffset, true);
   }
   i32(address: bigint, what: string): number {
-    return this.#view(address, 4, what).getInt32(0, true);
+    const b = this.bytes(address, 4, what);
+    return this.#view(b).getInt32(b.byteOffset, true);
   }
   u16(address: bigint, what: string): number {
-    return this.#view(address, 2, what).getUint16(0, true);
+    const b = this.bytes(address, 2, what);
+    return this.#view(b).getUint16(b.byteOffset, true);
   }
   u8(address: bigint, what: string): number {
-    return this.#view(address, 1, what).getUint8(0);
+    return this.bytes(address, 1, what)[0]!;
   }
   /** A NUL-terminated string of at most `max` bytes, read in small chunks. */
   cString(address: bigint, max: number, what: string): string {
@@ -105,5 +123,43 @@ export class Reader {
       offset += part.length;
     }
     return UTF8.decode(bytes);
+  }
+}
+
+/**
+ * The first bytes of a struct, read at once when they can be (one read instead of one per field);
+ * else each field is read on its own, and its error names it.
+ */
+export class StructHead {
+  readonly #reader: Reader;
+  readonly #address: bigint;
+  readonly #view: DataView | undefined;
+  /**
+   * @param reader where to read.
+   * @param address the struct's address.
+   * @param size bytes read at once: up to the end of the last field asked for.
+   */
+  constructor(reader: Reader, address: bigint, size: number) {
+    this.#reader = reader;
+    this.#address = address;
+    let view: DataView | undefined;
+    if (address !== 0n) {
+      try {
+        const bytes = reader.bytes(address, size, "struct");
+        view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      } catch (error) {
+        if (!(error instanceof WalkError)) throw error;
+      }
+    }
+    this.#view = view;
+  }
+  ptr(offset: number, what: string): bigint {
+    return this.#view !== undefined ? this.#view.getBigUint64(offset, true) : this.#reader.ptr(this.#address + BigInt(offset), what);
+  }
+  i32(offset: number, what: string): number {
+    return this.#view !== undefined ? this.#view.getInt32(offset, true) : this.#reader.i32(this.#address + BigInt(offset), what);
+  }
+  u8(offset: number, what: string): number {
+    return this.#view !== undefined ? this.#view.getUint8(offset) : this.#reader.u8(this.#address + BigInt(offset), what);
   }
 }

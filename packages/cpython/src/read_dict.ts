@@ -10,6 +10,8 @@ const MAX_LOG2_SIZE = 30;
 const CHUNK_ENTRIES = 4096;
 /** No type's instances are 16 MiB; a larger `tp_basicsize` or `tp_dictoffset` is not a type. */
 const MAX_TYPE_OFFSET = 1 << 24;
+/** A name {@link DictReader.find} can compare as bytes. */
+const ASCII_NAME = /^[\x00-\x7f]*$/;
 
 /** One item of a dict: the addresses of its key and its value. */
 export interface DictItem {
@@ -169,6 +171,8 @@ export class DictReader {
 
   /** Whether an object is a string equal to `expected`, reading its characters only when its length matches. */
   #isString(object: bigint, expected: string): boolean {
+    const quick = this.#isCompactAscii(object, expected);
+    if (quick !== undefined) return quick;
     const L = this.objects.layout;
     const r = this.objects.reader;
     const type = this.objects.typeName(object);
@@ -183,6 +187,35 @@ export class DictReader {
       length = r.i64(object + BigInt(text.length), "key");
     }
     return length === BigInt(expected.length) && this.objects.string(object, "key") === expected;
+  }
+
+  /**
+   * {@link #isString} in one read, for a 3.x `str` that is compact ASCII (what dict keys are): the
+   * object's header and `expected.length` characters at once, compared as bytes. Undefined when
+   * it cannot tell (another string layout, a non-ASCII name, a read that fails): then the reads
+   * of {@link #isString} decide, with their errors.
+   */
+  #isCompactAscii(object: bigint, expected: string): boolean | undefined {
+    const L = this.objects.layout;
+    const T = L.models.text;
+    if (T.kind === "string_and_unicode" || !ASCII_NAME.test(expected)) return undefined;
+    let bytes: Uint8Array;
+    try {
+      bytes = this.objects.reader.bytes(object, T.asciiData + expected.length, "key");
+    } catch (error) {
+      if (error instanceof WalkError) return undefined;
+      throw error;
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const state = view.getUint32(T.state, true);
+    const field = (f: { bit: number; width: number }) => (state >>> f.bit) & ((1 << f.width) - 1);
+    if (field(T.stateBits.compact) !== 1 || field(T.stateBits.ascii) !== 1 || field(T.stateBits.kind) !== 1) return undefined;
+    if (this.objects.typeNameAt(view.getBigUint64(L.PyObject.ob_type, true)) !== "str") return false;
+    if (view.getBigInt64(T.length, true) !== BigInt(expected.length)) return false;
+    for (let index = 0; index < expected.length; index++) {
+      if (bytes[T.asciiData + index] !== expected.charCodeAt(index)) return false;
+    }
+    return true;
   }
 
   #type(type: bigint, what: string): TypeInfo {

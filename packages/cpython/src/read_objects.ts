@@ -23,6 +23,8 @@ export const MAX_STRING_CHARACTERS = 1 << 26;
  * objects name one 4 MiB table would otherwise keep 400 GB. Real stacks read a few MiB.
  */
 export const MAX_BYTES_READ = 1 << 28;
+/** The longest string read in one go with its header (see ObjectReader's #compactAsciiString). */
+const QUICK_STRING_CHARACTERS = 120;
 
 /**
  * Reads Python objects of one interpreter version, caching type names. `Layout` is a generated
@@ -50,7 +52,14 @@ export class ObjectReader<Layout extends AnyPythonLayout = AnyPythonLayout> {
 
   /** The `tp_name` of an object's type. */
   typeName(object: bigint): string {
-    const type = this.reader.ptr(object + BigInt(this.layout.PyObject.ob_type), "object type");
+    return this.typeNameAt(this.reader.ptr(object + BigInt(this.layout.PyObject.ob_type), "object type"));
+  }
+
+  /**
+   * The name of the type object at `type` (`tp_name`), read once per type.
+   * @internal
+   */
+  typeNameAt(type: bigint): string {
     let name = this.#typeNames.get(type);
     if (name === undefined) {
       const namePointer = this.reader.ptr(type + BigInt(this.layout.PyTypeObject.tp_name), "type name");
@@ -84,6 +93,8 @@ export class ObjectReader<Layout extends AnyPythonLayout = AnyPythonLayout> {
   }
 
   #string(object: bigint, what: string): string {
+    const quick = this.#compactAsciiString(object, what);
+    if (quick !== undefined) return quick;
     const T = this.layout.models.text;
     const type = this.typeName(object);
     if (T.kind === "string_and_unicode") {
@@ -126,6 +137,35 @@ export class ObjectReader<Layout extends AnyPythonLayout = AnyPythonLayout> {
    * string's last byte must be in memory too (one more read): a corrupt length of a few million
    * is an unreadable string, not a name cut short.
    */
+  /**
+   * A 3.x `str` that is compact ASCII of at most {@link QUICK_STRING_CHARACTERS} characters (names,
+   * file names) in one read: the header and the characters at once. Undefined when it is not
+   * (another type or string layout, longer, a byte above 0x7f, a read that fails): then
+   * {@link #string}'s reads decide, with their errors. The text is decoded as {@link #string} does.
+   */
+  #compactAsciiString(object: bigint, what: string): string | undefined {
+    const T = this.layout.models.text;
+    if (T.kind === "string_and_unicode") return undefined;
+    let bytes: Uint8Array;
+    try {
+      bytes = this.reader.bytes(object, T.asciiData + QUICK_STRING_CHARACTERS, what);
+    } catch (error) {
+      if (error instanceof WalkError) return undefined;
+      throw error;
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const state = view.getUint32(T.state, true);
+    const bits = T.stateBits;
+    const field = (f: { bit: number; width: number }) => (state >>> f.bit) & ((1 << f.width) - 1);
+    if (field(bits.compact) !== 1 || field(bits.ascii) !== 1 || field(bits.kind) !== 1) return undefined;
+    const length = view.getBigInt64(T.length, true);
+    if (length < 0n || length > BigInt(QUICK_STRING_CHARACTERS)) return undefined;
+    if (this.typeNameAt(view.getBigUint64(this.layout.PyObject.ob_type, true)) !== "str") return undefined;
+    const characters = bytes.subarray(T.asciiData, T.asciiData + Number(length));
+    for (const b of characters) if (b >= 0x80) return undefined;
+    return escapeCodePoints(characters, 1, { length: Number(length) });
+  }
+
   #shown(data: bigint, length: number, width: 1 | 2 | 4, what: string): Uint8Array {
     if (length === 0) return new Uint8Array(0);
     const shown = Math.min(length, MAX_NAME_CHARACTERS);

@@ -164,7 +164,7 @@ export function findPackageDirectory(directory: string, name: string): string | 
   for (let at = directory; ; at = dirname(at)) {
     if (basename(at) !== "node_modules") {
       const candidate = join(at, "node_modules", name);
-      if (statSync(candidate, { throwIfNoEntry: false })?.isDirectory()) return candidate;
+      if (statSync(candidate, { bigint: true, throwIfNoEntry: false })?.isDirectory()) return candidate;
     }
     if (dirname(at) === at) return undefined;
   }

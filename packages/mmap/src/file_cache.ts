@@ -182,7 +182,7 @@ export class FileCache {
 
     // Never open what is not a regular file: a FIFO would block the open forever, and opening a
     // device can act on it (paths come from the analysed core). O_NONBLOCK covers a swap in between.
-    if (!statSync(absolute).isFile()) {
+    if (!statSync(absolute, { bigint: true }).isFile()) {
       throw refuse(new MmapError(`Cannot map ${absolute}: not a regular file`, { code: "not-a-file", path: absolute }));
     }
     const fd = openSync(absolute, constants.O_RDONLY | constants.O_NONBLOCK); // + O_CLOEXEC (libuv)

@@ -30,11 +30,12 @@
 //
 // Usage: node build.mjs [--metafile]   (part of `pnpm build`; --metafile prints what is inside)
 import { build } from "esbuild";
-import { chmodSync, copyFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isDeepStrictEqual } from "node:util";
+import { checksumFunction } from "./dist/code_cache.js";
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const launcherFile = here("dist/corestack.cjs");
@@ -207,12 +208,15 @@ if (unwindInBundle.length > 0) throw new Error(`${bundleFile}: holds ${unwindInB
 const wasm = createRequire(here("../unwind/package.json")).resolve("gecko-profiler-demangle/index_bg.wasm");
 copyFileSync(wasm, here("dist/index_bg.wasm"));
 
+// The launcher's own `require` is one of the bundle's directory (dist/): launch() need not make one.
+// It carries the bundle's checksum, which the code cache is keyed by: a run need not hash the bundle.
+const sourceChecksum = checksumFunction()(readFileSync(bundleFile));
 await build({
   ...common,
   stdin: {
-    // The launcher's own `require` is one of the bundle's directory (dist/): launch() need not make one.
-    contents:
-      'import { BUNDLE_FILE, launch } from "./dist/launcher.js";\nlaunch(`${__dirname}/${BUNDLE_FILE}`, process.argv.slice(2), process.env, require);\n',
+    contents: `import { BUNDLE_FILE, launch } from "./dist/launcher.js";
+launch(\`\${__dirname}/\${BUNDLE_FILE}\`, process.argv.slice(2), process.env, require, { sourceChecksum: ${JSON.stringify(sourceChecksum)} });
+`,
     resolveDir: here("."),
     sourcefile: "corestack.cjs",
   },

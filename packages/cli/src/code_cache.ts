@@ -7,9 +7,13 @@
 //   $XDG_CACHE_HOME/corestack/code-cache/ (else ~/.cache/corestack/code-cache/)
 //     <node version>-<arch>-<hash of the bundle's path>.bin
 // one per Node version and installed bundle. It holds one header line and V8's data:
-//   corestack-code-cache 1 <node> <v8> <arch> <source length> <source checksum> <data length> <data checksum> <modes>\n<data>
-// It is used only when every field matches this Node and the bundle's current bytes, and the data's
-// checksum is right (V8 itself checks lengths, versions and flags, not the data's content). Anything
+//   corestack-code-cache 2 <node> <v8> <arch> <source length> <source checksum> <source file> <data length> <data checksum> <modes>\n<data>
+// It is used only when every field matches this Node and the bundle as it is now, and the data's
+// checksum is right (V8 itself checks lengths, versions and flags, not the data's content). The
+// bundle is known by its checksum and its file's identity (inode, size, modification and change
+// times): the published launcher carries the checksum build.mjs computed, so a run reads the
+// bundle without hashing it; an edited bundle has another change time (which no program sets),
+// another build another checksum. Anything
 // else — missing, truncated, another Node or bundle, corrupt, another user's file — is ignored and
 // rewritten after the run. Writing goes to a temporary file renamed over the old one, so a reader
 // never sees a torn file, whatever runs at the same time; a write that fails (read-only or missing
@@ -22,7 +26,7 @@ import { dirname, join } from "node:path";
 /** The first word of a cache file. */
 export const CODE_CACHE_MAGIC = "corestack-code-cache";
 /** The version of the file's layout (the header line). */
-export const CODE_CACHE_FORMAT = 1;
+export const CODE_CACHE_FORMAT = 2;
 /** The longest header line read. */
 const MAX_HEADER = 512;
 /** The largest cache file read (the bundle's is ~0.3 MiB). */
@@ -44,8 +48,20 @@ export interface CodeCacheKey {
   readonly arch: string;
   /** The bundle's length in bytes. */
   readonly sourceLength: number;
-  /** {@link checksumFunction} of the bundle's bytes. */
+  /** {@link checksumFunction} of the bundle's bytes (as built: build.mjs puts it in the launcher). */
   readonly sourceChecksum: string;
+  /** {@link fileIdentity} of the bundle's file, read from the descriptor its bytes were read from. */
+  readonly sourceFile: string;
+}
+
+/**
+ * A file's identity: inode, size, and modification and change times in nanoseconds. A file
+ * rewritten in place keeps its inode but gets a new change time, which no program can set back
+ * (the device number is left out: it can change from one mount of a container's file system to the
+ * next, for the same file).
+ */
+export function fileIdentity(stat: { readonly ino: bigint; readonly size: bigint; readonly mtimeNs: bigint; readonly ctimeNs: bigint }): string {
+  return `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
 }
 
 /** A cache file that matched its key. */
@@ -159,7 +175,19 @@ export function codeCacheFile(directory: string, bundle: string, node: string, a
 }
 
 function headerLine(key: CodeCacheKey, dataLength: number, dataChecksum: string, modes: number): string {
-  const fields = [CODE_CACHE_MAGIC, CODE_CACHE_FORMAT, key.node, key.v8, key.arch, key.sourceLength, key.sourceChecksum, dataLength, dataChecksum, modes];
+  const fields = [
+    CODE_CACHE_MAGIC,
+    CODE_CACHE_FORMAT,
+    key.node,
+    key.v8,
+    key.arch,
+    key.sourceLength,
+    key.sourceChecksum,
+    key.sourceFile,
+    dataLength,
+    dataChecksum,
+    modes,
+  ];
   return `${fields.join(" ")}\n`;
 }
 
@@ -189,11 +217,14 @@ export function decodeCodeCache(bytes: Uint8Array, key: CodeCacheKey, checksum: 
   const end = bytes.subarray(0, MAX_HEADER).indexOf(0x0a);
   if (end < 0) return undefined;
   const fields = Buffer.from(bytes.buffer, bytes.byteOffset, end).toString("latin1").split(" ");
-  if (fields.length !== 10) return undefined;
-  const [magic, format, node, v8, arch, sourceLength, sourceChecksum, dataLength, dataChecksum, modes] = fields as [string, ...string[]] as string[];
+  if (fields.length !== 11) return undefined;
+  const [magic, format, node, v8, arch, sourceLength, sourceChecksum, sourceFile, dataLength, dataChecksum, modes] = fields as [
+    string,
+    ...string[],
+  ] as string[];
   if (magic !== CODE_CACHE_MAGIC || format !== String(CODE_CACHE_FORMAT)) return undefined;
   if (node !== key.node || v8 !== key.v8 || arch !== key.arch) return undefined;
-  if (sourceLength !== String(key.sourceLength) || sourceChecksum !== key.sourceChecksum) return undefined;
+  if (sourceLength !== String(key.sourceLength) || sourceChecksum !== key.sourceChecksum || sourceFile !== key.sourceFile) return undefined;
   const data = bytes.subarray(end + 1);
   if (dataLength !== String(data.length) || dataChecksum !== checksum(data)) return undefined;
   const modeBits = Number(modes);

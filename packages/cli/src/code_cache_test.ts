@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  CODE_CACHE_FORMAT,
   CODE_CACHE_MAGIC,
   CODE_CACHE_MAX_AGE_DAYS,
   type CodeCacheKey,
@@ -16,7 +17,14 @@ import {
 } from "./code_cache.js";
 
 const checksum = checksumFunction()!;
-const KEY: CodeCacheKey = { node: "v20.20.2", v8: "11.3.244.8-node.38", arch: "x64", sourceLength: 1234, sourceChecksum: "0123456789abcdef" };
+const KEY: CodeCacheKey = {
+  node: "v20.20.2",
+  v8: "11.3.244.8-node.38",
+  arch: "x64",
+  sourceLength: 1234,
+  sourceChecksum: "0123456789abcdef",
+  sourceFile: "5335138:1234:1796247401348173154:1796247401348173154",
+};
 const DATA = Uint8Array.from({ length: 1000 }, (_, index) => (index * 7 + 3) & 0xff);
 
 /** 64-bit FNV-1a over little-endian 64-bit words, zero-padded: what the WebAssembly computes. */
@@ -97,7 +105,14 @@ describe("encodeCodeCache / decodeCodeCache", () => {
   });
 
   it("ignores a cache of another Node, V8, architecture or bundle", () => {
-    for (const change of [{ node: "v22.23.5" }, { v8: "12.4.254.21" }, { arch: "arm64" }, { sourceLength: 1235 }, { sourceChecksum: "0123456789abcdee" }]) {
+    for (const change of [
+      { node: "v22.23.5" },
+      { v8: "12.4.254.21" },
+      { arch: "arm64" },
+      { sourceLength: 1235 },
+      { sourceChecksum: "0123456789abcdee" },
+      { sourceFile: "5335138:1234:1796247401348173154:1796247401348173155" },
+    ]) {
       expect(decodeCodeCache(encoded, { ...KEY, ...change }, checksum), JSON.stringify(change)).toBeUndefined();
     }
   });
@@ -115,7 +130,7 @@ describe("encodeCodeCache / decodeCodeCache", () => {
     const header = Buffer.from(encoded).toString("latin1");
     for (const bad of [
       header.replace(CODE_CACHE_MAGIC, "corestack-code-cachf"),
-      header.replace(`${CODE_CACHE_MAGIC} 1 `, `${CODE_CACHE_MAGIC} 2 `),
+      header.replace(`${CODE_CACHE_MAGIC} ${CODE_CACHE_FORMAT} `, `${CODE_CACHE_MAGIC} ${CODE_CACHE_FORMAT + 1} `),
       header.replace(/ 3\n/, " x\n"),
       header.replace(/ 3\n/, " -1\n"),
     ]) {

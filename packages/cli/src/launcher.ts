@@ -10,10 +10,9 @@
 // (its `import.meta.url`, made when first asked: most runs never ask).
 // Everything here must stay cheap: it runs before every command.
 import { isAscii } from "node:buffer";
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { pathToFileURL } from "node:url";
 import { Script } from "node:vm";
 import {
   CODE_CACHE_MODE,
@@ -23,6 +22,7 @@ import {
   codeCacheFile,
   checksumFunction,
   encodeCodeCache,
+  fileIdentity,
   readCodeCache,
   writeCodeCache,
 } from "./code_cache.js";
@@ -40,15 +40,43 @@ type BundleMain = (
   meta: { readonly url: string },
 ) => void;
 
-/** An `import.meta` of `file` whose `url` is made at the first use. */
-export function lazyMeta(file: string): { readonly url: string } {
+/**
+ * An `import.meta` of `file` whose `url` is made at the first use (`node:url` loaded by
+ * `require` then: most runs never ask).
+ */
+export function lazyMeta(file: string, require: NodeJS.Require): { readonly url: string } {
   let url: string | undefined;
   return {
     get url() {
-      url ??= pathToFileURL(file).href;
+      url ??= (require("node:url") as typeof import("node:url")).pathToFileURL(file).href;
       return url;
     },
   };
+}
+
+/** What build.mjs knows of the bundle it wrote beside the launcher. */
+export interface BuiltBundle {
+  /** checksumFunction() of its bytes: the launcher need not hash them at every start. */
+  readonly sourceChecksum: string;
+}
+
+/** The bytes of `file` and its {@link fileIdentity}, both from one descriptor. */
+function readWithIdentity(file: string): { bytes: Buffer; identity: string } {
+  const fd = openSync(file, "r");
+  try {
+    const stat = fstatSync(fd, { bigint: true });
+    const bytes = Buffer.allocUnsafe(Number(stat.size));
+    let done = 0;
+    while (done < bytes.length) {
+      const count = readSync(fd, bytes, done, bytes.length - done, done);
+      if (count === 0) break;
+      done += count;
+    }
+    // Shorter than its size said (cut while read): the bytes read, under an identity no cache has.
+    return done === bytes.length ? { bytes, identity: fileIdentity(stat) } : { bytes: bytes.subarray(0, done), identity: `${fileIdentity(stat)}:short` };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Options that make any command line print the usage or the version and analyse nothing. */
@@ -69,14 +97,17 @@ function commandMode(argv: readonly string[]): number {
  * @param env the environment (cache directory; `CORESTACK_CODE_CACHE=0` turns the cache off).
  * @param require a `require` of the bundle's directory (the published launcher passes its own, which
  *   lives there); else one is made.
+ * @param built what the build knows of the bundle (the published launcher has it); else the
+ *   launcher hashes the bundle itself.
  */
 export function launch(
   bundle: string,
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   require: NodeJS.Require = createRequire(bundle),
+  built?: BuiltBundle,
 ): void {
-  const sourceBytes = readFileSync(bundle);
+  const { bytes: sourceBytes, identity } = readWithIdentity(bundle);
   // build.mjs writes ASCII: Latin-1 decodes it to the same one-byte string, faster than UTF-8.
   const source = sourceBytes.toString(isAscii(sourceBytes) ? "latin1" : "utf8");
   const directory = codeCacheDirectory(env);
@@ -86,13 +117,20 @@ export function launch(
   let cache: CodeCache | undefined;
   if (directory !== undefined && checksum !== undefined) {
     file = codeCacheFile(directory, bundle, process.version, process.arch);
-    key = { node: process.version, v8: process.versions.v8, arch: process.arch, sourceLength: sourceBytes.length, sourceChecksum: checksum(sourceBytes) };
+    key = {
+      node: process.version,
+      v8: process.versions.v8,
+      arch: process.arch,
+      sourceLength: sourceBytes.length,
+      sourceChecksum: built?.sourceChecksum ?? checksum(sourceBytes),
+      sourceFile: identity,
+    };
     cache = readCodeCache(file, key, checksum);
   }
   const script = new Script(source, { filename: bundle, ...(cache === undefined ? {} : { cachedData: cache.data }) });
   const main = script.runInThisContext() as BundleMain;
   const module = { exports: {} };
-  main(require, module, module.exports, bundle, dirname(bundle), lazyMeta(bundle));
+  main(require, module, module.exports, bundle, dirname(bundle), lazyMeta(bundle, require));
 
   // Only after an analysis (exit 0 or 1): it is what compiled the code worth keeping.
   const mode = commandMode(argv);

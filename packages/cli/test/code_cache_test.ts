@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CodeCache, type CodeCacheKey, checksumFunction, decodeCodeCache } from "../src/code_cache.js";
+import { type CodeCache, type CodeCacheKey, checksumFunction, decodeCodeCache, fileIdentity } from "../src/code_cache.js";
 import { makeCore } from "../../../tools/testing/cores.js";
 import { BUNDLED_CLI, CLI, NODE } from "./_cli.js";
 import { interpreterFor, skipReason } from "./_expect_output.js";
@@ -60,10 +60,24 @@ function onlyCacheFile(cacheHome: string): string {
   return files[0]!;
 }
 
-/** Decodes a cache file as the launcher of `bundle` under NODE would, or fails the test. */
-function validCache(file: string, bundle: string): CodeCache {
+/** The bundle's checksum build.mjs put in a launcher. */
+function builtChecksum(launcher: string): string {
+  const found = /sourceChecksum: "([0-9a-f]{16})"/.exec(readFileSync(launcher, "utf8"));
+  expect(found, `${launcher} carries the bundle's checksum`).not.toBeNull();
+  return found![1]!;
+}
+
+/** Decodes a cache file as `launcher` of `bundle` under NODE would, or fails the test. */
+function validCache(file: string, bundle: string, launcher = BUNDLED_CLI): CodeCache {
   const source = readFileSync(bundle);
-  const key: CodeCacheKey = { node: nodeVersion, v8: v8Version, arch, sourceLength: source.length, sourceChecksum: checksum(source) };
+  const key: CodeCacheKey = {
+    node: nodeVersion,
+    v8: v8Version,
+    arch,
+    sourceLength: source.length,
+    sourceChecksum: builtChecksum(launcher),
+    sourceFile: fileIdentity(statSync(bundle, { bigint: true })),
+  };
   const cache = decodeCodeCache(readFileSync(file), key, checksum);
   expect(cache, `${file} is not a whole cache file of ${bundle} for Node ${nodeVersion}`).toBeDefined();
   return cache!;
@@ -163,6 +177,10 @@ describe.skipIf(!python312)(`dist/corestack.cjs and its code cache (Node ${nodeV
         name: "made for another bundle (another checksum)",
         damage: (bytes) => Buffer.from(bytes.toString("latin1").replace(/^((?:\S+ ){6})[0-9a-f]{16}/, "$10000000000000000"), "latin1"),
       },
+      {
+        name: "made for another file of the bundle (another inode, size or time)",
+        damage: (bytes) => Buffer.from(bytes.toString("latin1").replace(/^((?:\S+ ){7})(\d+):/, "$11$2:"), "latin1"),
+      },
       { name: "not a cache file at all", damage: () => Buffer.from("#!/bin/sh\nrm -rf /\n") },
     ];
     for (const { name, damage } of damages) {
@@ -198,7 +216,7 @@ describe.skipIf(!python312)(`dist/corestack.cjs and its code cache (Node ${nodeV
       const home = freshHome();
       expect(launch(launcher, ["core", core], home).stdout).toBe(text);
       const file = onlyCacheFile(home);
-      validCache(file, bundle);
+      validCache(file, bundle, launcher);
       // Same length, other text: V8 checks the source's length only, so a cache of the old bundle
       // would print the old heading.
       const source = readFileSync(bundle, "latin1");
@@ -208,11 +226,11 @@ describe.skipIf(!python312)(`dist/corestack.cjs and its code cache (Node ${nodeV
       const changed = launch(launcher, ["core", core], home);
       expect(changed.status, changed.stderr).toBe(0);
       expect(changed.stdout).toBe(text.replaceAll("Traceback for thread", "TRACEBACK for thread"));
-      validCache(onlyCacheFile(home), bundle);
+      validCache(onlyCacheFile(home), bundle, launcher);
       // And longer: a line appended.
       writeFileSync(bundle, `${readFileSync(bundle, "latin1")}\n// changed\n`, "latin1");
       expect(launch(launcher, ["core", core], home).stdout).toBe(text.replaceAll("Traceback for thread", "TRACEBACK for thread"));
-      validCache(onlyCacheFile(home), bundle);
+      validCache(onlyCacheFile(home), bundle, launcher);
     });
   });
 

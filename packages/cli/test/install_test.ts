@@ -153,7 +153,7 @@ describe.skipIf(skip !== undefined)("the packed CLI installed with npm install -
       const directory = join(cacheHome!, "corestack", "code-cache");
       const files = readdirSync(directory).filter((name) => name.endsWith(".bin"));
       expect(files, directory).toHaveLength(1);
-      expect(readFileSync(join(directory, files[0]!), "latin1")).toMatch(/^corestack-code-cache 1 /);
+      expect(readFileSync(join(directory, files[0]!), "latin1")).toMatch(/^corestack-code-cache 2 /);
       const again = run(bin, ["core", core]);
       expect(again.status, output(again)).toBe(0);
       expect(again.stdout).toBe(expected);

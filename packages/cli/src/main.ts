@@ -77,6 +77,7 @@ if (wantsNative(argv)) {
   // a default run. The demangler's .wasm is next to this file (build.mjs copies it to dist/); from
   // the sources it is resolved from its package.
   const wasm = new URL("index_bg.wasm", import.meta.url);
+  // The exit code is set only when the promise settles: the launcher lets Node finish the run.
   import("@corestack/unwind").then(
     (unwind) => {
       process.exitCode = run(argv, io, { unwind, wasm: wasm.protocol === "file:" && existsSync(wasm) ? fileURLToPath(wasm) : undefined });
@@ -87,5 +88,6 @@ if (wantsNative(argv)) {
     },
   );
 } else {
+  // Set before this module's code returns: the launcher ends the process then (launcher.ts).
   process.exitCode = run(argv, io);
 }

@@ -130,14 +130,20 @@ export const DT_GNU_HASH = 0x6ffffef5;
 export const ELFCOMPRESS_ZLIB = 1;
 export const ELFCOMPRESS_ZSTD = 2;
 
-function nameTable(prefix: string, entries: Record<string, number>): (value: number) => string {
-  const names = new Map<number, string>();
-  for (const [name, value] of Object.entries(entries)) if (!names.has(value)) names.set(value, name);
-  return (value) => names.get(value) ?? `${prefix}0x${value.toString(16)}`;
+function nameTable(prefix: string, entries: () => Record<string, number>): (value: number) => string {
+  // Made at the first use: importing the package costs no table.
+  let names: Map<number, string> | undefined;
+  return (value) => {
+    if (names === undefined) {
+      names = new Map<number, string>();
+      for (const [name, known] of Object.entries(entries())) if (!names.has(known)) names.set(known, name);
+    }
+    return names.get(value) ?? `${prefix}0x${value.toString(16)}`;
+  };
 }
 
 /** Prints a `p_type` value: `PT_LOAD`, or `PT_0x…` when unknown. */
-export const programTypeName: (value: number) => string = nameTable("PT_", {
+export const programTypeName: (value: number) => string = nameTable("PT_", () => ({
   PT_NULL,
   PT_LOAD,
   PT_DYNAMIC,
@@ -150,10 +156,10 @@ export const programTypeName: (value: number) => string = nameTable("PT_", {
   PT_GNU_STACK,
   PT_GNU_RELRO,
   PT_GNU_PROPERTY,
-});
+}));
 
 /** Prints an `sh_type` value: `SHT_PROGBITS`, or `SHT_0x…` when unknown. */
-export const sectionTypeName: (value: number) => string = nameTable("SHT_", {
+export const sectionTypeName: (value: number) => string = nameTable("SHT_", () => ({
   SHT_NULL,
   SHT_PROGBITS,
   SHT_SYMTAB,
@@ -171,16 +177,16 @@ export const sectionTypeName: (value: number) => string = nameTable("SHT_", {
   SHT_GNU_verdef,
   SHT_GNU_verneed,
   SHT_GNU_versym,
-});
+}));
 
 /** Prints an `e_type` value: `ET_CORE`, or `ET_0x…` when unknown. */
-export const fileTypeName: (value: number) => string = nameTable("ET_", { ET_NONE, ET_REL, ET_EXEC, ET_DYN, ET_CORE });
+export const fileTypeName: (value: number) => string = nameTable("ET_", () => ({ ET_NONE, ET_REL, ET_EXEC, ET_DYN, ET_CORE }));
 
 /** Prints an `e_machine` value: `EM_X86_64`, or `EM_0x…` when unknown. */
-export const machineName: (value: number) => string = nameTable("EM_", { EM_386, EM_ARM, EM_X86_64, EM_AARCH64 });
+export const machineName: (value: number) => string = nameTable("EM_", () => ({ EM_386, EM_ARM, EM_X86_64, EM_AARCH64 }));
 
 /** Prints a core note type (owner "CORE"/"LINUX"): `NT_PRSTATUS`, or `NT_0x…` when unknown. */
-export const coreNoteTypeName: (value: number) => string = nameTable("NT_", {
+export const coreNoteTypeName: (value: number) => string = nameTable("NT_", () => ({
   NT_PRSTATUS,
   NT_PRFPREG,
   NT_PRPSINFO,
@@ -190,10 +196,10 @@ export const coreNoteTypeName: (value: number) => string = nameTable("NT_", {
   NT_FILE,
   NT_X86_XSTATE,
   NT_ARM_TLS,
-});
+}));
 
 /** Prints an auxiliary vector key: `AT_PHDR`, or `AT_0x…` when unknown. */
-export const auxvTypeName: (value: number) => string = nameTable("AT_", {
+export const auxvTypeName: (value: number) => string = nameTable("AT_", () => ({
   AT_NULL,
   AT_PHDR,
   AT_PHENT,
@@ -207,4 +213,4 @@ export const auxvTypeName: (value: number) => string = nameTable("AT_", {
   AT_RANDOM,
   AT_EXECFN,
   AT_SYSINFO_EHDR,
-});
+}));

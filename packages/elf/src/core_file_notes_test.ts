@@ -64,6 +64,36 @@ describe("NT_FILE limits", () => {
     expect(parsed.mappings.map((m) => m.path)).toEqual(["/a", "/b"]);
     expect(decodeFileNote(bigFileNote(10), { is64: true, littleEndian: true, maxMappings: 3 }).map((m) => m.path)).toEqual(["a", "b", "c"]);
   });
+
+  it("names are their bytes as UTF-8, whether decoded at once (a real note) or one by one (a huge one)", () => {
+    /** An NT_FILE descriptor of `count` mappings followed by `names` and `padding` zero bytes. */
+    const note = (count: number, names: number[], padding: number) => {
+      const desc = new Uint8Array(16 + count * 24 + names.length + padding);
+      const view = new DataView(desc.buffer);
+      view.setBigUint64(0, BigInt(count), true);
+      view.setBigUint64(8, 4096n, true);
+      for (let i = 0; i < count; i++) view.setBigUint64(16 + i * 24, 0x1000n * BigInt(i + 1), true);
+      desc.set(names, 16 + count * 24);
+      return desc;
+    };
+    const ascii = (text: string) => [...text].map((c) => c.charCodeAt(0));
+    const names = [
+      ...ascii("/usr/lib/a.so"),
+      0,
+      ...[0xef, 0xbb, 0xbf, ...ascii("/bom")], // a byte-order mark is part of the name
+      0,
+      ...[...ascii("/caf"), 0xc3, 0xa9],
+      0,
+      ...[0x2f, 0xc3], // a character cut short by the NUL
+      0,
+      ...ascii("tail"),
+    ];
+    const layout = { is64: true, littleEndian: true };
+    const expected = ["/usr/lib/a.so", "\ufeff/bom", "/caf\u00e9", "/\ufffd", "tail", ""];
+    expect(decodeFileNote(note(6, names, 0), layout).map((m) => m.path)).toEqual(expected);
+    // Past 4 MiB of names: decoded one by one, the same names ("tail" is NUL-terminated by the padding).
+    expect(decodeFileNote(note(6, names, (1 << 22) + 1), layout).map((m) => m.path)).toEqual(expected);
+  });
 });
 
 describe("CoreFile: why there are no threads", () => {

@@ -272,7 +272,8 @@ export function decodeAuxv(desc: Uint8Array, layout: Pick<Layout, "is64" | "litt
   return entries;
 }
 
-const utf8 = new TextDecoder();
+// A path's bytes as they are: a leading byte-order mark is part of the name, not dropped.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** A path of the note: ASCII (nearly every path) without a decoder call, else UTF-8. */
 function pathText(desc: Uint8Array, start: number, end: number): string {
@@ -333,14 +334,26 @@ export function decodeFileNote(desc: Uint8Array, layout: Pick<Layout, "is64" | "
   const namesAt = 2 * word + Number(count) * 3 * word;
   const n = Math.min(Number(count), layout.maxMappings ?? MAX_FILE_MAPPINGS);
   const result: FileMapping[] = [];
+  // The names (NUL-terminated, one after another) in one decoding when the region is of a real
+  // process's size: UTF-8 never uses a 0 byte inside a character, so the pieces between NULs are
+  // what decoding each name gives (a name missing at the end is ""). A crafted note of millions of
+  // entries is decoded name by name, only the entries kept.
+  const names = desc.length - namesAt <= MAX_NAMES_DECODED_AT_ONCE ? utf8.decode(desc.subarray(namesAt)).split("\0") : undefined;
   let nameAt = namesAt;
   for (let i = 0; i < n; i++) {
     const at = 2 * word + i * 3 * word;
-    let end = desc.indexOf(0, nameAt);
-    if (end < 0) end = desc.length;
-    const path = pathText(desc, nameAt, end);
-    nameAt = end + 1;
+    let path: string;
+    if (names !== undefined) path = names[i] ?? "";
+    else {
+      let end = desc.indexOf(0, nameAt);
+      if (end < 0) end = desc.length;
+      path = pathText(desc, nameAt, end);
+      nameAt = end + 1;
+    }
     result.push({ start: read(at), end: read(at + word), fileOffset: read(at + 2 * word) * pageSize, path });
   }
   return result;
 }
+
+/** The largest NT_FILE name region decoded in one piece (a real process's is tens of kilobytes). */
+const MAX_NAMES_DECODED_AT_ONCE = 1 << 22;

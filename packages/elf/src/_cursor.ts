@@ -11,7 +11,10 @@ export class Cursor {
   #view: DataView = new DataView(new ArrayBuffer(0));
   #base = 0;
   #position = 0;
-  #what = "";
+  #what: string | undefined = "";
+  /** With {@link #index}, the name of the record {@link seekRecord} moved to, made only for an error. */
+  #prefix = "";
+  #index = 0;
 
   constructor(source: ByteSource, littleEndian: boolean) {
     this.source = source;
@@ -42,6 +45,18 @@ export class Cursor {
 
   skip(count: number): this {
     this.#position += count;
+    return this;
+  }
+
+  /**
+   * Moves to `position` within the bytes of the last {@link require} (which covered the record),
+   * naming it `${prefix} ${index}` in errors: one bounds check and one view for a whole table.
+   */
+  seekRecord(position: number, prefix: string, index: number): this {
+    this.#position = position;
+    this.#what = undefined;
+    this.#prefix = prefix;
+    this.#index = index;
     return this;
   }
 
@@ -83,13 +98,15 @@ export class Cursor {
   offsetWord(is64: boolean, field: string): number {
     const at = this.offset;
     const value = this.word(is64);
-    return toSafeNumber(value, field, at, this.#what);
+    return toSafeNumber(value, field, at, this.#what ?? `${this.#prefix} ${this.#index}`);
   }
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Converts a bigint offset/size to a number, or throws a "bad-value" error. @internal */
 export function toSafeNumber(value: bigint, field: string, at: number, what = "record"): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+  if (value > MAX_SAFE) {
     throw new ElfFormatError(`Field ${field} of ${what} at offset ${hex(at)} is too large: ${hex(value)}`, {
       offset: at,
       code: "bad-value",

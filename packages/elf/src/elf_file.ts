@@ -182,8 +182,8 @@ export class ElfFile {
     c.require(e_phoff, e_phnum * e_phentsize, `${e_phnum} program headers`);
     const result: ProgramHeader[] = [];
     for (let index = 0; index < e_phnum; index++) {
-      const at = e_phoff + index * e_phentsize;
-      c.require(at, minimum, `program header ${index}`);
+      // Inside the table required above (e_phentsize ≥ minimum).
+      c.seekRecord(index * e_phentsize, "program header", index);
       if (this.is64) {
         const p_type = c.u32();
         const p_flags = c.u32();
@@ -223,7 +223,8 @@ export class ElfFile {
     c.require(e_shoff, e_shnum * e_shentsize, `${e_shnum} section headers`);
     const raw: Omit<SectionHeader, "name">[] = [];
     for (let index = 0; index < e_shnum; index++) {
-      c.require(e_shoff + index * e_shentsize, minimum, `section header ${index}`);
+      // Inside the table required above (e_shentsize ≥ minimum).
+      c.seekRecord(index * e_shentsize, "section header", index);
       const sh_name = c.u32();
       const sh_type = c.u32();
       const sh_flags = c.word(this.is64);

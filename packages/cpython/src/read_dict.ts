@@ -10,6 +10,8 @@ const MAX_LOG2_SIZE = 30;
 const CHUNK_ENTRIES = 4096;
 /** No type's instances are 16 MiB; a larger `tp_basicsize` or `tp_dictoffset` is not a type. */
 const MAX_TYPE_OFFSET = 1 << 24;
+/** CPython's `PERTURB_SHIFT`: how the probe sequence folds in the hash's high bits. */
+const PERTURB_SHIFT = 5n;
 /** A name {@link DictReader.find} can compare as bytes. */
 const ASCII_NAME = /^[\x00-\x7f]*$/;
 
@@ -158,6 +160,78 @@ export class DictReader {
    * @param name the key, ASCII.
    * @returns the value's address, or undefined.
    */
+  /**
+   * The value of the str key `name` in `dict`, looked up as CPython does (3.11+ table: the key's
+   * hash picks the slot, a probe reads an index, an entry and compares its key) when `hash` (see
+   * `asciiStrHash`) is given; else, or when that finds nothing, by reading the dict's items and
+   * comparing them in order ({@link items}, {@link find}). A probe that cannot be read ends the
+   * lookup by hash; the reading of the items then says what is wrong.
+   * @param dict the dict object.
+   * @param what the dict, for messages.
+   * @param name the key sought.
+   * @param options as for {@link items}, and the key's hash in the target.
+   */
+  lookup(dict: bigint, what: string, name: string, options: DictReadOptions & { readonly hash?: bigint | undefined } = {}): bigint | undefined {
+    if (options.hash !== undefined) {
+      const found = this.#lookupByHash(dict, name, options.hash);
+      if (found !== undefined) return found;
+    }
+    return this.find(this.items(dict, what, options), name);
+  }
+
+  #lookupByHash(dict: bigint, name: string, hash: bigint): bigint | undefined {
+    const L = this.objects.layout;
+    const r = this.objects.reader;
+    const model = L.models.dicts;
+    if (model.kind !== "keys" || model.keys.kind !== "dk_log2") return undefined;
+    const K = model.keys;
+    try {
+      if (this.objects.typeName(dict) !== "dict") return undefined;
+      if (r.ptr(dict + BigInt(model.ma_values), "dict values") !== 0n) return undefined; // a split table
+      const keys = r.ptr(dict + BigInt(model.ma_keys), "dict keys");
+      const log2 = r.u8(keys + BigInt(K.dk_log2_size), "dict keys");
+      const log2Bytes = r.u8(keys + BigInt(K.dk_log2_index_bytes), "dict keys");
+      const kind = r.u8(keys + BigInt(K.dk_kind), "dict keys");
+      const nentries = r.i64(keys + BigInt(K.dk_nentries), "dict keys");
+      if (log2 > MAX_LOG2_SIZE || log2Bytes < log2 || log2Bytes > log2 + 3 || nentries < 0n || nentries > 1n << BigInt(log2)) return undefined;
+      if (kind !== K.general && !K.unicodeKinds.includes(kind)) return undefined;
+      const entry = kind === K.general ? K.generalEntry : K.unicodeEntry;
+      const width = 1 << (log2Bytes - log2);
+      const indices = keys + BigInt(K.dk_indices);
+      const entries = indices + (1n << BigInt(log2Bytes));
+      const mask = (1n << BigInt(log2)) - 1n;
+      let perturb = hash;
+      let slot = hash & mask;
+      // CPython's probe sequence (Objects/dictobject.c): at most one visit per slot is needed.
+      for (let probes = 0; probes <= Number(mask); probes++) {
+        const at = indices + slot * BigInt(width);
+        const index =
+          width === 1
+            ? (r.u8(at, "dict index") << 24) >> 24
+            : width === 2
+              ? (r.u16(at, "dict index") << 16) >> 16
+              : width === 4
+                ? r.i32(at, "dict index")
+                : Number(r.i64(at, "dict index"));
+        if (index === -1) return undefined; // an empty slot: not in the table
+        if (index >= 0 && index < Number(nentries)) {
+          const place = entries + BigInt(index * entry.size);
+          const key = r.ptr(place + BigInt(entry.me_key), "dict key");
+          if (key !== 0n && this.#isString(key, name)) {
+            const value = r.ptr(place + BigInt(entry.me_value), "dict value");
+            return value === 0n ? undefined : value;
+          }
+        }
+        perturb >>= PERTURB_SHIFT;
+        slot = (slot * 5n + perturb + 1n) & mask;
+      }
+      return undefined;
+    } catch (error) {
+      if (error instanceof WalkError) return undefined;
+      throw error;
+    }
+  }
+
   find(items: readonly DictItem[], name: string): bigint | undefined {
     for (const item of items) {
       try {

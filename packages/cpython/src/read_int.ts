@@ -29,20 +29,21 @@ export function readInt(objects: ObjectReader<PythonLayout>, object: bigint, wha
   const L = objects.layout;
   const r = objects.reader;
   const type = objects.typeName(object);
-  const at = `${what} at 0x${object.toString(16)}`;
+  // Made only for an error message.
+  const at = () => `${what} at 0x${object.toString(16)}`;
   const model = L.models.ints;
   if (model.kind === "int_and_long" && type === "int") return r.i64(object + BigInt(model.ob_ival), what);
   if (type !== "int" && !(model.kind === "int_and_long" && type === "long")) {
-    throw new WalkError(`${at} is a '${type.slice(0, 40)}', not an 'int'`, object);
+    throw new WalkError(`${at()} is a '${type.slice(0, 40)}', not an 'int'`, object);
   }
   let count: bigint;
   let negative: boolean;
   if (model.kind === "lv_tag") {
     const tag = r.u64(object + BigInt(model.lv_tag), what);
     const sign = tag & 3n;
-    if (sign === 3n) throw new WalkError(`${at} has an invalid sign in lv_tag 0x${tag.toString(16)}`, object);
+    if (sign === 3n) throw new WalkError(`${at()} has an invalid sign in lv_tag 0x${tag.toString(16)}`, object);
     count = tag >> BigInt(model.nonSizeBits);
-    if (sign === 1n && count !== 0n) throw new WalkError(`${at} is zero with ${count} digits`, object);
+    if (sign === 1n && count !== 0n) throw new WalkError(`${at()} is zero with ${count} digits`, object);
     negative = sign === 2n;
   } else {
     const size = r.i64(object + BigInt(L.PyVarObject.ob_size), what);
@@ -50,7 +51,7 @@ export function readInt(objects: ObjectReader<PythonLayout>, object: bigint, wha
     count = negative ? -size : size;
   }
   const digits = object + BigInt(model.ob_digit);
-  if (count > BigInt(MAX_INT_DIGITS)) throw new WalkError(`${at} has an implausible ${count} digits`, object);
+  if (count > BigInt(MAX_INT_DIGITS)) throw new WalkError(`${at()} has an implausible ${count} digits`, object);
   const n = Number(count);
   if (n === 0) return 0n;
   const width = L.sizeof.digit;
@@ -60,7 +61,7 @@ export function readInt(objects: ObjectReader<PythonLayout>, object: bigint, wha
   let value = 0n;
   for (let i = n - 1; i >= 0; i -= 1) {
     const digit = BigInt(width === 2 ? view.getUint16(i * 2, true) : view.getUint32(i * 4, true));
-    if (digit >> shift !== 0n) throw new WalkError(`${at} has digit ${i} out of range (0x${digit.toString(16)})`, object);
+    if (digit >> shift !== 0n) throw new WalkError(`${at()} has digit ${i} out of range (0x${digit.toString(16)})`, object);
     value = (value << shift) | digit;
   }
   return negative ? -value : value;

@@ -1,7 +1,27 @@
+import type { PythonLayout } from "@corestack/cpython-layouts";
 import { WalkError } from "./_reader.js";
 import { DictReader } from "./read_dict.js";
 import { readInt } from "./read_int.js";
 import { type ObjectReader, hasObjectInternals } from "./read_objects.js";
+import { asciiStrHash } from "./_str_hash.js";
+import { pythonSymbol } from "./_python_symbol.js";
+
+/**
+ * The process's `_Py_HashSecret.siphash` key (3.11+, whose str hash is SipHash-1-3 by default),
+ * or undefined where it is not known or not read.
+ */
+function hashSecret(objects: ObjectReader<PythonLayout>): { k0: bigint; k1: bigint } | undefined {
+  const L = objects.layout;
+  if (L.models.dicts.kind !== "keys" || L.models.dicts.keys.kind !== "dk_log2") return undefined;
+  const symbol = pythonSymbol(objects.reader.target, "_Py_HashSecret");
+  if (symbol === undefined) return undefined;
+  try {
+    return { k0: objects.reader.u64(symbol.address, "_Py_HashSecret"), k1: objects.reader.u64(symbol.address + 8n, "_Py_HashSecret") };
+  } catch (error) {
+    if (error instanceof WalkError) return undefined;
+    throw error;
+  }
+}
 
 /** Most `threading` threads whose names are read per interpreter. */
 export const MAX_NAMED_THREADS = 1 << 16;
@@ -51,11 +71,14 @@ export function readThreadNames(objects: ObjectReader, interp: bigint, warnings:
     if (modulesOffset === undefined) return names;
     const modules = r.ptr(interp + BigInt(modulesOffset), "sys.modules pointer");
     if (modules === 0n) return names; // not initialised yet, or finalised
-    const threading = dicts.find(dicts.items(modules, "sys.modules", { maxEntries: MAX_MODULE_ITEMS }), "threading");
+    // Looked up by hash where the process's secret is known (3.11+), else read item by item.
+    const secret = hashSecret(objects);
+    const hash = (key: string) => (secret === undefined ? undefined : asciiStrHash(key, secret.k0, secret.k1));
+    const threading = dicts.lookup(modules, "sys.modules", "threading", { maxEntries: MAX_MODULE_ITEMS, hash: hash("threading") });
     if (threading === undefined) return names;
     objects.expectType(threading, "module", "sys.modules['threading']");
     const globals = r.ptr(threading + BigInt(L.PyModuleObject.md_dict), "threading.__dict__");
-    const active = dicts.find(dicts.items(globals, "threading.__dict__", { maxEntries: MAX_MODULE_ITEMS }), "_active");
+    const active = dicts.lookup(globals, "threading.__dict__", "_active", { maxEntries: MAX_MODULE_ITEMS, hash: hash("_active") });
     if (active === undefined) return names;
     const nameKey = L.models.threadName;
     const failures: string[] = [];

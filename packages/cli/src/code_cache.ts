@@ -233,6 +233,21 @@ export function decodeCodeCache(bytes: Uint8Array, key: CodeCacheKey, checksum: 
 }
 
 /**
+ * The first `size` bytes of the file open at `fd` (fewer if it is shorter now), from offset 0.
+ * @internal
+ */
+export function readWhole(fd: number, size: number): Buffer {
+  const bytes = Buffer.allocUnsafe(size);
+  let done = 0;
+  while (done < size) {
+    const count = readSync(fd, bytes, done, size - done, done);
+    if (count === 0) break;
+    done += count;
+  }
+  return done === size ? bytes : bytes.subarray(0, done);
+}
+
+/**
  * Reads a cache file; `undefined` when it is missing, unreadable, not a regular file, not the
  * running user's, too large, or does not match (see {@link decodeCodeCache}). Never throws.
  */
@@ -249,14 +264,7 @@ export function readCodeCache(file: string, key: CodeCacheKey, checksum: Checksu
     // Only the user's own file: another user's could make this process run any code.
     const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
     if (!stat.isFile() || (uid !== undefined && stat.uid !== BigInt(uid)) || stat.size > BigInt(MAX_CACHE_BYTES)) return undefined;
-    const bytes = Buffer.allocUnsafe(Number(stat.size));
-    let done = 0;
-    while (done < bytes.length) {
-      const count = readSync(fd, bytes, done, bytes.length - done, done);
-      if (count === 0) break;
-      done += count;
-    }
-    return decodeCodeCache(bytes.subarray(0, done), key, checksum);
+    return decodeCodeCache(readWhole(fd, Number(stat.size)), key, checksum);
   } catch {
     return undefined;
   } finally {

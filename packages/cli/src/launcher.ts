@@ -10,7 +10,7 @@
 // (its `import.meta.url`, made when first asked: most runs never ask).
 // Everything here must stay cheap: it runs before every command.
 import { isAscii } from "node:buffer";
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { Script } from "node:vm";
@@ -23,6 +23,7 @@ import {
   checksumFunction,
   encodeCodeCache,
   fileIdentity,
+  readWhole,
   readCodeCache,
   writeCodeCache,
 } from "./code_cache.js";
@@ -65,15 +66,9 @@ function readWithIdentity(file: string): { bytes: Buffer; identity: string } {
   const fd = openSync(file, "r");
   try {
     const stat = fstatSync(fd, { bigint: true });
-    const bytes = Buffer.allocUnsafe(Number(stat.size));
-    let done = 0;
-    while (done < bytes.length) {
-      const count = readSync(fd, bytes, done, bytes.length - done, done);
-      if (count === 0) break;
-      done += count;
-    }
+    const bytes = readWhole(fd, Number(stat.size));
     // Shorter than its size said (cut while read): the bytes read, under an identity no cache has.
-    return done === bytes.length ? { bytes, identity: fileIdentity(stat) } : { bytes: bytes.subarray(0, done), identity: `${fileIdentity(stat)}:short` };
+    return { bytes, identity: bytes.length === Number(stat.size) ? fileIdentity(stat) : `${fileIdentity(stat)}:short` };
   } finally {
     closeSync(fd);
   }

@@ -1,5 +1,5 @@
 import type { ObjectReader } from "./read_objects.js";
-import { WalkError } from "./_reader.js";
+import { StructHead, WalkError } from "./_reader.js";
 import type { PythonFrame } from "./analyse.js";
 import { linetable310Line, lnotabLine, locationTableEntry } from "./_line_table.js";
 
@@ -32,9 +32,9 @@ export function readCode(objects: ObjectReader, code: bigint): CodeInfo {
   objects.expectType(code, "code", "code object");
   const C = L.PyCodeObject;
   const model = L.models.code;
-  // The fields below in one read of the object's head where it can be read whole (else one read
-  // per field, whose errors name the field).
-  const head = codeHead(objects, code, [
+  // The fields below in one read of the object's head (StructHead: else one read per field, whose
+  // errors name the field).
+  const fields = [
     C.co_filename,
     C.co_name,
     C.co_qualname ?? 0,
@@ -42,39 +42,25 @@ export function readCode(objects: ObjectReader, code: bigint): CodeInfo {
     model.table,
     L.PyVarObject.ob_size,
     model.kind === "locations" ? 0 : model.co_code,
-  ]);
-  const ptr = (offset: number, what: string) => (head !== undefined ? head.getBigUint64(offset, true) : r.ptr(code + BigInt(offset), what));
-  const file = objects.string(ptr(C.co_filename, "co_filename"), "co_filename");
-  const name = objects.string(ptr(C.co_name, "co_name"), "co_name");
-  const qualname = C.co_qualname !== undefined ? objects.string(ptr(C.co_qualname, "co_qualname"), "co_qualname") : undefined;
-  const firstLine = head !== undefined ? head.getInt32(C.co_firstlineno, true) : r.i32(code + BigInt(C.co_firstlineno), "co_firstlineno");
+  ];
+  const head = new StructHead(r, code, Math.max(...fields) + 8);
+  const file = objects.string(head.ptr(C.co_filename, "co_filename"), "co_filename");
+  const name = objects.string(head.ptr(C.co_name, "co_name"), "co_name");
+  const qualname = C.co_qualname !== undefined ? objects.string(head.ptr(C.co_qualname, "co_qualname"), "co_qualname") : undefined;
+  const firstLine = head.i32(C.co_firstlineno, "co_firstlineno");
   if (firstLine < 0) throw new WalkError(`code object at 0x${code.toString(16)} has an implausible co_firstlineno ${firstLine}`, code);
-  const table = objects.bytes(ptr(model.table, "line table"), "line table");
+  const table = objects.bytes(head.ptr(model.table, "line table"), "line table");
   // The bytecode's size bounds the instruction offset: co_code's bytes (lnotab: the offset counts
   // bytes; 3.10's linetable: 2-byte code units), or (locations) Py_SIZE(code), in code units.
-  const bytecode = model.kind === "locations" ? code : ptr(model.co_code, "co_code");
   const size = Number(
-    bytecode === code && head !== undefined ? head.getBigInt64(L.PyVarObject.ob_size, true) : r.i64(bytecode + BigInt(L.PyVarObject.ob_size), "bytecode size"),
+    model.kind === "locations"
+      ? head.i64(L.PyVarObject.ob_size, "bytecode size")
+      : r.i64(head.ptr(model.co_code, "co_code") + BigInt(L.PyVarObject.ob_size), "bytecode size"),
   );
   const codeSize = model.kind === "linetable" ? size / 2 : size;
   const info = { file, name, qualname, firstLine, table, codeSize };
   cache.set(code, info);
   return info;
-}
-
-/**
- * The first bytes of the code object at `code`, up to the end of the furthest of `offsets` (8-byte
- * fields), as one read; undefined when they cannot be read at once.
- */
-function codeHead(objects: ObjectReader, code: bigint, offsets: readonly number[]): DataView | undefined {
-  const size = Math.max(...offsets) + 8;
-  try {
-    const bytes = objects.reader.bytes(code, size, "code object");
-    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  } catch (error) {
-    if (error instanceof WalkError) return undefined;
-    throw error;
-  }
 }
 
 /** The frame of a code object at an instruction: its line (and 3.11+ columns). @internal */

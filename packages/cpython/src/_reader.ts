@@ -156,6 +156,9 @@ export class StructHead {
   ptr(offset: number, what: string): bigint {
     return this.#view !== undefined ? this.#view.getBigUint64(offset, true) : this.#reader.ptr(this.#address + BigInt(offset), what);
   }
+  i64(offset: number, what: string): bigint {
+    return this.#view !== undefined ? this.#view.getBigInt64(offset, true) : this.#reader.i64(this.#address + BigInt(offset), what);
+  }
   i32(offset: number, what: string): number {
     return this.#view !== undefined ? this.#view.getInt32(offset, true) : this.#reader.i32(this.#address + BigInt(offset), what);
   }

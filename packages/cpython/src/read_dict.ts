@@ -154,13 +154,6 @@ export class DictReader {
   }
 
   /**
-   * The value of the item whose key is the `str` `name` (2.7: `str` or `unicode`), if any. Keys
-   * that are not strings or cannot be read are passed over.
-   * @param items the items of a dict.
-   * @param name the key, ASCII.
-   * @returns the value's address, or undefined.
-   */
-  /**
    * The value of the str key `name` in `dict`, looked up as CPython does (3.11+ table: the key's
    * hash picks the slot, a probe reads an index, an entry and compares its key) when `hash` (see
    * `asciiStrHash`) is given; else, or when that finds nothing, by reading the dict's items and
@@ -232,6 +225,13 @@ export class DictReader {
     }
   }
 
+  /**
+   * The value of the item whose key is the `str` `name` (2.7: `str` or `unicode`), if any. Keys
+   * that are not strings or cannot be read are passed over.
+   * @param items the items of a dict.
+   * @param name the key, ASCII.
+   * @returns the value's address, or undefined.
+   */
   find(items: readonly DictItem[], name: string): bigint | undefined {
     for (const item of items) {
       try {
@@ -264,30 +264,17 @@ export class DictReader {
   }
 
   /**
-   * {@link #isString} in one read, for a 3.x `str` that is compact ASCII (what dict keys are): the
-   * object's header and `expected.length` characters at once, compared as bytes. Undefined when
-   * it cannot tell (another string layout, a non-ASCII name, a read that fails): then the reads
-   * of {@link #isString} decide, with their errors.
+   * {@link #isString} in one read for a name that is ASCII, when the key is a compact ASCII `str`
+   * ({@link ObjectReader.compactAscii}); undefined when that cannot tell, and the reads of
+   * {@link #isString} decide, with their errors.
    */
   #isCompactAscii(object: bigint, expected: string): boolean | undefined {
-    const L = this.objects.layout;
-    const T = L.models.text;
-    if (T.kind === "string_and_unicode" || !ASCII_NAME.test(expected)) return undefined;
-    let bytes: Uint8Array;
-    try {
-      bytes = this.objects.reader.bytes(object, T.asciiData + expected.length, "key");
-    } catch (error) {
-      if (error instanceof WalkError) return undefined;
-      throw error;
-    }
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const state = view.getUint32(T.state, true);
-    const field = (f: { bit: number; width: number }) => (state >>> f.bit) & ((1 << f.width) - 1);
-    if (field(T.stateBits.compact) !== 1 || field(T.stateBits.ascii) !== 1 || field(T.stateBits.kind) !== 1) return undefined;
-    if (this.objects.typeNameAt(view.getBigUint64(L.PyObject.ob_type, true)) !== "str") return false;
-    if (view.getBigInt64(T.length, true) !== BigInt(expected.length)) return false;
+    if (!ASCII_NAME.test(expected)) return undefined;
+    const str = this.objects.compactAscii(object, expected.length, "key");
+    if (str === undefined) return undefined;
+    if (str.length !== BigInt(expected.length)) return false;
     for (let index = 0; index < expected.length; index++) {
-      if (bytes[T.asciiData + index] !== expected.charCodeAt(index)) return false;
+      if (str.characters[index] !== expected.charCodeAt(index)) return false;
     }
     return true;
   }

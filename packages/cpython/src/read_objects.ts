@@ -133,22 +133,18 @@ export class ObjectReader<Layout extends AnyPythonLayout = AnyPythonLayout> {
   }
 
   /**
-   * The code units of a string shown: at most {@link MAX_NAME_CHARACTERS} of its `length`. The
-   * string's last byte must be in memory too (one more read): a corrupt length of a few million
-   * is an unreadable string, not a name cut short.
+   * A 3.x `str` that is compact ASCII, with its header and up to `characters` of its characters in
+   * one read: its `length` field and the characters read (fewer than `characters` only where
+   * `length` is). Undefined when it cannot be told that way (another type or string layout, a read
+   * that fails): the callers then read field by field, with their errors.
+   * @internal
    */
-  /**
-   * A 3.x `str` that is compact ASCII of at most {@link QUICK_STRING_CHARACTERS} characters (names,
-   * file names) in one read: the header and the characters at once. Undefined when it is not
-   * (another type or string layout, longer, a byte above 0x7f, a read that fails): then
-   * {@link #string}'s reads decide, with their errors. The text is decoded as {@link #string} does.
-   */
-  #compactAsciiString(object: bigint, what: string): string | undefined {
+  compactAscii(object: bigint, characters: number, what: string): { readonly length: bigint; readonly characters: Uint8Array } | undefined {
     const T = this.layout.models.text;
     if (T.kind === "string_and_unicode") return undefined;
     let bytes: Uint8Array;
     try {
-      bytes = this.reader.bytes(object, T.asciiData + QUICK_STRING_CHARACTERS, what);
+      bytes = this.reader.bytes(object, T.asciiData + characters, what);
     } catch (error) {
       if (error instanceof WalkError) return undefined;
       throw error;
@@ -158,14 +154,29 @@ export class ObjectReader<Layout extends AnyPythonLayout = AnyPythonLayout> {
     const bits = T.stateBits;
     const field = (f: { bit: number; width: number }) => (state >>> f.bit) & ((1 << f.width) - 1);
     if (field(bits.compact) !== 1 || field(bits.ascii) !== 1 || field(bits.kind) !== 1) return undefined;
-    const length = view.getBigInt64(T.length, true);
-    if (length < 0n || length > BigInt(QUICK_STRING_CHARACTERS)) return undefined;
     if (this.typeNameAt(view.getBigUint64(this.layout.PyObject.ob_type, true)) !== "str") return undefined;
-    const characters = bytes.subarray(T.asciiData, T.asciiData + Number(length));
-    for (const b of characters) if (b >= 0x80) return undefined;
-    return escapeCodePoints(characters, 1, { length: Number(length) });
+    const length = view.getBigInt64(T.length, true);
+    const shown = length >= 0n && length < BigInt(characters) ? Number(length) : characters;
+    return { length, characters: bytes.subarray(T.asciiData, T.asciiData + shown) };
   }
 
+  /**
+   * A compact ASCII `str` of at most {@link QUICK_STRING_CHARACTERS} characters (names, file
+   * names) in one read ({@link compactAscii}), decoded as {@link #string} does; undefined for any
+   * other string (or a byte above 0x7f): {@link #string}'s reads then decide, with their errors.
+   */
+  #compactAsciiString(object: bigint, what: string): string | undefined {
+    const str = this.compactAscii(object, QUICK_STRING_CHARACTERS, what);
+    if (str === undefined || str.length < 0n || str.length > BigInt(QUICK_STRING_CHARACTERS)) return undefined;
+    for (const b of str.characters) if (b >= 0x80) return undefined;
+    return escapeCodePoints(str.characters, 1, { length: Number(str.length) });
+  }
+
+  /**
+   * The code units of a string shown: at most {@link MAX_NAME_CHARACTERS} of its `length`. The
+   * string's last byte must be in memory too (one more read): a corrupt length of a few million
+   * is an unreadable string, not a name cut short.
+   */
   #shown(data: bigint, length: number, width: 1 | 2 | 4, what: string): Uint8Array {
     if (length === 0) return new Uint8Array(0);
     const shown = Math.min(length, MAX_NAME_CHARACTERS);

@@ -7,7 +7,9 @@
 //   $XDG_CACHE_HOME/corestack/code-cache/ (else ~/.cache/corestack/code-cache/)
 //     <node version>-<arch>-<hash of the bundle's path>.bin
 // one per Node version and installed bundle. It holds one header line and V8's data:
-//   corestack-code-cache 2 <node> <v8> <arch> <source length> <source checksum> <source file> <data length> <data checksum> <modes>\n<data>
+//   corestack-code-cache 3 <node> <v8> <arch> <source length> <source checksum> <source file> <data length> <data checksum> <modes>[spaces]\n<data>
+// The spaces make the line a multiple of 8 bytes long, so that the data starts 8-aligned in a buffer
+// that is (V8 copies cache data that is not pointer-aligned before reading it).
 // It is used only when every field matches this Node and the bundle as it is now, and the data's
 // checksum is right (V8 itself checks lengths, versions and flags, not the data's content). The
 // bundle is known by its checksum and its file's identity (inode, size, modification and change
@@ -26,7 +28,7 @@ import { dirname, join } from "node:path";
 /** The first word of a cache file. */
 export const CODE_CACHE_MAGIC = "corestack-code-cache";
 /** The version of the file's layout (the header line). */
-export const CODE_CACHE_FORMAT = 2;
+export const CODE_CACHE_FORMAT = 3;
 /** The longest header line read. */
 const MAX_HEADER = 512;
 /** The largest cache file read (the bundle's is ~0.3 MiB). */
@@ -73,8 +75,8 @@ export interface CodeCache {
 }
 
 /**
- * FNV-1a over little-endian 64-bit words, as WebAssembly: `h(pointer, length)` hashes `length`
- * bytes (a multiple of 8) of its exported memory `m`. Checksums need a native-speed loop at start-up,
+ * FNV-1a over little-endian 64-bit words, as WebAssembly: `h(start, end)` hashes the bytes from
+ * `start` to `end` (8-aligned, a multiple of 8 apart) of its exported memory `m`. Checksums need a native-speed loop at start-up,
  * and the alternatives cost more there: `node:zlib`'s `crc32` (Node 20.15+) loads Node's stream
  * modules (~2 ms), `node:crypto` ~4–10 ms, the same loop in cold JavaScript ~3 ms; this module
  * compiles and hashes the bundle and the cache (~0.5 MB) in ~1 ms. Source (WebAssembly text):
@@ -106,8 +108,20 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 
-/** A checksum of bytes, as 16 hex digits. */
-export type Checksum = (bytes: Uint8Array) => string;
+/**
+ * A checksum of bytes, as 16 hex digits, computed in the memory of a WebAssembly function: bytes
+ * elsewhere are copied there first; bytes read into {@link Checksum.scratch} are hashed where they are.
+ */
+export interface Checksum {
+  (bytes: Uint8Array): string;
+  /**
+   * `size` bytes of the function's own memory, from its start (8-aligned): a file read into them is
+   * checksummed without a copy, and the pages are the ones the next scratch reuses, so a run's two
+   * files (the bundle, then the cache) touch fresh memory once. Valid until the next `scratch` (the
+   * memory may grow, which detaches the views made before).
+   */
+  scratch(size: number): Uint8Array;
+}
 
 /**
  * The checksum of cache files: 64-bit FNV-1a over the bytes as little-endian 64-bit words, the
@@ -126,15 +140,27 @@ export function checksumFunction(): Checksum | undefined {
   } catch {
     return undefined;
   }
-  return (bytes) => {
-    const padded = (bytes.length + 7) & ~7;
-    const pages = Math.ceil(padded / 65536) - memory.buffer.byteLength / 65536;
+  // Room for `size` bytes and the zeros that pad them to 8, from the start of the memory.
+  const reserve = (size: number): ArrayBuffer => {
+    const pages = Math.ceil((size + 8) / 65536) - memory.buffer.byteLength / 65536;
     if (pages > 0) memory.grow(pages);
-    const view = new Uint8Array(memory.buffer, 0, padded);
-    view.set(bytes);
-    view.fill(0, bytes.length);
-    return BigInt.asUintN(64, hash(0, padded)).toString(16).padStart(16, "0");
+    return memory.buffer;
   };
+  const checksum = (bytes: Uint8Array): string => {
+    // Bytes of the memory itself (a scratch view) at an 8-aligned offset are hashed in place.
+    const inPlace = bytes.buffer === memory.buffer && bytes.byteOffset % 8 === 0;
+    const start = inPlace ? bytes.byteOffset : 0;
+    const padded = (bytes.length + 7) & ~7;
+    // (In place, the zeros overwrite up to 7 bytes of the memory after the bytes: scratch space.)
+    const view = new Uint8Array(inPlace ? memory.buffer : reserve(bytes.length), start, padded);
+    if (!inPlace) view.set(bytes);
+    view.fill(0, bytes.length);
+    return BigInt.asUintN(64, hash(start, start + padded))
+      .toString(16)
+      .padStart(16, "0");
+  };
+  checksum.scratch = (size: number): Uint8Array => new Uint8Array(reserve(size), 0, size);
+  return checksum;
 }
 
 /**
@@ -188,7 +214,9 @@ function headerLine(key: CodeCacheKey, dataLength: number, dataChecksum: string,
     dataChecksum,
     modes,
   ];
-  return `${fields.join(" ")}\n`;
+  const line = fields.join(" ");
+  // Spaces to a multiple of 8 with the newline: the data after it starts 8-aligned.
+  return `${line.padEnd(((line.length + 1 + 7) & ~7) - 1, " ")}\n`;
 }
 
 /**
@@ -215,8 +243,8 @@ export function encodeCodeCache(key: CodeCacheKey, modes: number, data: Uint8Arr
  */
 export function decodeCodeCache(bytes: Uint8Array, key: CodeCacheKey, checksum: Checksum): CodeCache | undefined {
   const end = bytes.subarray(0, MAX_HEADER).indexOf(0x0a);
-  if (end < 0) return undefined;
-  const fields = Buffer.from(bytes.buffer, bytes.byteOffset, end).toString("latin1").split(" ");
+  if (end < 0 || (end + 1) % 8 !== 0) return undefined;
+  const fields = Buffer.from(bytes.buffer, bytes.byteOffset, end).toString("latin1").trimEnd().split(" ");
   if (fields.length !== 11) return undefined;
   const [magic, format, node, v8, arch, sourceLength, sourceChecksum, sourceFile, dataLength, dataChecksum, modes] = fields as [
     string,
@@ -233,11 +261,12 @@ export function decodeCodeCache(bytes: Uint8Array, key: CodeCacheKey, checksum: 
 }
 
 /**
- * The first `size` bytes of the file open at `fd` (fewer if it is shorter now), from offset 0.
+ * The first `size` bytes of the file open at `fd` (fewer if it is shorter now), from offset 0, read
+ * into `into` (`size` bytes long) when given.
  * @internal
  */
-export function readWhole(fd: number, size: number): Buffer {
-  const bytes = Buffer.allocUnsafe(size);
+export function readWhole(fd: number, size: number, into?: Uint8Array): Uint8Array {
+  const bytes = into ?? Buffer.allocUnsafe(size);
   let done = 0;
   while (done < size) {
     const count = readSync(fd, bytes, done, size - done, done);
@@ -264,7 +293,9 @@ export function readCodeCache(file: string, key: CodeCacheKey, checksum: Checksu
     // Only the user's own file: another user's could make this process run any code.
     const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
     if (!stat.isFile() || (uid !== undefined && stat.uid !== BigInt(uid)) || stat.size > BigInt(MAX_CACHE_BYTES)) return undefined;
-    return decodeCodeCache(readWhole(fd, Number(stat.size)), key, checksum);
+    // Into the checksum's own memory where it has one: checked there, and handed to V8 from there.
+    const size = Number(stat.size);
+    return decodeCodeCache(readWhole(fd, size, checksum.scratch(size)), key, checksum);
   } catch {
     return undefined;
   } finally {

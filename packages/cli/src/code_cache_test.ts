@@ -59,6 +59,23 @@ describe("checksumFunction", () => {
     expect(checksum(short)).toBe(reference(short));
   });
 
+  it("gives the same answer for bytes read into its scratch memory, hashed where they are", () => {
+    const view = checksum.scratch(300_001);
+    for (let index = 0; index < view.length; index++) view[index] = (index * 13) & 0xff;
+    const copy = view.slice();
+    expect(checksum(view)).toBe(reference(copy));
+    // An 8-aligned part of it, after a longer use of the memory: its padding is zeros again.
+    const part = view.subarray(160, 160 + 1001);
+    expect(checksum(part)).toBe(reference(copy.subarray(160, 160 + 1001)));
+    // A part that is not 8-aligned is copied first: same answer.
+    expect(checksum(view.subarray(3, 3 + 77))).toBe(reference(copy.subarray(3, 3 + 77)));
+    // A smaller scratch after a larger one reuses the start of the memory.
+    const small = checksum.scratch(10);
+    expect(small.buffer).toBe(checksum.scratch(10).buffer);
+    small.set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(checksum(small)).toBe(reference(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)));
+  });
+
   it("changes with any one flipped bit", () => {
     const base = checksum(DATA);
     for (const at of [0, 1, 499, 998, 999]) {
@@ -104,6 +121,28 @@ describe("encodeCodeCache / decodeCodeCache", () => {
     expect(Buffer.from(decoded!.data).equals(Buffer.from(DATA))).toBe(true);
   });
 
+  it("starts the data 8-aligned, whatever the header's length (V8 copies cache data that is not)", () => {
+    for (let extra = 0; extra < 16; extra++) {
+      const key = { ...KEY, sourceFile: `${KEY.sourceFile}${"7".repeat(extra)}` };
+      const bytes = encodeCodeCache(key, 1, DATA, checksum);
+      const end = bytes.indexOf(0x0a);
+      expect((end + 1) % 8, `header of ${end + 1} bytes`).toBe(0);
+      const decoded = decodeCodeCache(bytes, key, checksum);
+      expect(decoded?.data.byteOffset).toBe(bytes.byteOffset + end + 1);
+      expect(Buffer.from(decoded!.data).equals(Buffer.from(DATA))).toBe(true);
+    }
+  });
+
+  it("checks a file read into the checksum's scratch memory in place, as the launcher reads it", () => {
+    const scratchView = checksum.scratch(encoded.length);
+    scratchView.set(encoded);
+    const decoded = decodeCodeCache(scratchView, KEY, checksum);
+    expect(decoded?.data.buffer).toBe(scratchView.buffer);
+    expect(Buffer.from(decoded!.data).equals(Buffer.from(DATA))).toBe(true);
+    scratchView[scratchView.length - 10]! ^= 4;
+    expect(decodeCodeCache(scratchView, KEY, checksum)).toBeUndefined();
+  });
+
   it("ignores a cache of another Node, V8, architecture or bundle", () => {
     for (const change of [
       { node: "v22.23.5" },
@@ -131,8 +170,10 @@ describe("encodeCodeCache / decodeCodeCache", () => {
     for (const bad of [
       header.replace(CODE_CACHE_MAGIC, "corestack-code-cachf"),
       header.replace(`${CODE_CACHE_MAGIC} ${CODE_CACHE_FORMAT} `, `${CODE_CACHE_MAGIC} ${CODE_CACHE_FORMAT + 1} `),
-      header.replace(/ 3\n/, " x\n"),
-      header.replace(/ 3\n/, " -1\n"),
+      header.replace(/ 3( *)\n/, " x$1\n"),
+      header.replace(/ 3( *)\n/, "-1$1\n"),
+      // The same fields with the data one byte off its 8-aligned start.
+      header.replace(/ 3( *)\n/, " 3$1 \n"),
     ]) {
       expect(decodeCodeCache(Buffer.from(bad, "latin1"), KEY, checksum), bad.slice(0, 120)).toBeUndefined();
     }

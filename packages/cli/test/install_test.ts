@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coreAvailability, findInterpreters, makeCore } from "../../../tools/testing/cores.js";
 import { corestack } from "./_cli.js";
+import { CODE_CACHE_FORMAT } from "../src/code_cache.js";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const BUNDLE = join(PACKAGE_DIR, "dist", "corestack.cjs");
@@ -153,7 +154,7 @@ describe.skipIf(skip !== undefined)("the packed CLI installed with npm install -
       const directory = join(cacheHome!, "corestack", "code-cache");
       const files = readdirSync(directory).filter((name) => name.endsWith(".bin"));
       expect(files, directory).toHaveLength(1);
-      expect(readFileSync(join(directory, files[0]!), "latin1")).toMatch(/^corestack-code-cache 2 /);
+      expect(readFileSync(join(directory, files[0]!), "latin1")).toMatch(new RegExp(`^corestack-code-cache ${CODE_CACHE_FORMAT} `));
       const again = run(bin, ["core", core]);
       expect(again.status, output(again)).toBe(0);
       expect(again.stdout).toBe(expected);

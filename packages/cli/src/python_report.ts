@@ -88,9 +88,15 @@ const MAX_NAMED_FILES = 8;
 /** A source file's bytes, and where its lines start as far as they were looked for. */
 interface SourceFile {
   readonly bytes: Uint8Array;
-  /** `starts[i]`: the offset of line i + 1; the last entry is where the next search begins. */
-  readonly starts: number[];
+  /**
+   * `marks[k]`: the offset of line k × {@link LINE_MARK_STRIDE} + 1 (past the end: the file's length
+   * + 1), found up to the furthest line asked for; a line is reached from the mark before it.
+   */
+  readonly marks: number[];
 }
+
+/** Lines between two kept line offsets of a source file: a few offsets kept, not one per line. */
+const LINE_MARK_STRIDE = 64;
 
 const UTF8 = new TextDecoder("utf-8");
 
@@ -112,7 +118,7 @@ export function sourceLines(): (file: string, line: number) => string | undefine
         // A name from the process may be a device or a FIFO (/dev/zero, /dev/stdin): openFile()
         // refuses all but regular files. Not huge ones either.
         const mapped = openFile(file);
-        source = mapped.size > 16 << 20 ? null : { bytes: mapped.bytes(0, mapped.size), starts: [0] };
+        source = mapped.size > 16 << 20 ? null : { bytes: mapped.bytes(0, mapped.size), marks: [0] };
       } catch (error) {
         // Refused by openFile(), or what the system said (missing, unreadable): no lines.
         if (!MmapError.isInstance(error) && typeof (error as { code?: unknown } | undefined)?.code !== "string") throw error;
@@ -121,13 +127,23 @@ export function sourceLines(): (file: string, line: number) => string | undefine
       files.set(file, source);
     }
     if (source === null) return undefined;
-    const { bytes, starts } = source;
-    while (starts.length <= line && starts[starts.length - 1]! <= bytes.length) {
-      const newline = bytes.indexOf(0x0a, starts[starts.length - 1]!);
-      starts.push(newline < 0 ? bytes.length + 1 : newline + 1);
+    const { bytes, marks } = source;
+    // The offset of the line after the one at `offset` (the file's length + 1 past the end).
+    const next = (offset: number): number => {
+      const newline = bytes.indexOf(0x0a, offset);
+      return newline < 0 ? bytes.length + 1 : newline + 1;
+    };
+    const mark = Math.floor((line - 1) / LINE_MARK_STRIDE);
+    while (marks.length <= mark && marks[marks.length - 1]! <= bytes.length) {
+      let offset = marks[marks.length - 1]!;
+      for (let step = 0; step < LINE_MARK_STRIDE && offset <= bytes.length; step++) offset = next(offset);
+      marks.push(offset);
     }
-    if (line >= starts.length || starts[line - 1]! > bytes.length) return undefined;
-    const text = UTF8.decode(bytes.subarray(starts[line - 1]!, Math.min(starts[line]! - 1, bytes.length))).trim();
+    if (mark >= marks.length) return undefined;
+    let start = marks[mark]!;
+    for (let at = mark * LINE_MARK_STRIDE + 1; at < line && start <= bytes.length; at++) start = next(start);
+    if (start > bytes.length) return undefined;
+    const text = UTF8.decode(bytes.subarray(start, Math.min(next(start) - 1, bytes.length))).trim();
     return text ? text : undefined;
   };
 }

@@ -35,6 +35,25 @@ describe("sourceLines()", () => {
     );
   });
 
+  it("finds any line of a file of hundreds of lines, asked in any order (past the offsets it keeps every 64 lines)", () => {
+    let case_ = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom("", "x = 1", "  return a", "\r", "é", `#${"-".repeat(70)}`), { minLength: 0, maxLength: 400 }),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 0, max: 450 }), { minLength: 1, maxLength: 12 }),
+        (lines, finalNewline, asked) => {
+          const bytes = Buffer.from(lines.join("\n") + (finalNewline ? "\n" : ""), "utf8");
+          const file = join(scratch, `long${case_++}.py`);
+          writeFileSync(file, bytes);
+          const lookup = sourceLines();
+          for (const line of asked) expect(lookup(file, line), `line ${line} of ${lines.length}`).toBe(reference(bytes, line));
+        },
+      ),
+      { seed: 20261203, numRuns: 200 },
+    );
+  });
+
   it("reads nothing but regular files, and names that are not whole absolute paths", () => {
     const lookup = sourceLines();
     expect(lookup("/dev/zero", 1)).toBeUndefined();

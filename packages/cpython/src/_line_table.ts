@@ -107,29 +107,35 @@ export function locationTableEntry(table: Uint8Array, firstLine: number, codeUni
     if ((first & 0x80) === 0) return { line: -1, malformed: true }; // not an entry start
     const code = (first >> 3) & 15;
     const length = (first & 7) + 1;
-    let location: Location;
-    if (code === 15) {
-      location = { line: -1 };
-    } else if (code === 14) {
+    // The entry's fields; an object is made only for the entry that holds the instruction (a frame's
+    // table is walked from its start: the others are skipped without allocating).
+    let endLine = line;
+    let column = -1;
+    let endColumn = -1;
+    if (code === 14) {
       line += readSignedVarint();
-      const endLine = line + readVarint();
-      const column = readVarint() - 1;
-      const endColumn = readVarint() - 1;
-      location = { line, endLine, ...(column >= 0 ? { column } : {}), ...(endColumn >= 0 ? { endColumn } : {}) };
+      endLine = line + readVarint();
+      column = readVarint() - 1;
+      endColumn = readVarint() - 1;
     } else if (code === 13) {
       line += readSignedVarint();
-      location = { line, endLine: line };
-    } else if (code >= 10) {
+      endLine = line;
+    } else if (code >= 10 && code !== 15) {
       line += code - 10;
-      const column = table[position++] ?? 0;
-      const endColumn = table[position++] ?? 0;
-      location = { line, endLine: line, column, endColumn };
-    } else {
+      endLine = line;
+      column = table[position++] ?? 0;
+      endColumn = table[position++] ?? 0;
+    } else if (code < 10) {
       const second = table[position++] ?? 0;
-      const column = code * 8 + ((second >> 4) & 7);
-      location = { line, endLine: line, column, endColumn: column + (second & 15) };
+      column = code * 8 + ((second >> 4) & 7);
+      endColumn = column + (second & 15);
     }
-    if (codeUnit >= address && codeUnit < address + length) return location;
+    if (codeUnit >= address && codeUnit < address + length) {
+      if (code === 15) return { line: -1 };
+      if (code === 14) return { line, endLine, ...(column >= 0 ? { column } : {}), ...(endColumn >= 0 ? { endColumn } : {}) };
+      if (code === 13) return { line, endLine };
+      return { line, endLine, column, endColumn };
+    }
     address += length;
   }
   return { line: -1, malformed: true }; // the table ends before the instruction

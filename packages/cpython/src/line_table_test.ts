@@ -11,7 +11,8 @@ interface CodeEntry {
   first_line: number;
   table: number[];
   lines?: number[];
-  positions?: [number, number][];
+  /** line, column, end line, end column (-1 for none), as `co_positions()` gives them. */
+  positions?: [number, number, number, number][];
 }
 
 describe("line-table decoders agree with each interpreter on its own code objects", () => {
@@ -39,10 +40,12 @@ describe("line-table decoders agree with each interpreter on its own code object
             checked++;
           });
         } else {
-          code.positions!.forEach(([line, column], unit) => {
+          code.positions!.forEach(([line, column, endLine, endColumn], unit) => {
             const got = locationTableEntry(table, code.first_line, unit);
             expect(got.line, `${code.name}@${unit}`).toBe(line);
             expect(got.column ?? -1, `${code.name}@${unit} column`).toBe(column);
+            expect(got.endLine ?? -1, `${code.name}@${unit} end line`).toBe(endLine);
+            expect(got.endColumn ?? -1, `${code.name}@${unit} end column`).toBe(endColumn);
             checked++;
           });
         }

@@ -352,7 +352,7 @@ def main():
         if version >= (3, 11):
             table = code.co_linetable
             positions = list(code.co_positions())
-            entry["positions"] = [[p[0] if p[0] is not None else -1, p[2] if p[2] is not None else -1] for p in positions]
+            entry["positions"] = [[-1 if value is None else value for value in (p[0], p[2], p[1], p[3])] for p in positions]
         elif version == (3, 10):
             table = code.co_linetable
             lines = {}

@@ -96,13 +96,21 @@ export class Cursor {
   }
   /** A word that must fit a safe integer (an offset or size inside one file). */
   offsetWord(is64: boolean, field: string): number {
-    const at = this.offset;
-    const value = this.word(is64);
-    return toSafeNumber(value, field, at, this.#what ?? `${this.#prefix} ${this.#index}`);
+    if (!is64) return this.u32();
+    // Two 32-bit halves, no BigInt: the record's name and the error are made only when it is too large.
+    const position = this.#position;
+    const low = this.#view.getUint32(this.littleEndian ? position : position + 4, this.littleEndian);
+    const high = this.#view.getUint32(this.littleEndian ? position + 4 : position, this.littleEndian);
+    if (high > MAX_SAFE_HIGH)
+      return toSafeNumber(this.#view.getBigUint64(position, this.littleEndian), field, this.offset, this.#what ?? `${this.#prefix} ${this.#index}`);
+    this.#position = position + 8;
+    return high * 0x1_0000_0000 + low;
   }
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** The largest high half of a 64-bit word that is a safe integer (2^53 - 1 = 0x1fffff_ffffffff). */
+const MAX_SAFE_HIGH = 0x1f_ffff;
 
 /** Converts a bigint offset/size to a number, or throws a "bad-value" error. @internal */
 export function toSafeNumber(value: bigint, field: string, at: number, what = "record"): number {

@@ -221,7 +221,8 @@ export class ElfFile {
     }
     if (e_shnum > MAX_HEADERS) throw new ElfFormatError(`Too many section headers: ${e_shnum}`, { offset: e_shoff, code: "bad-value" });
     c.require(e_shoff, e_shnum * e_shentsize, `${e_shnum} section headers`);
-    const raw: Omit<SectionHeader, "name">[] = [];
+    // Each header made once, its name filled in below (same keys, in the same order).
+    const raw: { -readonly [K in keyof SectionHeader]: SectionHeader[K] }[] = [];
     for (let index = 0; index < e_shnum; index++) {
       // Inside the table required above (e_shentsize ≥ minimum).
       c.seekRecord(index * e_shentsize, "section header", index);
@@ -235,7 +236,7 @@ export class ElfFile {
       const sh_info = c.u32();
       const sh_addralign = c.word(this.is64);
       const sh_entsize = c.offsetWord(this.is64, "sh_entsize");
-      raw.push({ index, sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size, sh_link, sh_info, sh_addralign, sh_entsize });
+      raw.push({ index, sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size, sh_link, sh_info, sh_addralign, sh_entsize, name: "" });
     }
     // Section names: an unreadable name table leaves names empty rather than failing the file.
     let names: Uint8Array | undefined;
@@ -244,8 +245,9 @@ export class ElfFile {
       names = this.source.bytes(strtab.sh_offset, strtab.sh_size);
     }
     let budget = MAX_SECTION_NAME_BYTES;
-    return raw.map((section) => {
-      if (!names || section.sh_name >= names.length) return { ...section, name: "" };
+    if (!names) return raw;
+    for (const section of raw) {
+      if (section.sh_name >= names.length) continue;
       let end = names.indexOf(0, section.sh_name);
       if (end < 0) end = names.length;
       budget -= end - section.sh_name;
@@ -255,8 +257,9 @@ export class ElfFile {
           { offset: strtab!.sh_offset, code: "bad-value" },
         );
       }
-      return { ...section, name: cString(names.subarray(section.sh_name, end)) };
-    });
+      section.name = cString(names.subarray(section.sh_name, end));
+    }
+    return raw;
   }
 
   /**

@@ -68,10 +68,11 @@ describe("Module limits", () => {
     const empty = new Uint8Array(12 * 3000);
     const paths = Array.from({ length: 30 }, (_, i) => `/nonexistent/${i}/python3.12`);
     const target = new CoreTarget(core(paths, image(400, empty)), { open: missing });
-    // The words read, not the time taken: a note is three 32-bit words, a program header a few
-    // more, so each module costs at most MAX_BUILD_ID_NOTES notes and its 400 headers, not 1.2
-    // million notes (past the bound the count throws, so a blow-up fails at once).
-    const bound = paths.length * (3 * MAX_BUILD_ID_NOTES + 400 * 4) + 10_000;
+    // The words read, not the time taken: a note is three 32-bit words, a program header six (its
+    // type and flags, and its offset and file size read as two halves each), so each module costs at
+    // most MAX_BUILD_ID_NOTES notes and its 400 headers, not 1.2 million notes (past the bound the
+    // count throws, so a blow-up fails at once).
+    const bound = paths.length * (3 * MAX_BUILD_ID_NOTES + 400 * 6) + 10_000;
     const words = countWords(bound, () => {
       for (const module of target.modules()) expect(module.elf).toBeUndefined();
     });

@@ -168,7 +168,9 @@ export class ObjectReader<Layout extends AnyPythonLayout = AnyPythonLayout> {
   #compactAsciiString(object: bigint, what: string): string | undefined {
     const str = this.compactAscii(object, QUICK_STRING_CHARACTERS, what);
     if (str === undefined || str.length < 0n || str.length > BigInt(QUICK_STRING_CHARACTERS)) return undefined;
-    for (const b of str.characters) if (b >= 0x80) return undefined;
+    // An index loop: `for...of` over the bytes makes an iterator result per byte in cold code.
+    const characters = str.characters;
+    for (let index = 0; index < characters.length; index++) if (characters[index]! >= 0x80) return undefined;
     return escapeCodePoints(str.characters, 1, { length: Number(str.length) });
   }
 

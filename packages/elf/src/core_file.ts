@@ -80,6 +80,8 @@ export class CoreFile implements Memory {
   /** Problems met while reading notes that did not stop the reading (e.g. a truncated last note). */
   readonly warnings: readonly string[];
   #starts: bigint[];
+  /** The dumped size of each segment (`end - start`), as a number: a read checks against it. */
+  #sizes: number[];
 
   /**
    * @param source the core file's bytes.
@@ -217,6 +219,7 @@ export class CoreFile implements Memory {
       }))
       .sort((a, b) => compareBigints(a.start, b.start));
     this.#starts = this.segments.map((s) => s.start);
+    this.#sizes = this.segments.map((s) => Number(s.end - s.start));
   }
 
   /**
@@ -264,12 +267,17 @@ export class CoreFile implements Memory {
    */
   read(address: bigint, length: number): Uint8Array {
     if (length < 0 || !Number.isSafeInteger(length)) throw new RangeError(`Bad read length ${length}`);
+    // Within one segment: one BigInt subtraction, then numbers (a far address is a large number,
+    // still past the segment's size).
+    const index = countAtOrBelow(this.#starts, address) - 1;
+    const first = this.segments[index];
+    if (first !== undefined) {
+      const into = Number(address - first.start);
+      const size = this.#sizes[index]!;
+      if (into < size && into + length <= size) return this.elf.source.bytes(first.offset + into, length);
+    }
     const segment = this.segmentAt(address);
     if (!segment) throw new MemoryError(address, length, "not dumped in the core");
-    const available = segment.end - address;
-    if (BigInt(length) <= available) {
-      return this.elf.source.bytes(segment.offset + Number(address - segment.start), length);
-    }
     const result = new Uint8Array(length);
     let done = 0;
     let at = address;

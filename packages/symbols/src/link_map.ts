@@ -117,10 +117,15 @@ function dynamicAddress(w: Words, options: LinkMapOptions, problems: string[]): 
   return bias === undefined ? undefined : dynamic.p_vaddr + bias;
 }
 
+/** Decodes the names of the list (one decoder for every name: making one is not free). */
+const UTF8 = new TextDecoder();
+
 /** The NUL-terminated string at `address`, and whether it was cut at `max` bytes. */
 function cString(memory: Memory, address: bigint, max = MAX_NAME): { text: string; cut: boolean } {
-  const bytes: number[] = [];
-  for (let at = address; bytes.length < max; ) {
+  // The chunks as read (views of the core, not copies), joined only when the name spans several.
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (let at = address; length < max; ) {
     let chunk: Uint8Array;
     try {
       chunk = memory.read(at, 64);
@@ -131,10 +136,24 @@ function cString(memory: Memory, address: bigint, max = MAX_NAME): { text: strin
     }
     at += BigInt(chunk.length);
     const nul = chunk.indexOf(0);
-    bytes.push(...(nul >= 0 ? chunk.subarray(0, nul) : chunk));
-    if (nul >= 0) return { text: new TextDecoder().decode(new Uint8Array(bytes)), cut: false };
+    const part = nul >= 0 ? chunk.subarray(0, nul) : chunk;
+    if (nul >= 0 && chunks.length === 0) return { text: UTF8.decode(part), cut: false };
+    chunks.push(part);
+    length += part.length;
+    if (nul >= 0) return { text: UTF8.decode(joined(chunks, length)), cut: false };
   }
-  return { text: new TextDecoder().decode(new Uint8Array(bytes.slice(0, max))), cut: true };
+  return { text: UTF8.decode(joined(chunks, length).subarray(0, max)), cut: true };
+}
+
+/** `chunks` (`length` bytes in all) one after the other. */
+function joined(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
 }
 
 const hex = (value: bigint) => `0x${value.toString(16)}`;

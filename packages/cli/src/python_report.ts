@@ -93,6 +93,8 @@ interface SourceFile {
    * + 1), found up to the furthest line asked for; a line is reached from the mark before it.
    */
   readonly marks: number[];
+  /** The lines found so far, by number: a big core asks for the same few lines thousands of times. */
+  readonly lines: Map<number, string | undefined>;
 }
 
 /** Lines between two kept line offsets of a source file: a few offsets kept, not one per line. */
@@ -118,7 +120,7 @@ export function sourceLines(): (file: string, line: number) => string | undefine
         // A name from the process may be a device or a FIFO (/dev/zero, /dev/stdin): openFile()
         // refuses all but regular files. Not huge ones either.
         const mapped = openFile(file);
-        source = mapped.size > 16 << 20 ? null : { bytes: mapped.bytes(0, mapped.size), marks: [0] };
+        source = mapped.size > 16 << 20 ? null : { bytes: mapped.bytes(0, mapped.size), marks: [0], lines: new Map() };
       } catch (error) {
         // Refused by openFile(), or what the system said (missing, unreadable): no lines.
         if (!MmapError.isInstance(error) && typeof (error as { code?: unknown } | undefined)?.code !== "string") throw error;
@@ -127,25 +129,34 @@ export function sourceLines(): (file: string, line: number) => string | undefine
       files.set(file, source);
     }
     if (source === null) return undefined;
-    const { bytes, marks } = source;
-    // The offset of the line after the one at `offset` (the file's length + 1 past the end).
-    const next = (offset: number): number => {
-      const newline = bytes.indexOf(0x0a, offset);
-      return newline < 0 ? bytes.length + 1 : newline + 1;
-    };
-    const mark = Math.floor((line - 1) / LINE_MARK_STRIDE);
-    while (marks.length <= mark && marks[marks.length - 1]! <= bytes.length) {
-      let offset = marks[marks.length - 1]!;
-      for (let step = 0; step < LINE_MARK_STRIDE && offset <= bytes.length; step++) offset = next(offset);
-      marks.push(offset);
-    }
-    if (mark >= marks.length) return undefined;
-    let start = marks[mark]!;
-    for (let at = mark * LINE_MARK_STRIDE + 1; at < line && start <= bytes.length; at++) start = next(start);
-    if (start > bytes.length) return undefined;
-    const text = UTF8.decode(bytes.subarray(start, Math.min(next(start) - 1, bytes.length))).trim();
-    return text ? text : undefined;
+    const known = source.lines.get(line);
+    if (known !== undefined || source.lines.has(line)) return known;
+    const text = findLine(source, line);
+    source.lines.set(line, text);
+    return text;
   };
+}
+
+/** Line `line` (1-based) of `source`, trimmed; `undefined` when it is empty or past the end. */
+function findLine(source: SourceFile, line: number): string | undefined {
+  const { bytes, marks } = source;
+  // The offset of the line after the one at `offset` (the file's length + 1 past the end).
+  const next = (offset: number): number => {
+    const newline = bytes.indexOf(0x0a, offset);
+    return newline < 0 ? bytes.length + 1 : newline + 1;
+  };
+  const mark = Math.floor((line - 1) / LINE_MARK_STRIDE);
+  while (marks.length <= mark && marks[marks.length - 1]! <= bytes.length) {
+    let offset = marks[marks.length - 1]!;
+    for (let step = 0; step < LINE_MARK_STRIDE && offset <= bytes.length; step++) offset = next(offset);
+    marks.push(offset);
+  }
+  if (mark >= marks.length) return undefined;
+  let start = marks[mark]!;
+  for (let at = mark * LINE_MARK_STRIDE + 1; at < line && start <= bytes.length; at++) start = next(start);
+  if (start > bytes.length) return undefined;
+  const text = UTF8.decode(bytes.subarray(start, Math.min(next(start) - 1, bytes.length))).trim();
+  return text ? text : undefined;
 }
 
 /**

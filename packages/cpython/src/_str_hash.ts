@@ -5,8 +5,70 @@
 
 const MASK = (1n << 64n) - 1n;
 
-function rotate(x: bigint, bits: bigint): bigint {
-  return ((x << bits) | (x >> (64n - bits))) & MASK;
+// The state: v0..v3 as (high, low) 32-bit halves, numbers rather than BigInts (a BigInt operation
+// allocates, and this runs in cold code at start-up).
+const V0 = 0;
+const V1 = 2;
+const V2 = 4;
+const V3 = 6;
+
+/** `state[a] += state[b]`, 64-bit, wrapping. */
+function add(state: Uint32Array, a: number, b: number): void {
+  const low = state[a + 1]! + state[b + 1]!;
+  state[a] = state[a]! + state[b]! + (low > 0xffff_ffff ? 1 : 0);
+  state[a + 1] = low;
+}
+
+/** `state[a] ^= state[b]`. */
+function xor(state: Uint32Array, a: number, b: number): void {
+  state[a] = state[a]! ^ state[b]!;
+  state[a + 1] = state[a + 1]! ^ state[b + 1]!;
+}
+
+/** `state[a]` rotated left by `bits` (1–32). */
+function rotate(state: Uint32Array, a: number, bits: number): void {
+  const high = state[a]!;
+  const low = state[a + 1]!;
+  if (bits === 32) {
+    state[a] = low;
+    state[a + 1] = high;
+    return;
+  }
+  state[a] = (high << bits) | (low >>> (32 - bits));
+  state[a + 1] = (low << bits) | (high >>> (32 - bits));
+}
+
+function sipRound(state: Uint32Array): void {
+  add(state, V0, V1);
+  add(state, V2, V3);
+  rotate(state, V1, 13);
+  xor(state, V1, V0);
+  rotate(state, V3, 16);
+  xor(state, V3, V2);
+  rotate(state, V0, 32);
+  add(state, V2, V1);
+  add(state, V0, V3);
+  rotate(state, V1, 17);
+  xor(state, V1, V2);
+  rotate(state, V3, 21);
+  xor(state, V3, V0);
+  rotate(state, V2, 32);
+}
+
+/** The little-endian 32-bit value of `count` (0–4) bytes at `at`. */
+function half(bytes: Uint8Array, at: number, count: number): number {
+  let value = 0;
+  for (let index = count - 1; index >= 0; index--) value = ((value << 8) | bytes[at + index]!) >>> 0;
+  return value;
+}
+
+/** Mixes the message word (`high`, `low`) into the state: one compression round. */
+function compress(state: Uint32Array, high: number, low: number): void {
+  state[V3] = state[V3]! ^ high;
+  state[V3 + 1] = state[V3 + 1]! ^ low;
+  sipRound(state);
+  state[V0] = state[V0]! ^ high;
+  state[V0 + 1] = state[V0 + 1]! ^ low;
 }
 
 /**
@@ -14,50 +76,36 @@ function rotate(x: bigint, bits: bigint): bigint {
  * @internal
  */
 export function siphash13(k0: bigint, k1: bigint, bytes: Uint8Array): bigint {
-  let v0 = k0 ^ 0x736f6d6570736575n;
-  let v1 = k1 ^ 0x646f72616e646f6dn;
-  let v2 = k0 ^ 0x6c7967656e657261n;
-  let v3 = k1 ^ 0x7465646279746573n;
-  const round = () => {
-    v0 = (v0 + v1) & MASK;
-    v2 = (v2 + v3) & MASK;
-    v1 = rotate(v1, 13n) ^ v0;
-    v3 = rotate(v3, 16n) ^ v2;
-    v0 = rotate(v0, 32n);
-    v2 = (v2 + v1) & MASK;
-    v0 = (v0 + v3) & MASK;
-    v1 = rotate(v1, 17n) ^ v2;
-    v3 = rotate(v3, 21n) ^ v0;
-    v2 = rotate(v2, 32n);
-  };
-  const word = (at: number, count: number) => {
-    let value = 0n;
-    for (let index = count - 1; index >= 0; index--) value = (value << 8n) | BigInt(bytes[at + index]!);
-    return value;
-  };
+  const k0High = Number(k0 >> 32n) >>> 0;
+  const k0Low = Number(k0 & 0xffff_ffffn) >>> 0;
+  const k1High = Number(k1 >> 32n) >>> 0;
+  const k1Low = Number(k1 & 0xffff_ffffn) >>> 0;
+  const state = Uint32Array.of(
+    k0High ^ 0x736f6d65,
+    k0Low ^ 0x70736575,
+    k1High ^ 0x646f7261,
+    k1Low ^ 0x6e646f6d,
+    k0High ^ 0x6c796765,
+    k0Low ^ 0x6e657261,
+    k1High ^ 0x74656462,
+    k1Low ^ 0x79746573,
+  );
   const whole = bytes.length - (bytes.length % 8);
-  for (let at = 0; at < whole; at += 8) {
-    const m = word(at, 8);
-    v3 ^= m;
-    round();
-    v0 ^= m;
-  }
-  const last = ((BigInt(bytes.length) & 0xffn) << 56n) | word(whole, bytes.length - whole);
-  v3 ^= last;
-  round();
-  v0 ^= last;
-  v2 ^= 0xffn;
-  round();
-  round();
-  round();
-  return (v0 ^ v1 ^ v2 ^ v3) & MASK;
+  for (let at = 0; at < whole; at += 8) compress(state, half(bytes, at + 4, 4), half(bytes, at, 4));
+  // The last word: the remaining bytes, and the length's low byte in the top byte.
+  const rest = bytes.length - whole;
+  const lastLow = half(bytes, whole, Math.min(rest, 4));
+  const lastHigh = (half(bytes, whole + 4, Math.max(rest - 4, 0)) | ((bytes.length & 0xff) << 24)) >>> 0;
+  compress(state, lastHigh, lastLow);
+  state[V2 + 1] = state[V2 + 1]! ^ 0xff;
+  sipRound(state);
+  sipRound(state);
+  sipRound(state);
+  const high = (state[V0]! ^ state[V1]! ^ state[V2]! ^ state[V3]!) >>> 0;
+  const low = (state[V0 + 1]! ^ state[V1 + 1]! ^ state[V2 + 1]! ^ state[V3 + 1]!) >>> 0;
+  return (BigInt(high) << 32n) | BigInt(low);
 }
 
-/**
- * `hash(text)` of a str in a CPython 3.11+ process whose `_Py_HashSecret.siphash` is (k0, k1), as
- * an unsigned 64-bit value (what dict lookups mask), for ASCII text; undefined for other text.
- * @internal
- */
 export function asciiStrHash(text: string, k0: bigint, k1: bigint): bigint | undefined {
   if (text.length === 0) return 0n;
   const bytes = new Uint8Array(text.length);

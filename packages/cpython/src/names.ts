@@ -21,6 +21,9 @@ export const MAX_NAME_CHARACTERS = 4096;
 
 const hex = (value: number, digits: number) => value.toString(16).padStart(digits, "0");
 
+/** The most one-byte code units made into a string by one `String.fromCharCode` call. */
+const LATIN1_AT_ONCE = 8192;
+
 /** The mark ending a cut name. */
 function cutMark(rest: number, unit: "characters" | "bytes"): string {
   return `\\…[+${rest} ${rest === 1 ? unit.slice(0, -1) : unit}]`;
@@ -41,6 +44,13 @@ function cutMark(rest: number, unit: "characters" | "bytes"): string {
  * ```
  */
 export function escapeCodePoints(bytes: Uint8Array, width: 1 | 2 | 4, options: { length?: number; pairs?: boolean } = {}): string {
+  // One-byte code units without a backslash (nearly every name): each is its own character, made
+  // in one call rather than a character at a time.
+  if (width === 1 && bytes.length <= LATIN1_AT_ONCE && !bytes.includes(0x5c)) {
+    const text = String.fromCharCode.apply(null, bytes as unknown as number[]);
+    const length = options.length ?? bytes.length;
+    return length > bytes.length ? text + cutMark(length - bytes.length, "characters") : text;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = Math.floor(bytes.length / width);
   const read = (i: number) => (width === 1 ? bytes[i]! : width === 2 ? view.getUint16(i * 2, true) : view.getUint32(i * 4, true));

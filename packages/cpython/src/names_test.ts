@@ -1,3 +1,4 @@
+import fc from "fast-check";
 // Names in escaped form (names.ts): what no JavaScript string or UTF-8 text can hold is an escape
 // that no real name can be mistaken for, and a long name is cut with a mark instead of ending the
 // stack. Each case failed before: lone surrogates and invalid bytes became U+FFFD, a backslash was
@@ -52,6 +53,23 @@ describe("escapeCodePoints / escapeUtf8 / unescapeName", () => {
     expect(escapeCodePoints(units([0xd83d, 0xde00], 2), 2, { pairs: true })).toBe("😀");
     expect(escapeCodePoints(units([0x1f600, 0x110000, 0x202e], 4), 4)).toBe("😀\\U00110000\u202e");
     expect(escapeCodePoints(units([0x1b, 0x0a, 0xff], 1), 1)).toBe("\x1b\n\xff");
+  });
+
+  it("gives one-byte strings of any length as each byte its character, a backslash doubled (fast path or not)", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ minLength: 8180, maxLength: 8200 })),
+        fc.option(fc.integer({ min: 0, max: 20_000 }), { nil: undefined }),
+        (bytes, length) => {
+          let expected = "";
+          for (const byte of bytes) expected += byte === 0x5c ? "\\\\" : String.fromCharCode(byte);
+          const total = length ?? bytes.length;
+          if (total > bytes.length) expected += `\\…[+${total - bytes.length} ${total - bytes.length === 1 ? "character" : "characters"}]`;
+          expect(escapeCodePoints(bytes, 1, length === undefined ? {} : { length })).toBe(expected);
+        },
+      ),
+      { seed: 20261203, numRuns: 300 },
+    );
   });
 
   it("decodes UTF-8, writing each byte that is not part of a valid sequence as \\xHH", () => {

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { MemoryError, type Memory } from "@corestack/elf";
 import { DT_DEBUG, DT_NULL, PT_DYNAMIC, PT_LOAD, PT_PHDR } from "@corestack/elf/constants";
 
@@ -140,20 +141,9 @@ function cString(memory: Memory, address: bigint, max = MAX_NAME): { text: strin
     if (nul >= 0 && chunks.length === 0) return { text: UTF8.decode(part), cut: false };
     chunks.push(part);
     length += part.length;
-    if (nul >= 0) return { text: UTF8.decode(joined(chunks, length)), cut: false };
+    if (nul >= 0) return { text: UTF8.decode(Buffer.concat(chunks, length)), cut: false };
   }
-  return { text: UTF8.decode(joined(chunks, length).subarray(0, max)), cut: true };
-}
-
-/** `chunks` (`length` bytes in all) one after the other. */
-function joined(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  return { text: UTF8.decode(Buffer.concat(chunks, length).subarray(0, max)), cut: true };
 }
 
 const hex = (value: bigint) => `0x${value.toString(16)}`;

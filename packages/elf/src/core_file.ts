@@ -82,6 +82,8 @@ export class CoreFile implements Memory {
   #starts: bigint[];
   /** The dumped size of each segment (`end - start`), as a number: a read checks against it. */
   #sizes: number[];
+  /** The index of the segment of the last read (see {@link read}). */
+  #lastSegment = 0;
 
   /**
    * @param source the core file's bytes.
@@ -268,8 +270,14 @@ export class CoreFile implements Memory {
   read(address: bigint, length: number): Uint8Array {
     if (length < 0 || !Number.isSafeInteger(length)) throw new RangeError(`Bad read length ${length}`);
     // Within one segment: one BigInt subtraction, then numbers (a far address is a large number,
-    // still past the segment's size).
-    const index = countAtOrBelow(this.#starts, address) - 1;
+    // still past the segment's size). The segment of the last read first (reads come in runs over
+    // one segment), when the search would find it too: the address is before the next one's start.
+    const starts = this.#starts;
+    let index = this.#lastSegment;
+    if (!(index < starts.length && address >= starts[index]! && (index + 1 === starts.length || address < starts[index + 1]!))) {
+      index = countAtOrBelow(starts, address) - 1;
+      if (index >= 0) this.#lastSegment = index;
+    }
     const first = this.segments[index];
     if (first !== undefined) {
       const into = Number(address - first.start);

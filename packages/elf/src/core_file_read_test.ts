@@ -61,6 +61,20 @@ describe("CoreFile.read", () => {
     );
   });
 
+  it("reads overlapping segments (a crafted core) the same whatever was read before", () => {
+    // The second segment starts inside the first: its bytes win where they overlap.
+    const loads = [
+      { vaddr: 0x1000n, data: new Uint8Array(64).fill(1) },
+      { vaddr: 0x1020n, data: new Uint8Array(64).fill(2) },
+    ];
+    const fresh = () => new CoreFile(bufferSource(buildCore({ loads })));
+    const expected = fresh().read(0x1030n, 4);
+    const core = fresh();
+    core.read(0x1000n, 4); // the first segment's bytes, before the overlap
+    expect(core.read(0x1030n, 4)).toEqual(expected);
+    expect([...expected]).toEqual([2, 2, 2, 2]);
+  });
+
   it("refuses an address far past every segment, whose distance is not a safe integer", () => {
     const core = new CoreFile(bufferSource(buildCore({ loads: [{ vaddr: 0x1000n, data: new Uint8Array(16) }] })));
     expect(() => core.read(0xffff_ffff_ffff_fff0n, 8)).toThrow(MemoryError);

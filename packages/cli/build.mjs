@@ -79,8 +79,9 @@ const nativeLoader = {
  * nested object literals, ~8 M instructions of start-up) to use one. Here each table is a function
  * returning it as one literal (its values taken from the built package, shared groups written out),
  * called by a getter of `layouts` once: a run makes the table it reads, and the code cache keeps only
- * that function compiled. The table is a JSON string parsed then (`JSON.parse`), not an object literal. The build stops unless every table made this way is deeply equal to the
- * package's and the module exports what the package's does.
+ * that function compiled. The table is a JSON string parsed then (`JSON.parse`), not an object
+ * literal. The build stops unless every table made this way is deeply equal to the package's and
+ * the module exports what the package's does.
  */
 const lazyLayouts = {
   name: "corestack-lazy-layouts",

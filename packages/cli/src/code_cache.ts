@@ -76,8 +76,8 @@ export interface CodeCache {
 
 /**
  * FNV-1a over little-endian 64-bit words, as WebAssembly: `h(start, end)` hashes the bytes from
- * `start` to `end` (8-aligned, a multiple of 8 apart) of its exported memory `m`. Checksums need a native-speed loop at start-up,
- * and the alternatives cost more there: `node:zlib`'s `crc32` (Node 20.15+) loads Node's stream
+ * `start` to `end` (8-aligned, a multiple of 8 apart) of its exported memory `m`. Checksums need a
+ * native-speed loop at start-up, and the alternatives cost more there: `node:zlib`'s `crc32` (Node 20.15+) loads Node's stream
  * modules (~2 ms), `node:crypto` ~4–10 ms, the same loop in cold JavaScript ~3 ms; this module
  * compiles and hashes the bundle and the cache (~0.5 MB) in ~1 ms. Source (WebAssembly text):
  *
@@ -130,13 +130,13 @@ export interface Checksum {
  */
 export function checksumFunction(): Checksum | undefined {
   let memory: WasmMemory;
-  let hash: (pointer: number, length: number) => bigint;
+  let hash: (start: number, end: number) => bigint;
   try {
     const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
     if (wasm === undefined) return undefined;
     const instance = new wasm.Instance(new wasm.Module(new Uint8Array(FNV_WASM)));
     memory = instance.exports.m as WasmMemory;
-    hash = instance.exports.h as (pointer: number, length: number) => bigint;
+    hash = instance.exports.h as (start: number, end: number) => bigint;
   } catch {
     return undefined;
   }

@@ -112,7 +112,9 @@ export function locationTableEntry(table: Uint8Array, firstLine: number, codeUni
     let endLine = line;
     let column = -1;
     let endColumn = -1;
-    if (code === 14) {
+    if (code === 15) {
+      // No location: nothing more to read.
+    } else if (code === 14) {
       line += readSignedVarint();
       endLine = line + readVarint();
       column = readVarint() - 1;
@@ -120,12 +122,12 @@ export function locationTableEntry(table: Uint8Array, firstLine: number, codeUni
     } else if (code === 13) {
       line += readSignedVarint();
       endLine = line;
-    } else if (code >= 10 && code !== 15) {
+    } else if (code >= 10) {
       line += code - 10;
       endLine = line;
       column = table[position++] ?? 0;
       endColumn = table[position++] ?? 0;
-    } else if (code < 10) {
+    } else {
       const second = table[position++] ?? 0;
       column = code * 8 + ((second >> 4) & 7);
       endColumn = column + (second & 15);

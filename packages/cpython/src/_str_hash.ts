@@ -38,21 +38,20 @@ function rotate(state: Uint32Array, a: number, bits: number): void {
   state[a + 1] = (low << bits) | (high >>> (32 - bits));
 }
 
+/** Half a SipRound: `a += b; c += d; b = rotl(b, s) ^ a; d = rotl(d, t) ^ c; a = rotl(a, 32)`. */
+function halfRound(state: Uint32Array, a: number, b: number, c: number, d: number, s: number, t: number): void {
+  add(state, a, b);
+  add(state, c, d);
+  rotate(state, b, s);
+  xor(state, b, a);
+  rotate(state, d, t);
+  xor(state, d, c);
+  rotate(state, a, 32);
+}
+
 function sipRound(state: Uint32Array): void {
-  add(state, V0, V1);
-  add(state, V2, V3);
-  rotate(state, V1, 13);
-  xor(state, V1, V0);
-  rotate(state, V3, 16);
-  xor(state, V3, V2);
-  rotate(state, V0, 32);
-  add(state, V2, V1);
-  add(state, V0, V3);
-  rotate(state, V1, 17);
-  xor(state, V1, V2);
-  rotate(state, V3, 21);
-  xor(state, V3, V0);
-  rotate(state, V2, 32);
+  halfRound(state, V0, V1, V2, V3, 13, 16);
+  halfRound(state, V2, V1, V0, V3, 17, 21);
 }
 
 /** The little-endian 32-bit value of `count` (0–4) bytes at `at`. */

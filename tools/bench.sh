@@ -190,7 +190,7 @@ SUMMARY
       if [[ "$binding" == /* ]]; then
         rm -rf "$out/install-$major" && mkdir -p "$out/install-$major/dist" "$out/install-$major/node_modules/@riaskov"
         cp packages/cli/package.json "$out/install-$major/"
-        cp packages/cli/dist/corestack.cjs packages/cli/dist/corestack_bundle.js packages/cli/dist/corestack_native.js packages/cli/dist/index_bg.wasm "$out/install-$major/dist/"
+        cp packages/cli/dist/corestack.cjs packages/cli/dist/corestack_bundle.js packages/cli/dist/corestack_decompress.js packages/cli/dist/corestack_native.js packages/cli/dist/index_bg.wasm "$out/install-$major/dist/"
         ln -s "$binding" "$out/install-$major/node_modules/@riaskov/mmap-io"
         launcher="$out/install-$major/dist/corestack.cjs"
       elif [[ "$binding" != "-" ]]; then

@@ -28,6 +28,13 @@
 // bundle itself. The native script takes no code cache: a --native run spends ~0.5 s unwinding,
 // and compiling it costs a few milliseconds.
 //
+// The decoders of compressed cores (dist/decompress.js: gzip, zstd, LZ4, xz; ~85 KB) are a script
+// of their own too, dist/corestack_decompress.js, for the same reason: only a compressed core needs
+// them, yet every run read their bytes, made their functions and built fzstd's tables. The
+// bundle's `import { decompressCore } from "./decompress.js"` becomes a module of the same exports
+// (LAZY_SCRIPTS below) whose functions run that script at their first call, with the bundle's
+// SHARED modules; `compressionOf` (src/compression.ts), asked of every core, stays in the bundle.
+//
 // Usage: node build.mjs [--metafile]   (part of `pnpm build`; --metafile prints what is inside)
 import { build } from "esbuild";
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
@@ -48,19 +55,33 @@ const PARAMETERS = "require, module, exports, __filename, __dirname, __corestack
 const SHARED = ["@corestack/elf", "@corestack/elf/constants", "@corestack/mmap", "@corestack/symbols"];
 
 /**
- * What `import("@corestack/unwind")` is in the bundle: runs dist/corestack_native.js (a function
- * like the bundle's) with a `require` that gives it the bundle's own {@link SHARED} modules.
+ * Modules of the CLI (dist/) that the bundle does not carry: each is a script of its own, run at
+ * the first call of one of its functions (see {@link lazyScripts}). Each is imported by the one
+ * module named (the build stops if the bundle imports it from elsewhere).
  */
-const NATIVE_LOADER = `
-const { readFileSync } = require("node:fs");
-const { Script } = require("node:vm");
-const { pathToFileURL } = require("node:url");
-const shared = { ${SHARED.map((name) => `${JSON.stringify(name)}: require(${JSON.stringify(name)})`).join(", ")} };
-const file = __dirname + "/corestack_native.js";
-const main = new Script(readFileSync(file, "latin1"), { filename: file }).runInThisContext();
-const loaded = { exports: {} };
-main((name) => (Object.hasOwn(shared, name) ? shared[name] : require(name)), loaded, loaded.exports, file, __dirname, { url: pathToFileURL(file).href });
-module.exports = loaded.exports;
+const LAZY_SCRIPTS = [{ module: "decompress.js", importer: "core_command.js", file: "corestack_decompress.js" }];
+
+/**
+ * The source of a statement that runs dist/`name` (a script of its own: a function like the
+ * bundle's) with a `require` that gives it the bundle's own {@link SHARED} modules, and puts what
+ * it exports in the variable `into`.
+ */
+function runScript(name, into) {
+  return `const { readFileSync } = require("node:fs");
+  const { Script } = require("node:vm");
+  const { pathToFileURL } = require("node:url");
+  const shared = require("corestack-shared");
+  const file = __dirname + ${JSON.stringify(`/${name}`)};
+  const main = new Script(readFileSync(file, "latin1"), { filename: file }).runInThisContext();
+  const ran = { exports: {} };
+  main((name) => (Object.hasOwn(shared, name) ? shared[name] : require(name)), ran, ran.exports, file, __dirname, { url: pathToFileURL(file).href });
+  ${into} = ran.exports;`;
+}
+
+/** What `import("@corestack/unwind")` is in the bundle: runs dist/corestack_native.js. */
+const NATIVE_LOADER = `{
+  ${runScript("corestack_native.js", "module.exports")}
+}
 `;
 
 /** The esbuild plugin that puts {@link NATIVE_LOADER} where main.js imports @corestack/unwind. */
@@ -69,6 +90,51 @@ const nativeLoader = {
   setup(build) {
     build.onResolve({ filter: /^@corestack\/unwind$/ }, () => ({ path: "corestack-native-loader", namespace: "corestack-native" }));
     build.onLoad({ filter: /.*/, namespace: "corestack-native" }, () => ({ contents: NATIVE_LOADER, loader: "js", resolveDir: here("dist") }));
+    // The bundle's SHARED modules by name, made when a script of its own first needs them.
+    build.onResolve({ filter: /^corestack-shared$/ }, () => ({ path: "corestack-shared", namespace: "corestack-shared" }));
+    build.onLoad({ filter: /.*/, namespace: "corestack-shared" }, () => ({
+      contents: `module.exports = { ${SHARED.map((name) => `${JSON.stringify(name)}: require(${JSON.stringify(name)})`).join(", ")} };\n`,
+      loader: "js",
+      resolveDir: here("dist"),
+    }));
+  },
+};
+
+/**
+ * The esbuild plugin that puts, where the bundle imports a module of {@link LAZY_SCRIPTS}, a module
+ * of the same function exports that runs the module's own script at the first call of any of them
+ * (with a `require` giving it the bundle's {@link SHARED} modules, like NATIVE_LOADER) and calls
+ * through. Only functions can be exported so: the build stops on any other export.
+ */
+const lazyScripts = {
+  name: "corestack-lazy-scripts",
+  setup(build) {
+    for (const { module, importer } of LAZY_SCRIPTS) {
+      const filter = new RegExp(`^\\./${module.replace(/\./g, "\\.")}$`);
+      build.onResolve({ filter }, (args) => {
+        if (!args.importer.endsWith(`/dist/${importer}`))
+          throw new Error(`${args.importer} imports ${module}, which only ${importer} may: it is a lazy script (build.mjs)`);
+        return { path: module, namespace: "corestack-lazy" };
+      });
+    }
+    build.onLoad({ filter: /.*/, namespace: "corestack-lazy" }, async (args) => {
+      const { file } = LAZY_SCRIPTS.find((lazy) => lazy.module === args.path);
+      const real = await import(pathToFileURL(here(`dist/${args.path}`)).href);
+      const names = Object.keys(real).sort();
+      const other = names.filter((name) => typeof real[name] !== "function");
+      if (other.length > 0)
+        throw new Error(`dist/${args.path} exports ${other.join(", ")}, not functions: a lazy script can only export functions (build.mjs)`);
+      const contents = `// dist/${args.path} as the bundle has it: dist/${file}, run at the first call (build.mjs, lazyScripts).
+let loaded;
+function load() {
+  if (loaded !== undefined) return loaded;
+  ${runScript(file, "loaded")}
+  return loaded;
+}
+${names.map((name) => `export function ${name}(...args) {\n  return load().${name}(...args);\n}`).join("\n")}
+`;
+      return { contents, loader: "js", resolveDir: here("dist") };
+    });
   },
 };
 
@@ -201,11 +267,26 @@ function lazyNamespaces(text, file) {
 }
 
 // The binding is native (compiled at install); everything else is ours and goes in.
-const result = await bundleScript(here("dist/main.js"), bundleFile, { external: ["@riaskov/mmap-io"], plugins: [nativeLoader, lazyLayouts] });
+const result = await bundleScript(here("dist/main.js"), bundleFile, {
+  external: ["@riaskov/mmap-io"],
+  plugins: [nativeLoader, lazyScripts, lazyLayouts],
+});
 const native = await bundleScript(createRequire(here("package.json")).resolve("@corestack/unwind"), nativeFile, { external: ["@riaskov/mmap-io", ...SHARED] });
-// The split holds only if the bundle kept none of the native code.
+const lazy = [];
+for (const { module, file } of LAZY_SCRIPTS) {
+  lazy.push([await bundleScript(here(`dist/${module}`), here(`dist/${file}`), { external: ["@riaskov/mmap-io", ...SHARED] }), here(`dist/${file}`)]);
+}
+// The splits hold only if the bundle kept none of the native code and none of the lazy scripts' modules.
 const unwindInBundle = Object.keys(result.metafile.inputs).filter((input) => /\/(unwind|dwarf)\//.test(input));
 if (unwindInBundle.length > 0) throw new Error(`${bundleFile}: holds ${unwindInBundle.join(", ")}, which belong in ${nativeFile}`);
+// A lazy script's entry and its own decoders (everything it holds that the bundle does not hold
+// for other modules) must be out of the bundle: its entry is the bundle's stub, checked by name.
+for (const [index, [built, file]] of lazy.entries()) {
+  const entry = Object.keys(built.metafile.inputs).find((input) => input.endsWith(`dist/${LAZY_SCRIPTS[index].module}`));
+  const packages = Object.keys(built.metafile.inputs).filter((input) => input.includes("node_modules/"));
+  const inBundle = [entry, ...packages].filter((input) => input !== undefined && Object.hasOwn(result.metafile.inputs, input));
+  if (entry === undefined || inBundle.length > 0) throw new Error(`${bundleFile}: holds ${inBundle.join(", ") || "?"}, which belong in ${file}`);
+}
 // The demangler of @corestack/unwind (--native) is WebAssembly, which no bundle holds: its file
 // goes next to the bundle, where main.ts finds it (and passes it to `Demangler.load({ wasm })`).
 const wasm = createRequire(here("../unwind/package.json")).resolve("gecko-profiler-demangle/index_bg.wasm");
@@ -228,10 +309,7 @@ launch(\`\${__dirname}/\${BUNDLE_FILE}\`, process.argv.slice(2), process.env, re
   banner: { js: "#!/usr/bin/env node" },
 });
 chmodSync(launcherFile, 0o755);
-for (const [built, file] of [
-  [result, bundleFile],
-  [native, nativeFile],
-]) {
+for (const [built, file] of [[result, bundleFile], [native, nativeFile], ...lazy]) {
   if (!process.argv.includes("--metafile")) break;
   const inputs = Object.entries(built.metafile.inputs).sort((a, b) => b[1].bytes - a[1].bytes);
   for (const [path, { bytes }] of inputs) console.log(`${String(bytes).padStart(8)}  ${path}`);

@@ -1,4 +1,4 @@
-// Compressed cores: recognised by their first bytes, decompressed once into a temporary file that
+// Compressed cores (recognised by their first bytes, compression.ts): decompressed once into a temporary file that
 // has no name (O_TMPFILE, or unlinked as soon as it is opened), which is then mapped like any core.
 import { closeSync, constants, ftruncateSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -9,12 +9,10 @@ import { Decompress as ZstdDecompress } from "fzstd";
 import { CompressedDataError } from "./_compressed_input.js";
 import { gunzipChunks } from "./_gunzip.js";
 import { CliError, EXIT } from "./cli_error.js";
-import { LZ4_FRAME_MAGIC, LZ4_LEGACY_MAGIC, decodeLz4 } from "./lz4_frame.js";
+import type { Compression } from "./compression.js";
+import { decodeLz4 } from "./lz4_frame.js";
 import { printable } from "./terminal.js";
-import { XZ_MAGIC, decodeXz } from "./xz_stream.js";
-
-/** The compressions `corestack core` reads a core in. */
-export type Compression = "gzip" | "zstd" | "lz4" | "xz";
+import { decodeXz } from "./xz_stream.js";
 
 /**
  * Compressed data is fed to the gzip and zstd decoders in pieces of this size (views of the
@@ -31,32 +29,9 @@ const HEAD_SIZE = 4 << 20;
  * append a little. It keeps a small file that decompresses to terabytes of zeros from filling
  * the disk.
  */
-export const MAX_BYTES_PAST_CORE = 1 << 20;
+const MAX_BYTES_PAST_CORE = 1 << 20;
 
 const ZEROS = new Uint8Array(HOLE_GRANULE);
-
-/**
- * The compression of a file from its first bytes (6 are enough), or `undefined` for anything
- * else (an ELF core, or a file that is not a core). bzip2 is recognised to be refused by name.
- * @param head the file's first bytes.
- * @returns the compression, `"bzip2"`, or `undefined`.
- * @example
- * ```ts
- * compressionOf(new Uint8Array([0x28, 0xb5, 0x2f, 0xfd])); // "zstd"
- * ```
- */
-export function compressionOf(head: Uint8Array): Compression | "bzip2" | undefined {
-  const at = (index: number): number | undefined => head[index];
-  if (at(0) === 0x1f && at(1) === 0x8b) return "gzip";
-  if (at(0) === 0x28 && at(1) === 0xb5 && at(2) === 0x2f && at(3) === 0xfd) return "zstd";
-  if (head.length >= 4) {
-    const magic = (head[0]! | (head[1]! << 8) | (head[2]! << 16) | (head[3]! << 24)) >>> 0;
-    if (magic === LZ4_FRAME_MAGIC || magic === LZ4_LEGACY_MAGIC) return "lz4";
-  }
-  if (head.length >= 6 && XZ_MAGIC.every((byte, index) => head[index] === byte)) return "xz";
-  if (at(0) === 0x42 && at(1) === 0x5a && at(2) === 0x68) return "bzip2";
-  return undefined;
-}
 
 /** Linux's `__O_TMPFILE` (the same value on x86-64 and aarch64); O_TMPFILE is it with O_DIRECTORY. */
 const O_TMPFILE_BIT = 0o20000000;

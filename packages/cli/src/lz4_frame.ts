@@ -1,11 +1,8 @@
 import type { ByteSource } from "@corestack/elf";
 import { Xxh32, xxh32 } from "./_checksums.js";
 import { CompressedDataError, CompressedInput } from "./_compressed_input.js";
+import { LZ4_FRAME_MAGIC, LZ4_LEGACY_MAGIC } from "./compression.js";
 
-/** The magic number of an LZ4 frame (`lz4` 1.x), little-endian in the file: `04 22 4d 18`. */
-export const LZ4_FRAME_MAGIC = 0x184d2204;
-/** The magic number of the legacy LZ4 format (`lz4 -l`): `02 21 4c 18`. */
-export const LZ4_LEGACY_MAGIC = 0x184c2102;
 /** Legacy blocks decompress to at most 8 MiB each. */
 const LEGACY_BLOCK_SIZE = 8 << 20;
 /** Matches reach at most 64 KiB back, into earlier blocks when the frame links them. */

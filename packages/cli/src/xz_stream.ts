@@ -3,9 +3,7 @@ import type { ByteSource } from "@corestack/elf";
 import { Crc64, crc32 } from "./_checksums.js";
 import { CompressedDataError, CompressedInput } from "./_compressed_input.js";
 import { Lzma2Decoder } from "./_lzma2_decoder.js";
-
-/** The first 6 bytes of an .xz file. */
-export const XZ_MAGIC: readonly number[] = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+import { XZ_MAGIC } from "./compression.js";
 
 /**
  * The largest LZMA2 dictionary corestack allocates: 1.5 GiB, the largest `xz` itself accepts

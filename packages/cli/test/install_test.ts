@@ -4,10 +4,11 @@
 // (skipped with a message when it cannot be reached) and `pnpm build` (run by `pnpm test`). Takes
 // ~15 s, most of it npm.
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coreAvailability, findInterpreters, makeCore } from "../../../tools/testing/cores.js";
 import { corestack } from "./_cli.js";
@@ -85,13 +86,14 @@ describe.skipIf(skip !== undefined)("the packed CLI installed with npm install -
     if (temporary) rmSync(temporary, { recursive: true, force: true });
   });
 
-  it("packs only the launcher, the bundle, the native script and the demangler's wasm (for --native), package.json and README.md, with no workspace: specifiers left", () => {
+  it("packs only the launcher, the bundle, the decoders' script, the native script and the demangler's wasm (for --native), package.json and README.md, with no workspace: specifiers left", () => {
     const listing = run("tar", ["-tzf", tarball]);
     expect(listing.status, output(listing)).toBe(0);
     expect(listing.stdout.trim().split("\n").sort()).toEqual([
       "package/README.md",
       "package/dist/corestack.cjs",
       "package/dist/corestack_bundle.js",
+      "package/dist/corestack_decompress.js",
       "package/dist/corestack_native.js",
       "package/dist/index_bg.wasm",
       "package/package.json",
@@ -165,6 +167,15 @@ describe.skipIf(skip !== undefined)("the packed CLI installed with npm install -
       expect(result.status, output(result)).toBe(0);
       expect(result.stdout).toMatch(/^ {4}\(C\) .* in \w+/m);
       expect(result.stdout).toBe(corestack(["core", "--native", core]).stdout);
+    });
+
+    it("reads a gzip-compressed core with the decoders' script beside the bundle, as the workspace build does", () => {
+      const compressed = join(temporary, "core.gz");
+      writeFileSync(compressed, gzipSync(readFileSync(core), { level: 1 }));
+      const result = run(bin, ["core", compressed]);
+      expect(result.status, output(result)).toBe(0);
+      expect(result.stdout).toContain("Traceback for thread");
+      expect(result.stdout).toBe(corestack(["core", compressed]).stdout);
     });
 
     it("prints the same with --json as the workspace build", () => {

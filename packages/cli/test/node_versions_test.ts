@@ -38,14 +38,14 @@ const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 
 /**
  * The published files installed in `directory` as npm would for one Node: package.json,
- * dist/corestack.cjs, dist/corestack_bundle.js, dist/corestack_native.js and the demangler's wasm, and node_modules/@riaskov/mmap-io (a link to
+ * dist/corestack.cjs, dist/corestack_bundle.js, dist/corestack_decompress.js, dist/corestack_native.js and the demangler's wasm, and node_modules/@riaskov/mmap-io (a link to
  * the binding built for that Node). Returns the launcher's path.
  */
 function install(directory: string, binding: string): string {
   mkdirSync(join(directory, "dist"), { recursive: true });
   mkdirSync(join(directory, "node_modules", "@riaskov"), { recursive: true });
   copyFileSync(join(PACKAGE_DIR, "package.json"), join(directory, "package.json"));
-  for (const name of ["corestack.cjs", "corestack_bundle.js", "corestack_native.js", "index_bg.wasm"]) {
+  for (const name of ["corestack.cjs", "corestack_bundle.js", "corestack_decompress.js", "corestack_native.js", "index_bg.wasm"]) {
     copyFileSync(join(PACKAGE_DIR, "dist", name), join(directory, "dist", name));
   }
   symlinkSync(binding, join(directory, "node_modules", "@riaskov", "mmap-io"));

@@ -227,7 +227,7 @@ describe.skipIf(!straceWorks || !python312)("corestack opens each file it reads 
     }
   }
 
-  it("the published command (dist/corestack.cjs): its code cache is its own file, read once before the core, written only when missing, through a temporary file renamed into place; nothing else is written", () => {
+  it("the published command (dist/corestack.cjs): its code cache is its own file, read once before the core, written only when missing, through a temporary file renamed into place; nothing else is written, and neither the decoders' nor the native script is read", () => {
     const home = join(scratch, "cache-home");
     const directory = join(home, "corestack", "code-cache");
     const writing = /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND/;
@@ -260,6 +260,8 @@ describe.skipIf(!straceWorks || !python312)("corestack opens each file it reads 
         expect(writes).toEqual([]);
         expect(renames).toEqual([]);
       }
+      // The scripts of their own (build.mjs) are not read for an uncompressed core without --native.
+      expect(opens.filter((call) => /\/corestack_(decompress|native)\.js$/.test(call.path)).map((call) => call.path)).toEqual([]);
       // Outside the cache directory, nothing at all is opened for writing.
       expect(opens.filter((call) => writing.test(call.flags) && !call.path.startsWith(`${directory}/`)).map((call) => `${call.path} ${call.flags}`)).toEqual(
         [],

@@ -268,6 +268,22 @@ export class CoreFile implements Memory {
    * @throws {MemoryError} when any byte of the range was not dumped.
    */
   read(address: bigint, length: number): Uint8Array {
+    const bytes = this.readIfDumped(address, length);
+    if (bytes !== undefined) return bytes;
+    // The first byte not dumped, for the error.
+    let at = address;
+    for (let part = this.segmentAt(at); part !== undefined; part = this.segmentAt(at)) at = part.end;
+    throw new MemoryError(at, length - Number(at - address), "not dumped in the core");
+  }
+
+  /**
+   * {@link read}, but `undefined` instead of an error when any byte of the range was not dumped:
+   * for readers that then look elsewhere (a file-backed mapping), without making an error.
+   * @param address first address.
+   * @param length number of bytes.
+   * @returns the bytes, or `undefined`.
+   */
+  readIfDumped(address: bigint, length: number): Uint8Array | undefined {
     if (length < 0 || !Number.isSafeInteger(length)) throw new RangeError(`Bad read length ${length}`);
     // Within one segment: one BigInt subtraction, then numbers (a far address is a large number,
     // still past the segment's size). The segment of the last read first (reads come in runs over
@@ -284,14 +300,16 @@ export class CoreFile implements Memory {
       const size = this.#sizes[index]!;
       if (into < size && into + length <= size) return this.elf.source.bytes(first.offset + into, length);
     }
-    const segment = this.segmentAt(address);
-    if (!segment) throw new MemoryError(address, length, "not dumped in the core");
+    // Across adjacent segments, copied; none may be missing (nor the address of a read of nothing).
+    const end = address + BigInt(length);
+    let part = this.segmentAt(address);
+    while (part !== undefined && part.end < end) part = this.segmentAt(part.end);
+    if (part === undefined) return undefined;
     const result = new Uint8Array(length);
     let done = 0;
     let at = address;
     while (done < length) {
-      const part = this.segmentAt(at);
-      if (!part) throw new MemoryError(at, length - done, "not dumped in the core");
+      const part = this.segmentAt(at)!;
       const take = Math.min(length - done, Number(part.end - at));
       result.set(this.elf.source.bytes(part.offset + Number(at - part.start), take), done);
       done += take;

@@ -20,7 +20,7 @@ function reference(segments: readonly { vaddr: bigint; data: Uint8Array }[], add
 }
 
 describe("CoreFile.read", () => {
-  it("gives the dumped bytes of any range, within a segment, across adjacent ones, or a MemoryError across a gap", () => {
+  it("gives the dumped bytes of any range, within a segment, across adjacent ones, or a MemoryError across a gap (readIfDumped: undefined)", () => {
     fc.assert(
       fc.property(
         // Segments of 1-300 bytes, each after a gap of 0 (adjacent) to 40 bytes.
@@ -51,8 +51,11 @@ describe("CoreFile.read", () => {
             const expected = reference(segments, address, length);
             if (expected === "missing") {
               expect(() => core.read(address, length), `read(${offset}, ${length})`).toThrow(MemoryError);
+              expect(core.readIfDumped(address, length), `readIfDumped(${offset}, ${length})`).toBeUndefined();
             } else {
               expect(Buffer.from(core.read(address, length)).equals(Buffer.from(expected)), `read(${offset}, ${length})`).toBe(true);
+              const again = core.readIfDumped(address, length);
+              expect(again !== undefined && Buffer.from(again).equals(Buffer.from(expected)), `readIfDumped(${offset}, ${length})`).toBe(true);
             }
           }
         },
@@ -73,6 +76,25 @@ describe("CoreFile.read", () => {
     core.read(0x1000n, 4); // the first segment's bytes, before the overlap
     expect(core.read(0x1030n, 4)).toEqual(expected);
     expect([...expected]).toEqual([2, 2, 2, 2]);
+  });
+
+  it("names the first byte not dumped in its error, past the segments that are", () => {
+    const loads = [
+      { vaddr: 0x1000n, data: new Uint8Array(16) },
+      { vaddr: 0x1010n, data: new Uint8Array(16) },
+    ];
+    const core = new CoreFile(bufferSource(buildCore({ loads })));
+    const error = (() => {
+      try {
+        core.read(0x1008n, 40);
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })() as MemoryError;
+    expect(error).toBeInstanceOf(MemoryError);
+    expect(error.address).toBe(0x1020n);
+    expect(error.length).toBe(40 - 0x18);
   });
 
   it("refuses an address far past every segment, whose distance is not a safe integer", () => {

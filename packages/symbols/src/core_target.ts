@@ -176,15 +176,11 @@ export class CoreTarget implements Target {
   }
 
   read(address: bigint, length: number): Uint8Array {
-    try {
-      return this.core.read(address, length);
-    } catch (error) {
-      if (!MemoryError.isInstance(error)) throw error;
-      return this.#readSlow(address, length, error);
-    }
+    // Not dumped (a read-only mapping of a file, often): no error made before looking elsewhere.
+    return this.core.readIfDumped(address, length) ?? this.#readSlow(address, length);
   }
 
-  #readSlow(address: bigint, length: number, original: MemoryError): Uint8Array {
+  #readSlow(address: bigint, length: number): Uint8Array {
     // Piece the range together from dumped segments and file-backed mappings.
     const result = new Uint8Array(length);
     let done = 0;
@@ -199,7 +195,11 @@ export class CoreTarget implements Target {
         // Dumped, but cut off by a truncated core: the file's bytes are not what the process had.
         if (pieceAt(this.#lost, at)) throw new MemoryError(at, length - done, "not in the core: the core file is truncated");
         const mapping = pieceAt(this.#mappings, at);
-        if (!mapping) throw done === 0 ? original : new MemoryError(at, length - done, "not dumped in the core and not file-backed");
+        if (!mapping) {
+          throw done === 0
+            ? new MemoryError(address, length, "not dumped in the core")
+            : new MemoryError(at, length - done, "not dumped in the core and not file-backed");
+        }
         const module = this.#modulesByPath.get(mapping.path);
         const source = module?.source();
         if (!source) throw new MemoryError(at, length - done, `not dumped, and ${mapping.path} could not be opened`);

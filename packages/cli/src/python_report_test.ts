@@ -54,6 +54,22 @@ describe("sourceLines()", () => {
     );
   });
 
+  it("finds every line of a file of numbered lines, each side of every kept offset (lines 64 and 65, 128 and 129, ...)", () => {
+    for (const finalNewline of [false, true]) {
+      const numbered = Array.from({ length: 200 }, (_, index) => `line ${index + 1}${index % 7 === 0 ? " \u00e9" : ""}`);
+      const bytes = Buffer.from(numbered.join("\n") + (finalNewline ? "\n" : ""), "utf8");
+      const file = join(scratch, `numbered-${finalNewline}.py`);
+      writeFileSync(file, bytes);
+      // In order, backwards, and each on its own (a fresh lookup each time).
+      const inOrder = sourceLines();
+      for (let line = 0; line <= 202; line++) expect(inOrder(file, line), `line ${line}`).toBe(reference(bytes, line));
+      const backwards = sourceLines();
+      for (let line = 202; line >= 0; line--) expect(backwards(file, line), `line ${line}`).toBe(reference(bytes, line));
+      for (const line of [1, 63, 64, 65, 127, 128, 129, 192, 193, 200, 201])
+        expect(sourceLines()(file, line), `line ${line} alone`).toBe(reference(bytes, line));
+    }
+  });
+
   it("reads nothing but regular files, and names that are not whole absolute paths", () => {
     const lookup = sourceLines();
     expect(lookup("/dev/zero", 1)).toBeUndefined();

@@ -1,4 +1,3 @@
-import { Buffer } from "node:buffer";
 import { MemoryError, type Memory } from "@corestack/elf";
 import { DT_DEBUG, DT_NULL, PT_DYNAMIC, PT_LOAD, PT_PHDR } from "@corestack/elf/constants";
 
@@ -18,6 +17,9 @@ export const MAX_LINK_MAP_ENTRIES = 4096;
 const MAX_DYNAMIC = 4096;
 /** The longest `l_name` read; a longer one is cut and reported. */
 const MAX_NAME = 4096;
+/** Memory is dumped or missing a page at a time (the smallest page of the machines read). */
+const PAGE = 4096;
+const PAGE_MASK = BigInt(PAGE - 1);
 
 /** The dynamic linker's list of loaded objects, and what stopped it being read whole. */
 export interface LinkMap {
@@ -123,15 +125,24 @@ const UTF8 = new TextDecoder();
 
 /** The NUL-terminated string at `address`, and whether it was cut at `max` bytes. */
 function cString(memory: Memory, address: bigint, max = MAX_NAME): { text: string; cut: boolean } {
-  // The chunks as read (views of the core, not copies), joined only when the name spans several.
+  // Reads to the end of the page first (a core dumps memory a page at a time): a name is nearly
+  // always one read, a view of the core, decoded once. Where that read fails (memory that ends
+  // inside the page), 64 bytes at a time, and byte by byte before missing memory. The chunks are
+  // joined only when a name spans several. Up to max + 1 bytes: a name of max bytes is whole when
+  // its NUL follows.
   const chunks: Uint8Array[] = [];
   let length = 0;
-  for (let at = address; length < max; ) {
+  let pages = true;
+  for (let at = address; length <= max; ) {
     let chunk: Uint8Array;
     try {
-      chunk = memory.read(at, 64);
+      chunk = memory.read(at, Math.min(max + 1 - length, pages ? PAGE - Number(at & PAGE_MASK) : 64));
     } catch (error) {
       if (!MemoryError.isInstance(error)) throw error;
+      if (pages) {
+        pages = false;
+        continue;
+      }
       // The string may end just before memory the core lacks: go on byte by byte.
       chunk = memory.read(at, 1);
     }
@@ -141,9 +152,11 @@ function cString(memory: Memory, address: bigint, max = MAX_NAME): { text: strin
     if (nul >= 0 && chunks.length === 0) return { text: UTF8.decode(part), cut: false };
     chunks.push(part);
     length += part.length;
-    if (nul >= 0) return { text: UTF8.decode(Buffer.concat(chunks, length)), cut: false };
+    if (nul >= 0) break;
   }
-  return { text: UTF8.decode(Buffer.concat(chunks, length).subarray(0, max)), cut: true };
+  const joined = new Uint8Array(length);
+  for (let index = 0, offset = 0; index < chunks.length; offset += chunks[index]!.length, index++) joined.set(chunks[index]!, offset);
+  return length > max ? { text: UTF8.decode(joined.subarray(0, max)), cut: true } : { text: UTF8.decode(joined), cut: false };
 }
 
 const hex = (value: bigint) => `0x${value.toString(16)}`;

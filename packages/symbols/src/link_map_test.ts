@@ -15,10 +15,11 @@ function region(start: bigint, bytes: Uint8Array): Memory {
 }
 
 /**
- * Memory reads per link_map entry at most: three pointers, then a name of up to 4 096 bytes in
- * 64-byte chunks, the last 64 bytes before missing memory byte by byte (two reads each).
+ * Memory reads per link_map entry at most: three pointers, then a name of up to 4 097 bytes: one
+ * read to the end of the page, and where it fails 64-byte chunks, the last 64 bytes before missing
+ * memory byte by byte (two reads each).
  */
-const READS_PER_ENTRY = 3 + 4096 / 64 + 2 * 64;
+const READS_PER_ENTRY = 3 + 1 + Math.ceil(4097 / 64) + 2 * 64;
 
 describe("readLinkMap() on arbitrary memory", () => {
   it("returns a bounded list (never throws, never loops) whatever the bytes", () => {
@@ -118,6 +119,33 @@ describe("readLinkMap() on arbitrary memory", () => {
     expect(entries.map((e) => e.name.length)).toEqual([4096, 5]);
     expect(entries[1]!.name).toBe("/x.so");
     expect(problems).toEqual(["link map entry at 0x10000 has a name longer than 4096 bytes: cut"]);
+  });
+
+  it("reads a name of exactly 4096 bytes whole, cuts one of 4097, and reads a name within a page in one read", () => {
+    const { bytes, memory, set } = linkMapMemory(3);
+    const exact = 0x30000;
+    bytes.fill(0x62, exact - 0x1000, exact - 0x1000 + 4096);
+    set(0x10000 + 8, BigInt(exact));
+    const over = 0x40000;
+    bytes.fill(0x63, over - 0x1000, over - 0x1000 + 4097);
+    set(0x10040 + 8, BigInt(over));
+    // The third name in the middle of a page the memory holds whole.
+    const inPage = 0x50000 + 0x123;
+    new TextEncoder().encodeInto("/lib/lib2.so", bytes.subarray(inPage - 0x1000));
+    set(0x10080 + 8, BigInt(inPage));
+    const reads: bigint[] = [];
+    const counted: Memory = {
+      read(address, length) {
+        reads.push(address);
+        return memory.read(address, length);
+      },
+    };
+    const { entries, problems } = readLinkMap(counted, AUXV);
+    expect(entries.map((e) => e.name.length)).toEqual([4096, 4096, "/lib/lib2.so".length]);
+    expect(entries[0]!.name).toBe("b".repeat(4096));
+    expect(problems).toEqual(["link map entry at 0x10040 has a name longer than 4096 bytes: cut"]);
+    // The third name, well inside its page: one read.
+    expect(reads.filter((address) => address >= BigInt(inPage) && address < BigInt(inPage + 0x1000))).toEqual([BigInt(inPage)]);
   });
 
   it("refuses an AT_PHNUM over 256 with a problem, and reads nothing without r_debug", () => {

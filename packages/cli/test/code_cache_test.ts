@@ -142,6 +142,34 @@ describe.skipIf(!python312)(`dist/corestack.cjs and its code cache (Node ${nodeV
     expect(readFileSync(file).equals(completed)).toBe(true);
   });
 
+  it("loads none of the Node modules it avoids at start (node:module and with it the ES module loader, the stream modules, zlib, crypto, workers)", () => {
+    const home = freshHome();
+    for (const args of [
+      ["core", core],
+      ["core", "--json", core],
+      ["core", core],
+    ]) {
+      const run = launch(BUNDLED_CLI, args, home, { env: { NODE_DEBUG: "module" } });
+      expect(run.status, run.stderr).toBe(0);
+      const builtins = new Set([...run.stderr.matchAll(/load built-in module (\S+)/g)].map((match) => match[1]));
+      // Not vacuous: the modules it does load are logged.
+      expect(builtins, run.stderr.slice(0, 2000)).toContain("node:vm");
+      for (const avoided of [
+        "node:module",
+        "node:tty",
+        "node:net",
+        "node:stream",
+        "node:zlib",
+        "node:crypto",
+        "node:worker_threads",
+        "node:perf_hooks",
+        "node:util",
+      ]) {
+        expect(builtins.has(avoided), `${args.join(" ")} loaded ${avoided}`).toBe(false);
+      }
+    }
+  });
+
   it("writes no cache with CORESTACK_CODE_CACHE=0, nor without a home, and prints the same", () => {
     const home = freshHome();
     const off = launch(BUNDLED_CLI, ["core", core], home, { env: { CORESTACK_CODE_CACHE: "0" } });

@@ -23,6 +23,7 @@ export * from "./dynamic.js";
 export * from "./elf_file.js";
 export { ElfFormatError, type ElfFormatErrorCode } from "./elf_format_error.js";
 export * from "./elf_symbols.js";
+export * from "./load_address.js";
 export * from "./memory_error.js";
 export * from "./read_notes.js";
 export * from "./symbol_lookup.js";

@@ -1,4 +1,15 @@
-import { type ByteSource, type CoreFile, ElfFile, ElfFormatError, ElfSymbols, type FileMapping, MemoryError, buildId, buildIdHex } from "@corestack/elf";
+import {
+  type ByteSource,
+  type CoreFile,
+  ElfFile,
+  ElfFormatError,
+  ElfSymbols,
+  type FileMapping,
+  MemoryError,
+  buildId,
+  buildIdHex,
+  firstLoadVaddr,
+} from "@corestack/elf";
 import { PT_LOAD, machineName } from "@corestack/elf/constants";
 import { SymbolsError } from "./symbols_error.js";
 import type { ResolvedSymbol } from "./core_target.js";
@@ -91,9 +102,8 @@ export class Module {
     if (this.#image !== undefined) return this.#image ?? undefined;
     this.#image = null;
     try {
-      const segment = this.#init.core.segmentAt(this.start);
-      if (!segment) return undefined;
-      const page = this.#init.core.read(this.start, Math.min(Number(segment.end - this.start), 16 * 4096));
+      const page = this.#corePages();
+      if (!page) return undefined;
       this.#image = new ElfFile(
         {
           size: page.length,
@@ -110,6 +120,12 @@ export class Module {
     return this.#image ?? undefined;
   }
 
+  /** The core's copy of the mapping's first pages (up to 64 KiB of its first dumped segment), if dumped. */
+  #corePages(): Uint8Array | undefined {
+    const segment = this.#init.core.segmentAt(this.start);
+    return segment ? this.#init.core.read(this.start, Math.min(Number(segment.end - this.start), 16 * 4096)) : undefined;
+  }
+
   /** Whether the file has been looked for already (so asking for `elf` costs nothing). */
   get loaded(): boolean {
     return this.#loaded;
@@ -121,8 +137,16 @@ export class Module {
    * @returns the bias, or undefined when that page was not dumped or is not an ELF header.
    */
   biasFromCore(): bigint | undefined {
-    const first = this.#coreImage()?.programHeaders.find((p) => p.p_type === PT_LOAD && p.p_offset === 0);
-    return first ? this.start - (first.p_vaddr & ~(PAGE - 1n)) : undefined;
+    // The headers read in place, no ElfFile made (it gives the same answer): every loaded object's
+    // bias is asked for when the link map is checked.
+    let vaddr: bigint | undefined;
+    try {
+      const pages = this.#corePages();
+      vaddr = pages === undefined ? undefined : firstLoadVaddr(pages);
+    } catch (error) {
+      if (!MemoryError.isInstance(error)) throw error;
+    }
+    return vaddr === undefined ? undefined : this.start - (vaddr & ~(PAGE - 1n));
   }
 
   #load(): void {

@@ -46,9 +46,10 @@ afterAll(() => {
 });
 
 describe("checksumFunction", () => {
-  it("is 64-bit FNV-1a over zero-padded little-endian words, for any length, and grows its memory as needed", () => {
+  it("is 64-bit FNV-1a over zero-padded little-endian words, for any length (eight words a turn, then one at a time), and grows its memory as needed", () => {
     expect(checksum).toBeDefined();
-    for (const length of [0, 1, 7, 8, 9, 65535, 65536, 65537, 300_000]) {
+    // Lengths each side of the eight-word turns of the loop (64 bytes) and of the word-at-a-time tail.
+    for (const length of [0, 1, 7, 8, 9, 56, 57, 63, 64, 65, 72, 120, 127, 128, 129, 136, 1000, 65535, 65536, 65537, 300_000]) {
       const bytes = Uint8Array.from({ length }, (_, index) => (index * 31 + length) & 0xff);
       expect(checksum(bytes), `length ${length}`).toBe(reference(bytes));
     }

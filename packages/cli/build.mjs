@@ -302,16 +302,16 @@ const lazy = [];
 for (const { module, file } of LAZY_SCRIPTS) {
   lazy.push([await bundleScript(here(`dist/${module}`), here(`dist/${file}`), { external: ["@riaskov/mmap-io", ...SHARED] }), here(`dist/${file}`)]);
 }
-// The splits hold only if the bundle kept none of the native code and none of the lazy scripts' modules.
+// The splits hold only if the bundle kept none of the native code, and neither a lazy script's
+// entry (the bundle has its stub instead) nor the npm packages the script carries (fzstd).
 const unwindInBundle = Object.keys(result.metafile.inputs).filter((input) => /\/(unwind|dwarf)\//.test(input));
 if (unwindInBundle.length > 0) throw new Error(`${bundleFile}: holds ${unwindInBundle.join(", ")}, which belong in ${nativeFile}`);
-// A lazy script's entry and its own decoders (everything it holds that the bundle does not hold
-// for other modules) must be out of the bundle: its entry is the bundle's stub, checked by name.
 for (const [index, [built, file]] of lazy.entries()) {
-  const entry = Object.keys(built.metafile.inputs).find((input) => input.endsWith(`dist/${LAZY_SCRIPTS[index].module}`));
-  const packages = Object.keys(built.metafile.inputs).filter((input) => input.includes("node_modules/"));
-  const inBundle = [entry, ...packages].filter((input) => input !== undefined && Object.hasOwn(result.metafile.inputs, input));
-  if (entry === undefined || inBundle.length > 0) throw new Error(`${bundleFile}: holds ${inBundle.join(", ") || "?"}, which belong in ${file}`);
+  const inputs = Object.keys(built.metafile.inputs);
+  const entry = inputs.find((input) => input.endsWith(`dist/${LAZY_SCRIPTS[index].module}`));
+  if (entry === undefined) throw new Error(`${file}: does not hold its entry, dist/${LAZY_SCRIPTS[index].module}`);
+  const inBundle = [entry, ...inputs.filter((input) => input.includes("node_modules/"))].filter((input) => Object.hasOwn(result.metafile.inputs, input));
+  if (inBundle.length > 0) throw new Error(`${bundleFile}: holds ${inBundle.join(", ")}, which belong in ${file}`);
 }
 // The demangler of @corestack/unwind (--native) is WebAssembly, which no bundle holds: its file
 // goes next to the bundle, where main.ts finds it (and passes it to `Demangler.load({ wasm })`).

@@ -139,13 +139,9 @@ export class Module {
   biasFromCore(): bigint | undefined {
     // The headers read in place, no ElfFile made (it gives the same answer): every loaded object's
     // bias is asked for when the link map is checked.
-    let vaddr: bigint | undefined;
-    try {
-      const pages = this.#corePages();
-      vaddr = pages === undefined ? undefined : firstLoadVaddr(pages);
-    } catch (error) {
-      if (!MemoryError.isInstance(error)) throw error;
-    }
+    // (The pages are read within one dumped segment: that read cannot fail.)
+    const pages = this.#corePages();
+    const vaddr = pages === undefined ? undefined : firstLoadVaddr(pages);
     return vaddr === undefined ? undefined : this.start - (vaddr & ~(PAGE - 1n));
   }
 

@@ -200,15 +200,20 @@ SUMMARY
         echo "(the mmap binding could not be built for Node $version: these runs read files with pread)"
       fi
       echo "### Node $version ($node): wall time, $runs runs each (hyperfine -N --warmup 3), code cache warmed by the warm-up"
+      # The compared rows first and side by side (node -e '', corestack text and --json, pystack):
+      # hyperfine runs each command's runs as one block, and a shared machine's speed drifts from block
+      # to block (node -e '' alone has measured from 26 to 45 ms in two benches an hour apart).
       local -a commands=(
         "$node -e ''"
-        "$node $launcher --version"
         "$node $launcher core $core"
         "$node $launcher core --json $core"
+      )
+      [[ -n "$pystack" ]] && commands+=("$pystack core $core")
+      commands+=(
+        "$node $launcher --version"
         "env CORESTACK_CODE_CACHE=0 $node $launcher core $core"
         "env CORESTACK_CODE_CACHE=0 $node $launcher core --json $core"
       )
-      [[ -n "$pystack" ]] && commands+=("$pystack core $core")
       # The first core runs write the code cache (text, then --json): every row below reads it.
       "$node" "$launcher" core "$core" >/dev/null && "$node" "$launcher" core --json "$core" >/dev/null
       hyperfine -N --warmup 3 --runs "$runs" --style none --export-json "$out/hyperfine-$major.json" "${commands[@]}" >/dev/null

@@ -7,7 +7,9 @@ import {
   type FileMapping,
   MemoryError,
   buildId,
+  buildIdFromImage,
   buildIdHex,
+  bufferSource,
   firstLoadVaddr,
 } from "@corestack/elf";
 import { PT_LOAD, machineName } from "@corestack/elf/constants";
@@ -65,8 +67,8 @@ export class Module {
   /** Not looked for: past {@link MAX_MISSING_MODULES}; the error is made when asked for. */
   #notLookedFor = false;
   #bias: bigint | undefined;
-  /** null: looked for, not there. */
-  #image: ElfFile | null | undefined;
+  /** The core's build-id of the image; null: looked for, not there. */
+  #coreId: string | null | undefined;
 
   /** @param init what the module map knows of the file. @internal */
   constructor(init: ModuleInit) {
@@ -87,37 +89,23 @@ export class Module {
     return this.mappings.some((m) => m.start <= address && address < m.end);
   }
 
-  /** The build-id of the mapped image, read from the core's copy of its first page, if dumped and readable. */
-  coreBuildId(): string | undefined {
-    const image = this.#coreImage();
-    const id = image ? readBuildId(image) : undefined;
-    return id ? buildIdHex(id) : undefined;
-  }
-
   /**
-   * The module's ELF and program headers as the core holds them (the first dumped pages of the
-   * mapping), parsed once; undefined when not dumped or not an ELF image.
+   * The build-id of the mapped image, read from the core's copy of its first pages (its ELF header,
+   * program headers and `PT_NOTE` segments, in place: no {@link ElfFile} is made), if dumped and
+   * readable; found once.
    */
-  #coreImage(): ElfFile | undefined {
-    if (this.#image !== undefined) return this.#image ?? undefined;
-    this.#image = null;
+  coreBuildId(): string | undefined {
+    if (this.#coreId !== undefined) return this.#coreId ?? undefined;
+    this.#coreId = null;
     try {
       const page = this.#corePages();
-      if (!page) return undefined;
-      this.#image = new ElfFile(
-        {
-          size: page.length,
-          bytes: (offset, length) => {
-            if (offset < 0 || offset + length > page.length) throw new RangeError("outside the dumped header pages");
-            return page.subarray(offset, offset + length);
-          },
-        },
-        { headersOnly: true },
-      );
+      const id = page === undefined ? undefined : buildIdFromImage(bufferSource(page));
+      if (id !== undefined) this.#coreId = buildIdHex(id);
     } catch (error) {
+      // A crafted image is input like any other: what cannot be read there is no build-id.
       if (!(MemoryError.isInstance(error) || ElfFormatError.isInstance(error) || error instanceof RangeError)) throw error;
     }
-    return this.#image ?? undefined;
+    return this.#coreId ?? undefined;
   }
 
   /** The core's copy of the mapping's first pages (up to 64 KiB of its first dumped segment), if dumped. */

@@ -290,7 +290,7 @@ export const DEBUG_OFFSETS_FIELDS: ReadonlyArray<{
   relativeTo === undefined ? { from, group, field } : { from, group, field, relativeTo },
 );
 // Marked pure so that a bundle that never reads the table (the CLI's) leaves it out: built at load, it
-// cost every start ~0.5 M instructions and 14 KB of young generation (packages/cli/README.md).
+// cost every start ~0.33 M instructions and 14 KB of young generation (packages/cli/README.md).
 
 /**
  * Builds a layout from the `_Py_DebugOffsets` of a running or dumped CPython 3.13+ and nothing

@@ -69,7 +69,8 @@ section mmap mmap_bench
 # 2. The unbundled tsc output (dist/main.js) beside the bundle, on the running Node.
 # 3. System calls of one run of each (`strace -f -c`: whole process, node's start-up included).
 # 4. The big core: the "many_threads" scenario (100 threads x 500 frames, 50 000 frames, ~900 MiB),
-#    wall time (hyperfine) and peak RSS (GNU time, median of 5), against the reference figures.
+#    wall time (hyperfine) and peak RSS (GNU time, median of 5), against the reference figures and,
+#    with pystack on the PATH, beside pystack's (same hyperfine run).
 # 5. Where the time goes (tools/startup_profile.mjs, bundled like the CLI, without the code cache):
 #    medians of fresh runs.
 # NODE_EXTRA_CA_CERTS is unset above: Node reads a CA bundle at start-up when it is set (~40 ms).
@@ -113,8 +114,8 @@ cli_bench() {
 // machine; they are printed, not enforced.
 //   node bench_summary.mjs startup HYPERFINE.json CORE NODE   start-up rows, what corestack adds over `node -e ''`, targets
 //   node bench_summary.mjs table HYPERFINE.json CORE          plain rows
-//   node bench_summary.mjs big HYPERFINE.json RSS_KB...       the big core against its reference figures
-import { readFileSync } from "node:fs";
+//   node bench_summary.mjs big HYPERFINE.json RSS_KB,... [PYSTACK_RSS_KB,...]   the big core against pystack and its reference figures
+import { existsSync, readFileSync } from "node:fs";
 
 /** What corestack may add to node's own start-up (ms), on the 5-thread core, minimum and median. */
 const STARTUP_TARGET_MS = 25;
@@ -124,7 +125,8 @@ const PYSTACK_TARGET_RATIO = 0.6;
 const BIG_REFERENCE = { seconds: 0.82, megabytes: 131 };
 
 const [mode, file, ...rest] = process.argv.slice(2);
-const { results } = JSON.parse(readFileSync(file, "utf8"));
+// Without hyperfine there is no report: the big-core row then gives the peak RSS alone.
+const { results } = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : { results: [] };
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
@@ -166,10 +168,19 @@ if (mode === "startup" || mode === "table") {
     }
   }
 } else if (mode === "big") {
-  const rss = rest.map(Number).filter((value) => value > 0);
-  const text = results.find((r) => !r.command.includes("--json"));
+  // rest: corestack's peak RSS figures (KB, comma-separated), then pystack's (empty when not run).
+  const kilobytes = (list) => (list ?? "").split(",").map(Number).filter((value) => value > 0);
+  const [rss, pystackRss] = [kilobytes(rest[0]), kilobytes(rest[1])];
+  const text = results.find((r) => !r.command.includes("--json") && !r.command.includes("pystack"));
+  const pystack = results.find((r) => r.command.includes("pystack"));
   const megabytes = rss.length > 0 ? median(rss) / 1024 : NaN;
   console.log(`  peak RSS of core (text), median of ${rss.length}: ${megabytes.toFixed(0)} MB (GNU time's maximum resident set size)`);
+  if (pystackRss.length > 0) console.log(`  peak RSS of pystack core, median of ${pystackRss.length}: ${(median(pystackRss) / 1024).toFixed(0)} MB`);
+  if (text && pystack) {
+    const ratio = median(text.times) / median(pystack.times);
+    const memory = pystackRss.length > 0 ? `, peak RSS ${(megabytes / (median(pystackRss) / 1024)).toFixed(2)}x` : "";
+    console.log(`  corestack / pystack (text): wall time (medians) ${ratio.toFixed(3)}x${memory}`);
+  }
   if (text) {
     const seconds = median(text.times);
     const ok = seconds <= BIG_REFERENCE.seconds * 1.1 && megabytes <= BIG_REFERENCE.megabytes * 1.1;
@@ -277,16 +288,23 @@ SUMMARY
     echo "big core: skipped (the core maker could not make the many_threads core)"
   else
     echo "### big core: $big ($(du -h --apparent-size "$big" | cut -f1), 100 threads x 500 frames), node $(node --version)"
+    # pystack, when on the PATH, in the same hyperfine run (its runs take seconds each here).
+    local big_commands=("node $bundle core $big" "node $bundle core --json $big")
+    [[ -n "$pystack" ]] && big_commands+=("$pystack core $big")
+    rm -f "$out/hyperfine-big.json"
     if command -v hyperfine >/dev/null; then
       hyperfine -N --warmup 1 --runs "${CORESTACK_BENCH_BIG_RUNS:-10}" --style none --export-json "$out/hyperfine-big.json" \
-        "node $bundle core $big" "node $bundle core --json $big" >/dev/null
+        "${big_commands[@]}" >/dev/null
       node "$summary" table "$out/hyperfine-big.json" "$big"
     fi
-    local rss=()
+    # Peak RSS (GNU time's maximum resident set size, KB), five runs each.
+    local rss="" pystack_rss=""
     for _ in 1 2 3 4 5; do
-      rss+=("$( { /usr/bin/time -f '%M' node "$bundle" core "$big" >/dev/null; } 2>&1 | tail -1)")
+      rss+="$( { /usr/bin/time -f '%M' node "$bundle" core "$big" >/dev/null; } 2>&1 | tail -1),"
+      [[ -n "$pystack" ]] && pystack_rss+="$( { /usr/bin/time -f '%M' "$pystack" core "$big" >/dev/null; } 2>&1 | tail -1),"
     done
-    node "$summary" big "$out/hyperfine-big.json" "${rss[@]}"
+    node "$summary" big "$out/hyperfine-big.json" "$rss" "$pystack_rss"
+    [[ -z "$pystack" ]] && echo "  pystack is not on the PATH: its big-core row was not run"
   fi
 
   echo

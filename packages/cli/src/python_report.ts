@@ -7,6 +7,9 @@ import { CliError, EXIT } from "./cli_error.js";
 import { type NativeOptions, addNativeFrames } from "./native_report.js";
 import type { ExceptionReport, PythonFrameReport, ThreadReport } from "./report.js";
 
+/** `T` with its properties writable: a report object filled in by assignment. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** What the Python analysis adds to a report. */
 export interface PythonPart {
   readonly version: string | null;
@@ -279,23 +282,20 @@ export function analysePython(core: CoreFile, options: PythonOptions): PythonPar
   const lookup = options.sourceLines === false ? () => undefined : sourceLines();
   const threads = analysis.threads.map((thread: PythonThread): ThreadReport => {
     const frames: PythonFrameReport[] = thread.frames.map((frame) => {
+      // Built by assignment, in the key order the JSON output shows: spreading the optional parts
+      // made and copied a temporary object per frame (~300 bytes a frame, 15 MB of garbage for a
+      // 50 000-frame core).
+      const report: Mutable<PythonFrameReport> = { kind: "python", file: frame.file, function: frame.function, line: frame.line };
+      if (frame.column !== undefined) report.column = frame.column;
       const source = lookup(frame.file, frame.line);
-      return {
-        kind: "python",
-        file: frame.file,
-        function: frame.function,
-        line: frame.line,
-        ...(frame.column !== undefined ? { column: frame.column } : {}),
-        ...(source !== undefined ? { source } : {}),
+      if (source !== undefined) report.source = source;
+      if (frame.locals) {
         // Object.fromEntries: a variable named __proto__ is an own property, not the prototype.
-        ...(frame.locals
-          ? {
-              arguments: Object.fromEntries(frame.locals.filter((v) => v.argument).map((v) => [v.name, v.value])),
-              locals: Object.fromEntries(frame.locals.filter((v) => !v.argument).map((v) => [v.name, v.value])),
-            }
-          : {}),
-        ...(frame.localsError !== undefined ? { localsError: frame.localsError } : {}),
-      };
+        report.arguments = Object.fromEntries(frame.locals.filter((v) => v.argument).map((v) => [v.name, v.value]));
+        report.locals = Object.fromEntries(frame.locals.filter((v) => !v.argument).map((v) => [v.name, v.value]));
+      }
+      if (frame.localsError !== undefined) report.localsError = frame.localsError;
+      return report;
     });
     return {
       tid: thread.tid,

@@ -73,7 +73,8 @@ export function renderText(report: Report, colors: Palette): string {
       }
       out.push(`    ${colors.dim("(Python)")} File "${colors.cyan(quoted(frame.file))}", line ${frame.line}, in ${colors.yellow(printable(frame.function))}`);
       if (frame.source) out.push(`        ${printable(frame.source)}`);
-      out.push(...frameVariables(frame, colors));
+      // Most frames have no variables to show (no --locals): no call, no empty arrays.
+      if (frame.arguments !== undefined || frame.locals !== undefined || frame.localsError !== undefined) out.push(...frameVariables(frame, colors));
     }
   }
   return `${out.join("\n")}\n`;

@@ -29,7 +29,10 @@ function fromHex(hex: number, from: DetectedVersion["from"]): DetectedVersion {
  * Finds the CPython version of a target without running anything: `Py_Version` (3.11+), the
  * `_Py_DebugOffsets` header of `_PyRuntime` (3.13+; found by its symbol or, in a stripped
  * program, by its `.PyRuntime` section), the version string `Py_GetVersion()` keeps
- * in memory (found through the full symbol table), or the file name of libpython/the executable.
+ * in memory (found through the full symbol table, else by a scan of the `.data` and `.bss` of
+ * libpython or the executable), or the file name of libpython/the executable. A stripped program
+ * that embeds CPython statically and is not named python has only its `.PyRuntime` section: the
+ * version string is then looked for in that module.
  *
  * @param target the process.
  * @returns the version, or undefined when nothing in the target looks like CPython.
@@ -52,7 +55,7 @@ export function detectVersion(target: PythonTarget): DetectedVersion | undefined
   }
   // The symbol, else the section of the same name: an executable that links libpython statically
   // and was stripped has no symbol left, but its section headers still name `.PyRuntime`.
-  const runtime = pythonSymbol(target, "_PyRuntime")?.address ?? runtimeSection(target);
+  const runtime = pythonSymbol(target, "_PyRuntime")?.address ?? runtimeSection(target)?.address;
   if (runtime !== undefined) {
     try {
       const b = target.read(runtime, 16);
@@ -73,9 +76,16 @@ export function detectVersion(target: PythonTarget): DetectedVersion | undefined
       if (module.path.includes("libpython")) break;
     }
   }
-  if (!named) return undefined;
+  if (!named) {
+    // A program that links libpython statically and was stripped, not named python: its
+    // `.PyRuntime` section says it holds CPython (before 3.13 without a version in it), and the
+    // buffer Py_GetVersion() filled at start-up, in that module's .data or .bss, says which.
+    const holder = runtimeSection(target);
+    const found = holder === undefined ? undefined : scannedVersion(holder.module, target);
+    return found === undefined ? undefined : { ...found, hex: undefined, text: `${found.major}.${found.minor}.${found.micro}`, from: "version string" };
+  }
   const { major, minor } = named;
-  const micro = versionBufferMicro(target, major, minor) ?? scannedVersionMicro(named.module, target, major, minor);
+  const micro = versionBufferMicro(target, major, minor) ?? scannedVersion(named.module, target, major, minor)?.micro;
   if (micro !== undefined) {
     return { major, minor, micro, hex: undefined, text: `${major}.${minor}.${micro}`, from: "version string" };
   }
@@ -90,13 +100,19 @@ export const MAX_VERSION_SCAN_BYTES = 16 << 20;
 const SCAN_CHUNK = 64 * 1024;
 
 /**
- * The micro version from the buffer `Py_GetVersion()` fills, found without its symbol (a stripped
- * libpython or executable): the module's `.data` and `.bss` are searched for "X.Y.Z (" with the
- * major and minor version its file name gave, at an 8-byte aligned address after a NUL (the
- * buffer is a static array of its own: `static char version[250]`).
+ * The version in the buffer `Py_GetVersion()` fills, found without its symbol (a stripped
+ * libpython or executable): the module's `.data` and `.bss` are searched for "X.Y.Z (" (with the
+ * major and minor version its file name gave, when it gave them) at an 8-byte aligned address
+ * after a NUL (the buffer is a static array of its own: `static char version[250]`).
  */
-function scannedVersionMicro(module: TargetModule, target: PythonTarget, major: number, minor: number): number | undefined {
-  const pattern = new RegExp(`\\x00${major}\\.${minor}\\.(\\d{1,3})[a-z0-9+]* \\(`, "g");
+function scannedVersion(
+  module: TargetModule,
+  target: PythonTarget,
+  major?: number,
+  minor?: number,
+): { major: number; minor: number; micro: number } | undefined {
+  const prefix = major === undefined || minor === undefined ? "([23])\\.(\\d{1,2})" : `(${major})\\.(${minor})`;
+  const pattern = new RegExp(`\\x00${prefix}\\.(\\d{1,3})[a-z0-9+]* \\(`, "g");
   let budget = MAX_VERSION_SCAN_BYTES;
   for (const name of [".bss", ".data"]) {
     const section = module.sectionAddress?.(name);
@@ -119,7 +135,7 @@ function scannedVersionMicro(module: TargetModule, target: PythonTarget, major: 
       const text = `\0${latin1(bytes)}`;
       for (const match of text.matchAll(pattern)) {
         const at = address + BigInt(match.index);
-        if (at % 8n === 0n) return Number(match[1]);
+        if (at % 8n === 0n) return { major: Number(match[1]), minor: Number(match[2]), micro: Number(match[3]) };
       }
     }
   }
@@ -132,11 +148,11 @@ function latin1(bytes: Uint8Array): string {
   return text;
 }
 
-/** The address of a module's `.PyRuntime` section (3.7+ put `_PyRuntime` there), if any. */
-function runtimeSection(target: PythonTarget): bigint | undefined {
+/** The first module with a `.PyRuntime` section (where CPython puts `_PyRuntime`) and its address, if any. */
+function runtimeSection(target: PythonTarget): { module: TargetModule; address: bigint } | undefined {
   for (const module of target.modules()) {
     const section = module.sectionAddress?.(".PyRuntime");
-    if (section) return section.address;
+    if (section) return { module, address: section.address };
   }
   return undefined;
 }

@@ -70,6 +70,35 @@ describe("detectVersion() without symbols", () => {
     expect(found).toMatchObject({ major: 3, minor: 15, micro: 2, text: "3.15.2", from: "debug offsets" });
   });
 
+  test("a stripped program not named python, with a .PyRuntime section of 3.11 (no _Py_DebugOffsets): the version string in its .bss", () => {
+    const memory = new TestMemory();
+    const runtime = memory.alloc(4096);
+    const bss = memory.alloc(100_000);
+    // Not the buffer: unaligned, another version without " (", and a library's version text.
+    memory.set(bss + 1_001n, ascii("3.12.1 (main, …)\0"));
+    memory.set(bss + 2_048n, ascii("3.40.1\0"));
+    memory.set(bss + 70_016n, ascii("3.11.2 (main, Mar 13 2023, 12:18:29) [GCC 12.2.0]\0"));
+    const sections = { ".PyRuntime": { address: runtime, size: 4096 }, ".bss": { address: bss, size: 100_000 } };
+    expect(detectVersion(target(memory, "/srv/bin/host_app", sections))).toMatchObject({
+      major: 3,
+      minor: 11,
+      micro: 2,
+      text: "3.11.2",
+      from: "version string",
+    });
+    // Without the .PyRuntime section nothing says the program is Python: the same memory is not scanned.
+    expect(detectVersion(target(memory, "/srv/bin/host_app", { ".bss": sections[".bss"] }))).toBeUndefined();
+  });
+
+  test("a .PyRuntime section without _Py_DebugOffsets and no version string anywhere: not a version", () => {
+    const memory = new TestMemory();
+    const runtime = memory.alloc(4096);
+    const bss = memory.alloc(4096);
+    memory.set(bss + 64n, ascii("version 3.11.2\0"));
+    const sections = { ".PyRuntime": { address: runtime, size: 4096 }, ".bss": { address: bss, size: 4096 } };
+    expect(detectVersion(target(memory, "/srv/bin/host_app", sections))).toBeUndefined();
+  });
+
   test("a program with neither symbols, a .PyRuntime section nor a Python file name is not Python", () => {
     const memory = new TestMemory();
     expect(detectVersion(target(memory, "/srv/bin/host_app", {}))).toBeUndefined();

@@ -16,6 +16,16 @@ function nativeFrameLine(frame: NativeFrameReport, colors: Palette): string {
   return `    ${colors.dim("(C)")} ${where}in ${colors.yellow(printable(frame.function))} (${printable(module)})`;
 }
 
+/** `make`, called once per distinct argument: its answers are kept for the rest of a rendering. */
+function remembered(make: (key: string) => string): (key: string) => string {
+  const known = new Map<string, string>();
+  return (key) => {
+    let text = known.get(key);
+    if (text === undefined) known.set(key, (text = make(key)));
+    return text;
+  };
+}
+
 /**
  * Renders a report as pystack-shaped text.
  * @param report the analysis.
@@ -28,6 +38,11 @@ function nativeFrameLine(frame: NativeFrameReport, colors: Palette): string {
  */
 export function renderText(report: Report, colors: Palette): string {
   const out: string[] = [];
+  // The parts of a Python frame's lines, escaped and coloured once per distinct file, function and
+  // source line: deep stacks repeat them (a 50 000-frame core has a few hundred distinct ones).
+  const fileText = remembered((file: string) => `    ${colors.dim("(Python)")} File "${colors.cyan(quoted(file))}", line `);
+  const functionText = remembered((name: string) => `, in ${colors.yellow(printable(name))}`);
+  const sourceText = remembered((source: string) => `        ${printable(source)}`);
   const p = report.source.process;
   const show = (value: unknown) => (value === null || value === undefined ? "?" : printable(String(value)));
   if (report.source.executable) {
@@ -71,8 +86,8 @@ export function renderText(report: Report, colors: Palette): string {
         out.push(nativeFrameLine(frame, colors));
         continue;
       }
-      out.push(`    ${colors.dim("(Python)")} File "${colors.cyan(quoted(frame.file))}", line ${frame.line}, in ${colors.yellow(printable(frame.function))}`);
-      if (frame.source) out.push(`        ${printable(frame.source)}`);
+      out.push(`${fileText(frame.file)}${frame.line}${functionText(frame.function)}`);
+      if (frame.source) out.push(sourceText(frame.source));
       // Most frames have no variables to show (no --locals): no call, no empty arrays.
       if (frame.arguments !== undefined || frame.locals !== undefined || frame.localsError !== undefined) out.push(...frameVariables(frame, colors));
     }

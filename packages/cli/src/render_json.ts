@@ -25,7 +25,8 @@ export function renderJson(report: Report): string {
   const threads = report.threads.map((thread) => ({
     ...thread,
     frames: thread.frames.map((frame) => {
-      if (frame.kind !== "python") return frame;
+      // A frame without a source line (every frame of a --json run) is shown as it is: no copy.
+      if (frame.kind !== "python" || frame.source === undefined) return frame;
       const { source: _source, ...rest } = frame;
       return rest;
     }),

@@ -131,6 +131,19 @@ describe("renderJson()", () => {
     expect(renderJson(report([thread([["/tmp/a.py", "f\x7f", 1]])]))).toContain('"function": "f\\u007f"');
   });
 
+  it("leaves a frame's source line (text output only) out of the document, and shows a frame without one as it is", () => {
+    const withSource = thread([["/tmp/a.py", "f", 1]]);
+    const frames = [
+      { ...withSource.frames[0]!, source: "x = 1" },
+      { kind: "python" as const, file: "/tmp/b.py", function: "g", line: 2, column: 4 },
+    ];
+    const parsed = JSON.parse(renderJson(report([{ ...withSource, frames }]))) as Report;
+    expect(parsed.threads[0]!.frames).toEqual([
+      { kind: "python", file: "/tmp/a.py", function: "f", line: 1 },
+      { kind: "python", file: "/tmp/b.py", function: "g", line: 2, column: 4 },
+    ]);
+  });
+
   it("escapes format characters as JSON \\u escapes (surrogate pairs above U+FFFF), which parse back to them", () => {
     const names = ["/tmp/\u202egpj.exe\u202c", "bom\ufeffzwj\u200dtag\u{e0041}", "sep\u2028\x85"];
     const text = renderJson(report([thread(names.map((n, i) => [n, n, i + 1]))]));

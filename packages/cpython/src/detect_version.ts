@@ -55,7 +55,9 @@ export function detectVersion(target: PythonTarget): DetectedVersion | undefined
   }
   // The symbol, else the section of the same name: an executable that links libpython statically
   // and was stripped has no symbol left, but its section headers still name `.PyRuntime`.
-  const runtime = pythonSymbol(target, "_PyRuntime")?.address ?? runtimeSection(target)?.address;
+  const symbol = pythonSymbol(target, "_PyRuntime")?.address;
+  let section = symbol === undefined ? runtimeSection(target) : undefined;
+  const runtime = symbol ?? section?.address;
   if (runtime !== undefined) {
     try {
       const b = target.read(runtime, 16);
@@ -80,8 +82,8 @@ export function detectVersion(target: PythonTarget): DetectedVersion | undefined
     // A program that links libpython statically and was stripped, not named python: its
     // `.PyRuntime` section says it holds CPython (before 3.13 without a version in it), and the
     // buffer Py_GetVersion() filled at start-up, in that module's .data or .bss, says which.
-    const holder = runtimeSection(target);
-    const found = holder === undefined ? undefined : scannedVersion(holder.module, target);
+    section ??= runtimeSection(target);
+    const found = section === undefined ? undefined : scannedVersion(section.module, target);
     return found === undefined ? undefined : { ...found, hex: undefined, text: `${found.major}.${found.minor}.${found.micro}`, from: "version string" };
   }
   const { major, minor } = named;
